@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Set up Sobre on a fresh machine: a virtual environment in .venv with the `sobre` command.
+#   scripts/setup.sh          runtime only
+#   scripts/setup.sh --dev    plus what the tests need (PostgreSQL server, Chromium, poppler-utils, dev packages)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+dev=0
+[ "${1:-}" = "--dev" ] && dev=1
+
+python=${PYTHON:-python3}
+"$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Sobre needs Python >= 3.11")'
+
+# Debian packages: WeasyPrint needs Pango; the tests need a PostgreSQL server, Chromium and pdftotext.
+need=()
+ldconfig -p 2>/dev/null | grep -q libpangoft2 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+if [ "$dev" = 1 ]; then
+  command -v chromium >/dev/null || need+=(chromium)
+  command -v pdftotext >/dev/null || need+=(poppler-utils)
+  if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    need+=(postgresql)
+  fi
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing Debian packages: ${need[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${need[@]}" fonts-dejavu-core >/dev/null
+  else
+    echo "Please install these Debian packages: ${need[*]}" >&2
+  fi
+fi
+
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
+if [ "$dev" = 1 ]; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+else
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e .
+fi
+echo "Sobre is installed: .venv/bin/sobre"

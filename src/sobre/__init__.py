@@ -1,0 +1,3 @@
+"""Sobre: responsible digital (Green IT) platform."""
+
+__version__ = "0.1.0"

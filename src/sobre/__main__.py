@@ -1,0 +1,3 @@
+from sobre.cli import main
+
+main()

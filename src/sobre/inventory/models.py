@@ -1,0 +1,230 @@
+"""Inventory tables: the map of the organisation's information system.
+
+Natural keys (what a re-import matches on, documented in docs/inventory.md): every table is keyed by
+(organisation, name); applications by (organisation, name, environment).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sobre.core.db import Base
+from sobre.orgs.models import utcnow
+
+def _org() -> sa.ForeignKey:
+    return sa.ForeignKey("organisation.id", ondelete="CASCADE")
+
+
+_NAME = sa.String(255)
+_QUALITY = sa.String(8)
+
+
+class Site(Base):
+    __tablename__ = "site"
+    __table_args__ = (sa.UniqueConstraint("org_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(_org(), index=True)
+    name: Mapped[str] = mapped_column(_NAME)
+    kind: Mapped[str] = mapped_column(sa.String(20))  # taxonomy.SiteKind
+    country: Mapped[str | None] = mapped_column(sa.String(8))  # ISO 3166-1 alpha-2
+    city: Mapped[str | None] = mapped_column(_NAME)
+    pue: Mapped[float | None]
+    provider: Mapped[str | None] = mapped_column(sa.String(40))  # cloud regions and colocation
+    data_quality: Mapped[str] = mapped_column(_QUALITY, default="medium")
+
+
+class Department(Base):
+    __tablename__ = "department"
+    __table_args__ = (sa.UniqueConstraint("org_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(_org(), index=True)
+    name: Mapped[str] = mapped_column(_NAME)
+    headcount: Mapped[int | None]
+
+
+class Equipment(Base):
+    """Physical equipment.  One row may stand for several identical items (``quantity``)."""
+
+    __tablename__ = "equipment"
+    __table_args__ = (sa.UniqueConstraint("org_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(_org(), index=True)
+    name: Mapped[str] = mapped_column(_NAME)
+    category: Mapped[str] = mapped_column(sa.String(24), index=True)  # taxonomy.Category
+    type_label: Mapped[str | None] = mapped_column(_NAME)  # the type as written in the source
+    manufacturer: Mapped[str | None] = mapped_column(_NAME)
+    model: Mapped[str | None] = mapped_column(_NAME)
+    model_ref: Mapped[str | None] = mapped_column(sa.String(120))  # matched reference, see inventory.models_catalog
+    model_confidence: Mapped[float | None]
+    serial: Mapped[str | None] = mapped_column(_NAME)
+    quantity: Mapped[float] = mapped_column(default=1.0)
+    status: Mapped[str] = mapped_column(sa.String(16), default="in_use")  # taxonomy.Status
+    purchase_date: Mapped[date | None]
+    retirement_date: Mapped[date | None]
+    lifetime_years: Mapped[float | None]  # declared lifetime
+    hours_per_day: Mapped[float | None]
+    days_per_year: Mapped[float | None]
+    power_w: Mapped[float | None]
+    annual_kwh: Mapped[float | None]  # declared yearly electricity
+    usage_mode: Mapped[str | None] = mapped_column(sa.String(8))  # taxonomy.UsageMode
+    usage_rate: Mapped[float | None]  # share attributed to the organisation, 0..1
+    refurbished: Mapped[bool] = mapped_column(default=False)
+    cpu_threads: Mapped[int | None]  # host capacity in vCPU, for VM shares and idle capacity
+    ram_gb: Mapped[float | None]
+    storage_gb: Mapped[float | None]
+    country: Mapped[str | None] = mapped_column(sa.String(8))  # country of use when no site gives it
+    site_id: Mapped[int | None] = mapped_column(sa.ForeignKey("site.id", ondelete="SET NULL"), index=True)
+    department_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("department.id", ondelete="SET NULL"), index=True
+    )
+    user: Mapped[str | None] = mapped_column(_NAME)
+    data_quality: Mapped[str] = mapped_column(_QUALITY, default="medium")
+    import_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batch.id", ondelete="SET NULL"))
+
+
+class VirtualMachine(Base):
+    __tablename__ = "virtual_machine"
+    __table_args__ = (sa.UniqueConstraint("org_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(_org(), index=True)
+    name: Mapped[str] = mapped_column(_NAME)
+    host_id: Mapped[int | None] = mapped_column(sa.ForeignKey("equipment.id", ondelete="SET NULL"), index=True)
+    cluster: Mapped[str | None] = mapped_column(_NAME)
+    vcpu: Mapped[float | None]
+    ram_gb: Mapped[float | None]
+    storage_gb: Mapped[float | None]
+    kind: Mapped[str] = mapped_column(sa.String(8), default="compute")  # taxonomy.VmKind
+    allocation_key: Mapped[float | None]  # explicit share of the host, 0..1
+    annual_kwh: Mapped[float | None]
+    quantity: Mapped[float] = mapped_column(default=1.0)
+    department_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("department.id", ondelete="SET NULL"), index=True
+    )
+    data_quality: Mapped[str] = mapped_column(_QUALITY, default="medium")
+    import_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batch.id", ondelete="SET NULL"))
+
+
+class CloudInstance(Base):
+    __tablename__ = "cloud_instance"
+    __table_args__ = (sa.UniqueConstraint("org_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(_org(), index=True)
+    name: Mapped[str] = mapped_column(_NAME)
+    provider: Mapped[str] = mapped_column(sa.String(40))  # aws, azure, gcp, ovh, scaleway…
+    instance_type: Mapped[str] = mapped_column(sa.String(80))
+    region: Mapped[str | None] = mapped_column(sa.String(60))
+    country: Mapped[str | None] = mapped_column(sa.String(8))
+    quantity: Mapped[float] = mapped_column(default=1.0)
+    hours_per_year: Mapped[float | None]
+    average_load: Mapped[float | None]  # 0..1
+    vcpu: Mapped[float | None]
+    ram_gb: Mapped[float | None]
+    department_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("department.id", ondelete="SET NULL"), index=True
+    )
+    data_quality: Mapped[str] = mapped_column(_QUALITY, default="medium")
+    import_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batch.id", ondelete="SET NULL"))
+
+
+class Application(Base):
+    __tablename__ = "application"
+    __table_args__ = (sa.UniqueConstraint("org_id", "name", "environment"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(_org(), index=True)
+    name: Mapped[str] = mapped_column(_NAME)
+    environment: Mapped[str] = mapped_column(sa.String(60), default="production")
+    domain: Mapped[str | None] = mapped_column(_NAME)
+    subdomain: Mapped[str | None] = mapped_column(_NAME)
+    users: Mapped[int | None]  # number of users, for per-user figures
+    department_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("department.id", ondelete="SET NULL"), index=True
+    )
+    data_quality: Mapped[str] = mapped_column(_QUALITY, default="medium")
+    import_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batch.id", ondelete="SET NULL"))
+
+
+class ApplicationLink(Base):
+    """What an application runs on: a VM, a cloud instance or a physical machine (exactly one)."""
+
+    __tablename__ = "application_link"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(CASE WHEN vm_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN cloud_instance_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN equipment_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="one_target",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    vm_id: Mapped[int | None] = mapped_column(sa.ForeignKey("virtual_machine.id", ondelete="CASCADE"), index=True)
+    cloud_instance_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("cloud_instance.id", ondelete="CASCADE"), index=True
+    )
+    equipment_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("equipment.id", ondelete="CASCADE"), index=True
+    )
+
+
+class StorageVolume(Base):
+    __tablename__ = "storage_volume"
+    __table_args__ = (sa.UniqueConstraint("org_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(_org(), index=True)
+    name: Mapped[str] = mapped_column(_NAME)
+    kind: Mapped[str | None] = mapped_column(sa.String(20))  # block, file, object, backup
+    media: Mapped[str | None] = mapped_column(sa.String(10))  # hdd, ssd, tape
+    capacity_gb: Mapped[float | None]
+    used_gb: Mapped[float | None]
+    replicas: Mapped[float | None]
+    equipment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("equipment.id", ondelete="SET NULL"))
+    site_id: Mapped[int | None] = mapped_column(sa.ForeignKey("site.id", ondelete="SET NULL"))
+    application_id: Mapped[int | None] = mapped_column(sa.ForeignKey("application.id", ondelete="SET NULL"))
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("department.id", ondelete="SET NULL"))
+    data_quality: Mapped[str] = mapped_column(_QUALITY, default="medium")
+    import_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batch.id", ondelete="SET NULL"))
+
+
+class ImportBatch(Base):
+    """One import of one file: what came in, what was rejected and where the rejects went."""
+
+    __tablename__ = "import_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(_org(), index=True)
+    file_name: Mapped[str] = mapped_column(sa.String(500))
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    format: Mapped[str] = mapped_column(sa.String(16))
+    rows_read: Mapped[int] = mapped_column(default=0)
+    inserted: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0)
+    rejects_path: Mapped[str | None] = mapped_column(sa.String(1000))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class ModelReview(Base):
+    """A free-text model that matched no known reference with enough confidence: a person decides."""
+
+    __tablename__ = "model_review"
+    __table_args__ = (sa.UniqueConstraint("org_id", "manufacturer", "model"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(_org(), index=True)
+    manufacturer: Mapped[str] = mapped_column(_NAME, default="")
+    model: Mapped[str] = mapped_column(_NAME)
+    candidates: Mapped[list | None] = mapped_column(sa.JSON)  # [{"ref":…, "score":…}, …]
+    items: Mapped[int] = mapped_column(default=0)  # how many equipment rows carry it
+    resolved_ref: Mapped[str | None] = mapped_column(sa.String(120))
+    status: Mapped[str] = mapped_column(sa.String(12), default="open")  # open, resolved, dismissed

@@ -1,0 +1,35 @@
+"""Use cases for organisations."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from sobre.core.errors import NotFound, SobreError
+from sobre.orgs.models import Organisation
+
+
+def create(session: Session, name: str, *, employees: int | None = None, inhabitants: int | None = None,
+           country: str | None = None) -> Organisation:
+    name = name.strip()
+    if not name:
+        raise SobreError("an organisation needs a name")
+    if session.scalar(sa.select(Organisation).where(Organisation.name == name)) is not None:
+        raise SobreError(f"organisation {name!r} already exists")
+    org = Organisation(name=name, employees=employees, inhabitants=inhabitants, country=country)
+    session.add(org)
+    session.flush()
+    return org
+
+
+def get(session: Session, name: str) -> Organisation:
+    org = session.scalar(sa.select(Organisation).where(Organisation.name == name))
+    if org is None:
+        known = session.scalars(sa.select(Organisation.name).order_by(Organisation.name)).all()
+        hint = f"; known: {', '.join(known)}" if known else "; create it with 'sobre org create NAME'"
+        raise NotFound(f"no organisation named {name!r}{hint}")
+    return org
+
+
+def list_all(session: Session) -> list[Organisation]:
+    return list(session.scalars(sa.select(Organisation).order_by(Organisation.name)))

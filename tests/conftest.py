@@ -1,0 +1,63 @@
+"""Shared fixtures: a fresh database on SQLite and on a real PostgreSQL server, the shared data folder."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.pgserver import PgServer
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+G4IT = SHARED / "data" / "g4it"
+
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not beside the checkout")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def g4it_dir(shared_dir: Path) -> Path:
+    return shared_dir / "data" / "g4it"
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    server = PgServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database URL: one run per backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'sobre.db'}"
+    server: PgServer = request.getfixturevalue("pg_server")
+    return server.create_database(f"t{os.getpid()}_{next(_counter)}")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'sobre.db'}"
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh SOBRE_HOME for CLI tests."""
+    path = tmp_path / "home"
+    monkeypatch.setenv("SOBRE_HOME", str(path))
+    monkeypatch.delenv("SOBRE_DATABASE_URL", raising=False)
+    return path
