@@ -1,0 +1,1 @@
+"""Factor-set tables (filled in by the footprint issue)."""

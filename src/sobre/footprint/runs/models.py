@@ -1,0 +1,1 @@
+"""Footprint run and result tables (filled in by the footprint issue)."""
