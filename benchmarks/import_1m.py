@@ -1,0 +1,132 @@
+"""Benchmark: generate 1,000,000 equipment rows as CSV, import them, compare with pandas.read_csv.
+
+Each measurement runs in its own subprocess so that its peak memory (max RSS, from
+``resource.getrusage(RUSAGE_CHILDREN)``) is its own.  Usage::
+
+    .venv/bin/python benchmarks/import_1m.py [--rows 1000000] [--workdir DIR]
+
+Target on a 2-core machine: import ≤ 30 s, peak memory ≤ 2 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+MODELS = [
+    ("Dell", "Latitude 5420", "Portable"),
+    ("HP", "EliteBook 840 G6", "Laptop"),
+    ("Lenovo", "ThinkCentre M720q", "Ordinateur"),
+    ("Dell", "P2419H", "Écran"),
+    ("Apple", "iPhone 12", "Smartphone"),
+    ("Samsung", "Galaxy S21", "Smartphone"),
+    ("HPE", "ProLiant DL380 Gen10", "Serveur"),
+    ("Cisco", "Catalyst 9200-48P", "Switch"),
+    ("Acme", "Widget 3000", "Autre"),
+    ("Dell", "Latitude", "Portable"),
+]
+STATUSES = ["En service", "En stock", "In use", "Rebut", "Réemploi"]
+COUNTRIES = ["France", "FR", "Allemagne", "Spain", "Belgique"]
+
+
+def generate(path: Path, rows: int, seed: int = 7) -> None:
+    rnd = random.Random(seed)
+    start = date(2015, 1, 1)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        fh.write(
+            "name;category;manufacturer;model;serial;quantity;status;purchase_date;lifetime_years;"
+            "annual_kwh;country;department;user\n"
+        )
+        for i in range(rows):
+            maker, model, cat = MODELS[i % len(MODELS)]
+            bought = start + timedelta(days=rnd.randrange(3000))
+            kwh = f"{rnd.uniform(5, 400):.1f}".replace(".", ",")
+            fh.write(
+                f"asset-{i:07d};{cat};{maker};{model};SN{i:09d};1;{STATUSES[i % 5]};"
+                f"{bought:%d/%m/%Y};{rnd.choice(['4', '5', '', '6'])};{kwh};{COUNTRIES[i % 5]};"
+                f"Dept {i % 40};user{i % 5000}@example.org\n"
+            )
+
+
+def _child(code: str) -> tuple[float, float]:
+    """Run ``code`` in a fresh interpreter; return (seconds reported by it, peak RSS of children in MB)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if peak_kb < before:
+        peak_kb = before
+    return float(out.strip().splitlines()[-1]), peak_kb / 1024
+
+
+IMPORT = """
+import time, json
+from pathlib import Path
+from sobre.core.db import get_engine, session_scope
+from sobre.orgs import service
+from sobre.inventory.importer import import_file
+url = {url!r}
+get_engine(url)
+with session_scope(url) as s:
+    service.create(s, "Bench")
+t = time.perf_counter()
+summary = import_file(url, "Bench", Path({csv!r}), rejects_dir=Path({work!r}))
+elapsed = time.perf_counter() - t
+print(json.dumps(summary.to_dict()))
+print(elapsed)
+"""
+PANDAS = """
+import time
+import pandas as pd
+t = time.perf_counter()
+df = pd.read_csv({csv!r}, sep=";", decimal=",")
+print(len(df))
+print(time.perf_counter() - t)
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--workdir", type=Path, default=None)
+    args = parser.parse_args()
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="sobre-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    csv_path = work / "equipment_1m.csv"
+    t = time.perf_counter()
+    generate(csv_path, args.rows)
+    print(
+        f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) "
+        f"in {time.perf_counter() - t:.1f} s"
+    )
+    # pandas first: RUSAGE_CHILDREN keeps the maximum over all children, so measure the smaller one first.
+    p_time, p_mem = _child(PANDAS.format(csv=str(csv_path)))
+    db = work / "bench.db"
+    db.unlink(missing_ok=True)
+    i_time, i_mem = _child(IMPORT.format(url=f"sqlite:///{db}", csv=str(csv_path), work=str(work)))
+    print(f"pandas.read_csv : {p_time:6.1f} s, peak RSS {p_mem:7.0f} MB")
+    print(
+        f"sobre import    : {i_time:6.1f} s, peak RSS {i_mem:7.0f} MB (parse, validate, match, write SQLite)"
+    )
+    print(
+        json.dumps(
+            {
+                "rows": args.rows,
+                "import_s": round(i_time, 1),
+                "import_peak_mb": round(i_mem),
+                "pandas_s": round(p_time, 1),
+                "pandas_peak_mb": round(p_mem),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

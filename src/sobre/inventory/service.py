@@ -1,0 +1,145 @@
+"""Read-side use cases of the inventory: statistics and listings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from sobre.core.db import get_engine
+from sobre.core.errors import NotFound
+from sobre.inventory.models import (
+    Application,
+    CloudInstance,
+    Department,
+    Equipment,
+    ImportBatch,
+    ModelReview,
+    Site,
+    StorageVolume,
+    VirtualMachine,
+)
+from sobre.orgs.models import Organisation
+
+_TABLES: dict[str, Any] = {
+    "sites": Site,
+    "departments": Department,
+    "equipment": Equipment,
+    "vms": VirtualMachine,
+    "cloud_instances": CloudInstance,
+    "applications": Application,
+    "storage_volumes": StorageVolume,
+}
+
+
+def _org_id(conn: sa.Connection, org: str) -> int:
+    found = conn.execute(sa.select(Organisation.id).where(Organisation.name == org)).scalar()
+    if found is None:
+        raise NotFound(f"no organisation named {org!r}; create it with 'sobre org create NAME'")
+    return int(found)
+
+
+def stats(database_url: str, org: str) -> dict[str, Any]:
+    """Counts per table, equipment per category/status/data quality, open model reviews, last imports."""
+    with get_engine(database_url).connect() as conn:
+        org_id = _org_id(conn, org)
+        counts = {
+            name: conn.execute(
+                sa.select(sa.func.count()).select_from(model).where(model.org_id == org_id)
+            ).scalar_one()
+            for name, model in _TABLES.items()
+        }
+
+        def grouped(column: Any) -> dict[str, dict[str, float]]:
+            q = (
+                sa.select(column, sa.func.count(), sa.func.sum(Equipment.quantity))
+                .where(Equipment.org_id == org_id)
+                .group_by(column)
+                .order_by(column)
+            )
+            return {str(k): {"rows": int(n), "quantity": float(q or 0)} for k, n, q in conn.execute(q)}
+
+        reviews = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(ModelReview)
+            .where(ModelReview.org_id == org_id, ModelReview.status == "open")
+        ).scalar_one()
+        matched = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(Equipment)
+            .where(Equipment.org_id == org_id, Equipment.model_ref.is_not(None))
+        ).scalar_one()
+        imports = (
+            conn.execute(
+                sa.select(
+                    ImportBatch.file_name,
+                    ImportBatch.kind,
+                    ImportBatch.format,
+                    ImportBatch.inserted,
+                    ImportBatch.updated,
+                    ImportBatch.rejected,
+                    ImportBatch.created_at,
+                )
+                .where(ImportBatch.org_id == org_id)
+                .order_by(ImportBatch.id.desc())
+                .limit(5)
+            )
+            .mappings()
+            .all()
+        )
+        return {
+            "organisation": org,
+            "counts": counts,
+            "equipment_by_category": grouped(Equipment.category),
+            "equipment_by_status": grouped(Equipment.status),
+            "equipment_by_quality": grouped(Equipment.data_quality),
+            "equipment_with_model_ref": matched,
+            "open_model_reviews": reviews,
+            "last_imports": [dict(r) for r in imports],
+        }
+
+
+def list_equipment(
+    database_url: str, org: str, *, category: str | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Equipment rows (with site and department names), optionally of one category, ordered by name."""
+    with get_engine(database_url).connect() as conn:
+        org_id = _org_id(conn, org)
+        q = (
+            sa.select(
+                Equipment.name,
+                Equipment.category,
+                Equipment.type_label,
+                Equipment.manufacturer,
+                Equipment.model,
+                Equipment.model_ref,
+                Equipment.quantity,
+                Equipment.status,
+                Equipment.purchase_date,
+                Equipment.country,
+                Site.name.label("site"),
+                Department.name.label("department"),
+                Equipment.data_quality,
+            )
+            .outerjoin(Site, Site.id == Equipment.site_id)
+            .outerjoin(Department, Department.id == Equipment.department_id)
+            .where(Equipment.org_id == org_id)
+            .order_by(Equipment.name)
+        )
+        if category:
+            q = q.where(Equipment.category == category)
+        if limit:
+            q = q.limit(limit)
+        return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def list_reviews(database_url: str, org: str) -> list[dict[str, Any]]:
+    """Open model reviews: free-text models that matched several references about equally well."""
+    with get_engine(database_url).connect() as conn:
+        org_id = _org_id(conn, org)
+        q = (
+            sa.select(ModelReview.manufacturer, ModelReview.model, ModelReview.candidates, ModelReview.items)
+            .where(ModelReview.org_id == org_id, ModelReview.status == "open")
+            .order_by(ModelReview.model)
+        )
+        return [dict(r) for r in conn.execute(q).mappings()]

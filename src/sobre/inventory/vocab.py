@@ -1,0 +1,335 @@
+"""Value synonyms: how the statuses, categories, site kinds, booleans… of other tools map to Sobre's.
+
+Keys are *folded* (lower case, no accents, punctuation as single spaces; see :func:`fold`), so ``Écran``,
+``ecran`` and ``ÉCRAN`` are one key.  Each table is plain data: add a spelling by adding a line.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+from sobre.inventory.taxonomy import Category, DataQuality, SiteKind, Status, UsageMode, VmKind
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Lower case, accents removed, every run of non-alphanumerics turned into one space."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return " ".join("".join(c if c.isalnum() else " " for c in text).split())
+
+
+def _table(pairs: dict[str, list[str]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for value, spellings in pairs.items():
+        out[fold(value)] = value
+        for s in spellings:
+            out[fold(s)] = value
+    return out
+
+
+STATUS = _table(
+    {
+        Status.IN_USE: [
+            "En service",
+            "En utilisation",
+            "In use",
+            "Used",
+            "actif",
+            "active",
+            "Utilisé",
+            "Production",
+            "Deployed",
+            "Déployé",
+            "Affecté",
+            "Assigned",
+            "En production",
+        ],
+        Status.IN_STOCK: ["En stock", "In stock", "Stock", "Stocké", "Spare", "Available", "Disponible"],
+        Status.IN_REPAIR: [
+            "En réparation",
+            "In repair",
+            "In maintenance",
+            "En maintenance",
+            "Maintenance",
+            "Réparation",
+            "Broken",
+            "En panne",
+            "SAV",
+        ],
+        Status.IN_TRANSIT: ["In transit", "En transit", "En cours de livraison", "On order", "En commande"],
+        Status.REUSE: [
+            "Réemploi",
+            "Reemploi",
+            "Reuse",
+            "Reused",
+            "Don",
+            "Donated",
+            "Donation",
+            "Revendu",
+            "Sold",
+            "Resold",
+            "Vendu",
+        ],
+        Status.RETIRED: [
+            "Retired",
+            "Retiré",
+            "Retire",
+            "inactif",
+            "inactive",
+            "Hors service",
+            "Out of service",
+            "Décommissionné",
+            "Decommissioned",
+            "Réformé",
+            "Obsolete",
+        ],
+        Status.DISPOSED: [
+            "Rebut",
+            "Mis au rebut",
+            "Scrapped",
+            "Disposed",
+            "Recyclé",
+            "Recycled",
+            "Consumed",
+            "Consommé",
+            "Détruit",
+            "Destroyed",
+            "DEEE",
+            "WEEE",
+        ],
+        Status.LOST: ["Lost", "Perdu", "Missing", "Manquant", "Volé", "Stolen", "Disparu"],
+    }
+)
+
+CATEGORY = _table(
+    {
+        Category.LAPTOP: [
+            "Portable",
+            "Laptop",
+            "Ordinateur portable",
+            "PC portable",
+            "Notebook",
+            "Ultrabook",
+            "Computer Laptop",
+            "Laptop computer",
+        ],
+        Category.DESKTOP: [
+            "Ordinateur",
+            "Desktop",
+            "Ordinateur fixe",
+            "PC fixe",
+            "Unité centrale",
+            "Tour",
+            "PC",
+            "Personal Computer",
+            "Computer",
+            "Desktop computer",
+            "Mini PC",
+            "All in one",
+            "Tout en un",
+        ],
+        Category.WORKSTATION: ["Station de travail", "Workstation", "Poste de travail graphique"],
+        Category.THIN_CLIENT: ["Client léger", "Thin client", "Terminal léger", "Zero client"],
+        Category.MONITOR: ["Écran", "Ecran", "Monitor", "Moniteur", "Display monitor", "Screen"],
+        Category.SMARTPHONE: [
+            "Smartphone",
+            "Téléphone mobile",
+            "Mobile phone",
+            "Mobile",
+            "Portable téléphone",
+            "Cell phone",
+            "iPhone",
+            "Téléphone portable",
+        ],
+        Category.TABLET: ["Tablette", "Tablet", "iPad"],
+        Category.PRINTER: [
+            "Imprimante",
+            "Printer",
+            "Multifonction",
+            "MFP",
+            "Copieur",
+            "Copier",
+            "Photocopieur",
+            "Imprimante multifonction",
+            "Scanner",
+            "Plotter",
+            "Traceur",
+        ],
+        Category.IP_PHONE: [
+            "Téléphone IP",
+            "IP phone",
+            "Téléphone fixe",
+            "Desk phone",
+            "Phone",
+            "Téléphone",
+            "Communication Device",
+            "VoIP phone",
+            "Softphone",
+        ],
+        Category.RACK_SERVER: [
+            "Serveur",
+            "Server",
+            "Rack server",
+            "Serveur rack",
+            "ServeurCalcul",
+            "Serveur calcul",
+            "ComputeServer",
+            "Compute server",
+            "Dedicated Server",
+            "Shared Server",
+            "Serveur physique",
+            "Physical server",
+            "Hyperviseur",
+            "Hypervisor",
+        ],
+        Category.BLADE_SERVER: ["Blade", "Blade server", "Serveur lame", "Lame"],
+        Category.TOWER_SERVER: ["Tower server", "Serveur tour"],
+        Category.STORAGE_ARRAY: [
+            "Baie de stockage",
+            "Storage array",
+            "SAN",
+            "NAS",
+            "Storage",
+            "Stockage",
+            "Baie",
+            "ServeurStockage",
+            "Storage server",
+        ],
+        Category.SWITCH: [
+            "Switch",
+            "Commutateur",
+            "Network switch",
+            "Network Gear",
+            "Network",
+            "Réseau",
+            "Équipement réseau",
+            "Network equipment",
+            "Network device",
+        ],
+        Category.ROUTER: ["Routeur", "Router", "Box", "Modem"],
+        Category.FIREWALL: ["Pare-feu", "Firewall", "Parefeu", "UTM"],
+        Category.WIFI_ACCESS_POINT: [
+            "Borne WiFi",
+            "Point d'accès",
+            "Access point",
+            "WiFi access point",
+            "AP",
+            "Borne wifi",
+            "Wireless access point",
+        ],
+        Category.UPS: ["Onduleur", "UPS", "Onduleurs"],
+        Category.DISPLAY: [
+            "Écran d'affichage",
+            "Affichage dynamique",
+            "Digital signage",
+            "TV",
+            "Télévision",
+            "Vidéoprojecteur",
+            "Projector",
+            "Projecteur",
+            "Large display",
+            "Écran interactif",
+        ],
+        Category.OTHER: [
+            "Autre",
+            "Other",
+            "Consumable",
+            "Consommable",
+            "Accessoire",
+            "Accessory",
+            "Périphérique",
+            "Peripheral",
+            "Divers",
+        ],
+    }
+)
+
+SITE_KIND = _table(
+    {
+        SiteKind.OFFICE: ["Bureau", "Bureaux", "Office", "Siège", "Agence", "Headquarters", "HQ", "Site"],
+        SiteKind.SERVER_ROOM: [
+            "Salle serveur",
+            "Salle serveurs",
+            "Server room",
+            "Salle informatique",
+            "Local technique",
+        ],
+        SiteKind.DATA_CENTRE: [
+            "Data centre",
+            "Data center",
+            "Datacenter",
+            "Datacentre",
+            "Centre de données",
+            "DC",
+        ],
+        SiteKind.COLOCATION: ["Colocation", "Colo", "Hébergement", "Hosting", "Housing"],
+        SiteKind.CLOUD_REGION: ["Cloud region", "Région cloud", "Cloud", "Region"],
+    }
+)
+
+USAGE_MODE = _table(
+    {
+        UsageMode.COPE: ["COPE", "Corporate", "Professionnel", "Pro"],
+        UsageMode.BYOD: ["BYOD", "Personnel", "Personal", "Bring your own device", "AVEC"],
+    }
+)
+
+VM_KIND = _table(
+    {
+        VmKind.COMPUTE: ["calcul", "compute", "cpu", "vm"],
+        VmKind.STORAGE: ["stockage", "storage"],
+    }
+)
+
+QUALITY = _table(
+    {
+        DataQuality.HIGH: ["haute", "élevée", "elevee", "bonne", "good", "h", "3"],
+        DataQuality.MEDIUM: ["moyenne", "moyen", "medium", "average", "m", "2"],
+        DataQuality.LOW: ["faible", "basse", "bas", "low", "poor", "l", "1"],
+    }
+)
+
+STORAGE_KIND = _table(
+    {
+        "block": ["bloc", "block", "san", "lun"],
+        "file": ["fichier", "fichiers", "file", "nas", "nfs", "smb", "cifs", "partage"],
+        "object": ["objet", "object", "s3", "blob"],
+        "backup": ["sauvegarde", "backup", "archive"],
+    }
+)
+
+MEDIA = _table(
+    {
+        "hdd": ["hdd", "disque dur", "hard disk", "sas", "sata", "nl sas"],
+        "ssd": ["ssd", "flash", "nvme", "full flash"],
+        "tape": ["tape", "bande", "lto", "cartouche"],
+    }
+)
+
+BOOLEAN = {
+    fold(k): True for k in ("1", "true", "yes", "y", "oui", "o", "vrai", "x", "reconditionné", "refurbished")
+}
+BOOLEAN |= {fold(k): False for k in ("0", "false", "no", "n", "non", "faux", "neuf", "new")}
+
+#: Vocabularies by name, as used in the field declarations of :mod:`sobre.inventory.mappings`.
+VOCABULARIES: dict[str, dict[str, str]] = {
+    "status": STATUS,
+    "category": CATEGORY,
+    "site_kind": SITE_KIND,
+    "usage_mode": USAGE_MODE,
+    "vm_kind": VM_KIND,
+    "quality": QUALITY,
+    "storage_kind": STORAGE_KIND,
+    "media": MEDIA,
+}
+
+
+def lookup(vocabulary: str, text: str) -> str | None:
+    """Sobre's value for ``text`` in ``vocabulary``, or None when it is not known."""
+    return VOCABULARIES[vocabulary].get(fold(text))
+
+
+def accepted(vocabulary: str) -> str:
+    """The accepted values of a vocabulary, for error messages."""
+    return ", ".join(sorted(set(VOCABULARIES[vocabulary].values())))
