@@ -1,0 +1,115 @@
+"""Sobre's built-in default set: complete, sourced, consistent."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from sobre.core import units
+from sobre.footprint.factors.builtin import read_builtin
+from sobre.footprint.schema import EMBODIED_STAGES
+from sobre.inventory.taxonomy import Category
+
+
+@pytest.fixture(scope="module")
+def fs():
+    return read_builtin()
+
+
+def test_every_category_has_embodied_climate_rows(fs) -> None:
+    climate = fs.impacts.filter(pl.col("criterion") == "climate_change")
+    have = set(zip(climate["ref"], climate["stage"], strict=True))
+    missing = [(c.value, s) for c in Category for s in EMBODIED_STAGES if (c.value, s) not in have]
+    assert missing == []
+
+
+def test_no_use_stage_rows_and_no_duplicates(fs) -> None:
+    assert fs.impacts.filter(pl.col("stage") == "use").height == 0
+    assert fs.impacts.select(["ref", "stage", "criterion"]).is_duplicated().sum() == 0
+    assert fs.electricity.select(["country", "criterion"]).is_duplicated().sum() == 0
+
+
+@pytest.mark.parametrize("frame", ["impacts", "electricity"])
+def test_rows_have_source_licence_and_consistent_range(fs, frame) -> None:
+    df = getattr(fs, frame)
+    assert df.filter(pl.col("source").is_null() | (pl.col("source") == "")).height == 0
+    assert df.filter(pl.col("licence").is_null() | (pl.col("licence") == "")).height == 0
+    assert df.filter(pl.col("row_id").is_null()).height == 0
+    bad = df.filter(~((pl.col("low") <= pl.col("value")) & (pl.col("value") <= pl.col("high"))))
+    assert bad.height == 0, bad
+    assert df.filter(pl.col("value") < 0).height == 0
+
+
+def test_criteria_units_come_from_code(fs) -> None:
+    got = dict(zip(fs.criteria["code"], fs.criteria["unit"], strict=True))
+    assert got["climate_change"] == units.KG_CO2E
+    assert got["adpe"] == units.KG_SB_EQ
+    assert got["primary_energy"] == units.MJ
+    used = set(fs.impacts["criterion"]) | set(fs.electricity["criterion"])
+    assert used <= set(got)
+
+
+def test_required_countries_with_year(fs) -> None:
+    climate = fs.electricity.filter(pl.col("criterion") == "climate_change")
+    countries = set(climate["country"])
+    required = {"EU27", "GB", "CH", "NO", "US", "CA", "CN", "IN", "JP", "WORLD", "FR", "DE"}
+    assert required <= countries
+    eu_members = {
+        "AT",
+        "BE",
+        "BG",
+        "HR",
+        "CY",
+        "CZ",
+        "DK",
+        "EE",
+        "FI",
+        "FR",
+        "DE",
+        "GR",
+        "HU",
+        "IE",
+        "IT",
+        "LV",
+        "LT",
+        "LU",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SK",
+        "SI",
+        "ES",
+        "SE",
+    }
+    assert eu_members <= countries
+    assert climate.filter(pl.col("year").is_null()).height == 0
+    fr = climate.filter(pl.col("country") == "FR").row(0, named=True)
+    # Ember 2024, via co2.js: 44.18 gCO2e/kWh (DESIGN.md §5 quotes 0.0442)
+    assert fr["value"] == pytest.approx(0.04418)
+    assert fr["year"] == 2024 and "Ember" in fr["source"] and fr["licence"].startswith("CC BY")
+
+
+def test_defaults_item_types_and_hypotheses(fs) -> None:
+    cats = {c.value for c in Category}
+    assert set(fs.item_types["type"]) == cats
+    assert set(fs.item_types["default_ref"]) == cats
+    servers = fs.item_types.filter(pl.col("is_server"))["type"].to_list()
+    assert sorted(servers) == ["blade_server", "rack_server", "tower_server"]
+    assert set(fs.defaults["ref"]) == cats
+    d = fs.defaults.filter(pl.col("lifetime_years").is_not_null())
+    assert (
+        d.filter(
+            ~(
+                (pl.col("lifetime_low") <= pl.col("lifetime_years"))
+                & (pl.col("lifetime_years") <= pl.col("lifetime_high"))
+            )
+        ).height
+        == 0
+    )
+    assert fs.defaults.filter(pl.col("source").is_null()).height == 0
+    assert fs.defaults.filter(pl.col("ref") == "rack_server")["cpu_threads"].item() == 48
+    assert fs.hypotheses["default_pue"] == 1.58
+    assert fs.hypotheses["cope_rate"] == 0.8 and fs.hypotheses["byod_rate"] == 0.57
+    assert fs.cloud_pue == {"aws": 1.135, "gcp": 1.1, "azure": 1.185}
