@@ -1,0 +1,153 @@
+"""``compute``: the engine's entry point, from an Inventory and a FactorSet to a Result."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import polars as pl
+
+from sobre.footprint.engine.allocation import HOST_TRACE, allocate, applications, linked_targets
+from sobre.footprint.engine.assets import cloud_assets, counted_equipment, storage_assets
+from sobre.footprint.engine.frames import col_v, conform, impact_columns, to_long
+from sobre.footprint.engine.physical import compute_assets
+from sobre.footprint.engine.profiles import PROFILES, check_profile, hypothesis
+from sobre.footprint.schema import (
+    FACTOR_CRITERIA,
+    FACTOR_DEFAULTS,
+    FACTOR_ELECTRICITY,
+    FACTOR_IMPACTS,
+    FACTOR_ITEM_TYPES,
+    FACTOR_MODEL_MATCHING,
+    RESULT_ITEMS,
+    STAGES,
+    FactorSet,
+    Inventory,
+    Result,
+)
+
+#: Item kinds whose impacts add up to the organisation's total (the others are allocations of these).
+TOTAL_KINDS = ("equipment", "cloud", "storage")
+
+
+def methodology(profile: str) -> str:
+    """The methodology id stored with a run, e.g. ``sobre-2025.1``."""
+    return PROFILES[check_profile(profile)]
+
+
+def compute(
+    inventory: Inventory,
+    factors: FactorSet,
+    *,
+    profile: str = "sobre",
+    reference_date: date,
+    org_country: str | None = None,
+) -> Result:
+    """Compute the annual footprint of ``inventory`` with ``factors`` under a methodology profile.
+
+    ``reference_date`` ends the reporting year and replaces "today" in every rule, so a run can be
+    reproduced.  Unknown impacts are null with a reason in ``items.warnings`` (never zero).
+    """
+    check_profile(profile)
+    factors = conform_factors(factors)
+    criteria = [c for c in factors.criteria["code"].to_list() if c is not None]
+    impact_cols = impact_columns(criteria)
+
+    equipment, excluded = counted_equipment(inventory, profile, reference_date)
+    assets = pl.concat(
+        [
+            equipment,
+            cloud_assets(inventory, factors, hypothesis(factors, "default_pue")),
+            storage_assets(inventory, factors),
+        ],
+        how="vertical",
+    )
+    assets = compute_assets(
+        assets,
+        inventory,
+        factors,
+        profile=profile,
+        reference_date=reference_date,
+        org_country=org_country,
+        criteria=criteria,
+    )
+    hosts = assets.filter(pl.col("item_kind") == "equipment")
+    allocated, idle = allocate(hosts, excluded["id"], inventory, profile, impact_cols)
+    target_cols = ["item_kind", "item_id", "status", "data_quality", *impact_cols]
+    linked = linked_targets(inventory)
+    targets = pl.concat(
+        [
+            assets.join(linked, on=["item_kind", "item_id"], how="semi").select(target_cols),
+            allocated.join(linked, on=["item_kind", "item_id"], how="semi").select(target_cols),
+        ],
+        how="vertical_relaxed",
+    )
+    apps = applications(inventory, targets, impact_cols)
+
+    frames = [
+        assets.with_columns(pl.lit(None, dtype=pl.Int64).alias("host_id")),
+        allocated.with_columns(pl.lit(None, dtype=pl.Utf8).alias("category")),
+        idle.with_columns(pl.col("host_category").alias("category")),
+        apps,
+    ]
+    wide = pl.concat(
+        [conform(f, {**RESULT_ITEMS, **dict.fromkeys(impact_cols, pl.Float64)}) for f in frames],
+        how="vertical",
+    )
+    unknown = pl.any_horizontal([pl.col(col_v(c, s)).is_null() for c in criteria for s in STAGES])
+    if criteria:
+        wide = wide.with_columns(
+            pl.when(unknown).then(pl.lit("unknown")).otherwise(pl.col("status")).alias("status")
+        )
+    items = wide.select(list(RESULT_ITEMS))
+    impacts = to_long(wide, criteria)
+    return Result(
+        reference_date=reference_date,
+        methodology=methodology(profile),
+        items=items,
+        impacts=impacts,
+        criteria=factors.criteria,
+        warnings=_summary(items, excluded, criteria),
+    )
+
+
+def conform_factors(factors: FactorSet) -> FactorSet:
+    """A copy of ``factors`` whose frames have every contract column (callers may pass partial frames)."""
+    return replace(
+        factors,
+        criteria=conform(factors.criteria, FACTOR_CRITERIA),
+        impacts=conform(factors.impacts, FACTOR_IMPACTS),
+        electricity=conform(factors.electricity, FACTOR_ELECTRICITY),
+        defaults=conform(factors.defaults, FACTOR_DEFAULTS),
+        model_matching=conform(factors.model_matching, FACTOR_MODEL_MATCHING),
+        item_types=conform(factors.item_types, FACTOR_ITEM_TYPES),
+    )
+
+
+def _summary(items: pl.DataFrame, excluded: pl.DataFrame, criteria: list[str]) -> list[str]:
+    """Aggregated warnings: counts per item kind and message, not one line per item."""
+    out: list[str] = []
+    if not criteria:
+        out.append("the factor set has no criteria: nothing computed")
+    if excluded.height:
+        counts = excluded.group_by("excluded_reason").len().sort("excluded_reason")
+        for reason, n in counts.iter_rows():
+            out.append(f"{n} equipment item(s) not counted: {reason}")
+    warned = items.filter(pl.col("warnings").is_not_null()).select(
+        "item_kind", pl.col("warnings").str.split("; ").alias("w")
+    )
+    if warned.height:
+        # Drop ids from per-host messages so they aggregate into one line.
+        counts = (
+            warned.explode("w")
+            .with_columns(pl.col("w").str.replace_all(r"\b(host|vm|cloud|equipment) \d+", "$1 …"))
+            .group_by("item_kind", "w")
+            .len()
+            .sort("item_kind", "w")
+        )
+        for kind, message, n in counts.iter_rows():
+            out.append(f"{n} {kind} item(s): {message}")
+    return out
+
+
+__all__ = ["HOST_TRACE", "TOTAL_KINDS", "compute", "conform_factors", "methodology"]

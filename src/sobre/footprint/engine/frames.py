@@ -1,0 +1,103 @@
+"""Frame helpers: conform inputs to the contract, name the wide impact columns, null-aware sums.
+
+The engine works on *wide* frames (one row per item, one column per criterion × stage for value, low and
+high) because column expressions over a million rows are fast; it turns them into the contract's long
+``impacts`` frame only at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import polars as pl
+
+from sobre.footprint.schema import STAGES
+
+#: Estimate statuses from strongest to weakest (the same order as ``sobre.core.estimate``).
+STATUS_ORDER = ("measured", "input", "modelled", "archetype", "default", "unknown")
+#: Data quality from best to worst.
+QUALITY_ORDER = ("high", "medium", "low")
+
+
+def conform(df: pl.DataFrame | None, schema: Mapping[str, pl.DataType | type[pl.DataType]]) -> pl.DataFrame:
+    """Give ``df`` every column of ``schema`` (missing ones null) with the contract's types."""
+    if df is None:
+        return pl.DataFrame(schema=dict(schema))
+    exprs = []
+    for name, dtype in schema.items():
+        if name in df.columns:
+            exprs.append(pl.col(name).cast(dtype, strict=False) if df.schema[name] != dtype else pl.col(name))
+        else:
+            exprs.append(pl.lit(None, dtype=dtype).alias(name))
+    return df.select(exprs)
+
+
+def col_v(criterion: str, stage: str) -> str:
+    return f"v|{criterion}|{stage}"
+
+
+def col_l(criterion: str, stage: str) -> str:
+    return f"l|{criterion}|{stage}"
+
+
+def col_h(criterion: str, stage: str) -> str:
+    return f"h|{criterion}|{stage}"
+
+
+def impact_columns(criteria: Iterable[str]) -> list[str]:
+    """All wide impact column names for these criteria, value/low/high for every stage."""
+    return [f(c, s) for c in criteria for s in STAGES for f in (col_v, col_l, col_h)]
+
+
+def null_aware_sum(name: str) -> pl.Expr:
+    """Sum that stays unknown (null) when any part is unknown: an unknown is never counted as zero."""
+    return pl.when(pl.col(name).null_count() > 0).then(None).otherwise(pl.col(name).sum()).alias(name)
+
+
+def rank_expr(expr: pl.Expr, order: tuple[str, ...]) -> pl.Expr:
+    """Position of a status/quality label in ``order`` (null stays null)."""
+    return expr.replace_strict({v: i for i, v in enumerate(order)}, default=None, return_dtype=pl.Int8)
+
+
+def label_expr(expr: pl.Expr, order: tuple[str, ...]) -> pl.Expr:
+    """Inverse of :func:`rank_expr`."""
+    return expr.replace_strict(dict(enumerate(order)), default=None, return_dtype=pl.Utf8)
+
+
+def join_warnings(parts: Sequence[pl.Expr], separator: str = "; ") -> pl.Expr:
+    """Join optional warning strings (null when there is none)."""
+    if not parts:
+        return pl.lit(None, dtype=pl.Utf8)
+    joined = pl.concat_str(parts, separator=separator, ignore_nulls=True)
+    return pl.when(joined == "").then(None).otherwise(joined)
+
+
+def to_long(wide: pl.DataFrame, criteria: list[str]) -> pl.DataFrame:
+    """Wide impact columns → the contract's long frame (item_kind, item_id, criterion, stage, value, …)."""
+    parts = []
+    for c in criteria:
+        for s in STAGES:
+            parts.append(
+                wide.select(
+                    "item_kind",
+                    "item_id",
+                    pl.lit(c, dtype=pl.Utf8).alias("criterion"),
+                    pl.lit(s, dtype=pl.Utf8).alias("stage"),
+                    pl.col(col_v(c, s)).alias("value"),
+                    pl.col(col_l(c, s)).alias("low"),
+                    pl.col(col_h(c, s)).alias("high"),
+                )
+            )
+    if not parts:
+        return pl.DataFrame(
+            schema={
+                "item_kind": pl.Utf8,
+                "item_id": pl.Int64,
+                "criterion": pl.Utf8,
+                "stage": pl.Utf8,
+                "value": pl.Float64,
+                "low": pl.Float64,
+                "high": pl.Float64,
+            }
+        )
+    return pl.concat(parts, rechunk=False)
