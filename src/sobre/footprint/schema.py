@@ -7,6 +7,7 @@ contract between those parts: change them here, and in all three, together.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -38,6 +39,8 @@ CLOUD = {
     "id": pl.Int64, "name": pl.Utf8, "provider": pl.Utf8, "instance_type": pl.Utf8, "region": pl.Utf8,
     "country": pl.Utf8, "quantity": pl.Float64, "hours_per_year": pl.Float64, "average_load": pl.Float64,
     "vcpu": pl.Float64, "ram_gb": pl.Float64, "department_id": pl.Int64, "data_quality": pl.Utf8,
+    # Reference for the whole instance (e.g. from BoaviztAPI); else a vCPU share of a host archetype.
+    "model_ref": pl.Utf8,
 }
 APPLICATIONS = {
     "id": pl.Int64, "name": pl.Utf8, "environment": pl.Utf8, "users": pl.Int64, "department_id": pl.Int64,
@@ -52,7 +55,7 @@ STORAGE = {
 }
 
 
-def empty(schema: dict[str, pl.DataType | type[pl.DataType]]) -> pl.DataFrame:
+def empty(schema: Mapping[str, pl.DataType | type[pl.DataType]]) -> pl.DataFrame:
     return pl.DataFrame(schema=schema)
 
 

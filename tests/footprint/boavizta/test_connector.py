@@ -212,7 +212,7 @@ def test_apply_boavizta_changes_only_servers_and_cloud() -> None:
     assert new_inventory.equipment.drop("model_ref").equals(inventory.equipment.drop("model_ref"))
     assert new_inventory.sites.equals(inventory.sites)
     assert inventory.equipment.filter(pl.col("id") == 1)["model_ref"].item() is None  # input not modified
-    assert "model_ref" not in inventory.cloud.columns
+    assert "model_ref" not in inventory.cloud.columns or inventory.cloud["model_ref"].is_null().all()
     assert factors.impacts.height == 0 and new_factors.impacts.height > 0
     assert set(new_factors.impacts["ref"]) <= set(refs.values()) | set(new_inventory.cloud["model_ref"])
     assert new_factors.impacts.schema == factors.impacts.schema
@@ -359,3 +359,28 @@ def test_engine_uses_boavizta_rows_for_servers_only() -> None:
     assert cc(after, 2, "manufacturing") == cc(before, 2, "manufacturing")  # the laptop is untouched
     kwh = after.items.filter(pl.col("item_id") == 1)["annual_kwh"].item()
     assert kwh == pytest.approx(300 * 8.76)  # the fake's modelled power feeds the use stage
+
+
+def test_engine_uses_boavizta_rows_for_cloud_instances() -> None:
+    from datetime import date
+
+    engine = pytest.importorskip("sobre.footprint.engine")
+    from benchmarks.boavizta_throughput import builtin_factor_set
+
+    inventory = _inventory()
+    factors = builtin_factor_set()
+    new_inventory, new_factors = apply_boavizta(inventory, factors, FakeBoaviztClient())
+    after = engine.compute(new_inventory, new_factors, reference_date=date(2025, 12, 31))
+    cloud = after.items.filter(pl.col("item_kind") == "cloud").sort("item_id")
+    assert cloud.height == inventory.cloud.height
+    assert cloud["factor_ref"].str.starts_with("boavizta:cloud:").all()
+    assert set(cloud["share_method"]) == {"cloud_instance"}
+    manufacturing = after.impacts.filter(
+        pl.col("item_kind") == "cloud",
+        pl.col("criterion") == "climate_change",
+        pl.col("stage") == "manufacturing",
+    )
+    assert manufacturing["value"].is_not_null().all() and (manufacturing["value"] > 0).all()
+    # Without BoaviztAPI the same instances are vCPU shares of the host archetype.
+    before = engine.compute(inventory, factors, reference_date=date(2025, 12, 31))
+    assert set(before.items.filter(pl.col("item_kind") == "cloud")["share_method"]) == {"cloud_vcpu"}

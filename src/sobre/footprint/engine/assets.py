@@ -151,7 +151,13 @@ def cloud_assets(inventory: Inventory, factors: FactorSet, default_pue: float | 
         row = factors.defaults.filter(pl.col("ref") == ref).head(1)
         threads = row["cpu_threads"][0] if row.height else None
     hours = pl.col("hours_per_year").fill_null(HOURS_PER_YEAR)
-    share = pl.col("vcpu") / pl.lit(threads, dtype=pl.Float64) * hours / HOURS_PER_YEAR
+    own_ref = pl.col("model_ref").is_not_null()
+    # An instance with its own reference (e.g. BoaviztAPI's figures) is one whole unit for its hours.
+    share = (
+        pl.when(own_ref)
+        .then(hours / HOURS_PER_YEAR)
+        .otherwise(pl.col("vcpu") / pl.lit(threads, dtype=pl.Float64) * hours / HOURS_PER_YEAR)
+    )
     pue_map = {k.lower(): float(v) for k, v in factors.cloud_pue.items()}
     pue = (
         pl.col("provider")
@@ -159,7 +165,9 @@ def cloud_assets(inventory: Inventory, factors: FactorSet, default_pue: float | 
         .replace_strict(pue_map, default=default_pue, return_dtype=pl.Float64)
     )
     warn = (
-        pl.when(pl.lit(ref is None))
+        pl.when(own_ref)
+        .then(None)
+        .when(pl.lit(ref is None))
         .then(
             pl.lit("no host archetype ('cloud_host' or 'rack_server') in the factor set: cloud share unknown")
         )
@@ -174,11 +182,11 @@ def cloud_assets(inventory: Inventory, factors: FactorSet, default_pue: float | 
         pl.col("id").alias("item_id"),
         "name",
         pl.col("instance_type").alias("category"),
-        pl.lit(ref, dtype=pl.Utf8).alias("forced_ref"),
+        pl.coalesce(pl.col("model_ref"), pl.lit(ref, dtype=pl.Utf8)).alias("forced_ref"),
         pl.col("quantity").fill_null(1.0),
         share.alias("alloc"),
         share.alias("share"),
-        pl.lit("cloud_vcpu").alias("share_method"),
+        pl.when(own_ref).then(pl.lit("cloud_instance")).otherwise(pl.lit("cloud_vcpu")).alias("share_method"),
         pl.lit("in_use").alias("status_in"),
         "country",
         "department_id",
