@@ -93,11 +93,12 @@ def check(kind: str, frame: pl.DataFrame, mapping: Mapping) -> tuple[pl.DataFram
     if kind == "vm" and "infrastructure" in frame.columns:
         allowed = {fold("NON_CLOUD_SERVERS"), fold("CLOUD_SERVICES")}
         col = mapping.headers.get("infrastructure", "infrastructure")
+        values = frame["infrastructure"].drop_nulls().unique().to_list()
+        wrong = [v for v in values if fold(v) not in allowed]
         for line, value in (
-            frame.filter(pl.col("infrastructure").is_not_null()).select(ROW, "infrastructure").iter_rows()
+            frame.filter(pl.col("infrastructure").is_in(wrong)).select(ROW, "infrastructure").iter_rows()
         ):
-            if fold(value) not in allowed:
-                problems.append(Problem(line, col, value, "expected CLOUD_SERVICES or NON_CLOUD_SERVERS"))
+            problems.append(Problem(line, col, value, "expected CLOUD_SERVICES or NON_CLOUD_SERVERS"))
     return frame, problems
 
 
@@ -155,11 +156,9 @@ def _equipment(frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, pl.Expr], l
     if "category" in cols:
         category = pl.col("category")
         if "type_label" in cols:
-            generic = (
-                pl.col("type_label")
-                .map_elements(lambda t: fold(t) in GENERIC_TYPES, pl.Boolean, skip_nulls=True)
-                .fill_null(False)
-            )
+            labels = frame["type_label"].drop_nulls().unique().to_list()
+            vague = {t: fold(t) in GENERIC_TYPES for t in labels}  # once per distinct label
+            generic = pl.col("type_label").replace_strict(vague, default=False, return_dtype=pl.Boolean)
             category = pl.when(generic & mcat.is_not_null()).then(mcat).otherwise(category)
         category = pl.coalesce(category, mcat)
         frame = frame.with_columns(category.alias("__cat"))

@@ -484,10 +484,14 @@ def build_mapping(fmt: str, kind: str, header: list[str]) -> Mapping:
     for i, h in enumerate(header):
         if not h:
             continue  # the empty-named column of a trailing separator
+        if fold(h) in ignored_set:
+            # Checked first: "Système d'exploitation - Nom" must not become the asset's name.
+            ignored.append(h)
+            continue
         f = header_field(fmt, kind, h)
         if f is not None and f not in columns:
             columns[f], headers[f] = i, h
-        elif fold(h) in ignored_set or (f is not None):
+        elif f is not None:
             ignored.append(h)
         else:
             unknown.append(h)

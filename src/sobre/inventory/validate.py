@@ -15,9 +15,9 @@ import polars as pl
 
 from sobre.core.countries import to_code
 from sobre.inventory import vocab
+from sobre.inventory.chunks import EXTRA_BLANK, ROW, N
 from sobre.inventory.mappings import FIELDS, REQUIRED, Field, Mapping
 
-ROW = "__row"
 #: Date formats accepted in text cells, tried in this order (G4IT's four, plus dd-mm-yyyy and dd.mm.yyyy).
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d", "%Y/%m/%d", "%d-%m-%Y", "%d.%m.%Y")
 #: Excel's day zero for serial dates (1900 system, with its leap-year bug already absorbed).
@@ -76,6 +76,38 @@ def _date(col: str, xlsx: bool) -> pl.Expr:
     return parsed
 
 
+def _clean(series: pl.Series) -> pl.Series:
+    """Strip spaces; empty means missing; undo the formula neutralisation of Sobre's exports (a leading
+    ``'`` before ``=``, ``+``, ``-``, ``@``, tab or CR) so that an export re-imports as it was."""
+    text = series.str.strip_chars()
+    if text.str.starts_with("'").any():
+        quoted = text.str.contains(r"^'[=+\-@\t\r]")
+        text = pl.select(pl.when(quoted).then(text.str.slice(1)).otherwise(text)).to_series()
+    return pl.select(pl.when(text == "").then(None).otherwise(text)).to_series().alias(series.name)
+
+
+def _distinct(raw: pl.DataFrame, col: str, expr: pl.Expr | None = None) -> pl.Series:
+    """``expr`` (a function of column ``col`` alone; None: :func:`_clean`) computed once per distinct
+    value, then spread back to every row.
+
+    A million inventory rows hold a few thousand distinct dates, amounts or statuses: parsing those is
+    what makes date and number checking cheap.  Columns of mostly distinct values (names, serials) are
+    computed directly; the first rows tell which is which without hashing the whole column.
+    """
+    series = raw[col]
+
+    def apply(s: pl.Series) -> pl.Series:
+        return _clean(s) if expr is None else s.to_frame(col).select(expr.alias(col)).to_series()
+
+    head = series.head(4000)
+    if head.n_unique() * 2 > head.len():
+        return apply(series)
+    distinct = series.drop_nulls().unique()
+    if distinct.len() * 4 > series.len():
+        return apply(series)
+    return series.replace_strict(distinct, apply(distinct), default=None)
+
+
 def _map_values(series: pl.Series, fn: object, dtype: pl.DataType | type[pl.DataType]) -> pl.Series:
     """Apply ``fn`` to the distinct values only (a million rows hold a few dozen statuses)."""
     uniques = series.drop_nulls().unique().to_list()
@@ -84,53 +116,40 @@ def _map_values(series: pl.Series, fn: object, dtype: pl.DataType | type[pl.Data
 
 
 def parse_chunk(
-    mapping: Mapping,
-    lines: list[int],
-    rows: list[list[str]],
-    *,
-    width: int,
-    xlsx: bool,
+    mapping: Mapping, chunk: pl.DataFrame, *, width: int, xlsx: bool
 ) -> tuple[pl.DataFrame, list[Problem], set[str]]:
-    """Parse one chunk.  Returns (frame of every row that parsed, problems, unmapped type labels)."""
+    """Parse one chunk of raw text (see :mod:`sobre.inventory.chunks`).
+
+    Returns (frame of every row that parsed, problems, unmapped type labels).
+    """
     problems: list[Problem] = []
-    kept_lines: list[int] = []
-    kept: list[list[str]] = []
-    for line, cells in zip(lines, rows, strict=True):
-        n = len(cells)
-        if n != width and not xlsx and not _harmless_ragged(cells, width, mapping):
+    if not xlsx:
+        # A row is ragged unless its extra fields are blank (a trailing separator) or the fields it lacks
+        # are under empty-named columns; a ragged row is rejected whole, never shifted.
+        named_width = max((i + 1 for i in range(width) if i not in mapping.unnamed), default=0)
+        n = pl.col(N)
+        fits = (n == width) | ((n > width) & pl.col(EXTRA_BLANK)) | ((n < width) & (n >= named_width))
+        ragged = chunk.filter(~fits)
+        for line, count in ragged.select(ROW, N).iter_rows():
             problems.append(
                 Problem(
                     line,
                     "",
-                    f"{n} fields",
+                    f"{count} fields",
                     (
-                        f"the row has {n} fields but the header has {width}; "
+                        f"the row has {count} fields but the header has {width}; "
                         "a separator or a quote is probably "
                         "missing or extra (nothing was shifted: fix the row and import it again)"
                     ),
                 )
             )
-            continue
-        if n < width:
-            cells = cells + [""] * (width - n)
-        kept_lines.append(line)
-        kept.append(cells)
+        if ragged.height:
+            chunk = chunk.filter(fits)
     fields = {f.name: f for f in FIELDS[mapping.kind]}
     used = {name: idx for name, idx in mapping.columns.items() if name in fields}
-    if kept:
-        columns = list(zip(*kept, strict=False))
-        data = {name: list(columns[idx]) for name, idx in used.items()}
-    else:
-        data = {name: [] for name in used}
-    raw = pl.DataFrame(data, schema={name: pl.Utf8 for name in used}).with_columns(
-        pl.Series(ROW, kept_lines, dtype=pl.Int64)
-    )
-    stripped = pl.col(pl.Utf8).str.strip_chars()
-    # Undo the spreadsheet-formula neutralisation of Sobre's exports, so that an export re-imports as it was.
-    unneutral = (
-        pl.when(stripped.str.contains(r"^'[=+\-@\t\r]")).then(stripped.str.slice(1)).otherwise(stripped)
-    )
-    raw = raw.with_columns(pl.when(unneutral == "").then(None).otherwise(unneutral).name.keep())
+    kept_lines = chunk[ROW]
+    raw = chunk.select(*[pl.col(f"c{idx}").alias(name) for name, idx in used.items()], ROW)
+    raw = raw.with_columns(_distinct(raw, name) for name in used)
 
     required = {f.name for f in fields.values() if f.required} | REQUIRED.get(
         (mapping.fmt, mapping.kind), set()
@@ -145,15 +164,19 @@ def parse_chunk(
         present = col.is_not_null()
         if f.type in ("float", "int"):
             parse = _number(name)
-            raw = raw.with_columns((parse / 100 if name in percent else parse).alias(f"__{name}"))
+            parse = parse / 100 if name in percent else parse
+            raw = raw.with_columns(_distinct(raw, name, parse).alias(f"__{name}"))
             v = pl.col(f"__{name}")
             bad.append((name, present & (v.is_null() | ~v.is_finite()), "not a number"))
             if f.type == "int":
                 bad.append((name, present & v.is_finite() & (v != v.floor()), "must be a whole number"))
-            bad.append((name, present & v.is_finite() & ~_in_range(v, f), _reason_range(f)))
+            limits = _reason_range(f)
+            if name in percent:  # the file speaks in percent: say the limits in percent too
+                limits = f"must be between {100 * (f.low or 0):g} and {100 * (f.high or 1):g} (a percentage)"
+            bad.append((name, present & v.is_finite() & ~_in_range(v, f), limits))
             typed[name] = v.cast(pl.Int64, strict=False) if f.type == "int" else v
         elif f.type == "date":
-            raw = raw.with_columns(_date(name, xlsx).alias(f"__{name}"))
+            raw = raw.with_columns(_distinct(raw, name, _date(name, xlsx)).alias(f"__{name}"))
             v = pl.col(f"__{name}")
             bad.append(
                 (
@@ -238,10 +261,3 @@ def parse_chunk(
                 )
     frame = raw.select(ROW, *[expr.alias(n) for n, expr in typed.items()])
     return frame, problems, unmapped_types
-
-
-def _harmless_ragged(cells: list[str], width: int, mapping: Mapping) -> bool:
-    """Extra empty cells (a trailing separator) or missing cells under empty-named columns shift nothing."""
-    if len(cells) > width:
-        return all(not c.strip() for c in cells[width:])
-    return all(i in mapping.unnamed for i in range(len(cells), width))
