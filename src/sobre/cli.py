@@ -27,8 +27,12 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    home: str = typer.Option(None, "--home", help="Data folder (default: $SOBRE_HOME, else a per-user folder)."),
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+    home: str = typer.Option(
+        None, "--home", help="Data folder (default: $SOBRE_HOME, else a per-user folder)."
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version."
+    ),
 ) -> None:
     ctx.obj = {"home": home}
 

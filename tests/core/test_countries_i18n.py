@@ -8,10 +8,23 @@ from sobre.core.countries import name, to_code
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("France", "FR"), ("FR", "FR"), ("FRA", "FR"), ("Allemagne", "DE"), ("Russian Federation", "RU"),
-     ("Russia", "RU"), ("England", "GB"), ("Royaume-Uni", "GB"), ("Suisse", "CH"), ("Norvège", "NO"),
-     ("États-Unis", "US"), ("Korea, Republic Of", "KR"), ("Non spécifié", "WORLD"), ("EU-27", "EU27"),
-     ("  france  ", "FR")],
+    [
+        ("France", "FR"),
+        ("FR", "FR"),
+        ("FRA", "FR"),
+        ("Allemagne", "DE"),
+        ("Russian Federation", "RU"),
+        ("Russia", "RU"),
+        ("England", "GB"),
+        ("Royaume-Uni", "GB"),
+        ("Suisse", "CH"),
+        ("Norvège", "NO"),
+        ("États-Unis", "US"),
+        ("Korea, Republic Of", "KR"),
+        ("Non spécifié", "WORLD"),
+        ("EU-27", "EU27"),
+        ("  france  ", "FR"),
+    ],
 )
 def test_countries_are_recognised_in_any_common_spelling(text: str, code: str) -> None:
     assert to_code(text) == code

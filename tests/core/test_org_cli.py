@@ -11,7 +11,9 @@ runner = CliRunner()
 
 
 def test_org_create_and_list(home: Path) -> None:
-    result = runner.invoke(app, ["org", "create", "Ville <b>A</b>", "--employees", "900", "--country", "France"])
+    result = runner.invoke(
+        app, ["org", "create", "Ville <b>A</b>", "--employees", "900", "--country", "France"]
+    )
     assert result.exit_code == 0, result.output
     result = runner.invoke(app, ["org", "list", "--json"])
     assert json.loads(result.stdout) == [

@@ -12,8 +12,18 @@ from sobre.orgs import service
 
 def test_migrations_create_every_table(db_url: str) -> None:
     tables = set(sa.inspect(get_engine(db_url)).get_table_names())
-    assert {"organisation", "site", "department", "equipment", "virtual_machine", "cloud_instance",
-            "application", "application_link", "storage_volume", "import_batch"} <= tables
+    assert {
+        "organisation",
+        "site",
+        "department",
+        "equipment",
+        "virtual_machine",
+        "cloud_instance",
+        "application",
+        "application_link",
+        "storage_volume",
+        "import_batch",
+    } <= tables
     assert "alembic_version" in tables
 
 

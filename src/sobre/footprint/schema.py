@@ -21,37 +21,89 @@ EMBODIED_STAGES = ("manufacturing", "distribution", "end_of_life")
 SITES = {"id": pl.Int64, "name": pl.Utf8, "kind": pl.Utf8, "country": pl.Utf8, "pue": pl.Float64}
 DEPARTMENTS = {"id": pl.Int64, "name": pl.Utf8, "headcount": pl.Int64}
 EQUIPMENT = {
-    "id": pl.Int64, "name": pl.Utf8, "category": pl.Utf8, "type_label": pl.Utf8, "model": pl.Utf8,
-    "model_ref": pl.Utf8, "quantity": pl.Float64, "status": pl.Utf8, "purchase_date": pl.Date,
-    "retirement_date": pl.Date, "lifetime_years": pl.Float64, "hours_per_day": pl.Float64,
-    "days_per_year": pl.Float64, "power_w": pl.Float64, "annual_kwh": pl.Float64,
+    "id": pl.Int64,
+    "name": pl.Utf8,
+    "category": pl.Utf8,
+    "type_label": pl.Utf8,
+    "model": pl.Utf8,
+    "model_ref": pl.Utf8,
+    "quantity": pl.Float64,
+    "status": pl.Utf8,
+    "purchase_date": pl.Date,
+    "retirement_date": pl.Date,
+    "lifetime_years": pl.Float64,
+    "hours_per_day": pl.Float64,
+    "days_per_year": pl.Float64,
+    "power_w": pl.Float64,
+    "annual_kwh": pl.Float64,
     "measured_kwh": pl.Float64,  # from supervision, when measured
-    "usage_mode": pl.Utf8, "usage_rate": pl.Float64, "refurbished": pl.Boolean, "cpu_threads": pl.Int64,
-    "ram_gb": pl.Float64, "storage_gb": pl.Float64, "country": pl.Utf8, "site_id": pl.Int64,
-    "department_id": pl.Int64, "data_quality": pl.Utf8,
+    "usage_mode": pl.Utf8,
+    "usage_rate": pl.Float64,
+    "refurbished": pl.Boolean,
+    "cpu_threads": pl.Int64,
+    "ram_gb": pl.Float64,
+    "storage_gb": pl.Float64,
+    "country": pl.Utf8,
+    "site_id": pl.Int64,
+    "department_id": pl.Int64,
+    "data_quality": pl.Utf8,
 }
 VMS = {
-    "id": pl.Int64, "name": pl.Utf8, "host_id": pl.Int64, "vcpu": pl.Float64, "ram_gb": pl.Float64,
-    "storage_gb": pl.Float64, "kind": pl.Utf8, "allocation_key": pl.Float64, "quantity": pl.Float64,
-    "department_id": pl.Int64, "data_quality": pl.Utf8,
+    "id": pl.Int64,
+    "name": pl.Utf8,
+    "host_id": pl.Int64,
+    "vcpu": pl.Float64,
+    "ram_gb": pl.Float64,
+    "storage_gb": pl.Float64,
+    "kind": pl.Utf8,
+    "allocation_key": pl.Float64,
+    "quantity": pl.Float64,
+    "department_id": pl.Int64,
+    "data_quality": pl.Utf8,
 }
 CLOUD = {
-    "id": pl.Int64, "name": pl.Utf8, "provider": pl.Utf8, "instance_type": pl.Utf8, "region": pl.Utf8,
-    "country": pl.Utf8, "quantity": pl.Float64, "hours_per_year": pl.Float64, "average_load": pl.Float64,
-    "vcpu": pl.Float64, "ram_gb": pl.Float64, "department_id": pl.Int64, "data_quality": pl.Utf8,
+    "id": pl.Int64,
+    "name": pl.Utf8,
+    "provider": pl.Utf8,
+    "instance_type": pl.Utf8,
+    "region": pl.Utf8,
+    "country": pl.Utf8,
+    "quantity": pl.Float64,
+    "hours_per_year": pl.Float64,
+    "average_load": pl.Float64,
+    "vcpu": pl.Float64,
+    "ram_gb": pl.Float64,
+    "department_id": pl.Int64,
+    "data_quality": pl.Utf8,
     # Reference for the whole instance (e.g. from BoaviztAPI); else a vCPU share of a host archetype.
     "model_ref": pl.Utf8,
 }
 APPLICATIONS = {
-    "id": pl.Int64, "name": pl.Utf8, "environment": pl.Utf8, "users": pl.Int64, "department_id": pl.Int64,
+    "id": pl.Int64,
+    "name": pl.Utf8,
+    "environment": pl.Utf8,
+    "users": pl.Int64,
+    "department_id": pl.Int64,
 }
 #: Exactly one of vm_id, cloud_instance_id, equipment_id is set on each row.
-APP_LINKS = {"application_id": pl.Int64, "vm_id": pl.Int64, "cloud_instance_id": pl.Int64,
-             "equipment_id": pl.Int64}
+APP_LINKS = {
+    "application_id": pl.Int64,
+    "vm_id": pl.Int64,
+    "cloud_instance_id": pl.Int64,
+    "equipment_id": pl.Int64,
+}
 STORAGE = {
-    "id": pl.Int64, "name": pl.Utf8, "media": pl.Utf8, "capacity_gb": pl.Float64, "used_gb": pl.Float64,
-    "replicas": pl.Float64, "equipment_id": pl.Int64, "site_id": pl.Int64, "application_id": pl.Int64,
-    "department_id": pl.Int64, "data_quality": pl.Utf8,
+    "id": pl.Int64,
+    "name": pl.Utf8,
+    "media": pl.Utf8,
+    "capacity_gb": pl.Float64,
+    "used_gb": pl.Float64,
+    "replicas": pl.Float64,
+    "equipment_id": pl.Int64,
+    "site_id": pl.Int64,
+    "application_id": pl.Int64,
+    "department_id": pl.Int64,
+    "data_quality": pl.Utf8,
 }
 
 
@@ -77,27 +129,52 @@ class Inventory:
 #: Impact factor rows: per reference item (a category code such as ``laptop``, a model reference, or a
 #: G4IT item name), stage and criterion; value per unit of item, in the criterion's unit.
 FACTOR_IMPACTS = {
-    "ref": pl.Utf8, "stage": pl.Utf8, "criterion": pl.Utf8, "value": pl.Float64, "low": pl.Float64,
-    "high": pl.Float64, "source": pl.Utf8, "licence": pl.Utf8, "row_id": pl.Utf8,
+    "ref": pl.Utf8,
+    "stage": pl.Utf8,
+    "criterion": pl.Utf8,
+    "value": pl.Float64,
+    "low": pl.Float64,
+    "high": pl.Float64,
+    "source": pl.Utf8,
+    "licence": pl.Utf8,
+    "row_id": pl.Utf8,
 }
 #: Electricity factors per country (ISO alpha-2, ``EU27`` or ``WORLD``) and criterion, per kWh.
 FACTOR_ELECTRICITY = {
-    "country": pl.Utf8, "criterion": pl.Utf8, "value": pl.Float64, "low": pl.Float64, "high": pl.Float64,
-    "year": pl.Int64, "source": pl.Utf8, "licence": pl.Utf8, "row_id": pl.Utf8,
+    "country": pl.Utf8,
+    "criterion": pl.Utf8,
+    "value": pl.Float64,
+    "low": pl.Float64,
+    "high": pl.Float64,
+    "year": pl.Int64,
+    "source": pl.Utf8,
+    "licence": pl.Utf8,
+    "row_id": pl.Utf8,
 }
 #: Defaults per reference item: lifetime range, yearly energy or power with a usage profile.
 FACTOR_DEFAULTS = {
-    "ref": pl.Utf8, "lifetime_years": pl.Float64, "lifetime_low": pl.Float64, "lifetime_high": pl.Float64,
-    "annual_kwh": pl.Float64, "power_w": pl.Float64, "hours_per_day": pl.Float64, "days_per_year": pl.Float64,
-    "cpu_threads": pl.Int64, "source": pl.Utf8,
+    "ref": pl.Utf8,
+    "lifetime_years": pl.Float64,
+    "lifetime_low": pl.Float64,
+    "lifetime_high": pl.Float64,
+    "annual_kwh": pl.Float64,
+    "power_w": pl.Float64,
+    "hours_per_day": pl.Float64,
+    "days_per_year": pl.Float64,
+    "cpu_threads": pl.Int64,
+    "source": pl.Utf8,
 }
 #: Criteria of the set: code (e.g. ``climate_change``), labels, unit.
 FACTOR_CRITERIA = {"code": pl.Utf8, "label_en": pl.Utf8, "label_fr": pl.Utf8, "unit": pl.Utf8}
 #: Free-text model → reference item (G4IT ``equipmentRefMatching``; Sobre's model catalogue).
 FACTOR_MODEL_MATCHING = {"model": pl.Utf8, "ref": pl.Utf8}
 #: Item type (Sobre category or G4IT type) → default reference item and lifetime.
-FACTOR_ITEM_TYPES = {"type": pl.Utf8, "default_ref": pl.Utf8, "lifetime_years": pl.Float64,
-                     "is_server": pl.Boolean}
+FACTOR_ITEM_TYPES = {
+    "type": pl.Utf8,
+    "default_ref": pl.Utf8,
+    "lifetime_years": pl.Float64,
+    "is_server": pl.Boolean,
+}
 
 
 @dataclass
@@ -125,17 +202,37 @@ class FactorSet:
 #: One row per item and its trace: the figures the formulas used, and how each was chosen.
 #: item_kind ∈ equipment, vm, cloud, application, storage, idle (a host's unallocated capacity).
 RESULT_ITEMS = {
-    "item_kind": pl.Utf8, "item_id": pl.Int64, "name": pl.Utf8, "category": pl.Utf8, "site_id": pl.Int64,
-    "department_id": pl.Int64, "host_id": pl.Int64, "quantity": pl.Float64, "data_quality": pl.Utf8,
+    "item_kind": pl.Utf8,
+    "item_id": pl.Int64,
+    "name": pl.Utf8,
+    "category": pl.Utf8,
+    "site_id": pl.Int64,
+    "department_id": pl.Int64,
+    "host_id": pl.Int64,
+    "quantity": pl.Float64,
+    "data_quality": pl.Utf8,
     "status": pl.Utf8,  # Estimate status of the weakest input: measured, input, modelled, default, unknown
-    "factor_ref": pl.Utf8, "lifetime_years": pl.Float64, "lifetime_method": pl.Utf8,
-    "annual_kwh": pl.Float64, "kwh_method": pl.Utf8, "pue": pl.Float64, "country": pl.Utf8,
-    "usage_rate": pl.Float64, "share": pl.Float64, "share_method": pl.Utf8, "warnings": pl.Utf8,
+    "factor_ref": pl.Utf8,
+    "lifetime_years": pl.Float64,
+    "lifetime_method": pl.Utf8,
+    "annual_kwh": pl.Float64,
+    "kwh_method": pl.Utf8,
+    "pue": pl.Float64,
+    "country": pl.Utf8,
+    "usage_rate": pl.Float64,
+    "share": pl.Float64,
+    "share_method": pl.Utf8,
+    "warnings": pl.Utf8,
 }
 #: One row per item, criterion and stage.  ``value`` null means unknown (reason in items.warnings).
 RESULT_IMPACTS = {
-    "item_kind": pl.Utf8, "item_id": pl.Int64, "criterion": pl.Utf8, "stage": pl.Utf8,
-    "value": pl.Float64, "low": pl.Float64, "high": pl.Float64,
+    "item_kind": pl.Utf8,
+    "item_id": pl.Int64,
+    "criterion": pl.Utf8,
+    "stage": pl.Utf8,
+    "value": pl.Float64,
+    "low": pl.Float64,
+    "high": pl.Float64,
 }
 
 

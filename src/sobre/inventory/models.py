@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sobre.core.db import Base
 from sobre.orgs.models import utcnow
 
+
 def _org() -> sa.ForeignKey:
     return sa.ForeignKey("organisation.id", ondelete="CASCADE")
 
@@ -27,7 +28,7 @@ class Site(Base):
     __table_args__ = (sa.UniqueConstraint("org_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    org_id: Mapped[int] = mapped_column(_org(), index=True)
+    org_id: Mapped[int] = mapped_column(_org())
     name: Mapped[str] = mapped_column(_NAME)
     kind: Mapped[str] = mapped_column(sa.String(20))  # taxonomy.SiteKind
     country: Mapped[str | None] = mapped_column(sa.String(8))  # ISO 3166-1 alpha-2
@@ -42,7 +43,7 @@ class Department(Base):
     __table_args__ = (sa.UniqueConstraint("org_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    org_id: Mapped[int] = mapped_column(_org(), index=True)
+    org_id: Mapped[int] = mapped_column(_org())
     name: Mapped[str] = mapped_column(_NAME)
     headcount: Mapped[int | None]
 
@@ -54,13 +55,15 @@ class Equipment(Base):
     __table_args__ = (sa.UniqueConstraint("org_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    org_id: Mapped[int] = mapped_column(_org(), index=True)
+    org_id: Mapped[int] = mapped_column(_org())
     name: Mapped[str] = mapped_column(_NAME)
     category: Mapped[str] = mapped_column(sa.String(24), index=True)  # taxonomy.Category
     type_label: Mapped[str | None] = mapped_column(_NAME)  # the type as written in the source
     manufacturer: Mapped[str | None] = mapped_column(_NAME)
     model: Mapped[str | None] = mapped_column(_NAME)
-    model_ref: Mapped[str | None] = mapped_column(sa.String(120))  # matched reference, see inventory.models_catalog
+    model_ref: Mapped[str | None] = mapped_column(
+        sa.String(120)
+    )  # matched reference, see inventory.models_catalog
     model_confidence: Mapped[float | None]
     serial: Mapped[str | None] = mapped_column(_NAME)
     quantity: Mapped[float] = mapped_column(default=1.0)
@@ -93,9 +96,11 @@ class VirtualMachine(Base):
     __table_args__ = (sa.UniqueConstraint("org_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    org_id: Mapped[int] = mapped_column(_org(), index=True)
+    org_id: Mapped[int] = mapped_column(_org())
     name: Mapped[str] = mapped_column(_NAME)
-    host_id: Mapped[int | None] = mapped_column(sa.ForeignKey("equipment.id", ondelete="SET NULL"), index=True)
+    host_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("equipment.id", ondelete="SET NULL"), index=True
+    )
     cluster: Mapped[str | None] = mapped_column(_NAME)
     vcpu: Mapped[float | None]
     ram_gb: Mapped[float | None]
@@ -116,7 +121,7 @@ class CloudInstance(Base):
     __table_args__ = (sa.UniqueConstraint("org_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    org_id: Mapped[int] = mapped_column(_org(), index=True)
+    org_id: Mapped[int] = mapped_column(_org())
     name: Mapped[str] = mapped_column(_NAME)
     provider: Mapped[str] = mapped_column(sa.String(40))  # aws, azure, gcp, ovh, scaleway…
     instance_type: Mapped[str] = mapped_column(sa.String(80))
@@ -139,7 +144,7 @@ class Application(Base):
     __table_args__ = (sa.UniqueConstraint("org_id", "name", "environment"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    org_id: Mapped[int] = mapped_column(_org(), index=True)
+    org_id: Mapped[int] = mapped_column(_org())
     name: Mapped[str] = mapped_column(_NAME)
     environment: Mapped[str] = mapped_column(sa.String(60), default="production")
     domain: Mapped[str | None] = mapped_column(_NAME)
@@ -158,15 +163,20 @@ class ApplicationLink(Base):
     __tablename__ = "application_link"
     __table_args__ = (
         sa.CheckConstraint(
-            "(CASE WHEN vm_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN cloud_instance_id IS NULL THEN 0 ELSE 1 END)"
+            "(CASE WHEN vm_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN cloud_instance_id IS NULL THEN 0 ELSE 1 END)"
             " + (CASE WHEN equipment_id IS NULL THEN 0 ELSE 1 END) = 1",
             name="one_target",
         ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(sa.ForeignKey("application.id", ondelete="CASCADE"), index=True)
-    vm_id: Mapped[int | None] = mapped_column(sa.ForeignKey("virtual_machine.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("application.id", ondelete="CASCADE"), index=True
+    )
+    vm_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("virtual_machine.id", ondelete="CASCADE"), index=True
+    )
     cloud_instance_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("cloud_instance.id", ondelete="CASCADE"), index=True
     )
@@ -180,7 +190,7 @@ class StorageVolume(Base):
     __table_args__ = (sa.UniqueConstraint("org_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    org_id: Mapped[int] = mapped_column(_org(), index=True)
+    org_id: Mapped[int] = mapped_column(_org())
     name: Mapped[str] = mapped_column(_NAME)
     kind: Mapped[str | None] = mapped_column(sa.String(20))  # block, file, object, backup
     media: Mapped[str | None] = mapped_column(sa.String(10))  # hdd, ssd, tape

@@ -33,11 +33,23 @@ class Category(StrEnum):
 
 
 SERVER_CATEGORIES = frozenset({Category.RACK_SERVER, Category.BLADE_SERVER, Category.TOWER_SERVER})
-END_USER_CATEGORIES = frozenset({
-    Category.LAPTOP, Category.DESKTOP, Category.WORKSTATION, Category.THIN_CLIENT, Category.MONITOR,
-    Category.SMARTPHONE, Category.TABLET, Category.PRINTER, Category.IP_PHONE, Category.DISPLAY,
-})
-NETWORK_CATEGORIES = frozenset({Category.SWITCH, Category.ROUTER, Category.FIREWALL, Category.WIFI_ACCESS_POINT})
+END_USER_CATEGORIES = frozenset(
+    {
+        Category.LAPTOP,
+        Category.DESKTOP,
+        Category.WORKSTATION,
+        Category.THIN_CLIENT,
+        Category.MONITOR,
+        Category.SMARTPHONE,
+        Category.TABLET,
+        Category.PRINTER,
+        Category.IP_PHONE,
+        Category.DISPLAY,
+    }
+)
+NETWORK_CATEGORIES = frozenset(
+    {Category.SWITCH, Category.ROUTER, Category.FIREWALL, Category.WIFI_ACCESS_POINT}
+)
 
 
 class Status(StrEnum):
@@ -64,7 +76,9 @@ class SiteKind(StrEnum):
 
 
 #: Site kinds where a PUE applies to the equipment's energy.
-PUE_SITE_KINDS = frozenset({SiteKind.SERVER_ROOM, SiteKind.DATA_CENTRE, SiteKind.COLOCATION, SiteKind.CLOUD_REGION})
+PUE_SITE_KINDS = frozenset(
+    {SiteKind.SERVER_ROOM, SiteKind.DATA_CENTRE, SiteKind.COLOCATION, SiteKind.CLOUD_REGION}
+)
 
 
 class UsageMode(StrEnum):

@@ -25,8 +25,13 @@ def create(
     from sobre.core.countries import to_code
 
     with session_scope(settings(ctx).database_url) as session:
-        org = service.create(session, name, employees=employees, inhabitants=inhabitants,
-                             country=to_code(country) if country else None)
+        org = service.create(
+            session,
+            name,
+            employees=employees,
+            inhabitants=inhabitants,
+            country=to_code(country) if country else None,
+        )
         console.print(f"Created organisation [bold]{org.name}[/] (id {org.id}).", highlight=False)
 
 
@@ -36,8 +41,16 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help
     """List organisations."""
     with session_scope(settings(ctx).database_url) as session:
         orgs = service.list_all(session)
-        rows = [{"id": o.id, "name": o.name, "employees": o.employees, "inhabitants": o.inhabitants,
-                 "country": o.country} for o in orgs]
+        rows = [
+            {
+                "id": o.id,
+                "name": o.name,
+                "employees": o.employees,
+                "inhabitants": o.inhabitants,
+                "country": o.country,
+            }
+            for o in orgs
+        ]
     if as_json:
         print_json(rows)
         return

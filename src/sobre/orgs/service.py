@@ -9,8 +9,14 @@ from sobre.core.errors import NotFound, SobreError
 from sobre.orgs.models import Organisation
 
 
-def create(session: Session, name: str, *, employees: int | None = None, inhabitants: int | None = None,
-           country: str | None = None) -> Organisation:
+def create(
+    session: Session,
+    name: str,
+    *,
+    employees: int | None = None,
+    inhabitants: int | None = None,
+    country: str | None = None,
+) -> Organisation:
     name = name.strip()
     if not name:
         raise SobreError("an organisation needs a name")

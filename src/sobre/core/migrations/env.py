@@ -17,8 +17,11 @@ def run() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = engine_from_config(config.get_section(config.config_ini_section) or {}, poolclass=pool.NullPool,
-                                url=config.get_main_option("sqlalchemy.url"))
+    engine = engine_from_config(
+        config.get_section(config.config_ini_section) or {},
+        poolclass=pool.NullPool,
+        url=config.get_main_option("sqlalchemy.url"),
+    )
     with engine.connect() as conn:
         context.configure(connection=conn, target_metadata=metadata, render_as_batch=True)
         with context.begin_transaction():
