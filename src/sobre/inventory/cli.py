@@ -189,7 +189,8 @@ def list_command(
     for r in rows:
         # Text() never interprets Rich markup: a name like "[red]x[/]" or "<script>" shows as written.
         table.add_row(*(Text("" if r[c] is None else str(r[c])) for c in columns))
-    console.print(table)
+    # Piped output is read by scripts and people alike: never cut names to a guessed 80-column width.
+    console.print(table, width=None if console.is_terminal else 250)
 
 
 def register(app: typer.Typer) -> None:
