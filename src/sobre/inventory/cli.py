@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
+from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
@@ -190,7 +192,8 @@ def list_command(
         # Text() never interprets Rich markup: a name like "[red]x[/]" or "<script>" shows as written.
         table.add_row(*(Text("" if r[c] is None else str(r[c])) for c in columns))
     # Piped output is read by scripts and people alike: never cut names to a guessed 80-column width.
-    console.print(table, width=None if console.is_terminal else 250)
+    out = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 250)
+    out.print(table)
 
 
 def register(app: typer.Typer) -> None:
