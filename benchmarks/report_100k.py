@@ -1,0 +1,78 @@
+"""Benchmark of the diagnosis report for an organisation of 100,000 items (target: HTML + PDF ≤ 20 s).
+
+The estate (100,000 physical items, 20,000 VMs, 2,000 applications by default) comes from
+``benchmarks/estate.py`` and is inserted into a fresh SQLite database untimed (with
+``benchmarks/footprint_end_to_end.insert_inventory``); its footprint is computed untimed with Sobre's
+default factor set.  Then the report is timed as ``sobre report diagnosis`` builds it: read the run, names
+and inventory from the database, aggregate and compute the recommendations (three engine re-runs on
+modified copies), render HTML with its SVG charts, and make the PDF from the same HTML.
+
+    .venv/bin/python benchmarks/report_100k.py [n_equipment n_vms n_apps]
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.estate import generate_inventory  # noqa: E402
+from benchmarks.footprint_end_to_end import insert_inventory  # noqa: E402
+from sobre.core.db import session_scope  # noqa: E402
+from sobre.footprint.runs.service import run_footprint  # noqa: E402
+from sobre.orgs import service as orgs  # noqa: E402
+from sobre.reporting import render  # noqa: E402
+from sobre.reporting.data import build_report_data  # noqa: E402
+from sobre.reporting.service import report_inputs  # noqa: E402
+
+ORG = "Benchmark 100k"
+
+
+def main() -> None:
+    n_eq, n_vm, n_app = (int(x) for x in sys.argv[1:4]) if len(sys.argv) >= 4 else (100_000, 20_000, 2_000)
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        mark = time.perf_counter()
+        inventory = generate_inventory(n_eq, n_vm, n_app, seed=1)
+        with session_scope(url) as session:
+            org_id = orgs.create(session, ORG, employees=5_000, country="FR").id
+        insert_inventory(url, org_id, inventory)
+        run = run_footprint(url, ORG, reference_date=date(2025, 12, 31))
+        print(
+            f"setup (untimed): {n_eq:,} items, {n_vm:,} VMs, {n_app:,} apps inserted and computed "
+            f"in {time.perf_counter() - mark:.1f} s (run {run.id}, {run.item_count:,} result rows)"
+        )
+
+        timings: dict[str, float] = {}
+        start = time.perf_counter()
+        inputs = report_inputs(url, ORG, run.id)
+        timings["read run + names + inventory"] = time.perf_counter() - start
+        mark = time.perf_counter()
+        data = build_report_data(inputs)
+        timings["aggregate + recommendations"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        html = render.render_html(data, "fr")
+        html_path = Path(tmp) / "diagnostic-fr.html"
+        html_path.write_text(html, encoding="utf-8")
+        timings["HTML (charts included)"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        pdf_path = render.write_pdf(data, "fr", Path(tmp) / "diagnostic-fr.pdf", html=html)
+        timings["PDF (WeasyPrint)"] = time.perf_counter() - mark
+        total = time.perf_counter() - start
+        for step, seconds in timings.items():
+            print(f"  {step:<32} {seconds:6.2f} s")
+        print(
+            f"report HTML + PDF, end to end: {total:.2f} s (target ≤ 20 s); "
+            f"HTML {html_path.stat().st_size / 1024:.0f} KiB, PDF {pdf_path.stat().st_size / 1024:.0f} KiB, "
+            f"{len(data.recommendations)} recommendations"
+        )
+        print(f"peak RSS of the process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,490 @@
+"""Build the report's data (:class:`ReportData`) from an engine ``Result``: pure, no database, no I/O.
+
+The organisation's total is the sum over the rows that are not allocations (``schema.Result``): equipment,
+cloud instances and storage volumes not carried by an equipment.  VM, application and idle rows are shares of
+equipment rows: the application breakdown and the idle capacity read them, the totals never add them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from sobre.footprint.schema import FactorSet, Inventory, Result
+from sobre.reporting.model import (
+    Assumption,
+    Breakdown,
+    BreakdownRow,
+    CategoryDefault,
+    Criterion,
+    CriterionTotal,
+    DataQuality,
+    Figure,
+    Hotspot,
+    IdleCapacity,
+    IdleHost,
+    ImportStat,
+    Organisation,
+    QualityRow,
+    ReportData,
+    RunInfo,
+    Source,
+)
+
+PRIMARY_CRITERION = "climate_change"
+TOTAL_KINDS = ("equipment", "cloud")
+STATUS_ORDER = ("measured", "input", "modelled", "archetype", "default", "unknown")
+LEVEL_ORDER = ("high", "medium", "low")
+TOP_HOTSPOTS = 10
+TOP_IDLE_HOSTS = 15
+
+
+@dataclass
+class Names:
+    """Names of the things results point to by id."""
+
+    sites: dict[int, str] = field(default_factory=dict)
+    departments: dict[int, str] = field(default_factory=dict)
+    applications: dict[int, str] = field(default_factory=dict)
+    #: Users per application, for the per-user figure of each application.
+    application_users: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass
+class ReportInputs:
+    """What the report is made from; the service builds it from the database, tests build it by hand."""
+
+    organisation: str
+    run: RunInfo
+    result: Result
+    names: Names = field(default_factory=Names)
+    employees: int | None = None
+    inhabitants: int | None = None
+    users: int | None = None
+    country: str | None = None
+    factors: FactorSet | None = None
+    imports: list[ImportStat] = field(default_factory=list)
+    #: The engine's inputs, needed only to compute the recommendations' effects.
+    inventory: Inventory | None = None
+
+
+def total_rows() -> pl.Expr:
+    """The rows that make up the organisation's total (the others are allocations of these)."""
+    return pl.col("item_kind").is_in(TOTAL_KINDS) | (
+        (pl.col("item_kind") == "storage") & pl.col("host_id").is_null()
+    )
+
+
+def _impacts_with_items(result: Result) -> pl.DataFrame:
+    items = result.items.select(
+        "item_kind", "item_id", "name", "category", "site_id", "department_id", "host_id", "status"
+    )
+    return result.impacts.join(items, on=["item_kind", "item_id"], how="left")
+
+
+def _aggregate(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
+    """Sum value/low/high per keys and criterion; count unknown items; all-unknown groups stay unknown."""
+    by = [*keys, "criterion"]
+    sums = frame.group_by(by).agg(
+        pl.col("value").sum().alias("value"),
+        pl.col("low").sum().alias("low"),
+        pl.col("high").sum().alias("high"),
+        pl.col("value").is_not_null().sum().alias("known"),
+    )
+    # Unknown rows are few: count their distinct items apart, which is much cheaper than in the main pass.
+    unknown = (
+        frame.filter(pl.col("value").is_null())
+        .group_by(by)
+        .agg(pl.struct("item_kind", "item_id").n_unique().cast(pl.Int64).alias("unknown"))
+    )
+    return sums.join(unknown, on=by, how="left", nulls_equal=True).with_columns(
+        pl.col("unknown").fill_null(0),
+        *(
+            pl.when(pl.col("known") > 0).then(pl.col(c)).otherwise(None).alias(c)
+            for c in ("value", "low", "high")
+        ),
+    )
+
+
+def _criteria(result: Result) -> list[Criterion]:
+    rows = result.criteria.to_dicts()
+    used = set(result.impacts.get_column("criterion").unique().to_list()) if result.impacts.height else set()
+    criteria = [
+        Criterion(r["code"], r["label_en"] or r["code"], r["label_fr"] or r["code"], r["unit"]) for r in rows
+    ]
+    # A criterion present in the impacts but absent from the criteria frame is still shown, with its code.
+    known = {c.code for c in criteria}
+    criteria += [Criterion(code, code, code, "") for code in sorted(used - known)]
+    return criteria
+
+
+def _figure(row: dict | None, unit: str) -> Figure:
+    if row is None:
+        return Figure(None, None, None, unit, 0)
+    return Figure(row["value"], row["low"], row["high"], unit, int(row["unknown"]))
+
+
+def build_report_data(
+    inputs: ReportInputs,
+    *,
+    recommend: Callable[[ReportInputs, ReportData], list] | None = None,
+) -> ReportData:
+    """Turn one run's results into the report's data.
+
+    ``recommend`` computes the recommendations (it re-runs the engine on modified inputs); the default is
+    :func:`sobre.reporting.recommendations.recommend` when the inputs carry an inventory and factor set.
+    """
+    result = inputs.result
+    criteria = _criteria(result)
+    units = {c.code: c.unit for c in criteria}
+    codes = [c.code for c in criteria]
+    primary = PRIMARY_CRITERION if PRIMARY_CRITERION in codes else (codes[0] if codes else PRIMARY_CRITERION)
+
+    joined = _impacts_with_items(result)
+    counted = joined.filter(total_rows())
+    totals_frame = _aggregate(counted.with_columns(pl.lit("all").alias("_all")), ["_all"])
+    total_by_crit = {r["criterion"]: r for r in totals_frame.to_dicts()}
+
+    totals: list[CriterionTotal] = []
+    for code in codes:
+        fig = _figure(total_by_crit.get(code), units[code])
+        per_emp = fig.scaled(1 / inputs.employees) if inputs.employees else None
+        per_user = fig.scaled(1 / inputs.users) if inputs.users else None
+        totals.append(CriterionTotal(code, fig, per_emp, per_user))
+
+    def share(value: float | None, criterion: str) -> float | None:
+        tot = total_by_crit.get(criterion)
+        if value is None or tot is None or not tot["value"]:
+            return None
+        return value / tot["value"]
+
+    def rows_from(agg: pl.DataFrame, key: str, label: Callable[[Any], str]) -> list[BreakdownRow]:
+        out = [
+            BreakdownRow(
+                key="" if r[key] is None else str(r[key]),
+                label=label(r[key]),
+                criterion=r["criterion"],
+                value=r["value"],
+                low=r["low"],
+                high=r["high"],
+                unit=units.get(r["criterion"], ""),
+                unknown=int(r["unknown"]),
+                share=share(r["value"], r["criterion"]),
+            )
+            for r in agg.to_dicts()
+        ]
+        # Largest first within each criterion; unknown values last; ties by label for a stable order.
+        out.sort(
+            key=lambda b: (
+                codes.index(b.criterion) if b.criterion in codes else 99,
+                b.value is None,
+                -(b.value or 0.0),
+                b.label,
+            )
+        )
+        return out
+
+    names = inputs.names
+    breakdowns: dict[str, Breakdown] = {}
+    stage_rows = rows_from(_aggregate(counted, ["stage"]), "stage", lambda k: str(k))
+    stage_order = ("manufacturing", "distribution", "use", "end_of_life")
+    stage_rows.sort(
+        key=lambda b: (
+            codes.index(b.criterion) if b.criterion in codes else 99,
+            stage_order.index(b.key) if b.key in stage_order else 9,
+        )
+    )
+    breakdowns["stage"] = Breakdown("stage", stage_rows, translated=True)
+    breakdowns["category"] = Breakdown(
+        "category",
+        rows_from(
+            _aggregate(counted.with_columns(pl.col("category").fill_null("other")), ["category"]),
+            "category",
+            lambda k: str(k),
+        ),
+        translated=True,
+    )
+    breakdowns["site"] = Breakdown(
+        "site",
+        rows_from(_aggregate(counted, ["site_id"]), "site_id", lambda k: names.sites.get(k, "") if k else ""),
+    )
+    breakdowns["department"] = Breakdown(
+        "department",
+        rows_from(
+            _aggregate(counted, ["department_id"]),
+            "department_id",
+            lambda k: names.departments.get(k, "") if k else "",
+        ),
+    )
+    apps = joined.filter(pl.col("item_kind") == "application")
+    breakdowns["application"] = Breakdown(
+        "application",
+        rows_from(_aggregate(apps, ["item_id"]), "item_id", lambda k: names.applications.get(k) or str(k)),
+    )
+
+    hotspots = _hotspots(result, joined, primary, units.get(primary, ""), names, share)
+    idle = _idle(result, joined, primary, units.get(primary, ""), names, share)
+    quality = _quality(result, counted, primary, codes, inputs.imports, share)
+    sources, assumptions, defaults = _sources_and_assumptions(inputs)
+
+    data = ReportData(
+        organisation=Organisation(
+            name=inputs.organisation,
+            employees=inputs.employees,
+            inhabitants=inputs.inhabitants,
+            users=inputs.users,
+            country=inputs.country,
+            items=result.items.filter(pl.col("item_kind") == "equipment").height,
+            quantity=float(
+                result.items.filter(pl.col("item_kind") == "equipment")
+                .get_column("quantity")
+                .fill_null(0)
+                .sum()
+                or 0.0
+            ),
+        ),
+        run=inputs.run,
+        criteria=criteria,
+        primary=primary,
+        totals=totals,
+        breakdowns=breakdowns,
+        hotspots=hotspots,
+        idle=idle,
+        quality=quality,
+        sources=sources,
+        assumptions=assumptions,
+        category_defaults=defaults,
+    )
+    if recommend is None and inputs.inventory is not None and inputs.factors is not None:
+        from sobre.reporting.recommendations import recommend as default_recommend
+
+        recommend = default_recommend
+    if recommend is not None:
+        data.recommendations = recommend(inputs, data)
+    return data
+
+
+def _item_sums(joined: pl.DataFrame, primary: str) -> pl.DataFrame:
+    return _aggregate(joined.filter(pl.col("criterion") == primary), ["item_kind", "item_id"])
+
+
+def _hotspots(
+    result: Result,
+    joined: pl.DataFrame,
+    primary: str,
+    unit: str,
+    names: Names,
+    share: Callable[[float | None, str], float | None],
+) -> list[Hotspot]:
+    """Largest items of the total, plus hosts' idle capacity (an allocation, shown because it is waste)."""
+    candidates = joined.filter(total_rows() | (pl.col("item_kind") == "idle"))
+    sums = _item_sums(candidates, primary).filter(pl.col("value").is_not_null())
+    top = sums.sort(["value", "item_kind", "item_id"], descending=[True, False, False]).head(TOP_HOTSPOTS)
+    info = result.items.join(top.select("item_kind", "item_id"), on=["item_kind", "item_id"], how="inner")
+    by_key = {(r["item_kind"], r["item_id"]): r for r in info.to_dicts()}
+    host_names = _host_names(result)
+    out = []
+    for r in top.to_dicts():
+        item = by_key.get((r["item_kind"], r["item_id"]), {})
+        name = item.get("name") or ""
+        if r["item_kind"] == "idle" and not name:
+            name = host_names.get(item.get("host_id") or r["item_id"], str(r["item_id"]))
+        out.append(
+            Hotspot(
+                item_kind=r["item_kind"],
+                item_id=int(r["item_id"]),
+                name=name,
+                category=item.get("category"),
+                site=names.sites.get(item["site_id"]) if item.get("site_id") else None,
+                quantity=item.get("quantity"),
+                status=item.get("status"),
+                lifetime_years=item.get("lifetime_years"),
+                figure=Figure(r["value"], r["low"], r["high"], unit, int(r["unknown"])),
+                share=share(r["value"], primary),
+            )
+        )
+    return out
+
+
+def _host_names(result: Result) -> dict[int, str]:
+    eq = result.items.filter(pl.col("item_kind") == "equipment").select("item_id", "name")
+    return dict(zip(eq.get_column("item_id").to_list(), eq.get_column("name").to_list(), strict=True))
+
+
+def _idle(
+    result: Result,
+    joined: pl.DataFrame,
+    primary: str,
+    unit: str,
+    names: Names,
+    share: Callable[[float | None, str], float | None],
+) -> IdleCapacity:
+    idle_items = result.items.filter(pl.col("item_kind") == "idle")
+    if idle_items.height == 0:
+        return IdleCapacity(0, 0, Figure(None, None, None, unit, 0), None, [])
+    idle_sums = _item_sums(joined.filter(pl.col("item_kind") == "idle"), primary)
+    host_sums = _item_sums(joined.filter(pl.col("item_kind") == "equipment"), primary)
+    host_by_id = {r["item_id"]: r for r in host_sums.to_dicts()}
+    sums_by_id = {r["item_id"]: r for r in idle_sums.to_dicts()}
+    host_names = _host_names(result)
+    hosts: list[IdleHost] = []
+    for item in idle_items.to_dicts():
+        host_id = item["host_id"] if item["host_id"] is not None else item["item_id"]
+        fig = _figure(sums_by_id.get(item["item_id"]), unit)
+        hosts.append(
+            IdleHost(
+                host_id=int(host_id),
+                host=host_names.get(host_id, item.get("name") or str(host_id)),
+                site=names.sites.get(item["site_id"]) if item.get("site_id") else None,
+                idle_share=item.get("share"),
+                idle=fig,
+                host_total=_figure(host_by_id.get(host_id), unit),
+            )
+        )
+    hosts.sort(key=lambda h: (h.idle.value is None, -(h.idle.value or 0.0), h.host))
+    known = [h.idle for h in hosts if h.idle.value is not None]
+    unknown = sum(1 for h in hosts if h.idle.value is None)
+    total = (
+        Figure(
+            sum(f.value or 0.0 for f in known),
+            sum(f.low or 0.0 for f in known),
+            sum(f.high or 0.0 for f in known),
+            unit,
+            unknown,
+        )
+        if known
+        else Figure(None, None, None, unit, unknown)
+    )
+    over_half = sum(1 for h in hosts if h.idle_share is not None and h.idle_share > 0.5)
+    return IdleCapacity(len(hosts), over_half, total, share(total.value, primary), hosts[:TOP_IDLE_HOSTS])
+
+
+def _quality(
+    result: Result,
+    counted: pl.DataFrame,
+    primary: str,
+    codes: list[str],
+    imports: list[ImportStat],
+    share: Callable[[float | None, str], float | None],
+) -> DataQuality:
+    items = result.items.filter(total_rows())
+    prim = (
+        counted.filter(pl.col("criterion") == primary)
+        .group_by("item_kind", "item_id")
+        .agg(pl.col("value").sum().alias("v"), pl.col("value").is_not_null().sum().alias("k"))
+    )
+    items = items.join(prim, on=["item_kind", "item_id"], how="left").with_columns(
+        pl.when(pl.col("k") > 0).then(pl.col("v")).otherwise(None).alias("v")
+    )
+
+    def rows(col: str, order: Sequence[str]) -> list[QualityRow]:
+        agg = (
+            items.with_columns(pl.col(col).fill_null("unknown"))
+            .group_by(col)
+            .agg(
+                pl.len().alias("n"),
+                pl.col("quantity").fill_null(0).sum().alias("q"),
+                pl.col("v").sum().alias("v"),
+                pl.col("v").is_not_null().sum().alias("k"),
+            )
+        )
+        out = [
+            QualityRow(
+                r[col],
+                int(r["n"]),
+                float(r["q"]),
+                r["v"] if r["k"] else None,
+                share(r["v"] if r["k"] else None, primary),
+            )
+            for r in agg.to_dicts()
+        ]
+        out.sort(key=lambda q: (order.index(q.key) if q.key in order else len(order), q.key))
+        return out
+
+    def counts(col: str) -> dict[str, int]:
+        agg = items.with_columns(pl.col(col).fill_null("none")).group_by(col).len().sort(col)
+        return {r[col]: int(r["len"]) for r in agg.to_dicts()}
+
+    unknown_items = (
+        counted.filter(pl.col("value").is_null())
+        .group_by("criterion")
+        .agg(pl.struct("item_kind", "item_id").n_unique().alias("n"))
+    )
+    unknown_by = {c: 0 for c in codes}
+    unknown_by.update({r["criterion"]: int(r["n"]) for r in unknown_items.to_dicts()})
+    by_status = rows("status", STATUS_ORDER)
+    default_value = sum(q.value or 0.0 for q in by_status if q.key in ("default", "archetype"))
+    total_known = sum(q.value or 0.0 for q in by_status)
+    return DataQuality(
+        by_status=by_status,
+        by_level=rows("data_quality", LEVEL_ORDER),
+        lifetime_methods=counts("lifetime_method"),
+        kwh_methods=counts("kwh_method"),
+        unknown_by_criterion=unknown_by,
+        default_share=default_value / total_known if total_known else None,
+        rows_read=sum(i.rows_read for i in imports),
+        rows_rejected=sum(i.rejected for i in imports),
+        imports=imports,
+        warnings=list(result.warnings),
+    )
+
+
+def _sources_and_assumptions(
+    inputs: ReportInputs,
+) -> tuple[list[Source], list[Assumption], list[CategoryDefault]]:
+    run, result, factors = inputs.run, inputs.result, inputs.factors
+    assumptions = [
+        Assumption("reference_date", run.reference_date.isoformat()),
+        Assumption("profile", run.profile),
+        Assumption("methodology", run.methodology),
+    ]
+    if factors is None:
+        src = [
+            Source(f"{run.factor_set_id} {run.factor_set_version}", run.factor_set_licence, 0, "factor_set")
+        ]
+        return src, assumptions, []
+    sources = [
+        Source(
+            f"{factors.id} {factors.version} — {factors.publisher} ({factors.year})",
+            factors.licence,
+            factors.impacts.height + factors.electricity.height,
+            "factor_set",
+        )
+    ]
+    refs = result.items.get_column("factor_ref").drop_nulls().unique()
+    used_impacts = factors.impacts.filter(pl.col("ref").is_in(refs.implode()))
+    countries = result.items.get_column("country").drop_nulls().unique()
+    used_elec = factors.electricity.filter(pl.col("country").is_in(countries.implode()))
+    for kind, frame in (("impacts", used_impacts), ("electricity", used_elec)):
+        agg = (
+            frame.with_columns(pl.col("source").fill_null(""), pl.col("licence").fill_null(""))
+            .group_by("source", "licence")
+            .len()
+            .sort(["len", "source"], descending=[True, False])
+        )
+        sources += [Source(r["source"], r["licence"], int(r["len"]), kind) for r in agg.to_dicts()]
+    for key in sorted(factors.hypotheses):
+        assumptions.append(Assumption(f"hypothesis:{key}", f"{factors.hypotheses[key]:g}"))
+    for provider in sorted(factors.cloud_pue):
+        assumptions.append(Assumption(f"cloud_pue:{provider}", f"{factors.cloud_pue[provider]:g}"))
+
+    categories = result.items.filter(pl.col("item_kind") == "equipment").get_column("category").drop_nulls()
+    defaults = factors.defaults.filter(pl.col("ref").is_in(categories.unique().implode())).sort("ref")
+    category_defaults = [
+        CategoryDefault(
+            r["ref"],
+            r["lifetime_years"],
+            r["lifetime_low"],
+            r["lifetime_high"],
+            r["annual_kwh"],
+            r["power_w"],
+            r["hours_per_day"],
+            r["days_per_year"],
+            r["source"] or "",
+        )
+        for r in defaults.to_dicts()
+    ]
+    return sources, assumptions, category_defaults

@@ -1,0 +1,163 @@
+"""Use cases of the report: gather one run's results and names from the database, render, export."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from sobre.core.db import session_scope
+from sobre.core.errors import InputError
+from sobre.core.i18n import LANGUAGES
+from sobre.footprint.schema import Inventory
+from sobre.inventory.models import Application, Department, Equipment, ImportBatch, Site
+from sobre.orgs import service as orgs
+from sobre.reporting.data import Names, ReportInputs
+from sobre.reporting.data import build_report_data as build_from_inputs
+from sobre.reporting.model import ImportStat, ReportData, RunInfo
+
+FORMATS = ("html", "pdf")
+
+
+def report_inputs(
+    database_url: str,
+    org: str,
+    run_id: int | None = None,
+    *,
+    compute_if_missing: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> ReportInputs:
+    """Everything a report needs for one run (default: the organisation's latest successful run; when there
+    is none and ``compute_if_missing``, one is computed now with the default factor set)."""
+    from sobre.footprint.factors.store import load_factor_set
+    from sobre.footprint.loader import inputs_hash, load_inventory
+    from sobre.footprint.runs import service as runs
+
+    if run_id is None:
+        latest = runs.latest_run(database_url, org)
+        if latest is None:
+            if not compute_if_missing:
+                raise InputError(
+                    f"organisation {org!r} has no footprint run yet",
+                    expected="run 'sobre footprint run --org NAME' first",
+                )
+            run_id = runs.run_footprint(database_url, org, progress=progress).id
+        else:
+            run_id = latest.id
+    meta, result = runs.load_run(database_url, run_id)
+    with session_scope(database_url) as session:
+        organisation = orgs.get(session, org)
+        if meta.org_id != organisation.id:
+            raise InputError(
+                f"footprint run {run_id} belongs to another organisation ({meta.org_name!r})",
+                column="--run",
+                value=run_id,
+            )
+        oid = organisation.id
+        factors = load_factor_set(session, meta.factor_set_id, meta.factor_set_version, org_id=oid)
+        inventory = load_inventory(session, oid)
+        names = Names(
+            sites=dict(session.execute(sa.select(Site.id, Site.name).where(Site.org_id == oid)).all()),
+            departments=dict(
+                session.execute(
+                    sa.select(Department.id, Department.name).where(Department.org_id == oid)
+                ).all()
+            ),
+        )
+        for app_id, name, env, users in session.execute(
+            sa.select(Application.id, Application.name, Application.environment, Application.users).where(
+                Application.org_id == oid
+            )
+        ):
+            names.applications[app_id] = name if env in (None, "", "production") else f"{name} ({env})"
+            if users:
+                names.application_users[app_id] = users
+        # Users: the people with at least one device assigned (a count, never a guess when none is given).
+        users = session.scalar(
+            sa.select(sa.func.count(sa.distinct(Equipment.user))).where(
+                Equipment.org_id == oid, Equipment.user.is_not(None), Equipment.user != ""
+            )
+        )
+        headcount = session.scalar(
+            sa.select(sa.func.sum(Department.headcount)).where(Department.org_id == oid)
+        )
+        imports = [
+            ImportStat(b.file_name, b.kind, b.rows_read, b.inserted, b.updated, b.rejected, b.rejects_path)
+            for b in session.scalars(
+                sa.select(ImportBatch).where(ImportBatch.org_id == oid).order_by(ImportBatch.id)
+            )
+        ]
+        run = RunInfo(
+            run_id=meta.id,
+            created_at=meta.created_at.isoformat(),
+            reference_date=meta.reference_date,
+            profile=meta.profile,
+            engine_version=meta.engine_version,
+            methodology=meta.methodology_version,
+            factor_set_id=meta.factor_set_id,
+            factor_set_version=meta.factor_set_version,
+            factor_set_publisher=factors.publisher,
+            factor_set_year=factors.year,
+            factor_set_licence=factors.licence,
+            inputs_hash=meta.inputs_hash,
+        )
+        current: Inventory | None = inventory
+        if inputs_hash(inventory) != meta.inputs_hash:
+            # Recommendations re-run the engine on the inventory: on a changed one they would not match.
+            result.warnings.append(
+                f"the inventory changed since footprint run {meta.id}: recommendations are left out; "
+                "compute a new run ('sobre footprint run') to get them"
+            )
+            current = None
+        return ReportInputs(
+            organisation=organisation.name,
+            run=run,
+            result=result,
+            names=names,
+            employees=organisation.employees or (int(headcount) if headcount else None),
+            inhabitants=organisation.inhabitants,
+            users=int(users) if users else None,
+            country=organisation.country,
+            factors=factors,
+            imports=imports,
+            inventory=current,
+        )
+
+
+def build_report_data(
+    database_url: str, org: str, run_id: int | None = None, *, compute_if_missing: bool = True
+) -> ReportData:
+    """The report's data for one run of ``org`` (default: its latest run; computed if it has none)."""
+    return build_from_inputs(report_inputs(database_url, org, run_id, compute_if_missing=compute_if_missing))
+
+
+@dataclass
+class Written:
+    path: Path
+    format: str
+    lang: str
+
+
+def checked_language(lang: str) -> str:
+    """``lang`` if the report exists in it, else an error naming the choices (not a traceback)."""
+    if lang not in LANGUAGES:
+        raise InputError("unsupported language", column="--lang", value=lang, expected=", ".join(LANGUAGES))
+    return lang
+
+
+def write_report(data: ReportData, fmt: str, lang: str, out: Path) -> Written:
+    """Write the report as ``fmt`` (html or pdf) in ``lang`` at ``out`` (a file, or a folder)."""
+    from sobre.reporting import render
+
+    checked_language(lang)
+    if fmt not in FORMATS:
+        raise InputError("unknown report format", column="--format", value=fmt, expected=", ".join(FORMATS))
+    if out.is_dir():
+        out = out / f"diagnostic-{lang}.{fmt}"
+    if fmt == "html":
+        render.write_html(data, lang, out)
+    else:
+        render.write_pdf(data, lang, out)
+    return Written(out, fmt, lang)

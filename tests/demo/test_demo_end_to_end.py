@@ -1,0 +1,144 @@
+"""``sobre demo`` end to end: a report a person can open, whose figures equal the engine's stored results."""
+
+from __future__ import annotations
+
+import html as html_lib
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sobre.cli import app
+from sobre.demo import ORG_NAME
+from sobre.footprint.runs.queries import breakdown
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("demo")
+    res = CliRunner().invoke(
+        app, ["demo", "--home", str(root / "home"), "--out", str(root / "out"), "--lang", "fr"]
+    )
+    assert res.exit_code == 0, res.output
+    return {"root": root, "home": root / "home", "out": root / "out", "output": res.output}  # type: ignore[dict-item]
+
+
+def test_prints_where_the_report_is(demo) -> None:
+    out = demo["out"]
+    text = " ".join(str(demo["output"]).split())
+    assert (out / "diagnostic-fr.html").as_uri() in text.replace(" ", "") or "file://" in text
+    for name in (
+        "diagnostic-fr.html",
+        "diagnostic-en.html",
+        "diagnostic-fr.pdf",
+        "diagnostic-en.pdf",
+        "diagnostic-resultats.csv",
+        "diagnostic-resultats.xlsx",
+        "diagnostic-resultats.json",
+    ):
+        assert (out / name).stat().st_size > 1000, name
+
+
+def test_defects_land_in_rejects(demo) -> None:
+    rejects = sorted((demo["home"] / "rejects").glob("*.csv"))
+    assert [p.name for p in rejects] == [
+        "03-glpi-parc-utilisateurs.rejects.csv",
+        "04-serveurs-reseau.rejects.csv",
+        "05-machines-virtuelles.rejects.csv",
+    ]
+    text = "".join(p.read_text(encoding="utf-8-sig") for p in rejects)
+    for reason in (
+        "not a valid date",
+        "Annexe Bellevue",
+        "more than once",
+        "not a number",
+        "greater than 0",
+        "esx-999",
+    ):
+        assert reason in text, reason
+    payload = json.loads((demo["out"] / "diagnostic-resultats.json").read_text(encoding="utf-8"))
+    assert payload["quality"]["rows_rejected"] == 7
+
+
+def test_report_figures_equal_the_engine_results(demo) -> None:
+    url = f"sqlite:///{demo['home'] / 'sobre.db'}"
+    payload = json.loads((demo["out"] / "diagnostic-resultats.json").read_text(encoding="utf-8"))
+    totals = {r["key"]: r for r in breakdown(url, ORG_NAME, "criterion")}
+    assert {t["criterion"] for t in payload["totals"]} == set(totals)
+    for tot in payload["totals"]:
+        ref = totals[tot["criterion"]]
+        assert tot["total"]["value"] == pytest.approx(ref["value"], rel=1e-9)
+        assert tot["total"]["unknown"] == ref["unknown"]
+    primary = payload["primary"]
+    for by in ("stage", "category", "site", "department", "application"):
+        expected = {
+            "" if r["key"] is None else str(r["key"]): r["value"]
+            for r in breakdown(url, ORG_NAME, by, criterion=primary)
+        }
+        got = {r["key"]: r["value"] for r in payload["breakdowns"][by]["rows"] if r["criterion"] == primary}
+        assert got.keys() == expected.keys(), by
+        for key, value in expected.items():
+            # An all-unknown group is unknown (None) on both sides, never 0.
+            assert (got[key] is None) == (value is None), (by, key)
+            if value is not None:
+                assert got[key] == pytest.approx(value, rel=1e-9), (by, key)
+    # The town's shape shows in the figures: ~1,100 agents, idle hosts found, recommendations with effects.
+    assert payload["organisation"]["employees"] == 1100 and payload["organisation"]["inhabitants"] == 60_000
+    assert payload["idle"]["hosts_with_vms"] >= 30
+    keys = {r["key"] for r in payload["recommendations"]}
+    assert {"lifetime_extension", "consolidation"} <= keys
+    assert all(r["avoided"][primary]["value"] > 0 for r in payload["recommendations"])
+
+
+def test_html_and_pdf_show_the_total(demo) -> None:
+    payload = json.loads((demo["out"] / "diagnostic-resultats.json").read_text(encoding="utf-8"))
+    total = payload["totals"][0]["total"]["value"]
+    shown_fr = f"{total:,.0f}".replace(",", "\u202f")
+    html = (demo["out"] / "diagnostic-fr.html").read_text(encoding="utf-8")
+    assert shown_fr in html and "Ville de Sobreville" in html
+    assert f"{total:,.0f}" in (demo["out"] / "diagnostic-en.html").read_text(encoding="utf-8")
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    pdf = demo["out"] / "diagnostic-fr.pdf"
+    pages = int(
+        re.search(
+            r"Pages:\s+(\d+)",
+            subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout,
+        ).group(1)
+    )
+    assert pages >= 10
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert f"{total:,.0f}".replace(",", " ") in text.replace("\u202f", " ")
+    assert "Premières recommandations" in text and "REEN" in text
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_every_section_in_both_languages(demo, lang: str) -> None:
+    from sobre.core.i18n import t
+    from tests.reporting.test_render import SECTIONS
+
+    html = html_lib.unescape((demo["out"] / f"diagnostic-{lang}.html").read_text(encoding="utf-8"))
+    assert f'<html lang="{lang}">' in html
+    for key in SECTIONS:
+        assert f">{t(key, lang)}<" in html, key
+    assert len(re.findall(r"<svg\b", html)) >= 8
+
+
+def test_refuses_a_real_workspace(tmp_path: Path) -> None:
+    home = tmp_path / "real"
+    home.mkdir()
+    (home / "sobre.db").write_bytes(b"precious")
+    res = CliRunner().invoke(app, ["demo", "--home", str(home), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 1 and "not a Sobre demo folder" in res.output
+    assert (home / "sobre.db").read_bytes() == b"precious"
+
+
+def test_unknown_language_is_a_clear_error(tmp_path: Path) -> None:
+    res = CliRunner().invoke(
+        app, ["demo", "--home", str(tmp_path / "h"), "--out", str(tmp_path / "o"), "--lang", "de"]
+    )
+    assert res.exit_code == 2 and "unsupported language" in res.output

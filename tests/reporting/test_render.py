@@ -1,0 +1,183 @@
+"""HTML, PDF and exports of the tiny organisation: sections, languages, escaping, charts, figures."""
+
+from __future__ import annotations
+
+import csv
+import html as html_lib
+import json
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from sobre.core.i18n import t
+from sobre.reporting import exports, render
+from sobre.reporting.data import build_report_data
+from tests.reporting.tiny import tiny_inputs
+
+SECTIONS = [
+    "section.summary",
+    "section.breakdown",
+    "section.by_stage",
+    "section.by_category",
+    "section.by_site",
+    "section.by_department",
+    "section.by_application",
+    "section.hotspots",
+    "section.idle",
+    "section.quality",
+    "section.recommendations",
+    "section.methodology",
+    "section.assumptions",
+    "section.sources",
+]
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(scope="module")
+def data():
+    inputs = tiny_inputs()
+    inputs.names.applications[21] = '=HYPERLINK("http://evil")'
+    return build_report_data(inputs)
+
+
+@pytest.fixture(scope="module")
+def html_fr(data) -> str:
+    return render.render_html(data, "fr")
+
+
+@pytest.fixture(scope="module")
+def html_en(data) -> str:
+    return render.render_html(data, "en")
+
+
+def _headings(html: str) -> list[tuple[int, str]]:
+    return [
+        (int(level), html_lib.unescape(re.sub(r"<[^>]+>", "", text)).strip())
+        for level, text in re.findall(r"<h([1-6])[^>]*>(.*?)</h\1>", html, re.S)
+    ]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_sections_in_both_languages(lang: str, html_fr: str, html_en: str) -> None:
+    html = html_fr if lang == "fr" else html_en
+    assert f'<html lang="{lang}">' in html
+    titles = [text for _, text in _headings(html)]
+    for key in SECTIONS:
+        assert t(key, lang) in titles, key
+    assert len(re.findall(r"<h1\b", html)) == 1
+    levels = [level for level, _ in _headings(html)]
+    assert levels[0] == 1
+    # No heading skips a level on the way down (h2 → h4 would).
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False))
+    other = "en" if lang == "fr" else "fr"
+    assert t("section.methodology", other) not in titles or t("section.methodology", other) == t(
+        "section.methodology", lang
+    )
+
+
+def test_figures_formatted_per_language(html_fr: str, html_en: str) -> None:
+    assert "607 – 1\u202f081" in html_fr and "607 – 1,081" in html_en
+    assert "54,6" in html_fr and "54.6" in html_en  # per employee
+    assert "inconnu" in html_fr and "unknown" in html_en  # ADPe unknown items are said, never 0
+    assert "2 élément(s) inconnu(s)" in html_fr
+
+
+def test_inventory_names_are_escaped(html_fr: str) -> None:
+    assert "<script>" not in html_fr
+    assert "DSI &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html_fr
+    assert "Tinyville &lt;b&gt;&amp;&lt;/b&gt;" in html_fr
+    assert "<b>&</b>" not in html_fr
+
+
+def test_every_chart_is_valid_accessible_svg_with_a_table(html_fr: str) -> None:
+    svgs = re.findall(r"<svg\b.*?</svg>", html_fr, re.S)
+    assert len(svgs) >= 7  # five breakdowns, hotspots, idle, data quality
+    for svg in svgs:
+        root = ET.fromstring(svg)
+        assert root.tag == f"{SVG_NS}svg"
+        assert root.get("role") == "img"
+        title_id, desc_id = root.get("aria-labelledby").split()
+        title = root.find(f"{SVG_NS}title")
+        assert title is not None and title.get("id") == title_id and title.text.strip()
+        assert root.find(f"{SVG_NS}desc").get("id") == desc_id
+        assert root.findall(f".//{SVG_NS}text"), "text must stay text (svg.fonttype none)"
+    # Each chart's figure is followed by its data table in the same section.
+    for chart_id in re.findall(r'<svg[^>]* id="(chart-[a-z]+)"', html_fr):
+        after = html_fr.split(f'id="{chart_id}"', 1)[1]
+        assert after.find("<table") < after.find("<section") or after.find("<section") == -1, chart_id
+        assert "<caption>" in after.split("</table>", 1)[0]
+
+
+def test_charts_are_deterministic(data) -> None:
+    assert render.render_html(data, "en") == render.render_html(data, "en")
+
+
+def test_tables_have_captions_and_header_scopes(html_en: str) -> None:
+    tables = re.findall(r"<table.*?</table>", html_en, re.S)
+    assert tables
+    for table in tables:
+        assert "<caption>" in table and 'scope="col"' in table
+
+
+def test_pdf_pages_and_text(data, tmp_path: Path) -> None:
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed; scripts/setup.sh --dev installs it")
+    pdf = render.write_pdf(data, "fr", tmp_path / "r.pdf")
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    assert pages >= 6
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    for needle in (
+        "Synthèse",
+        "Méthodologie",
+        "819",
+        "607 – 1 081",
+        "Salle serveur",
+        "Sources des facteurs",
+        "Page 1 / ",
+    ):
+        assert needle in text.replace("\u202f", " "), needle
+
+
+def test_exports(data, tmp_path: Path) -> None:
+    path = exports.export(data, "csv", tmp_path / "r.csv")
+    with path.open(encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    total = next(r for r in rows if r["section"] == "total" and r["criterion"] == "climate_change")
+    assert float(total["value"]) == pytest.approx(819.0)
+    app = next(r for r in rows if r["section"] == "application" and r["criterion"] == "climate_change")
+    assert app["label"].startswith("'=")  # a formula is neutralised
+    assert float(app["value"]) == pytest.approx(158.0)
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(exports.export(data, "xlsx", tmp_path / "r.xlsx"))
+    assert {
+        "summary",
+        "stage",
+        "category",
+        "site",
+        "department",
+        "application",
+        "hotspots",
+        "idle",
+        "recommendations",
+        "data_quality",
+        "imports",
+        "sources",
+    } <= set(wb.sheetnames)
+    assert wb["summary"]["E2"].value == pytest.approx(819.0)
+    assert wb["application"]["B2"].value.startswith("'=")
+
+    payload = json.loads(exports.export(data, "json", tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert payload["totals"][0]["total"]["value"] == pytest.approx(819.0)
+    assert payload["organisation"]["name"] == "Tinyville <b>&</b>"  # JSON is plain data
+
+    with pytest.raises(Exception, match="unknown export format"):
+        exports.export(data, "ods", tmp_path / "r.ods")

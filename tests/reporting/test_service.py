@@ -1,0 +1,107 @@
+"""The report built from the database equals the stored run (SQLite and PostgreSQL); CLI commands."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sobre.cli import app
+from sobre.core.db import session_scope
+from sobre.footprint.runs.queries import breakdown
+from sobre.footprint.runs.service import run_footprint
+from sobre.inventory.importer import import_file
+from sobre.orgs import service as orgs
+from sobre.reporting.service import build_report_data
+
+ORG = "Petiteville"
+FILES = {
+    "site": "name,kind,country,pue\nMairie,office,FR,\nSalle <b>serveur</b>,server_room,FR,1.9\n",
+    "department": "name,headcount\nFinances,12\nDSI,4\n",
+    "equipment": (
+        "name,category,quantity,status,purchase_date,cpu_threads,site,department,user\n"
+        "pc-1,laptop,1,in_use,2023-03-01,,Mairie,Finances,alice\n"
+        "pc-2,laptop,1,in_use,2022-03-01,,Mairie,Finances,bob\n"
+        "ecran-lot,monitor,6,in_use,2021-01-15,,Mairie,Finances,\n"
+        "esx-1,rack_server,1,in_use,2022-06-01,32,Salle <b>serveur</b>,DSI,\n"
+        "old-pc,desktop,1,retired,2015-01-01,,Mairie,Finances,carol\n"
+    ),
+    "vm": "name,host,vcpu,department\nvm-a,esx-1,4,Finances\nvm-b,esx-1,2,DSI\n",
+    "application": "name,environment,users,department,vm\nCompta,production,12,Finances,vm-a\n"
+    "Compta,production,12,Finances,vm-b\nIntranet,production,16,DSI,vm-b\n",
+}
+
+
+def _populate(url: str, tmp_path: Path) -> int:
+    with session_scope(url) as session:
+        orgs.create(session, ORG, inhabitants=5_000, country="FR")
+    for kind, text in FILES.items():
+        path = tmp_path / f"{kind}.csv"
+        path.write_text(text, encoding="utf-8")
+        summary = import_file(url, ORG, path, kind=kind, fmt="sobre", rejects_dir=tmp_path / "rejects")
+        assert summary.rejected == 0, (kind, summary)
+    return run_footprint(url, ORG, reference_date=date(2025, 12, 31)).id
+
+
+def test_report_equals_stored_run(db_url: str, tmp_path: Path) -> None:
+    run_id = _populate(db_url, tmp_path)
+    data = build_report_data(db_url, ORG)
+    assert data.run.run_id == run_id and data.run.reference_date == date(2025, 12, 31)
+    assert data.organisation.employees == 16  # no org headcount: the departments' sum
+    assert data.organisation.users == 3  # alice, bob, carol (people with a device)
+    totals = {r["key"]: r for r in breakdown(db_url, ORG, "criterion")}
+    for tot in data.totals:
+        ref = totals[tot.criterion]
+        assert tot.total.value == pytest.approx(ref["value"], rel=1e-9)
+        assert (tot.total.low, tot.total.high) == pytest.approx((ref["low"], ref["high"]), rel=1e-9)
+        assert tot.total.unknown == ref["unknown"]
+    for by in ("stage", "category", "site", "department", "application"):
+        expected = {
+            str(r["key"]) if r["key"] is not None else "": r["value"]
+            for r in breakdown(db_url, ORG, by, criterion=data.primary)
+        }
+        got = {r.key: r.value for r in data.breakdowns[by].for_criterion(data.primary)}
+        assert got == pytest.approx(expected, rel=1e-9), by
+    assert data.idle.hosts_with_vms == 1 and data.idle.hosts[0].host == "esx-1"
+    assert len(data.quality.imports) == len(FILES)
+    assert any(s.kind == "impacts" and s.licence for s in data.sources)
+
+
+def test_changed_inventory_leaves_recommendations_out(sqlite_url: str, tmp_path: Path) -> None:
+    _populate(sqlite_url, tmp_path)
+    assert build_report_data(sqlite_url, ORG).recommendations  # the laptops can live longer
+    extra = tmp_path / "more.csv"
+    extra.write_text("name,category,quantity,site\npc-3,laptop,1,Mairie\n", encoding="utf-8")
+    import_file(sqlite_url, ORG, extra, kind="equipment", fmt="sobre")
+    data = build_report_data(sqlite_url, ORG)
+    assert data.recommendations == []
+    assert any("inventory changed since footprint run" in w for w in data.quality.warnings)
+
+
+def test_cli_diagnosis_and_export(home: Path, tmp_path: Path) -> None:
+    from sobre.core.settings import load_settings
+
+    _populate(load_settings().database_url, tmp_path)
+    runner = CliRunner()
+    out = tmp_path / "report.html"
+    res = runner.invoke(
+        app, ["report", "diagnosis", "--org", ORG, "--format", "html", "--lang", "en", "--out", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    html = out.read_text(encoding="utf-8")
+    assert '<html lang="en">' in html and "Salle &lt;b&gt;serveur&lt;/b&gt;" in html
+    res = runner.invoke(
+        app, ["report", "export", "--org", ORG, "--format", "json", "--out", str(tmp_path / "r.json")]
+    )
+    assert res.exit_code == 0, res.output
+    payload = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert payload["organisation"]["name"] == ORG
+    res = runner.invoke(
+        app, ["report", "diagnosis", "--org", ORG, "--format", "docx", "--out", str(tmp_path)]
+    )
+    assert res.exit_code == 2 and "unknown report format" in res.output
+    res = runner.invoke(app, ["report", "diagnosis", "--org", "Nowhere"])
+    assert res.exit_code == 1 and "no organisation named" in res.output
