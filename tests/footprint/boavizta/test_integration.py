@@ -132,3 +132,53 @@ def test_factor_rows_from_a_real_server(client: HttpBoaviztClient) -> None:
     assert big_cc != cc["value"]  # the configuration reached BoaviztAPI
     defaults = rows.defaults.filter(pl.col("ref") == ref).row(0, named=True)
     assert defaults["lifetime_years"] == pytest.approx(4.0) and defaults["annual_kwh"] > 1000
+
+
+def test_footprint_run_with_boavizta_from_the_cli(
+    client: HttpBoaviztClient, tmp_path: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`sobre footprint run --boavizta-url` makes servers and cloud instances use BoaviztAPI's figures."""
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from sobre.cli import app
+    from sobre.footprint.runs.service import latest_run, load_run
+
+    home = Path(str(tmp_path)) / "home"
+    monkeypatch.setenv("SOBRE_HOME", str(home))
+    monkeypatch.delenv("SOBRE_DATABASE_URL", raising=False)
+    runner = CliRunner()
+    sites = Path(str(tmp_path)) / "sites.csv"
+    sites.write_text("name;kind;country;pue\nDC;data_centre;France;1.5\n", encoding="utf-8")
+    equipment = Path(str(tmp_path)) / "equipment.csv"
+    equipment.write_text(
+        "name;category;quantity;status;site;lifetime_years\n"
+        "srv-1;rack_server;2;in_use;DC;5\npc-1;laptop;1;in_use;;4\n",
+        encoding="utf-8",
+    )
+    assert runner.invoke(app, ["org", "create", "B", "--country", "France"]).exit_code == 0
+    for path, kind in ((sites, "site"), (equipment, "equipment")):
+        result = runner.invoke(app, ["import", str(path), "--org", "B", "--kind", kind, "--format", "sobre"])
+        assert result.exit_code == 0, result.output
+    result = runner.invoke(
+        app, ["footprint", "run", "--org", "B", "--boavizta-url", client.base_url, "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    url = f"sqlite:///{home / 'sobre.db'}"
+    meta = latest_run(url, "B")
+    assert meta is not None and meta.methodology_version.endswith("+boavizta")
+    _, res = load_run(url, meta.id)
+    refs = dict(zip(res.items["name"], res.items["factor_ref"], strict=False))
+    assert refs["srv-1"].startswith("boavizta:server:") and refs["pc-1"] == "laptop"
+    srv_id = res.items.filter(pl.col("name") == "srv-1")["item_id"].item()
+    made = res.impacts.filter(
+        pl.col("item_id") == srv_id,
+        pl.col("item_kind") == "equipment",
+        pl.col("criterion") == "climate_change",
+        pl.col("stage") == "manufacturing",
+    )["value"].item()
+    # BoaviztAPI's whole-life embedded figure for the default server, over the declared 5 years, × 2 units.
+    whole_life = client.server(None, None, "FRA", YEAR, None).embedded_total("climate_change")
+    assert whole_life is not None
+    assert made == pytest.approx(2 * whole_life.value / 5, rel=1e-6)

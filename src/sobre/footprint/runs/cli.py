@@ -16,6 +16,7 @@ from rich.table import Table
 from sobre.core.cli_support import console, friendly_errors, print_json, settings
 from sobre.core.db import session_scope
 from sobre.core.errors import InputError
+from sobre.footprint.boavizta import HttpBoaviztClient
 from sobre.footprint.runs import queries, service
 from sobre.orgs import service as orgs
 
@@ -26,6 +27,7 @@ _ORG = typer.Option(..., "--org", help="Organisation name.")
 _FORMATS = ("table", "json", "csv")
 _STEPS = {
     "load": "Loading inventory and factors",
+    "boavizta": "Asking BoaviztAPI for servers and cloud instances",
     "compute": "Computing",
     "store": "Storing results",
     "done": "Done",
@@ -87,15 +89,27 @@ def run(
         "sobre", "--profile", help="Methodology: sobre or g4it (NumEcoEval-compatible)."
     ),
     reference_date: str = typer.Option(None, "--reference-date", help="Date of the assessment (YYYY-MM-DD)."),
+    boavizta_url: str = typer.Option(
+        None,
+        "--boavizta-url",
+        help="A BoaviztAPI server (e.g. http://127.0.0.1:5000): servers and cloud instances use its figures.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     home: str = _HOME,
 ) -> None:
     """Compute the organisation's footprint and store it as a new run."""
     url = settings(ctx, home).database_url
     when = _parse_date(reference_date)
+    client = HttpBoaviztClient(boavizta_url) if boavizta_url else None
     if as_json:
         summary = service.run_footprint(
-            url, org, factor_set=factor_set, version=version, profile=profile, reference_date=when
+            url,
+            org,
+            factor_set=factor_set,
+            version=version,
+            profile=profile,
+            reference_date=when,
+            boavizta=client,
         )
         print_json(summary.to_dict())
         return
@@ -115,6 +129,7 @@ def run(
             profile=profile,
             reference_date=when,
             progress=lambda step: bar.update(task, description=_STEPS.get(step, step)),
+            boavizta=client,
         )
     console.print(
         f"Run [bold]{summary.id}[/] for {summary.org_name}: {summary.item_count} items, "

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 
 from sobre.core.db import get_engine, session_scope
 from sobre.core.errors import InputError, NotFound, SobreError
+from sobre.footprint.boavizta import BoaviztClient
+from sobre.footprint.boavizta_rows import apply_boavizta
 from sobre.footprint.loader import inputs_hash, load_inventory
 from sobre.footprint.runs import store
 from sobre.footprint.runs.models import FootprintItem, FootprintRun
@@ -124,11 +126,14 @@ def run_footprint(
     profile: str = "sobre",
     reference_date: date | None = None,
     progress: Progress | None = None,
+    boavizta: BoaviztClient | None = None,
 ) -> RunSummary:
     """Load the organisation's inventory and factor set, compute its footprint and store the run.
 
     ``reference_date`` (default today) is the date lifetimes and ages are counted to; it is stored with the
-    run.  Raises :class:`RunFailed` (after storing the failed run) when the computation or storage fails.
+    run.  With ``boavizta`` (a BoaviztAPI client), servers and cloud instances take BoaviztAPI's bottom-up
+    figures instead of the factor set's category rows; the run's methodology version says so.
+    Raises :class:`RunFailed` (after storing the failed run) when the computation or storage fails.
     """
     from sobre.footprint import engine
     from sobre.footprint.factors.store import load_factor_set
@@ -152,13 +157,18 @@ def run_footprint(
         inventory = load_inventory(session, organisation.id)
         org_id, org_name, org_country = organisation.id, organisation.name, organisation.country
     digest = inputs_hash(inventory)
+    methodology = str(engine.PROFILES[profile])
+    if boavizta is not None:
+        step("boavizta")
+        inventory, factors = apply_boavizta(inventory, factors, boavizta)
+        methodology += "+boavizta"
     with session_scope(database_url) as session:
         run = FootprintRun(
             org_id=org_id,
             reference_date=reference_date,
             profile=profile,
             engine_version=str(engine.ENGINE_VERSION),
-            methodology_version=str(engine.PROFILES[profile]),
+            methodology_version=methodology,
             factor_set_id=factors.id,
             factor_set_version=factors.version,
             inputs_hash=digest,
@@ -186,7 +196,7 @@ def run_footprint(
                 .where(FootprintRun.id == run_id)
                 .values(
                     status="done",
-                    methodology_version=result.methodology or str(engine.PROFILES[profile]),
+                    methodology_version=methodology,
                     duration_s=time.perf_counter() - started,
                     item_count=count,
                     totals=prepared.totals,
