@@ -61,7 +61,7 @@ def test_load_nominal_applications_match_expected(org_db: str, g4it_dir: Path, t
     expected = json.loads((base / "output/4-applications.json").read_text())
     pairs = {(a["name"], a["environment"]) for a in expected}
     with get_engine(org_db).connect() as conn:
-        got = set(conn.execute(sa.select(Application.name, Application.environment)).tuples())
+        got = {tuple(r) for r in conn.execute(sa.select(Application.name, Application.environment))}
     assert got == pairs
 
 

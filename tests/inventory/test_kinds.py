@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from sobre.core.db import get_engine
@@ -181,3 +182,24 @@ def test_awkward_text_round_trips_both_backends(org_db: str, tmp_path: Path) -> 
     got = _rows(org_db, Equipment)
     assert all(got[n].user == n and got[n].category == "desktop" for n in names if '"' not in n)  # type: ignore[attr-defined]
     assert got['say "hi"'].user == "3" and len(got) == len(names)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("label", "category"),
+    [
+        ("IP Router", "router"),
+        ("IP Switch", "switch"),
+        ("Switch PoE 48 ports", "switch"),
+        ("Serveur de stockage", "storage_array"),
+        ("Téléphone portable pro", "smartphone"),
+        ("Borne WiFi", "wifi_access_point"),
+        ("Onduleur APC", "ups"),
+        ("Ecran 24 pouces", "monitor"),
+        ("Network Load Balancer", None),  # no category fits: stays unknown (→ other, low quality)
+        ("Cash registered device", None),
+    ],
+)
+def test_free_text_types_find_their_category(label: str, category: str | None) -> None:
+    from sobre.inventory.vocab import lookup
+
+    assert lookup("category", label) == category

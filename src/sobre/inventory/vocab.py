@@ -325,9 +325,52 @@ VOCABULARIES: dict[str, dict[str, str]] = {
 }
 
 
+#: Words that give away a category inside a longer free-text type ("IP Router", "Switch PoE 48 ports").
+#: Checked in this order, so "serveur de stockage" is storage and "téléphone portable" a smartphone.
+_CATEGORY_WORDS: list[tuple[tuple[str, ...], Category]] = [
+    (("stockage", "storage", "san", "nas"), Category.STORAGE_ARRAY),
+    (("blade", "lame"), Category.BLADE_SERVER),
+    (("server", "serveur", "hyperviseur", "hypervisor"), Category.RACK_SERVER),
+    (("router", "routeur"), Category.ROUTER),
+    (("switch", "commutateur"), Category.SWITCH),
+    (("firewall", "pare feu", "parefeu", "utm"), Category.FIREWALL),
+    (("access point", "point d acces", "borne wifi", "wifi", "wi fi"), Category.WIFI_ACCESS_POINT),
+    (("ups", "onduleur"), Category.UPS),
+    (("smartphone", "mobile", "telephone portable", "iphone"), Category.SMARTPHONE),
+    (("phone", "telephone", "voip"), Category.IP_PHONE),
+    (("tablet", "tablette", "ipad"), Category.TABLET),
+    (("laptop", "notebook", "portable"), Category.LAPTOP),
+    (("workstation", "station de travail"), Category.WORKSTATION),
+    (("thin client", "client leger"), Category.THIN_CLIENT),
+    (("monitor", "moniteur", "ecran", "screen"), Category.MONITOR),
+    (
+        ("printer", "imprimante", "copieur", "copier", "multifonction", "mfp", "traceur", "plotter"),
+        Category.PRINTER,
+    ),
+    (("desktop", "computer", "ordinateur", "pc"), Category.DESKTOP),
+    (("tv", "television", "display", "affichage"), Category.DISPLAY),
+]
+
+
+def _category_by_words(folded: str) -> str | None:
+    padded = f" {folded} "
+    for words, category in _CATEGORY_WORDS:
+        if any(f" {word} " in padded for word in words):
+            return category.value
+    return None
+
+
 def lookup(vocabulary: str, text: str) -> str | None:
-    """Sobre's value for ``text`` in ``vocabulary``, or None when it is not known."""
-    return VOCABULARIES[vocabulary].get(fold(text))
+    """Sobre's value for ``text`` in ``vocabulary``, or None when it is not known.
+
+    Categories also accept a longer free text naming one (``IP Router`` → router), so real-world type
+    labels land in the right category instead of ``other``.
+    """
+    folded = fold(text)
+    found = VOCABULARIES[vocabulary].get(folded)
+    if found is None and vocabulary == "category":
+        found = _category_by_words(folded)
+    return found
 
 
 def accepted(vocabulary: str) -> str:
