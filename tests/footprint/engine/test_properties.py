@@ -43,6 +43,7 @@ def inventories(draw: st.DrawFn) -> tuple[Inventory, str]:
                 "cpu_threads": draw(maybe(st.integers(1, 128))),
                 "site_id": draw(st.sampled_from([1, 2, None])),
                 "country": "FR",
+                "refurbished": draw(st.sampled_from([None, False, True])),
             }
         )
     vms = []
@@ -74,7 +75,11 @@ def inventories(draw: st.DrawFn) -> tuple[Inventory, str]:
 @given(inventories(), st.sampled_from([0.0, 0.3]))
 def test_invariants(case: tuple[Inventory, str], ranges: float) -> None:
     inv, profile = case
-    r = compute(inv, factor_set(ranges=ranges), profile=profile, reference_date=REF)
+    hyp = {"default_pue": 1.58, "cope_rate": 0.8, "byod_rate": 0.57}
+    # A refurbished factor for laptops only: refurbished servers take the "counted as new" path.
+    hyp |= {"refurbished_factor:laptop": 0.3, "refurbished_factor_low:laptop": 0.1}
+    hyp["refurbished_factor_high:laptop"] = 0.6
+    r = compute(inv, factor_set(ranges=ranges, hypotheses=hyp), profile=profile, reference_date=REF)
     imp = r.impacts
     known = imp.filter(pl.col("value").is_not_null())
     # Ranges contain the value; nothing is negative when every input is positive.

@@ -305,3 +305,64 @@ def test_cloud_and_storage() -> None:
     )
     assert value(r, "storage", 2, "manufacturing") == pytest.approx(600 * 1.0 / 5, rel=1e-12)
     assert value(r, "storage", 2, "use") == pytest.approx(600 * 0.01 * 0.0813225 * 1.8, rel=1e-12)
+
+
+REFURB = {
+    "default_pue": 1.58,
+    "refurbished_factor:laptop": 0.3,
+    "refurbished_factor_low:laptop": 0.03,
+    "refurbished_factor_high:laptop": 0.57,
+}
+
+
+def test_refurbished_manufacturing_factor() -> None:
+    inv = Inventory(
+        equipment=eq(
+            [
+                {"id": 1, "category": "laptop", "quantity": 2.0, "refurbished": True, "country": "FR"},
+                {"id": 2, "category": "rack_server", "quantity": 1.0, "refurbished": True, "country": "FR"},
+                {"id": 3, "category": "laptop", "quantity": 2.0, "refurbished": False, "country": "FR"},
+            ]
+        )
+    )
+    r = compute(inv, factor_set(hypotheses=REFURB), reference_date=REF)
+    # Laptop: 2 × 170 kgCO2e × 0.3 / 4 y (default lifetime, range 3–6 y; factor range 0.03–0.57).
+    m = r.impacts.filter(
+        (pl.col("item_id") == 1)
+        & (pl.col("stage") == "manufacturing")
+        & (pl.col("criterion") == "climate_change")
+    ).row(0, named=True)
+    assert m["value"] == pytest.approx(2 * 170 * 0.3 / 4, rel=1e-15)
+    assert m["low"] == pytest.approx(2 * 170 * 0.03 / 6, rel=1e-15)
+    assert m["high"] == pytest.approx(2 * 170 * 0.57 / 3, rel=1e-15)
+    # Other embodied stages and use are those of a new laptop.
+    for stage in ("distribution", "end_of_life", "use"):
+        assert value(r, "equipment", 1, stage) == pytest.approx(value(r, "equipment", 3, stage), rel=1e-15)
+    assert value(r, "equipment", 3, "manufacturing") == pytest.approx(2 * 170 / 4, rel=1e-15)
+    assert item(r, "equipment", 1)["warnings"] is None
+    # No factor for servers: counted as new, with a warning naming the category.
+    assert value(r, "equipment", 2, "manufacturing") == pytest.approx(2226.09 / 5, rel=1e-15)
+    assert "no refurbished_factor for category 'rack_server'" in item(r, "equipment", 2)["warnings"]
+    assert any("refurbished: counted as new" in w for w in r.warnings)
+    # The trace shows the factor and how it was chosen.
+    detail = explain(inv, factor_set(hypotheses=REFURB), r, "equipment", 1)
+    assert detail["inputs"]["refurbished_factor"] == {
+        "value": 0.3,
+        "unit": "1",
+        "method": "refurbished_factor:laptop",
+        "low": 0.03,
+        "high": 0.57,
+    }
+    formula = next(
+        x["formula"]
+        for x in detail["impacts"]
+        if x["stage"] == "manufacturing" and x["criterion"] == "climate_change"
+    )
+    assert "× 0.3 (refurbished" in formula and formula.endswith(f"= {2 * 170 * 0.3 / 4:.6g}")
+    assert (
+        "refurbished_factor" not in explain(inv, factor_set(hypotheses=REFURB), r, "equipment", 3)["inputs"]
+    )
+    # The G4IT profile has no refurbished rule: refurbished or not, the same figure and no warning.
+    g = compute(inv, factor_set(hypotheses=REFURB), profile="g4it", reference_date=REF)
+    assert value(g, "equipment", 1, "manufacturing") == value(g, "equipment", 3, "manufacturing")
+    assert "refurbished" not in (item(g, "equipment", 1)["warnings"] or "")

@@ -113,3 +113,25 @@ def test_defaults_item_types_and_hypotheses(fs) -> None:
     assert fs.hypotheses["default_pue"] == 1.58
     assert fs.hypotheses["cope_rate"] == 0.8 and fs.hypotheses["byod_rate"] == 0.57
     assert fs.cloud_pue == {"aws": 1.135, "gcp": 1.1, "azure": 1.185}
+
+
+def test_refurbished_factors_are_ranged_shares(fs) -> None:
+    keys = [k for k in fs.hypotheses if k.startswith("refurbished_factor:")]
+    assert {k.split(":", 1)[1] for k in keys} == {"smartphone", "tablet", "laptop", "desktop"}
+    for k in keys:
+        cat = k.split(":", 1)[1]
+        low = fs.hypotheses[f"refurbished_factor_low:{cat}"]
+        high = fs.hypotheses[f"refurbished_factor_high:{cat}"]
+        assert 0 < low <= fs.hypotheses[k] <= high <= 1
+    # ADEME 2022: a refurbished laptop avoids 43-97 % of a new one's annual impact.
+    assert fs.hypotheses["refurbished_factor_low:laptop"] == pytest.approx(0.03)
+    assert fs.hypotheses["refurbished_factor_high:laptop"] == pytest.approx(0.57)
+
+
+def test_ip_phone_and_network_defaults(fs) -> None:
+    d = {r["ref"]: r for r in fs.defaults.iter_rows(named=True)}
+    phone = d["ip_phone"]
+    assert (phone["power_w"], phone["hours_per_day"], phone["days_per_year"]) == (3.9, 24.0, 365.0)
+    assert "Cisco" in phone["source"]
+    for ref in ("switch", "router", "firewall"):
+        assert d[ref]["lifetime_years"] == 5.0 and "Cisco" in d[ref]["source"]

@@ -55,6 +55,21 @@ def test_g4it_round_trip_exact(db_url: str, g4it_dir: Path) -> None:
     assert fr["value"].item() == 0.0813225
 
 
+def test_new_builtin_version_is_loaded_over_an_older_one(sqlite_url: str) -> None:
+    """A database holding an earlier built-in version gets the shipped one added, and it is the default."""
+    from dataclasses import replace
+
+    current = read_builtin()
+    with session_scope(sqlite_url) as s:
+        store.save_factor_set(s, replace(current, version="2026.1"), builtin=True, source_format="builtin")
+    with session_scope(sqlite_url) as s:
+        loaded = store.load_factor_set(s)
+        versions = sorted(x["version"] for x in store.list_factor_sets(s))
+    assert loaded.version == current.version != "2026.1"
+    assert versions == sorted(["2026.1", current.version])
+    assert loaded.hypotheses == current.hypotheses
+
+
 def test_versions_and_not_found(sqlite_url: str, g4it_dir: Path) -> None:
     with session_scope(sqlite_url) as s:
         import_g4it_referential(s, g4it_dir / "tests/load/load_nominal/ref", "g4it", "2024.9")

@@ -195,6 +195,16 @@ def explain(inventory: Inventory, factors: FactorSet, result: Result, item_kind:
         "pue": {"value": item["pue"], "unit": "1", "method": p.get("pue_method")},
         "country": {"value": item["country"], "unit": "", "method": p.get("country_method")},
     }
+    refurb_note = ""
+    if p.get("refurb_method") not in (None, "new"):
+        out["inputs"]["refurbished_factor"] = {
+            "value": p.get("refurb_factor"),
+            "unit": "1",
+            "method": p.get("refurb_method"),
+            "low": p.get("refurb_low"),
+            "high": p.get("refurb_high"),
+        }
+        refurb_note = f" × {_n(p.get('refurb_factor'))} (refurbished, {p.get('refurb_method')})"
     share = ""
     if item_kind == "cloud":
         out["inputs"]["share"] = {"value": item["share"], "unit": "1", "method": item["share_method"]}
@@ -205,8 +215,9 @@ def explain(inventory: Inventory, factors: FactorSet, result: Result, item_kind:
         if r["stage"] in EMBODIED_STAGES:
             row = _factor_row(factors, item["factor_ref"], r["stage"], r["criterion"])
             r["factor_rows"] = [row] if row else []
+            refurb = refurb_note if r["stage"] == "manufacturing" else ""
             r["formula"] = (
-                f"{q} × {_n(row['value'] if row else None)} {unit}{share} × {u} / "
+                f"{q} × {_n(row['value'] if row else None)} {unit}{share}{refurb} × {u} / "
                 f"{_n(item['lifetime_years'])} y"
             )
         else:

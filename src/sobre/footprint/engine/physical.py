@@ -1,6 +1,7 @@
 """Footprint of assets (equipment, cloud shares, storage): parameters, then impacts per criterion and stage.
 
-Non-use stages: quantity × alloc × factor[ref, stage, criterion] × usage_rate / lifetime.
+Non-use stages: quantity × alloc × factor[ref, stage, criterion] × usage_rate / lifetime
+                (× refurbished factor on manufacturing for a refurbished item, Sobre profile).
 Use stage:      quantity × alloc × annual_kWh × electricity[country, criterion] × PUE × usage_rate.
 Each parameter is chosen by the profile's rules and recorded with how it was chosen (the trace).
 """
@@ -41,6 +42,29 @@ def _lookup(expr: pl.Expr, mapping: dict[Any, Any], dtype: pl.DataType | type[pl
 def _first_by(df: pl.DataFrame, key: str, value: str) -> dict[Any, Any]:
     sub = df.filter(pl.col(key).is_not_null() & pl.col(value).is_not_null()).unique(key, keep="first")
     return dict(zip(sub[key].to_list(), sub[value].to_list(), strict=True))
+
+
+#: Hypothesis keys of the refurbished rule: ``refurbished_factor:<category>`` (share of a new item's
+#: manufacturing impact a refurbished one carries), with ``_low``/``_high`` variants for its range.
+REFURBISHED_KEYS = ("refurbished_factor", "refurbished_factor_low", "refurbished_factor_high")
+
+
+def refurbished_factors(factors: FactorSet) -> dict[str, tuple[float, float, float]]:
+    """Category → (factor, low, high) from the set's ``refurbished_factor:<category>`` hypotheses.
+
+    A missing low or high falls back to the factor; the band is widened to contain it.
+    """
+    out: dict[str, tuple[float, float, float]] = {}
+    prefix = REFURBISHED_KEYS[0] + ":"
+    for key, value in factors.hypotheses.items():
+        if not key.startswith(prefix) or value is None:
+            continue
+        cat = key[len(prefix) :]
+        v = float(value)
+        lo = factors.hypotheses.get(f"{REFURBISHED_KEYS[1]}:{cat}")
+        hi = factors.hypotheses.get(f"{REFURBISHED_KEYS[2]}:{cat}")
+        out[cat] = (v, min(v, float(lo) if lo is not None else v), max(v, float(hi) if hi is not None else v))
+    return out
 
 
 def factor_table(factors: FactorSet, criteria: list[str]) -> pl.DataFrame:
@@ -254,6 +278,27 @@ def compute_assets(
             .alias("usage_method"),
         )
 
+    # ---------------------------------------------------------------- refurbished (Sobre profile only)
+    # A refurbished item carries a share of a new one's manufacturing impact (factor set hypotheses
+    # ``refurbished_factor:<category>``); without a factor for its category it is counted as new.
+    refurb = refurbished_factors(factors) if not g4it else {}
+    is_refurb = pl.col("refurbished").fill_null(False) & is_eq & pl.lit(not g4it)
+    cat_factor = [
+        _lookup(pl.col("category"), {k: v[i] for k, v in refurb.items()}, pl.Float64) for i in range(3)
+    ]
+    a = a.with_columns(
+        *[
+            pl.when(is_refurb).then(pl.coalesce(cf, pl.lit(1.0))).otherwise(1.0).alias(name)
+            for cf, name in zip(cat_factor, ("refurb_factor", "refurb_low", "refurb_high"), strict=True)
+        ],
+        pl.when(is_refurb & cat_factor[0].is_not_null())
+        .then(pl.format("refurbished_factor:{}", pl.col("category")))
+        .when(is_refurb)
+        .then(pl.lit("no_factor"))
+        .otherwise(pl.lit("new"))
+        .alias("refurb_method"),
+    )
+
     # ---------------------------------------------------------------- annual energy
     d_kwh = pl.col("_d_annual_kwh")
     if g4it:
@@ -341,10 +386,17 @@ def compute_assets(
     for c in criteria:
         for s in EMBODIED_STAGES:
             f, fl, fh = pl.col(f"f|{c}|{s}"), pl.col(f"fl|{c}|{s}"), pl.col(f"fh|{c}|{s}")
-            value = base * f / pl.col("lifetime_years")
+            # Only manufacturing is reduced for a refurbished item (factor 1 otherwise).
+            rf, rl, rh = (
+                (pl.col("refurb_factor"), pl.col("refurb_low"), pl.col("refurb_high"))
+                if s == "manufacturing"
+                else (pl.lit(1.0), pl.lit(1.0), pl.lit(1.0))
+            )
+            value = base * rf * f / pl.col("lifetime_years")
             # min/max over the corners keep low ≤ value ≤ high whatever the sign of the factor.
-            corners_lo = [base * fl / pl.col("life_high"), base * fl / pl.col("life_low"), value]
-            corners_hi = [base * fh / pl.col("life_low"), base * fh / pl.col("life_high"), value]
+            lives = (pl.col("life_high"), pl.col("life_low"))
+            corners_lo = [base * r * fl / life for r in (rl, rh) for life in lives] + [value]
+            corners_hi = [base * r * fh / life for r in (rl, rh) for life in lives] + [value]
             exprs += [
                 value.alias(col_v(c, s)),
                 pl.when(value.is_not_null()).then(pl.min_horizontal(corners_lo)).alias(col_l(c, s)),
@@ -409,8 +461,11 @@ def compute_assets(
     ]
     if not g4it:
         warn_parts.append(
-            pl.when(pl.col("refurbished").fill_null(False)).then(
-                pl.lit("refurbished: counted as new (no avoided-impact rule in this methodology version)")
+            pl.when(pl.col("refurb_method") == "no_factor").then(
+                pl.format(
+                    "refurbished: counted as new (no refurbished_factor for category '{}')",
+                    pl.col("category").fill_null("none"),
+                )
             )
         )
     ref_status = (
