@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -34,12 +35,20 @@ from sobre.demo.town import (
 )
 
 
-def _rows_to_csv(header: list[str], rows: list[list[object]], *, sep: str = ",") -> str:
+def _rows_to_csv(header: list[str], rows: Iterable[Mapping[str, object]], *, sep: str = ",") -> str:
+    """CSV text with ``header``'s columns in order; a column a row leaves out or sets to None is empty."""
     buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=sep, lineterminator="\r\n" if sep == ";" else "\n")
-    writer.writerow(header)
-    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    writer = csv.DictWriter(
+        buf, header, restval="", delimiter=sep, lineterminator="\r\n" if sep == ";" else "\n"
+    )
+    writer.writeheader()
+    writer.writerows(rows)
     return buf.getvalue()
+
+
+def _equipment(**columns: object) -> dict[str, object]:
+    """A Sobre-format equipment row; unless told otherwise: in use, not refurbished, in France, DSI's."""
+    return {"status": "in_use", "refurbished": "false", "country": "FR", "department": "DSI", **columns}
 
 
 def _fr_date(d: date | None) -> str:
@@ -53,10 +62,27 @@ def _purchase(rng: random.Random, years: tuple[int, int]) -> date:
 
 
 def _sites() -> str:
-    rows: list[list[object]] = [[name, "office", "FR", "Sobreville", None, None] for name, _ in OFFICES]
-    rows += [[name, "server_room", "FR", "Sobreville", str(pue), None] for name, pue in SERVER_ROOMS]
-    rows.append([COLOCATION[0], "colocation", "FR", "Lyon", str(COLOCATION[1]), "Colocation Rhône"])
-    rows += [[name, "cloud_region", "FR", None, None, provider] for name, provider, _ in CLOUD_REGIONS]
+    rows: list[dict[str, object]] = [
+        {"name": name, "kind": "office", "country": "FR", "city": "Sobreville"} for name, _ in OFFICES
+    ]
+    rows += [
+        {"name": name, "kind": "server_room", "country": "FR", "city": "Sobreville", "pue": str(pue)}
+        for name, pue in SERVER_ROOMS
+    ]
+    rows.append(
+        {
+            "name": COLOCATION[0],
+            "kind": "colocation",
+            "country": "FR",
+            "city": "Lyon",
+            "pue": str(COLOCATION[1]),
+            "provider": "Colocation Rhône",
+        }
+    )
+    rows += [
+        {"name": name, "kind": "cloud_region", "country": "FR", "provider": provider}
+        for name, provider, _ in CLOUD_REGIONS
+    ]
     return _rows_to_csv(["name", "kind", "country", "city", "pue", "provider"], rows)
 
 
@@ -90,7 +116,7 @@ def _glpi_end_user(rng: random.Random) -> str:
             logins.add(login)
             people.append((login, dept))
     office_of = {d: [o for o, ds in OFFICES if d in ds] for d, _ in DEPARTMENTS}
-    rows: list[list[object]] = []
+    rows: list[dict[str, object]] = []
     counters: dict[str, int] = {}
     gid = 1000
     for type_text, maker, model, count, years in END_USER:
@@ -120,31 +146,32 @@ def _glpi_end_user(rng: random.Random) -> str:
                 "Client léger": 4,
             }.get(type_text)
             gid += 1
+            # The values are drawn from rng in this order: keep it, or the same seed gives other files.
             rows.append(
-                [
-                    gid,
-                    name,
-                    status,
-                    maker,
-                    type_text,
-                    model,
-                    f"{maker[:2].upper()}{rng.randrange(10**8):08d}",
-                    rng.choice(office_of[dept]),
-                    dept,
-                    None if shared else login,
-                    _fr_date(bought),
-                    _fr_date(retired),
-                    ram,
-                    (
+                {
+                    "ID": gid,
+                    "Nom": name,
+                    "Statut": status,
+                    "Fabricant": maker,
+                    "Type": type_text,
+                    "Modèle": model,
+                    "Numéro de série": f"{maker[:2].upper()}{rng.randrange(10**8):08d}",
+                    "Lieu": rng.choice(office_of[dept]),
+                    "Groupe": dept,
+                    "Utilisateur": None if shared else login,
+                    "Date d'achat": _fr_date(bought),
+                    "Date de réforme": _fr_date(retired),
+                    "Mémoire (Go)": ram,
+                    "Dernière modification": (
                         REFERENCE_DATE - timedelta(days=rng.randint(1, 90), minutes=rng.randint(0, 1439))
                     ).strftime("%d/%m/%Y %H:%M"),
-                ]
+                }
             )
     # Deliberate defects, each of which the importer must reject with a clear reason.
-    rows[17][10] = "31/02/2021"  # impossible date
-    rows[230][7] = "Annexe Bellevue"  # a site that does not exist
-    rows[402][1] = rows[401][1]  # the same name twice: both rows are rejected
-    rows[950][12] = "huit"  # text in a number column
+    rows[17]["Date d'achat"] = "31/02/2021"  # impossible date
+    rows[230]["Lieu"] = "Annexe Bellevue"  # a site that does not exist
+    rows[402]["Nom"] = rows[401]["Nom"]  # the same name twice: both rows are rejected
+    rows[950]["Mémoire (Go)"] = "huit"  # text in a number column
     return _rows_to_csv(header, rows, sep=";")
 
 
@@ -172,7 +199,7 @@ def _servers(rng: random.Random) -> tuple[str, list[tuple[str, int, str]]]:
         "department",
         "data_quality",
     ]
-    rows: list[list[object]] = []
+    rows: list[dict[str, object]] = []
     hosts: list[tuple[str, int, str]] = []  # name, threads, site
     rooms = [SERVER_ROOMS[0][0], SERVER_ROOMS[1][0], COLOCATION[0]]
     models = [
@@ -191,56 +218,39 @@ def _servers(rng: random.Random) -> tuple[str, list[tuple[str, int, str]]]:
         if i in (7, 58):  # two servers retired during the year
             status, retired = "retired", REFERENCE_DATE - timedelta(days=120 + i)
         measured = rng.random() < 0.4
-        rows.append(
-            [
-                name,
-                "rack_server",
-                maker,
-                model,
-                1,
-                status,
-                bought.isoformat(),
-                retired.isoformat() if retired else None,
-                None,
-                None,
-                rng.randint(1800, 4200) if measured else None,
-                None,
-                "false",
-                threads,
-                rng.choice([128, 256, 384]),
-                rng.choice([960, 1920, 3840]),
-                "FR",
-                site,
-                "DSI",
-                "high" if measured else "medium",
-            ]
+        rows.append(  # the arguments draw from rng in this order
+            _equipment(
+                name=name,
+                category="rack_server",
+                manufacturer=maker,
+                model=model,
+                quantity=1,
+                status=status,
+                purchase_date=bought.isoformat(),
+                retirement_date=retired.isoformat() if retired else None,
+                annual_kwh=rng.randint(1800, 4200) if measured else None,
+                cpu_threads=threads,
+                ram_gb=rng.choice([128, 256, 384]),
+                storage_gb=rng.choice([960, 1920, 3840]),
+                site=site,
+                data_quality="high" if measured else "medium",
+            )
         )
         if hypervisor and status == "in_use":
             hosts.append((name, threads, site))
     for i in range(6):
         rows.append(
-            [
-                f"baie-{i + 1:02d}",
-                "storage_array",
-                "NetApp",
-                "AFF A250",
-                1,
-                "in_use",
-                _purchase(rng, (1, 6)).isoformat(),
-                None,
-                None,
-                None,
-                None,
-                None,
-                "false",
-                None,
-                None,
-                rng.choice([40_000, 80_000, 120_000]),
-                "FR",
-                rooms[i % 3],
-                "DSI",
-                "medium",
-            ]
+            _equipment(
+                name=f"baie-{i + 1:02d}",
+                category="storage_array",
+                manufacturer="NetApp",
+                model="AFF A250",
+                quantity=1,
+                purchase_date=_purchase(rng, (1, 6)).isoformat(),
+                storage_gb=rng.choice([40_000, 80_000, 120_000]),
+                site=rooms[i % 3],
+                data_quality="medium",
+            )
         )
     network = [
         ("switch", "Cisco", "Catalyst 9200", 4),
@@ -253,28 +263,17 @@ def _servers(rng: random.Random) -> tuple[str, list[tuple[str, int, str]]]:
         for category, maker, model, qty in network:
             if qty:
                 rows.append(
-                    [
-                        f"{category}-{office}",
-                        category,
-                        maker,
-                        model,
-                        qty + rng.randint(0, 4),
-                        "in_use",
-                        _purchase(rng, (1, 8)).isoformat(),
-                        None,
-                        None,
-                        None,
-                        round(NETWORK_POWER_W[category] * 8760 / 1000, 1),
-                        None,
-                        "false",
-                        None,
-                        None,
-                        None,
-                        "FR",
-                        office,
-                        "DSI",
-                        "low",
-                    ]
+                    _equipment(
+                        name=f"{category}-{office}",
+                        category=category,
+                        manufacturer=maker,
+                        model=model,
+                        quantity=qty + rng.randint(0, 4),
+                        purchase_date=_purchase(rng, (1, 8)).isoformat(),
+                        annual_kwh=round(NETWORK_POWER_W[category] * 8760 / 1000, 1),
+                        site=office,
+                        data_quality="low",
+                    )
                 )
     for room in rooms:
         for category, maker, model, qty in (
@@ -284,126 +283,66 @@ def _servers(rng: random.Random) -> tuple[str, list[tuple[str, int, str]]]:
             ("ups", "APC", "Symmetra", 2),
         ):
             rows.append(
-                [
-                    f"{category}-{room}",
-                    category,
-                    maker,
-                    model,
-                    qty,
-                    "in_use",
-                    _purchase(rng, (1, 6)).isoformat(),
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    "false",
-                    None,
-                    None,
-                    None,
-                    "FR",
-                    room,
-                    "DSI",
-                    "medium",
-                ]
+                _equipment(
+                    name=f"{category}-{room}",
+                    category=category,
+                    manufacturer=maker,
+                    model=model,
+                    quantity=qty,
+                    purchase_date=_purchase(rng, (1, 6)).isoformat(),
+                    site=room,
+                    data_quality="medium",
+                )
             )
     # BYOD phones of on-call staff, and refurbished laptops bought for the schools in 2024.
-    rows.append(
-        [
-            "Smartphones personnels astreinte",
-            "smartphone",
-            None,
-            None,
-            60,
-            "in_use",
-            None,
-            None,
-            None,
-            None,
-            None,
-            "byod",
-            "false",
-            None,
-            None,
-            None,
-            "FR",
-            "Centre technique municipal",
-            "Services techniques",
-            "low",
-        ]
-    )
-    rows.append(
-        [
-            "Portables reconditionnés écoles",
-            "laptop",
-            "Lenovo",
-            "ThinkPad T480",
-            40,
-            "in_use",
-            "2024-09-02",
-            None,
-            4,
-            None,
-            None,
-            None,
-            "true",
-            None,
-            8,
-            256,
-            "FR",
-            "Groupe scolaire Marie-Curie",
-            "Éducation",
-            "medium",
-        ]
-    )
-    rows.append(
-        [
-            "Vidéoprojecteurs écoles",
-            "display",
-            "Epson",
-            "EB-W51",
-            45,
-            "in_use",
-            "2019-08-26",
-            None,
-            None,
-            None,
-            None,
-            None,
-            "false",
-            None,
-            None,
-            None,
-            "FR",
-            "École Jules-Ferry",
-            "Éducation",
-            "low",
-        ]
-    )
-    rows.append(
-        [
-            "Tablettes classe mobile (lot)",
-            "tablet",
-            "Apple",
-            "iPad 9th generation",
-            -2,
-            "in_use",
-            "2023-09-01",
-            None,
-            None,
-            None,
-            None,
-            None,
-            "false",
-            None,
-            None,
-            None,
-            "FR",
-            "École du Parc",
-            "Éducation",
-            "medium",
-        ]
-    )  # defect: negative quantity
+    rows += [
+        _equipment(
+            name="Smartphones personnels astreinte",
+            category="smartphone",
+            quantity=60,
+            usage_mode="byod",
+            site="Centre technique municipal",
+            department="Services techniques",
+            data_quality="low",
+        ),
+        _equipment(
+            name="Portables reconditionnés écoles",
+            category="laptop",
+            manufacturer="Lenovo",
+            model="ThinkPad T480",
+            quantity=40,
+            purchase_date="2024-09-02",
+            lifetime_years=4,
+            refurbished="true",
+            ram_gb=8,
+            storage_gb=256,
+            site="Groupe scolaire Marie-Curie",
+            department="Éducation",
+            data_quality="medium",
+        ),
+        _equipment(
+            name="Vidéoprojecteurs écoles",
+            category="display",
+            manufacturer="Epson",
+            model="EB-W51",
+            quantity=45,
+            purchase_date="2019-08-26",
+            site="École Jules-Ferry",
+            department="Éducation",
+            data_quality="low",
+        ),
+        _equipment(
+            name="Tablettes classe mobile (lot)",
+            category="tablet",
+            manufacturer="Apple",
+            model="iPad 9th generation",
+            quantity=-2,  # defect: negative quantity
+            purchase_date="2023-09-01",
+            site="École du Parc",
+            department="Éducation",
+            data_quality="medium",
+        ),
+    ]
     return _rows_to_csv(header, rows), hosts
 
 
@@ -421,7 +360,7 @@ def _vms(rng: random.Random, hosts: list[tuple[str, int, str]]) -> tuple[str, li
         "department",
     ]
     depts = [d for d, _ in DEPARTMENTS]
-    rows: list[list[object]] = []
+    rows: list[dict[str, object]] = []
     names: list[str] = []
     # Spread 400 VMs unevenly: some hosts are nearly full, a few are mostly idle (consolidation candidates).
     weights = [rng.choice([1, 2, 3, 3, 4]) for _ in hosts]
@@ -430,21 +369,30 @@ def _vms(rng: random.Random, hosts: list[tuple[str, int, str]]) -> tuple[str, li
         vcpu = rng.choice([1, 2, 2, 4, 4, 8])
         name = f"vm-{i + 1:03d}"
         rows.append(
-            [
-                name,
-                host,
-                f"cluster-{site.split()[-1].lower()}",
-                vcpu,
-                vcpu * rng.choice([2, 4]),
-                rng.choice([40, 80, 100, 200, 500]),
-                "compute",
-                None,
-                None,
-                rng.choice(depts),
-            ]
+            {
+                "name": name,
+                "host": host,
+                "cluster": f"cluster-{site.split()[-1].lower()}",
+                "vcpu": vcpu,
+                "ram_gb": vcpu * rng.choice([2, 4]),
+                "storage_gb": rng.choice([40, 80, 100, 200, 500]),
+                "kind": "compute",
+                "department": rng.choice(depts),
+            }
         )
         names.append(name)
-    rows.append(["vm-orpheline", "esx-999", "cluster-x", 2, 4, 40, "compute", None, None, "DSI"])  # defect
+    rows.append(  # defect: a host that does not exist
+        {
+            "name": "vm-orpheline",
+            "host": "esx-999",
+            "cluster": "cluster-x",
+            "vcpu": 2,
+            "ram_gb": 4,
+            "storage_gb": 40,
+            "kind": "compute",
+            "department": "DSI",
+        }
+    )
     return _rows_to_csv(header, rows), names
 
 
@@ -462,26 +410,26 @@ def _cloud(rng: random.Random) -> tuple[str, list[str]]:
         "ram_gb",
         "department",
     ]
-    rows: list[list[object]] = []
+    rows: list[dict[str, object]] = []
     names = []
     for i in range(20):
         region, provider, code = CLOUD_REGIONS[i % 2]
         kind, vcpu, ram = rng.choice(INSTANCE_TYPES[provider])
         name = f"cloud-{provider}-{i + 1:02d}"
         rows.append(
-            [
-                name,
-                provider,
-                kind,
-                code,
-                "FR",
-                1,
-                8760 if i % 4 else 2920,
-                round(rng.uniform(0.1, 0.6), 2),
-                vcpu,
-                ram,
-                rng.choice(["Éducation", "Culture", "Sports", "Direction générale"]),
-            ]
+            {
+                "name": name,
+                "provider": provider,
+                "instance_type": kind,
+                "region": code,
+                "country": "FR",
+                "quantity": 1,
+                "hours_per_year": 8760 if i % 4 else 2920,
+                "average_load": round(rng.uniform(0.1, 0.6), 2),
+                "vcpu": vcpu,
+                "ram_gb": ram,
+                "department": rng.choice(["Éducation", "Culture", "Sports", "Direction générale"]),
+            }
         )
         names.append(name)
     return _rows_to_csv(header, rows), names
@@ -499,7 +447,7 @@ def _applications(rng: random.Random, vms: list[str], cloud: list[str], servers:
         "cloud_instance",
         "equipment",
     ]
-    rows: list[list[object]] = []
+    rows: list[dict[str, object]] = []
     pool = list(vms)
     rng.shuffle(pool)
     extra = [
@@ -514,25 +462,29 @@ def _applications(rng: random.Random, vms: list[str], cloud: list[str], servers:
         for i in range(60 - len(APPS))
     ]
     for name, domain, users, dept, n_vm, on_cloud in APPS + extra:
+        prod = {
+            "name": name,
+            "environment": "production",
+            "domain": domain,
+            "users": users,
+            "department": dept,
+        }
         for _ in range(n_vm):
-            vm = pool.pop() if pool else rng.choice(vms)
-            rows.append([name, "production", domain, None, users, dept, vm, None, None])
+            rows.append({**prod, "vm": pool.pop() if pool else rng.choice(vms)})
         if on_cloud or n_vm == 0:
-            rows.append([name, "production", domain, None, users, dept, None, rng.choice(cloud), None])
+            rows.append({**prod, "cloud_instance": rng.choice(cloud)})
         if rng.random() < 0.15:  # a test environment on a shared VM
-            rows.append([name, "recette", domain, None, 5, dept, rng.choice(vms), None, None])
+            rows.append({**prod, "environment": "recette", "users": 5, "vm": rng.choice(vms)})
     rows.append(
-        [
-            "Vidéoprotection",
-            "production",
-            "Sécurité",
-            "Enregistreurs",
-            20,
-            "Police municipale",
-            None,
-            None,
-            rng.choice(servers),
-        ]
+        {
+            "name": "Vidéoprotection",
+            "environment": "production",
+            "domain": "Sécurité",
+            "subdomain": "Enregistreurs",
+            "users": 20,
+            "department": "Police municipale",
+            "equipment": rng.choice(servers),
+        }
     )
     return _rows_to_csv(header, rows)
 
@@ -550,37 +502,33 @@ def _storage(rng: random.Random) -> str:
         "application",
         "department",
     ]
-    rows: list[list[object]] = []
+    rows: list[dict[str, object]] = []
     for i in range(6):
         for j in range(3):
             cap = rng.choice([4_000, 8_000, 16_000])
             rows.append(
-                [
-                    f"vol-{i + 1:02d}-{j + 1}",
-                    rng.choice(["block", "file"]),
-                    "ssd",
-                    cap,
-                    int(cap * rng.uniform(0.3, 0.9)),
-                    1,
-                    f"baie-{i + 1:02d}",
-                    None,
-                    None,
-                    "DSI",
-                ]
+                {
+                    "name": f"vol-{i + 1:02d}-{j + 1}",
+                    "kind": rng.choice(["block", "file"]),
+                    "media": "ssd",
+                    "capacity_gb": cap,
+                    "used_gb": int(cap * rng.uniform(0.3, 0.9)),
+                    "replicas": 1,
+                    "equipment": f"baie-{i + 1:02d}",
+                    "department": "DSI",
+                }
             )
     rows.append(
-        [
-            "sauvegarde-externalisee",
-            "object",
-            "hdd",
-            60_000,
-            42_000,
-            2,
-            None,
-            CLOUD_REGIONS[0][0],
-            None,
-            "DSI",
-        ]
+        {
+            "name": "sauvegarde-externalisee",
+            "kind": "object",
+            "media": "hdd",
+            "capacity_gb": 60_000,
+            "used_gb": 42_000,
+            "replicas": 2,
+            "site": CLOUD_REGIONS[0][0],
+            "department": "DSI",
+        }
     )
     return _rows_to_csv(header, rows)
 
@@ -597,7 +545,7 @@ def generate(directory: Path, seed: int = 2026) -> list[tuple[str, Path]]:
         (
             "department",
             "02-directions.csv",
-            _rows_to_csv(["name", "headcount"], [list(d) for d in DEPARTMENTS]),
+            _rows_to_csv(["name", "headcount"], [{"name": n, "headcount": h} for n, h in DEPARTMENTS]),
             "utf-8",
         ),
         ("equipment", "03-glpi-parc-utilisateurs.csv", _glpi_end_user(rng), "cp1252"),
