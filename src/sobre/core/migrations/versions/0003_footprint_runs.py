@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("inputs_hash", sa.String(length=64), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
-        sa.Column("duration_s", sa.Float(), nullable=True),
+        sa.Column("duration_s", sa.Double(), nullable=True),
         sa.Column("item_count", sa.Integer(), nullable=True),
         sa.Column("totals", sa.JSON(), nullable=True),
         sa.Column("warnings", sa.JSON(), nullable=True),
@@ -59,18 +59,18 @@ def upgrade() -> None:
         sa.Column("site_id", sa.BigInteger(), nullable=True),
         sa.Column("department_id", sa.BigInteger(), nullable=True),
         sa.Column("host_id", sa.BigInteger(), nullable=True),
-        sa.Column("quantity", sa.Float(), nullable=True),
+        sa.Column("quantity", sa.Double(), nullable=True),
         sa.Column("data_quality", sa.String(length=8), nullable=True),
         sa.Column("status", sa.String(length=12), nullable=True),
         sa.Column("factor_ref", sa.String(length=255), nullable=True),
-        sa.Column("lifetime_years", sa.Float(), nullable=True),
+        sa.Column("lifetime_years", sa.Double(), nullable=True),
         sa.Column("lifetime_method", sa.String(length=40), nullable=True),
-        sa.Column("annual_kwh", sa.Float(), nullable=True),
+        sa.Column("annual_kwh", sa.Double(), nullable=True),
         sa.Column("kwh_method", sa.String(length=40), nullable=True),
-        sa.Column("pue", sa.Float(), nullable=True),
+        sa.Column("pue", sa.Double(), nullable=True),
         sa.Column("country", sa.String(length=8), nullable=True),
-        sa.Column("usage_rate", sa.Float(), nullable=True),
-        sa.Column("share", sa.Float(), nullable=True),
+        sa.Column("usage_rate", sa.Double(), nullable=True),
+        sa.Column("share", sa.Double(), nullable=True),
         sa.Column("share_method", sa.String(length=40), nullable=True),
         sa.Column("warnings", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
@@ -84,7 +84,7 @@ def upgrade() -> None:
     )
 
     stage_columns = [
-        sa.Column(f"{stage}_{part}", sa.Float(), nullable=True)
+        sa.Column(f"{stage}_{part}", sa.Double(), nullable=True)
         for stage in _STAGES
         for part in ("value", "low", "high")
     ]
