@@ -83,7 +83,7 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
 
-    stage_columns = [
+    stage_columns: list[sa.Column[float]] = [
         sa.Column(f"{stage}_{part}", sa.Double(), nullable=True)
         for stage in _STAGES
         for part in ("value", "low", "high")
