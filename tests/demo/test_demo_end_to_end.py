@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sobre.cli import app
-from sobre.demo import ORG_NAME
+from sobre.demo.town import ORG_NAME
 from sobre.footprint.runs.queries import breakdown
 
 

@@ -6,7 +6,6 @@ import polars as pl
 import pytest
 
 from sobre.core.i18n import missing_translations
-from sobre.reporting import messages  # noqa: F401
 from sobre.reporting.data import build_report_data
 from tests.reporting.tiny import EXPECTED_TOTAL_ADPE, EXPECTED_TOTAL_CC, HOSTILE, tiny_inputs
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -48,8 +49,20 @@ def make_engine(url: str) -> sa.Engine:
 
 
 def alembic_config(url: str) -> Config:
+    """Alembic settings: the core's history plus each capability's own ``migrations`` folder.
+
+    Each capability's migrations form a branch (``branch_labels = ("<capability>",)``) hanging off the
+    core's history, so capabilities add tables without editing each other's files; ``upgrade`` applies
+    every head.
+    """
+    from sobre.core.capabilities import migration_folders
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("path_separator", "os")
+    cfg.set_main_option(
+        "version_locations", os.pathsep.join(str(p).replace("%", "%%") for p in migration_folders())
+    )
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 

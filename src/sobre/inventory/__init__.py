@@ -1,0 +1,15 @@
+"""The inventory: the map of the organisation's information system (CMDB)."""
+
+from sobre.core.capabilities import Capability
+
+CAPABILITY = Capability(
+    name="inventory",
+    order=20,
+    commands={
+        "import": "Import an inventory file (GLPI export, NumEcoEval/G4IT template or Sobre format).",
+        "export": "Export the inventory (CSV, XLSX or JSON).",
+        "inventory": "The inventory of an organisation's information system.",
+    },
+    cli="sobre.inventory.cli:register",
+    models="sobre.inventory.models",
+)

@@ -25,7 +25,7 @@ def demo(
     seed: int = typer.Option(2026, "--seed", help="Seed of the generated organisation."),
 ) -> None:
     """Create the demo town, import it, compute its footprint and write its diagnosis report and exports."""
-    from sobre.demo import run_demo
+    from sobre.demo.run import run_demo
 
     with console.status("Building the demo organisation…") as status:
         result = run_demo(home, out, lang, seed=seed, step=lambda text: status.update(f"Demo: {text}…"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 from sobre.core.i18n import format_number, t
-from sobre.reporting import messages  # noqa: F401  (registers the report's strings)
 from sobre.reporting.model import Figure
 
 #: How units are written for readers (the data keeps Sobre's unit codes).

@@ -1,0 +1,107 @@
+"""The registry of capabilities: the shell (CLI, web, migrations, catalogues) finds them without naming them.
+
+Each capability is a sub-package of ``sobre`` whose ``__init__.py`` declares ``CAPABILITY = Capability(...)``.
+The declaration is data only (dotted paths, command names): reading it imports nothing heavy, so
+``sobre --version`` and ``sobre --help`` stay fast and each command loads only the code it runs.
+
+What a capability can declare:
+
+- ``commands``: top-level CLI command names with their one-line help, and ``cli``: the dotted path of a
+  ``register(app: typer.Typer)`` function that adds those commands; it is imported only when one of them runs;
+- ``models``: the dotted path of its SQLAlchemy models module (gathered for Alembic and the tests);
+- ``migrations``: its own Alembic versions folder (``<capability>/migrations``), found automatically;
+- ``locale``: its gettext catalogues (``<capability>/locale/<lang>/LC_MESSAGES/<name>.po``), found
+  automatically;
+- ``web``: the dotted path of a ``register(registry)`` function that adds its pages and API routes to the web
+  application.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import sobre
+
+
+@dataclass(frozen=True)
+class Capability:
+    name: str
+    #: Position in ``sobre --help`` and in menus (smaller first).
+    order: int = 100
+    #: Top-level command name → one-line help, listed without importing the capability's CLI.
+    commands: dict[str, str] = field(default_factory=dict)
+    cli: str | None = None
+    models: str | None = None
+    web: str | None = None
+
+    @property
+    def package(self) -> str:
+        return f"sobre.{self.name}"
+
+    @property
+    def folder(self) -> Path:
+        return Path(sobre.__file__).parent / self.name
+
+    @property
+    def migrations(self) -> Path | None:
+        path = self.folder / "migrations"
+        return path if path.is_dir() else None
+
+    @property
+    def locale(self) -> Path | None:
+        path = self.folder / "locale"
+        return path if path.is_dir() else None
+
+
+def load(dotted: str) -> Any:
+    """Import ``package.module:attribute`` (or a module when there is no attribute)."""
+    module_name, _, attribute = dotted.partition(":")
+    module = importlib.import_module(module_name)
+    return getattr(module, attribute) if attribute else module
+
+
+@cache
+def all_capabilities() -> tuple[Capability, ...]:
+    """Every capability of the installed package, in ``order``."""
+    found: list[Capability] = []
+    for info in pkgutil.iter_modules(sobre.__path__):
+        if not info.ispkg or info.name == "core":
+            continue
+        module = importlib.import_module(f"sobre.{info.name}")
+        capability = getattr(module, "CAPABILITY", None)
+        if isinstance(capability, Capability):
+            if capability.name != info.name:
+                raise RuntimeError(f"sobre.{info.name} declares a capability named {capability.name!r}")
+            found.append(capability)
+    return tuple(sorted(found, key=lambda c: (c.order, c.name)))
+
+
+def command_owner(command: str) -> Capability | None:
+    for capability in all_capabilities():
+        if command in capability.commands:
+            return capability
+    return None
+
+
+def import_models() -> None:
+    """Import every capability's models so that ``Base.metadata`` holds the whole schema."""
+    for capability in all_capabilities():
+        if capability.models:
+            load(capability.models)
+
+
+def migration_folders() -> list[Path]:
+    """Alembic version locations: the core's history, then each capability's own folder."""
+    core = Path(__file__).parent / "migrations" / "versions"
+    return [core] + [c.migrations for c in all_capabilities() if c.migrations is not None]
+
+
+def web_registrars() -> list[Callable[[Any], None]]:
+    """The ``register`` functions of capabilities that add pages and API routes."""
+    return [load(c.web) for c in all_capabilities() if c.web]
