@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from sobre import __version__
-from sobre.core.capabilities import all_capabilities, command_owner, load
+from sobre.core.capabilities import all_capabilities, command_owner, extensions_of, load
 
 
 @cache
@@ -23,6 +23,11 @@ def _capability_group(name: str) -> TyperGroup:
     capability = next(c for c in all_capabilities() if c.name == name)
     sub = typer.Typer(pretty_exceptions_show_locals=False)
     load(capability.cli or "")(sub)
+    # Other capabilities may add subcommands to this one's groups (``sobre report reen``…).
+    for info in sub.registered_groups:
+        if info.name in capability.commands and info.typer_instance is not None:
+            for register in extensions_of(info.name):
+                register(info.typer_instance)
     return typer.main.get_group(sub)
 
 

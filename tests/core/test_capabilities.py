@@ -82,3 +82,17 @@ def test_current_language_is_the_default_of_t() -> None:
     with i18n.use_language("fr"):
         assert i18n.t("test.lang") == "Bonjour"
     assert i18n.current_language() == "en"
+
+
+def test_migrations_build_exactly_the_models(db_url: str) -> None:
+    """Every capability's models and its migrations agree, on SQLite and PostgreSQL."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from sobre.core.db import get_engine
+    from sobre.core.models import metadata
+
+    with get_engine(db_url).connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, metadata)
+    assert diff == []

@@ -13,7 +13,13 @@ What a capability can declare:
 - ``locale``: its gettext catalogues (``<capability>/locale/<lang>/LC_MESSAGES/<name>.po``), found
   automatically;
 - ``web``: the dotted path of a ``register(registry)`` function that adds its pages and API routes to the web
-  application.
+  application;
+- ``extends``: subcommands added to another capability's command group, e.g.
+  ``{"report": "sobre.lifecycle.cli:register_report"}``: a ``register(group: typer.Typer)`` function called
+  when ``sobre report`` loads;
+- ``demo``: the dotted path of a ``seed(ctx: DemoContext) -> list[Path]`` function that ``sobre demo`` calls
+  after the demo town's footprint run (in capability order), to give the town this capability's data out of
+  the box; it returns the files it wrote (documents shown at the end of the demo).
 """
 
 from __future__ import annotations
@@ -22,11 +28,26 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import sobre
+
+
+@dataclass(frozen=True)
+class DemoContext:
+    """What a capability's demo seed receives: the demo database, organisation and its first footprint run."""
+
+    database_url: str
+    org_name: str
+    reference_date: date
+    run_id: int
+    home: Path
+    out: Path
+    lang: str
+    seed: int
 
 
 @dataclass(frozen=True)
@@ -39,6 +60,8 @@ class Capability:
     cli: str | None = None
     models: str | None = None
     web: str | None = None
+    extends: dict[str, str] = field(default_factory=dict)
+    demo: str | None = None
 
     @property
     def package(self) -> str:
@@ -100,6 +123,15 @@ def migration_folders() -> list[Path]:
     """Alembic version locations: the core's history, then each capability's own folder."""
     core = Path(__file__).parent / "migrations" / "versions"
     return [core] + [c.migrations for c in all_capabilities() if c.migrations is not None]
+
+
+def extensions_of(command: str) -> list[Callable[[Any], None]]:
+    """``register`` functions that other capabilities add to the ``command`` group."""
+    return [load(c.extends[command]) for c in all_capabilities() if command in c.extends]
+
+
+def demo_seeds() -> list[Callable[[DemoContext], list[Path]]]:
+    return [load(c.demo) for c in all_capabilities() if c.demo]
 
 
 def web_registrars() -> list[Callable[[Any], None]]:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sobre.core.capabilities import DemoContext, demo_seeds
 from sobre.core.db import session_scope
 from sobre.core.errors import SobreError
 from sobre.core.i18n import LANGUAGES
@@ -40,6 +41,8 @@ class DemoResult:
     html: list[Path] = field(default_factory=list)
     pdf: list[Path] = field(default_factory=list)
     exports: list[Path] = field(default_factory=list)
+    #: Files written by other capabilities' demo seeds (strategy, declarations…).
+    documents: list[Path] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
@@ -114,9 +117,14 @@ def run_demo(
         )
     say("compute")
     run = run_footprint(url, ORG_NAME, reference_date=REFERENCE_DATE)
+    result = DemoResult(home, out, url, ORG_NAME, run.id, imports)
+    # Every other capability gives the town its own data (assessments, plans, tickets…) before the report.
+    context = DemoContext(url, ORG_NAME, REFERENCE_DATE, run.id, home, out, lang, seed)
+    for seed_capability in demo_seeds():
+        say(f"seed {seed_capability.__module__.split('.')[1]}")
+        result.documents.extend(seed_capability(context))
     say("report")
     data = build_report_data(url, ORG_NAME, run.id)
-    result = DemoResult(home, out, url, ORG_NAME, run.id, imports)
     for language in [lang, *(x for x in LANGUAGES if x != lang and both_languages)]:
         html = render.render_html(data, language)
         html_path = out / f"diagnostic-{language}.html"

@@ -21,6 +21,7 @@ def _org() -> sa.ForeignKey:
 
 _NAME = sa.String(255)
 _QUALITY = sa.String(8)
+_CRITICALITY = sa.String(10)  # taxonomy.Criticality; unset means not assessed
 
 
 class Site(Base):
@@ -87,6 +88,7 @@ class Equipment(Base):
         sa.ForeignKey("department.id", ondelete="SET NULL"), index=True
     )
     user: Mapped[str | None] = mapped_column(_NAME)
+    criticality: Mapped[str | None] = mapped_column(_CRITICALITY)
     data_quality: Mapped[str] = mapped_column(_QUALITY, default="medium")
     import_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batch.id", ondelete="SET NULL"))
 
@@ -112,6 +114,7 @@ class VirtualMachine(Base):
     department_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("department.id", ondelete="SET NULL"), index=True
     )
+    criticality: Mapped[str | None] = mapped_column(_CRITICALITY)
     data_quality: Mapped[str] = mapped_column(_QUALITY, default="medium")
     import_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batch.id", ondelete="SET NULL"))
 
@@ -153,6 +156,7 @@ class Application(Base):
     department_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("department.id", ondelete="SET NULL"), index=True
     )
+    criticality: Mapped[str | None] = mapped_column(_CRITICALITY)
     data_quality: Mapped[str] = mapped_column(_QUALITY, default="medium")
     import_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batch.id", ondelete="SET NULL"))
 
@@ -203,6 +207,45 @@ class StorageVolume(Base):
     department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("department.id", ondelete="SET NULL"))
     data_quality: Mapped[str] = mapped_column(_QUALITY, default="medium")
     import_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batch.id", ondelete="SET NULL"))
+
+
+class DigitalService(Base):
+    """A digital service offered to users (a website, an online procedure, an internal tool).
+
+    Assessments (RGESN, RGAA) and eco-design reviews are made of a service; its applications link it to the
+    infrastructure and so to its footprint.
+    """
+
+    __tablename__ = "digital_service"
+    __table_args__ = (sa.UniqueConstraint("org_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(_org())
+    name: Mapped[str] = mapped_column(_NAME)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    owner: Mapped[str | None] = mapped_column(_NAME)  # the person or role answerable for the service
+    url: Mapped[str | None] = mapped_column(sa.String(1000))
+    audience: Mapped[str | None] = mapped_column(_NAME)  # e.g. public, agents, schools
+    users: Mapped[int | None]  # expected or measured number of users per year
+    status: Mapped[str] = mapped_column(sa.String(10), default="live")  # taxonomy.ServiceStatus
+    criticality: Mapped[str | None] = mapped_column(_CRITICALITY)
+    department_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("department.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class DigitalServiceApplication(Base):
+    """The applications a digital service runs on."""
+
+    __tablename__ = "digital_service_application"
+
+    service_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("digital_service.id", ondelete="CASCADE"), primary_key=True
+    )
+    application_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("application.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class ImportBatch(Base):

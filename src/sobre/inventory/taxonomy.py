@@ -97,6 +97,25 @@ class VmKind(StrEnum):
     STORAGE = "storage"
 
 
+class Criticality(StrEnum):
+    """How much the organisation depends on an asset; supervision grades alerts with it."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class ServiceStatus(StrEnum):
+    """Where a digital service is in its life: judged before build, followed through build and operation."""
+
+    IDEA = "idea"
+    PLANNED = "planned"
+    BUILD = "build"
+    LIVE = "live"
+    RETIRED = "retired"
+
+
 class ImportKind(StrEnum):
     EQUIPMENT = "equipment"
     VM = "vm"

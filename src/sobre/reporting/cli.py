@@ -36,7 +36,7 @@ def demo(
         highlight=False,
     )
     console.print(f"Report (HTML): {result.html[0].as_uri()}", highlight=False, soft_wrap=True)
-    for path in result.html[1:] + result.pdf + result.exports:
+    for path in result.html[1:] + result.pdf + result.exports + result.documents:
         console.print(f"  {path}", highlight=False, soft_wrap=True)
     console.print(f"Inputs: {result.out / 'inputs'}   Data: {result.home}", highlight=False, soft_wrap=True)
 
