@@ -9,6 +9,7 @@ CAPABILITY = Capability(
         "import": "Import an inventory file (GLPI export, NumEcoEval/G4IT template or Sobre format).",
         "export": "Export the inventory (CSV, XLSX or JSON).",
         "inventory": "The inventory of an organisation's information system.",
+        "service": "Digital services (websites, online procedures, internal tools).",
     },
     cli="sobre.inventory.cli:register",
     models="sobre.inventory.models",

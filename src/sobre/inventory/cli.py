@@ -201,3 +201,6 @@ def register(app: typer.Typer) -> None:
     app.command("import")(friendly_errors(import_command))
     app.command("export")(friendly_errors(export_command))
     app.add_typer(inventory_app, name="inventory")
+    from sobre.inventory.services_cli import service_app
+
+    app.add_typer(service_app, name="service")
