@@ -7,6 +7,9 @@ It names no capability: every page and endpoint comes from a capability's ``regi
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -23,12 +26,17 @@ from sobre.web.state import WebState
 from sobre.web.templating import build_environment, static_versions
 
 
-def build_registry() -> WebRegistry:
-    """Every capability's pages, endpoints, permissions, menu entries, templates and static files."""
+def build_registry(extra: Sequence[tuple[str, Path | None, Callable[[Any], None]]] = ()) -> WebRegistry:
+    """Every capability's pages, endpoints, permissions, menu entries, templates and static files.
+
+    ``extra`` adds (name, folder, register) triples, as a capability would (tests, plugins).
+    """
     registry = WebRegistry()
     for capability in all_capabilities():
         if capability.web:
             load(capability.web)(registry.capability(capability.name, capability.folder))
+    for name, folder, register in extra:
+        register(registry.capability(name, folder))
     registry.check()
     return registry
 
@@ -38,10 +46,12 @@ def create_app(
     *,
     policy: service.SessionPolicy | None = None,
     throttle: security.Throttle | None = None,
+    extra: Sequence[tuple[str, Path | None, Callable[[Any], None]]] = (),
 ) -> FastAPI:
+    """The application over ``settings``' database; ``extra`` registers more routes (see build_registry)."""
     settings = settings or load_settings()
     get_engine(settings.database_url)  # migrate before the first request
-    registry = build_registry()
+    registry = build_registry(extra)
     state = WebState(
         settings,
         registry,
