@@ -25,6 +25,7 @@ tests walk for every role and organisation.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,6 +121,20 @@ class WebRegistry:
         )
 
 
+def _inject_context(endpoint: Callable[..., Any]) -> None:
+    """A parameter named ``ctx`` receives the request context, whatever its annotation says.
+
+    (With ``from __future__ import annotations`` an annotation is a string that FastAPI resolves in the
+    module's globals; a ``Ctx`` imported inside a function would silently become a query parameter.)
+    """
+    from sobre.web.context import Ctx
+
+    signature = inspect.signature(endpoint)
+    if "ctx" in signature.parameters:
+        parameters = [p.replace(annotation=Ctx) if p.name == "ctx" else p for p in signature.parameters.values()]
+        endpoint.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+
+
 class CapabilityRegistry:
     """The registry as one capability sees it (routes and permissions are filed under its name)."""
 
@@ -188,6 +203,7 @@ class CapabilityRegistry:
 
         def decorate(endpoint: Callable[..., Any]) -> Callable[..., Any]:
             route_name = name or f"{self.name}.{endpoint.__name__}"
+            _inject_context(endpoint)
             if kind == "page":
                 full = (ORG_PAGE_PREFIX + path) if org else path
                 router, served = self._registry.pages, full
