@@ -28,10 +28,8 @@ def nice_ticks(high: float, count: int = 5) -> list[float]:
     raw = high / count
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
-    ticks = [0.0]
-    while ticks[-1] < high - 1e-12:
-        ticks.append(round(ticks[-1] + step, 12))
-    return ticks
+    count_needed = math.ceil(high / step - 1e-9)
+    return [float(f"{k * step:.12g}") for k in range(count_needed + 1)]
 
 
 @dataclass(frozen=True)

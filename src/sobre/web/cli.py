@@ -190,9 +190,13 @@ def user_permissions(as_json: bool = typer.Option(False, "--json", help="Print J
     if as_json:
         print_json([{"permission": p.name, "capability": p.owner, "roles": sorted(p.roles)} for p in table_data])
         return
-    table = Table("permission", "capability", *ROLES, "what it allows")
+    table = Table()
+    table.add_column("permission", no_wrap=True)
+    table.add_column("capability", no_wrap=True)
+    table.add_column("roles")
+    table.add_column("what it allows")
     for p in table_data:
-        table.add_row(p.name, p.owner, *("✓" if r in p.roles else "" for r in ROLES), t(p.description, "en"))
+        table.add_row(p.name, p.owner, ", ".join(r for r in ROLES if r in p.roles), t(p.description, "en"))
     console.print(table)
 
 

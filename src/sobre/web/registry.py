@@ -106,10 +106,12 @@ class WebRegistry:
         for route in self.routes:
             if route.permission not in self.permissions:
                 raise DeclarationError(f"route {route.name} ({route.path}) needs unknown permission {route.permission!r}")
+        names = [r.name for r in self.routes]
         for entry in self.menu:
             if entry.permission not in self.permissions:
                 raise DeclarationError(f"menu entry {entry.label} needs unknown permission {entry.permission!r}")
-        names = [r.name for r in self.routes]
+            if entry.route not in names:
+                raise DeclarationError(f"menu entry {entry.label} points to unknown route {entry.route!r}")
         duplicates = {n for n in names if names.count(n) > 1}
         if duplicates:
             raise DeclarationError(f"route names registered twice: {sorted(duplicates)}")
