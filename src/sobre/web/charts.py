@@ -26,6 +26,8 @@ def nice_ticks(high: float, count: int = 5) -> list[float]:
     if not high or high <= 0 or not math.isfinite(high):
         return [0.0, 1.0]
     raw = high / count
+    if raw <= 0:  # subnormal values: no nicer scale than [0, high]
+        return [0.0, float(high)]
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     count_needed = math.ceil(high / step - 1e-9)
