@@ -18,7 +18,7 @@ PAGE = """{% extends "web/layout.html" %}
 {% from "web/macros/charts.html" import bar_chart, stacked_chart, line_chart, radar_chart %}
 {% block title %}Charts{% endblock %}
 {% block main %}<h1>Charts</h1>
-{{ bar_chart('c1', 'By category', 'Laptops lead.', ['Laptops', 'Servers', 'Unknown'], [1200.5, 800, none], [1000, 600, none], [1500, 1100, none], unit='kgCO2e') }}
+{{ bar_chart('c1', 'By category', 'Laptops lead.', ['Laptops', 'Servers', 'Unknown'], [1200.5, 800, none], [1000, 600, none], [1500, 1100, none], unit='kgCO2e', digits=1) }}
 {{ stacked_chart('c2', 'By stage', 'Manufacturing dominates.', ['Site A', 'Site B'], ['Manufacturing', 'Use'], [[10, 5], [none, 3]], unit='tCO2e') }}
 {{ line_chart('c3', 'Trend', 'Going down.', ['2023', '2024', '2025'], ['Total', 'Target'], [[30, 25, none], [30, 20, 15]]) }}
 {{ radar_chart('c4', 'Maturity', 'Strategy is weakest.', ['Strategy', 'Purchasing', 'Lifecycle', 'Data', 'Hosting'], ['Now', 'Target'], [[1, 2, 3, 2.5, none], [3, 3, 4, 3, 3]], 4) }}
@@ -74,5 +74,5 @@ def test_a_capability_page_renders_the_four_charts_each_with_its_table(tmp_path:
         assert body.index("</svg>") < body.index("<table")  # the data table follows the image
         assert "<caption>" in body and 'scope="row"' in body
     assert " style=" not in html  # the CSP forbids inline styles
-    assert "1\u202f201" in html and "inconnu" in html  # French numbers; unknown is not zero
+    assert "1\u202f200,5" in html and "inconnu" in html  # French numbers; unknown is not zero
     assert f'href="/o/{world.a}/charts"' in html  # the capability's menu entry
