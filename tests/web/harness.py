@@ -134,23 +134,17 @@ def route_table(app: FastAPI) -> list[RouteSpec]:
     return list(app.state.sobre.registry.routes)
 
 
-#: Values for path parameters other than ``{org}`` when a test must reach a route; a capability whose routes
-#: take other parameters adds a sample here (any value reaches the guard: refusals come before the handler).
-PARAM_SAMPLES: dict[str, Callable[[World], object]] = {}
+def concrete_path(spec: RouteSpec, org: int, samples: dict[str, object] | None = None) -> str:
+    """The route's path with ``{org}`` set and every other parameter filled from ``samples`` (else 1).
 
-
-def concrete_path(spec: RouteSpec, org: int, world: World | None = None) -> str:
-    """The route's path with ``{org}`` set and every other parameter filled (a sample, else 1)."""
+    Any value reaches the guard, whose refusals (404, 403, CSRF) come before the handler; tests that need
+    the handler to find a row pass its id in ``samples``.
+    """
 
     def fill(match: re.Match[str]) -> str:
         name = match.group(1)
         if name == "org":
             return str(org)
-        sample = PARAM_SAMPLES.get(name)
-        return str(sample(world)) if sample and world else "1"
+        return str((samples or {}).get(name, 1))
 
     return re.sub(r"\{(\w+)(?::\w+)?\}", fill, spec.path)
-
-
-def each_method(spec: RouteSpec) -> Iterator[str]:
-    yield from spec.methods

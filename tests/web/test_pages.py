@@ -170,7 +170,14 @@ def test_audit_log_is_browsable_filterable_and_exportable(world: World) -> None:
     for role in ("viewer", "manager", "referent"):
         post(admin, world.a_url("/members"), {"email": "admin@b.example.org", "role": role}, world.a_url("/members"))
     page = admin.get(world.a_url("/audit?entity=web_membership&action=update"))
-    assert page.status_code == 200 and page.text.count("<tr>") >= 3 and "<del>viewer</del>" in page.text
+    assert page.status_code == 200 and page.text.count("<tr>") >= 3 and "role: viewer → manager" in page.text
+    with session_scope(world.url) as s:
+        entry_id = s.scalars(audit.query(org_id=world.a, entity="web_membership", action="update")).first().id
+        b_entry = s.scalars(audit.query(org_id=world.b)).first()
+    detail = admin.get(world.a_url(f"/audit/{entry_id}"))
+    assert detail.status_code == 200 and "<code>role</code>" in detail.text
+    if b_entry is not None:  # an entry of B is not reachable through A
+        assert admin.get(world.a_url(f"/audit/{b_entry.id}")).status_code == 404
     assert admin.get(world.a_url("/audit?since=yesterday")).status_code == 422
     export = admin.get(world.a_url("/audit/export?format=csv&action=update"))
     assert export.status_code == 200 and "attachment" in export.headers["content-disposition"]

@@ -69,7 +69,7 @@ def test_every_route_for_every_role_and_organisation(routed: World) -> None:
     for spec in route_table(routed.app):
         for method in spec.methods:
             if spec.kind == "page":
-                path_a = concrete_path(spec, routed.a, routed)
+                path_a = concrete_path(spec, routed.a)
                 # Anonymous: public pages answer, the others send to the sign-in page.
                 if spec.permission != PUBLIC:
                     r = _call(anonymous, method, path_a)
@@ -106,8 +106,8 @@ def test_every_route_for_every_role_and_organisation(routed: World) -> None:
                     r = pages["viewer"].get(path_a)
                     assert r.status_code in (200, 303, 404), (spec.name, r.status_code)
             else:
-                path_a = concrete_path(spec, routed.a, routed)
-                path_b = concrete_path(spec, routed.b, routed)
+                path_a = concrete_path(spec, routed.a)
+                path_b = concrete_path(spec, routed.b)
                 if spec.permission != PUBLIC:
                     r = _call(anonymous, method, path_a, None)
                     assert r.status_code == 401, (spec.name, method, r.status_code)
@@ -143,7 +143,7 @@ def test_every_form_posted_without_its_csrf_token_is_refused(routed: World) -> N
     assert len(unsafe) >= 10
     for spec in unsafe:
         client = {PUBLIC: anonymous, INSTALLATION_ADMIN: root}.get(spec.permission, admin_a)
-        path = concrete_path(spec, routed.a, routed)
+        path = concrete_path(spec, routed.a)
         before = audit_count(routed.url)
         for data in ({}, {"csrf_token": "forged"}):
             for method in spec.methods:

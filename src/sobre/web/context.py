@@ -221,6 +221,7 @@ def _resolve(state: WebState, request: Request, spec: RouteSpec, org_id: int | N
             address,
         )
         ctx = RequestContext(request, state, spec, lang, actor, current, session_key=session_key, token_id=token_id)
+        request.state.ctx = ctx  # error pages, too, know the caller (never the refused organisation)
         if spec.kind == "page" and session_key is None:
             pre = request.cookies.get(pre_cookie_name(request))
             if not pre or len(pre) > 100:

@@ -12,7 +12,7 @@ from sobre.orgs import service as orgs
 from sobre.web import security, service
 from sobre.web.context import Ctx
 from sobre.web.forms import Form
-from sobre.web.pages_org import audit_export, audit_page
+from sobre.web.pages_org import audit_entry_page, audit_export, audit_page
 from sobre.web.permissions import INSTALLATION_ADMIN, ROLES, SIGNED_IN
 from sobre.web.registry import CapabilityRegistry
 
@@ -177,7 +177,13 @@ def register(registry: CapabilityRegistry) -> None:
 
     @page("/admin/audit", name="web.admin_audit")
     def admin_audit(ctx: Ctx, page: int = 1) -> Response:
-        return audit_page(ctx, org_id=None, all_orgs=True, export_route="web.admin_audit_export", page=page)
+        return audit_page(
+            ctx, org_id=None, all_orgs=True, export_route="web.admin_audit_export", entry_route="web.admin_audit_entry", page=page
+        )
+
+    @page("/admin/audit/{entry_id:int}", name="web.admin_audit_entry")
+    def admin_audit_entry(ctx: Ctx, entry_id: int) -> Response:
+        return audit_entry_page(ctx, entry_id, org_id=None, all_orgs=True, back="/admin/audit")
 
     @page("/admin/audit/export", name="web.admin_audit_export")
     def admin_audit_export(ctx: Ctx, format: str = "csv") -> Response:
