@@ -13,7 +13,29 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-QUANTILES_DOM = (0, 47, 75, 159, 233, 298, 358, 417, 476, 537, 603, 674, 753, 843, 949, 1076, 1237, 1459, 1801, 2479, 594601)
+QUANTILES_DOM = (
+    0,
+    47,
+    75,
+    159,
+    233,
+    298,
+    358,
+    417,
+    476,
+    537,
+    603,
+    674,
+    753,
+    843,
+    949,
+    1076,
+    1237,
+    1459,
+    1801,
+    2479,
+    594601,
+)
 QUANTILES_REQ = (0, 2, 15, 25, 34, 42, 49, 56, 63, 70, 78, 86, 95, 105, 117, 130, 147, 170, 205, 281, 3920)
 QUANTILES_SIZE = (
     0, 1.37, 144.7, 319.53, 479.46, 631.97, 783.38, 937.91, 1098.62, 1265.47, 1448.32, 1648.27, 1876.08,
@@ -32,7 +54,11 @@ def quantile(quantiles: tuple[float, ...], value: float) -> float:
 
 
 def ecoindex(dom: int, requests: int, size_kb: float) -> float:
-    q = 3 * quantile(QUANTILES_DOM, dom) + 2 * quantile(QUANTILES_REQ, requests) + quantile(QUANTILES_SIZE, size_kb)
+    q = (
+        3 * quantile(QUANTILES_DOM, dom)
+        + 2 * quantile(QUANTILES_REQ, requests)
+        + quantile(QUANTILES_SIZE, size_kb)
+    )
     return 100 - 5 * q / 6
 
 

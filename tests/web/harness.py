@@ -14,7 +14,7 @@ Later page tests build on these:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -91,14 +91,18 @@ class World:
         client = self.anonymous(**kw)
         with session_scope(self.url) as s:
             user = service.user_by_id(s, self.users[who])
-            raw = service.open_session(s, user, address="testclient", user_agent="pytest", policy=service.SessionPolicy())
+            raw = service.open_session(
+                s, user, address="testclient", user_agent="pytest", policy=service.SessionPolicy()
+            )
         client.cookies.set(SESSION_COOKIE, raw)
         return client
 
     def token(self, who: str, role: str | None = None, org: int | None = None) -> str:
         with session_scope(self.url) as s:
             user = service.user_by_id(s, self.users[who])
-            _, text = service.create_token(s, user, org or self.a, role or who, "tests", allowed_roles=list(ROLES))
+            _, text = service.create_token(
+                s, user, org or self.a, role or who, "tests", allowed_roles=list(ROLES)
+            )
         return text
 
     def api(self, who: str, role: str | None = None, org: int | None = None) -> TestClient:

@@ -59,7 +59,18 @@ def live_server(home: Path, database_url: str | None = None, workers: int = 1) -
         env["SOBRE_DATABASE_URL"] = database_url
     log = (home.parent / f"serve-{port}.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "sobre", "serve", "--home", str(home), "--port", str(port), "--workers", str(workers)],
+        [
+            sys.executable,
+            "-m",
+            "sobre",
+            "serve",
+            "--home",
+            str(home),
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
         env=env,
@@ -69,7 +80,9 @@ def live_server(home: Path, database_url: str | None = None, workers: int = 1) -
         deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"sobre serve stopped: {(home.parent / f'serve-{port}.log').read_text()[-2000:]}")
+                raise RuntimeError(
+                    f"sobre serve stopped: {(home.parent / f'serve-{port}.log').read_text()[-2000:]}"
+                )
             try:
                 if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
                     break
@@ -91,7 +104,9 @@ def live_server(home: Path, database_url: str | None = None, workers: int = 1) -
 @contextmanager
 def launch_chromium() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        pytest.skip("Debian's Chromium (/usr/bin/chromium) is not installed; scripts/setup.sh --dev installs it")
+        pytest.skip(
+            "Debian's Chromium (/usr/bin/chromium) is not installed; scripts/setup.sh --dev installs it"
+        )
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -161,5 +176,8 @@ def assert_budgets(m: Measure) -> None:
     assert m.requests <= MAX_REQUESTS, m.line()
     assert m.kilobytes <= MAX_KB, m.line()
     assert m.ecoindex >= MIN_ECOINDEX, m.line()
-    problems = [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}" for v in m.violations]
+    problems = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in m.violations
+    ]
     assert not problems, f"{m.url}: accessibility violations: {problems}"

@@ -7,7 +7,11 @@ from tests.web.harness import World, make_user
 
 def test_me_describes_the_caller_and_the_token_scope(world: World) -> None:
     me = world.api("manager").get("/api/v1/me").json()
-    assert me["email"] == world.email("manager") and me["token_org_id"] == world.a and me["token_role"] == "manager"
+    assert (
+        me["email"] == world.email("manager")
+        and me["token_org_id"] == world.a
+        and me["token_role"] == "manager"
+    )
     assert "members.view" in me["permissions"] and "members.manage" not in me["permissions"]
     assert me["memberships"] == [{"org_id": world.a, "org_name": "Commune A", "role": "manager"}]
 
@@ -15,7 +19,11 @@ def test_me_describes_the_caller_and_the_token_scope(world: World) -> None:
 def test_organisations_visible_to_a_token_are_its_own(world: World) -> None:
     api = world.api("viewer")
     page = api.get("/api/v1/orgs").json()
-    assert page["total"] == 1 and page["items"][0]["name"] == "Commune A" and page["items"][0]["role"] == "viewer"
+    assert (
+        page["total"] == 1
+        and page["items"][0]["name"] == "Commune A"
+        and page["items"][0]["role"] == "viewer"
+    )
     org = api.get(f"/api/v1/orgs/{world.a}").json()
     assert org["employees"] == 300 and org["country"] == "FR"
     assert api.get(f"/api/v1/orgs/{world.b}").status_code == 404
@@ -31,7 +39,9 @@ def test_members_are_paginated_in_the_database_with_links(world: World) -> None:
     assert first["next"] == f"/api/v1/orgs/{world.a}/members?per_page=5&page=2"
     last = api.get(first["next"].replace("page=2", "page=3")).json()
     assert len(last["items"]) == 2 and last["next"] is None
-    emails = [m["email"] for m in first["items"]] + [m["email"] for m in api.get(first["next"]).json()["items"]]
+    emails = [m["email"] for m in first["items"]] + [
+        m["email"] for m in api.get(first["next"]).json()["items"]
+    ]
     assert emails == sorted(emails)
     bad = api.get(f"/api/v1/orgs/{world.a}/members?per_page=5000")
     assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
@@ -48,7 +58,9 @@ def test_members_are_managed_by_admins_only(world: World) -> None:
     assert added.status_code == 201 and added.json()["role"] == "technician"
     uid = added.json()["user_id"]
     assert admin.put(f"/api/v1/orgs/{world.a}/members/{uid}", json={"role": "owner"}).status_code == 422
-    assert admin.put(f"/api/v1/orgs/{world.a}/members/{uid}", json={"role": "viewer"}).json()["role"] == "viewer"
+    assert (
+        admin.put(f"/api/v1/orgs/{world.a}/members/{uid}", json={"role": "viewer"}).json()["role"] == "viewer"
+    )
     own = admin.delete(f"/api/v1/orgs/{world.a}/members/{world.users['admin']}")
     assert own.status_code == 422 and "own role" in own.json()["detail"]
     assert admin.delete(f"/api/v1/orgs/{world.a}/members/{uid}").status_code == 204
@@ -59,7 +71,9 @@ def test_members_are_managed_by_admins_only(world: World) -> None:
 
 def test_tokens_created_through_the_api_stay_within_the_caller(world: World) -> None:
     api = world.api("technician")
-    made = api.post(f"/api/v1/orgs/{world.a}/tokens", json={"name": "agent", "role": "viewer", "expires_days": 7})
+    made = api.post(
+        f"/api/v1/orgs/{world.a}/tokens", json={"name": "agent", "role": "viewer", "expires_days": 7}
+    )
     assert made.status_code == 201 and made.json()["token"].startswith("sobre_")
     assert api.post(f"/api/v1/orgs/{world.a}/tokens", json={"name": "x", "role": "admin"}).status_code == 422
     listed = api.get("/api/v1/tokens").json()

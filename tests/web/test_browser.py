@@ -88,7 +88,10 @@ def test_sign_in_switch_organisation_and_language_then_sign_out(browser: Any, si
     # The organisation switcher (two organisations): a plain form.
     page.get_by_label("Organisation", exact=True).select_option(str(site.b))
     page.get_by_role("button", name="Aller").click()
-    assert page.url == f"{site.base}/o/{site.b}/" and page.locator(".org-name").inner_text() == "Syndicat Numérique"
+    assert (
+        page.url == f"{site.base}/o/{site.b}/"
+        and page.locator(".org-name").inner_text() == "Syndicat Numérique"
+    )
     # Switch the language: the same page, in English, and it sticks.
     page.get_by_role("button", name="English").click()
     assert page.evaluate("document.documentElement.lang") == "en" and page.url == f"{site.base}/o/{site.b}/"
@@ -97,7 +100,9 @@ def test_sign_in_switch_organisation_and_language_then_sign_out(browser: Any, si
     page.get_by_role("button", name="Français").click()
     assert page.evaluate("document.documentElement.lang") == "fr"
     page.get_by_role("button", name="Se déconnecter").click()
-    assert page.url.startswith(f"{site.base}/sign-in") and page.get_by_text("Vous êtes déconnecté.").is_visible()
+    assert (
+        page.url.startswith(f"{site.base}/sign-in") and page.get_by_text("Vous êtes déconnecté.").is_visible()
+    )
     page.goto(f"{site.base}/account")
     assert "/sign-in" in page.url
     context.close()
@@ -127,7 +132,9 @@ def _html_pages(site: Site, cookies: dict[str, str]) -> list[str]:
     return paths
 
 
-def test_every_page_meets_the_budgets_and_has_no_serious_accessibility_violation(browser: Any, site: Site) -> None:
+def test_every_page_meets_the_budgets_and_has_no_serious_accessibility_violation(
+    browser: Any, site: Site
+) -> None:
     state = signed_in_state(browser, site.base, ADMIN)
     cookies = {c["name"]: c["value"] for c in state["cookies"]}
     paths = _html_pages(site, cookies)
@@ -166,4 +173,6 @@ def test_every_page_works_without_javascript(browser: Any, site: Site) -> None:
 
 def test_home_folder_path_is_not_leaked(site: Site, tmp_path: Path) -> None:
     page = httpx.get(f"{site.base}/sign-in").text
-    assert str(tmp_path.parent) not in page and "uvicorn" not in httpx.get(f"{site.base}/healthz").headers.get("server", "")
+    assert str(tmp_path.parent) not in page and "uvicorn" not in httpx.get(
+        f"{site.base}/healthz"
+    ).headers.get("server", "")

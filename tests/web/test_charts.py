@@ -18,10 +18,15 @@ PAGE = """{% extends "web/layout.html" %}
 {% from "web/macros/charts.html" import bar_chart, stacked_chart, line_chart, radar_chart %}
 {% block title %}Charts{% endblock %}
 {% block main %}<h1>Charts</h1>
-{{ bar_chart('c1', 'By category', 'Laptops lead.', ['Laptops', 'Servers', 'Unknown'], [1200.5, 800, none], [1000, 600, none], [1500, 1100, none], unit='kgCO2e', digits=1) }}
-{{ stacked_chart('c2', 'By stage', 'Manufacturing dominates.', ['Site A', 'Site B'], ['Manufacturing', 'Use'], [[10, 5], [none, 3]], unit='tCO2e') }}
-{{ line_chart('c3', 'Trend', 'Going down.', ['2023', '2024', '2025'], ['Total', 'Target'], [[30, 25, none], [30, 20, 15]]) }}
-{{ radar_chart('c4', 'Maturity', 'Strategy is weakest.', ['Strategy', 'Purchasing', 'Lifecycle', 'Data', 'Hosting'], ['Now', 'Target'], [[1, 2, 3, 2.5, none], [3, 3, 4, 3, 3]], 4) }}
+{{ bar_chart('c1', 'By category', 'Laptops lead.', ['Laptops', 'Servers', 'Unknown'],
+     [1200.5, 800, none], [1000, 600, none], [1500, 1100, none], unit='kgCO2e', digits=1) }}
+{{ stacked_chart('c2', 'By stage', 'Manufacturing dominates.', ['Site A', 'Site B'],
+     ['Manufacturing', 'Use'], [[10, 5], [none, 3]], unit='tCO2e') }}
+{{ line_chart('c3', 'Trend', 'Going down.', ['2023', '2024', '2025'], ['Total', 'Target'],
+     [[30, 25, none], [30, 20, 15]]) }}
+{{ radar_chart('c4', 'Maturity', 'Strategy is weakest.',
+     ['Strategy', 'Purchasing', 'Lifecycle', 'Data', 'Hosting'], ['Now', 'Target'],
+     [[1, 2, 3, 2.5, none], [3, 3, 4, 3, 3]], 4) }}
 {% endblock %}
 """
 
@@ -51,7 +56,9 @@ def test_line_breaks_at_missing_values_and_radar_closes_the_shape() -> None:
     assert charts.nice_ticks(0) == [0.0, 1.0] and charts.nice_ticks(7) == [0, 2, 4, 6, 8]
 
 
-def test_a_capability_page_renders_the_four_charts_each_with_its_table(tmp_path: Path, sqlite_url: str) -> None:
+def test_a_capability_page_renders_the_four_charts_each_with_its_table(
+    tmp_path: Path, sqlite_url: str
+) -> None:
     folder = tmp_path / "sample"
     (folder / "templates").mkdir(parents=True)
     (folder / "templates" / "charts.html").write_text(PAGE, encoding="utf-8")

@@ -31,7 +31,15 @@ def test_user_create_list_grant_revoke_passwd(home: Path) -> None:
     assert r.exit_code == 0, r.output
     assert run("user", "grant", "ana@example.org", "--org", "Ville A", "--role", "manager").exit_code == 0
     listed = json.loads(run("user", "list", "--json").stdout)
-    assert listed == [{"email": "ana@example.org", "name": "Ana", "admin": True, "active": True, "roles": {"Ville A": "manager"}}]
+    assert listed == [
+        {
+            "email": "ana@example.org",
+            "name": "Ana",
+            "admin": True,
+            "active": True,
+            "roles": {"Ville A": "manager"},
+        }
+    ]
     url = load_settings().database_url
     with session_scope(url) as s:
         stored = service.get_user(s, "ana@example.org").password_hash
@@ -57,7 +65,10 @@ def test_cli_errors_are_one_clear_line(home: Path) -> None:
     assert short.exit_code == 2 and "at least 12" in short.output and "Traceback" not in short.output
     run("user", "create", "bo@example.org", stdin=PASSWORD + "\n")
     assert "already exists" in run("user", "create", "bo@example.org", stdin=PASSWORD + "\n").output
-    assert "no organisation named" in run("user", "grant", "bo@example.org", "--org", "Nowhere", "--role", "viewer").output
+    assert (
+        "no organisation named"
+        in run("user", "grant", "bo@example.org", "--org", "Nowhere", "--role", "viewer").output
+    )
     run("org", "create", "Ville A")
     bad_role = run("user", "grant", "bo@example.org", "--org", "Ville A", "--role", "boss")
     assert bad_role.exit_code == 2 and "unknown role" in bad_role.output
@@ -74,7 +85,9 @@ def test_token_create_prints_once_and_respects_the_role(home: Path) -> None:
     made = run("token", "create", "cy@example.org", "--org", "Ville A", "--role", "viewer", "--name", "probe")
     assert made.exit_code == 0 and made.stdout.strip().startswith("sobre_")
     listed = json.loads(run("token", "list", "--json").stdout)
-    assert listed[0]["name"] == "probe" and listed[0]["state"] == "active" and "sobre_" not in json.dumps(listed)
+    assert (
+        listed[0]["name"] == "probe" and listed[0]["state"] == "active" and "sobre_" not in json.dumps(listed)
+    )
     assert run("token", "revoke", str(listed[0]["id"])).exit_code == 0
     assert json.loads(run("token", "list", "cy@example.org", "--json").stdout)[0]["state"] == "revoked"
 
@@ -106,4 +119,6 @@ def test_demo_seed_creates_an_administrator_with_a_random_password(tmp_path: Pat
     with session_scope(url2) as s:
         orgs.create(s, "Ville de Démo")
     (note2,) = demo.seed(DemoContext(url2, "Ville de Démo", date(2026, 1, 1), 1, other, other, "fr", 1))
-    assert note2.split("with the password ")[1] != note.split("with the password ")[1]  # never a fixed password
+    assert (
+        note2.split("with the password ")[1] != note.split("with the password ")[1]
+    )  # never a fixed password

@@ -28,7 +28,7 @@ def test_home_sends_to_the_only_organisation_or_to_the_list(world: World) -> Non
     assert "Commune A" in page and "Commune B" in page
     # The organisation switcher, a plain GET form: no JavaScript needed.
     home = client.get(f"/o/{world.a}/").text
-    assert 'action="/switch"' in home and 'selected>Commune A' in home
+    assert 'action="/switch"' in home and "selected>Commune A" in home
     assert client.get(f"/switch?org={world.b}").headers["location"] == f"/o/{world.b}/"
     assert client.get("/switch?org=999").status_code == 404
 
@@ -52,7 +52,9 @@ def test_language_switch_works_without_javascript_and_sticks_to_the_user(sqlite_
     assert '<html lang="fr">' in anonymous.get("/sign-in").text
     r = post(anonymous, "/language", {"lang": "en", "next": "/sign-in"}, page="/sign-in")
     assert r.status_code == 303 and r.headers["location"] == "/sign-in"
-    assert '<html lang="en">' in anonymous.get("/sign-in").text and "Sign in" in anonymous.get("/sign-in").text
+    assert (
+        '<html lang="en">' in anonymous.get("/sign-in").text and "Sign in" in anonymous.get("/sign-in").text
+    )
     assert post(anonymous, "/language", {"lang": "de", "next": "/"}, page="/sign-in").status_code == 422
     r = post(anonymous, "/language", {"lang": "en", "next": "//evil.example/x"}, page="/sign-in")
     assert r.headers["location"] == "/"
@@ -76,7 +78,11 @@ def test_account_password_change_with_field_messages(sqlite_world: World) -> Non
     short = post(client, "/account/password", {"current": PASSWORD, "new": "short", "confirm": "short"})
     assert short.status_code == 422 and 'id="f-new-error"' in short.text
     other = w.client("referent")
-    ok = post(client, "/account/password", {"current": PASSWORD, "new": "a new long passphrase", "confirm": "a new long passphrase"})
+    ok = post(
+        client,
+        "/account/password",
+        {"current": PASSWORD, "new": "a new long passphrase", "confirm": "a new long passphrase"},
+    )
     assert ok.status_code == 303 and "notice=web.notice.password_changed" in ok.headers["location"]
     assert client.get("/account").status_code == 200  # this session lives on
     assert other.get("/account").status_code == 303  # the other one ended
@@ -86,7 +92,12 @@ def test_account_password_change_with_field_messages(sqlite_world: World) -> Non
 def test_tokens_page_creates_once_and_revokes(sqlite_world: World) -> None:
     w = sqlite_world
     client = w.client("technician")
-    r = post(client, "/account/tokens", {"name": "sync", "org_id": str(w.a), "role": "viewer", "expires_days": "30"}, "/account/tokens")
+    r = post(
+        client,
+        "/account/tokens",
+        {"name": "sync", "org_id": str(w.a), "role": "viewer", "expires_days": "30"},
+        "/account/tokens",
+    )
     assert r.status_code == 200 and "sobre_" in r.text
     token = r.text.split('<code class="secret">')[1].split("</code>")[0]
     listing = client.get("/account/tokens").text
@@ -95,7 +106,7 @@ def test_tokens_page_creates_once_and_revokes(sqlite_world: World) -> None:
     api.headers["authorization"] = f"Bearer {token}"
     assert api.get("/api/v1/me").json()["token_role"] == "viewer"
     with session_scope(w.url) as s:
-        (tok, _), = service.list_tokens(s, w.users["technician"])
+        ((tok, _),) = service.list_tokens(s, w.users["technician"])
     assert post(client, f"/account/tokens/{tok.id}/revoke", {}, "/account/tokens").status_code == 303
     assert api.get("/api/v1/me").status_code == 401
     other = w.client("viewer")
@@ -106,11 +117,23 @@ def test_members_page_grants_and_revokes_with_messages(world: World) -> None:
     admin = world.client("admin")
     page = admin.get(world.a_url("/members"))
     assert page.status_code == 200 and world.email("viewer") in page.text
-    unknown = post(admin, world.a_url("/members"), {"email": "ghost@x.org", "role": "viewer"}, world.a_url("/members"))
+    unknown = post(
+        admin, world.a_url("/members"), {"email": "ghost@x.org", "role": "viewer"}, world.a_url("/members")
+    )
     assert unknown.status_code == 422 and "Aucun compte" in unknown.text
-    self_change = post(admin, world.a_url("/members"), {"email": world.email("admin"), "role": "viewer"}, world.a_url("/members"))
+    self_change = post(
+        admin,
+        world.a_url("/members"),
+        {"email": world.email("admin"), "role": "viewer"},
+        world.a_url("/members"),
+    )
     assert self_change.status_code == 422
-    ok = post(admin, world.a_url("/members"), {"email": "admin@b.example.org", "role": "referent"}, world.a_url("/members"))
+    ok = post(
+        admin,
+        world.a_url("/members"),
+        {"email": "admin@b.example.org", "role": "referent"},
+        world.a_url("/members"),
+    )
     assert ok.status_code == 303
     with session_scope(world.url) as s:
         assert service.role_in(s, world.users["b-admin"], world.a) == "referent"
@@ -129,7 +152,15 @@ def test_installation_admin_creates_organisations_and_accounts(world: World) -> 
     assert bad.status_code == 422
     for field in ("name", "employees", "country"):
         assert f'id="f-{field}-error"' in bad.text
-    assert post(root, "/admin/orgs", {"name": "Commune C", "employees": "40", "country": "France", "join": "1"}, "/admin/orgs").status_code == 303
+    assert (
+        post(
+            root,
+            "/admin/orgs",
+            {"name": "Commune C", "employees": "40", "country": "France", "join": "1"},
+            "/admin/orgs",
+        ).status_code
+        == 303
+    )
     assert "Commune C" in root.get("/admin/orgs").text
     created = post(root, "/admin/users", {"email": "New.Person@Example.org", "name": "New"}, "/admin/users")
     assert created.status_code == 200 and "new.person@example.org" in created.text
@@ -137,8 +168,17 @@ def test_installation_admin_creates_organisations_and_accounts(world: World) -> 
     assert len(password) >= 12
     with session_scope(world.url) as s:
         new = service.get_user(s, "new.person@example.org")
-        c_id = next(m.org_id for m in service.memberships(s, world.users["installation-admin"]) if m.org_name == "Commune C")
-    assert post(root, f"/admin/users/{new.id}/grant", {"org_id": str(c_id), "role": "manager"}, "/admin/users").status_code == 303
+        c_id = next(
+            m.org_id
+            for m in service.memberships(s, world.users["installation-admin"])
+            if m.org_name == "Commune C"
+        )
+    assert (
+        post(
+            root, f"/admin/users/{new.id}/grant", {"org_id": str(c_id), "role": "manager"}, "/admin/users"
+        ).status_code
+        == 303
+    )
     detail = root.get(f"/admin/users/{new.id}").text
     assert "Commune C" in detail
     reset = post(root, f"/admin/users/{new.id}/password", {}, "/admin/users")
@@ -152,23 +192,47 @@ def test_installation_admin_creates_organisations_and_accounts(world: World) -> 
 
 def test_every_change_is_audited_with_who_before_and_after(world: World) -> None:
     admin = world.client("admin")
-    post(admin, world.a_url("/members"), {"email": "admin@b.example.org", "role": "viewer"}, world.a_url("/members"))
-    post(admin, world.a_url("/members"), {"email": "admin@b.example.org", "role": "manager"}, world.a_url("/members"))
+    post(
+        admin,
+        world.a_url("/members"),
+        {"email": "admin@b.example.org", "role": "viewer"},
+        world.a_url("/members"),
+    )
+    post(
+        admin,
+        world.a_url("/members"),
+        {"email": "admin@b.example.org", "role": "manager"},
+        world.a_url("/members"),
+    )
     api = world.api("admin")
-    assert api.put(f"/api/v1/orgs/{world.a}/members/{world.users['viewer']}", json={"role": "technician"}).status_code == 200
+    assert (
+        api.put(
+            f"/api/v1/orgs/{world.a}/members/{world.users['viewer']}", json={"role": "technician"}
+        ).status_code
+        == 200
+    )
     with session_scope(world.url) as s:
         entries = list(s.scalars(audit.query(org_id=world.a, entity="web_membership")))
     web_grant, web_change, api_change = sorted(entries, key=lambda e: e.id)[-3:]
     assert (web_grant.action, web_grant.actor, web_grant.via) == ("create", world.email("admin"), "web")
     assert web_change.before == {"role": "viewer"} and web_change.after == {"role": "manager"}
-    assert (api_change.via, api_change.before, api_change.after) == ("api", {"role": "viewer"}, {"role": "technician"})
+    assert (api_change.via, api_change.before, api_change.after) == (
+        "api",
+        {"role": "viewer"},
+        {"role": "technician"},
+    )
     assert web_grant.address == "testclient"
 
 
 def test_audit_log_is_browsable_filterable_and_exportable(world: World) -> None:
     admin = world.client("admin")
     for role in ("viewer", "manager", "referent"):
-        post(admin, world.a_url("/members"), {"email": "admin@b.example.org", "role": role}, world.a_url("/members"))
+        post(
+            admin,
+            world.a_url("/members"),
+            {"email": "admin@b.example.org", "role": role},
+            world.a_url("/members"),
+        )
     page = admin.get(world.a_url("/audit?entity=web_membership&action=update"))
     assert page.status_code == 200 and page.text.count("<tr>") >= 3 and "role: viewer → manager" in page.text
     with session_scope(world.url) as s:
@@ -187,7 +251,14 @@ def test_audit_log_is_browsable_filterable_and_exportable(world: World) -> None:
     assert {e["entity"] for e in data} >= {"web_membership"}
     assert all(e["org_id"] == world.a for e in data)
     with session_scope(world.url) as s:
-        assert s.scalar(sa.select(sa.func.count()).select_from(audit.AuditEntry).where(audit.AuditEntry.summary.like("audit log exported%"))) == 2
+        assert (
+            s.scalar(
+                sa.select(sa.func.count())
+                .select_from(audit.AuditEntry)
+                .where(audit.AuditEntry.summary.like("audit log exported%"))
+            )
+            == 2
+        )
     root = world.client("installation-admin")
     assert "web_user" in root.get("/admin/audit").text  # installation-wide entries too
 
@@ -199,7 +270,10 @@ def test_error_pages_in_both_languages(sqlite_world: World) -> None:
     assert fr.status_code == 404 and "Page introuvable" in fr.text and '<html lang="fr">' in fr.text
     en = w.anonymous(headers={"accept-language": "en-GB,en;q=0.9"}).get("/nope")
     assert "Page not found" in en.text and '<html lang="en">' in en.text
-    assert client.get("/admin/users").status_code == 403 and "Action non autorisée" in client.get("/admin/users").text
+    assert (
+        client.get("/admin/users").status_code == 403
+        and "Action non autorisée" in client.get("/admin/users").text
+    )
     assert client.get("/switch?org=abc").status_code == 422
 
 

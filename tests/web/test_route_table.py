@@ -48,12 +48,22 @@ def routed(db_url: str, tmp_path: Path) -> Iterator[World]:
 
 
 def _call(client, method: str, path: str, data: dict | None = None):  # type: ignore[no-untyped-def]
-    return client.request(method, path, data=data) if method in ("POST", "PUT", "PATCH") else client.request(method, path)
+    return (
+        client.request(method, path, data=data)
+        if method in ("POST", "PUT", "PATCH")
+        else client.request(method, path)
+    )
 
 
 def test_the_table_holds_every_capability_route(routed: World) -> None:
     names = {r.name for r in route_table(routed.app)}
-    assert {"sample.sample_page", "sample.sample_edit", "sample.sample_api", "web.members", "web.api_me"} <= names
+    assert {
+        "sample.sample_page",
+        "sample.sample_edit",
+        "sample.sample_api",
+        "web.members",
+        "web.api_me",
+    } <= names
     for spec in route_table(routed.app):
         assert spec.permission in routed.app.state.sobre.permissions
 
@@ -95,12 +105,16 @@ def test_every_route_for_every_role_and_organisation(routed: World) -> None:
                             token = csrf_from(client.get("/account").text)
                             r = _call(client, method, path_a, {"csrf_token": token})
                             assert r.status_code == 403, (spec.name, method, role, r.status_code)
-                            assert audit_count(routed.url) == before, f"{role} changed something through {spec.name}"
+                            assert audit_count(routed.url) == before, (
+                                f"{role} changed something through {spec.name}"
+                            )
                         checked += 1
                 elif spec.permission == INSTALLATION_ADMIN:
                     for role in ROLES:
                         client = pages[role]
-                        data = {"csrf_token": csrf_from(client.get("/account").text)} if spec.changes else None
+                        data = (
+                            {"csrf_token": csrf_from(client.get("/account").text)} if spec.changes else None
+                        )
                         assert _call(client, method, path_a, data).status_code == 403, (spec.name, role)
                 elif spec.permission == SIGNED_IN and method == "GET":
                     r = pages["viewer"].get(path_a)
@@ -115,7 +129,11 @@ def test_every_route_for_every_role_and_organisation(routed: World) -> None:
                 if spec.org_scoped:
                     # A's tokens never reach B, whatever their role, and B's token never reaches A.
                     for role, client in tokens.items():
-                        assert _call(client, method, path_b, None).status_code == 404, (spec.name, method, role)
+                        assert _call(client, method, path_b, None).status_code == 404, (
+                            spec.name,
+                            method,
+                            role,
+                        )
                     assert _call(b_token, method, path_a, None).status_code == 404, (spec.name, method)
                     for role, client in tokens.items():
                         allowed = table.allows(role, spec.permission)
@@ -126,7 +144,11 @@ def test_every_route_for_every_role_and_organisation(routed: World) -> None:
                             assert audit_count(routed.url) == before
                         elif method == "GET":
                             r = client.get(path_a)
-                            assert r.status_code < 500 and r.status_code != 403, (spec.name, role, r.status_code)
+                            assert r.status_code < 500 and r.status_code != 403, (
+                                spec.name,
+                                role,
+                                r.status_code,
+                            )
                         checked += 1
     org_routes = [s for s in route_table(routed.app) if s.org_scoped]
     assert checked == sum(len(s.methods) for s in org_routes) * len(ROLES)

@@ -19,7 +19,9 @@ from tests.web.harness import PASSWORD, World, build_world, csrf_from
 def sign_in(client, email: str, password: str = PASSWORD, next_: str = "/"):  # type: ignore[no-untyped-def]
     page = client.get("/sign-in")
     token = csrf_from(page.text if page.status_code == 200 else client.get("/account").text)
-    return client.post("/sign-in", data={"email": email, "password": password, "csrf_token": token, "next": next_})
+    return client.post(
+        "/sign-in", data={"email": email, "password": password, "csrf_token": token, "next": next_}
+    )
 
 
 def test_passwords_are_argon2id_with_a_minimum_length() -> None:
@@ -95,8 +97,12 @@ def test_sessions_expire_when_idle_or_too_old_and_end_at_sign_out(world: World) 
     now = datetime.now(UTC)
     with session_scope(world.url) as s:
         user = service.user_by_id(s, world.users["viewer"])
-        idle = service.open_session(s, user, address=None, user_agent=None, policy=policy, now=now - timedelta(minutes=31))
-        old = service.open_session(s, user, address=None, user_agent=None, policy=policy, now=now - timedelta(hours=13))
+        idle = service.open_session(
+            s, user, address=None, user_agent=None, policy=policy, now=now - timedelta(minutes=31)
+        )
+        old = service.open_session(
+            s, user, address=None, user_agent=None, policy=policy, now=now - timedelta(hours=13)
+        )
         assert service.find_session(s, idle, policy=policy, now=now) is None
         assert service.find_session(s, old, policy=policy, now=now) is None
         assert service.find_session(s, "forged", policy=policy, now=now) is None
@@ -145,7 +151,9 @@ def test_api_tokens_are_shown_once_stored_hashed_scoped_and_revocable(world: Wor
     text = world.token("manager", "referent")
     with session_scope(world.url) as s:
         row = s.scalars(sa.select(ApiToken)).one()
-        assert text not in (row.secret_hash, row.prefix) and row.secret_hash == security.digest(text.split("_", 2)[2])
+        assert text not in (row.secret_hash, row.prefix) and row.secret_hash == security.digest(
+            text.split("_", 2)[2]
+        )
         token_id = row.id
     client = world.anonymous()
     client.headers["authorization"] = f"Bearer {text}"
@@ -178,9 +186,17 @@ def test_a_token_cannot_be_created_beyond_the_owner_role(world: World) -> None:
     page = viewer.get("/account/tokens")
     r = viewer.post(
         "/account/tokens",
-        data={"csrf_token": csrf_from(page.text), "name": "x", "org_id": str(world.a), "role": "admin", "expires_days": "30"},
+        data={
+            "csrf_token": csrf_from(page.text),
+            "name": "x",
+            "org_id": str(world.a),
+            "role": "admin",
+            "expires_days": "30",
+        },
     )
     assert r.status_code == 422 and "viewer" in r.text
     with session_scope(world.url) as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 0
-        assert s.scalar(sa.select(User.password_hash).where(User.email == world.email("viewer"))).startswith("$argon2id$")
+        assert s.scalar(sa.select(User.password_hash).where(User.email == world.email("viewer"))).startswith(
+            "$argon2id$"
+        )

@@ -24,7 +24,7 @@ import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -60,6 +60,9 @@ class AuditEntry(Base):
     summary: Mapped[str | None] = mapped_column(sa.Text)
     before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+
+
+_TABLE = cast(sa.Table, AuditEntry.__table__)
 
 
 def _plain(value: Any) -> Any:
@@ -174,7 +177,7 @@ def _after_flush(session: Session, _context: Any) -> None:
         if _audited(obj):
             rows.append(_row(actor, "delete", obj, _snapshot(obj), None))
     if rows:
-        session.connection().execute(sa.insert(AuditEntry.__table__), rows)
+        session.connection().execute(sa.insert(_TABLE), rows)
 
 
 _installed = False
@@ -225,7 +228,7 @@ def record(
         "after": {k: _plain(v) for k, v in after.items()} if after is not None else None,
     }
     conn = target.connection() if isinstance(target, Session) else target
-    conn.execute(sa.insert(AuditEntry.__table__), [row])
+    conn.execute(sa.insert(_TABLE), [row])
 
 
 def query(
@@ -237,7 +240,7 @@ def query(
     actor: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-) -> sa.Select[tuple[AuditEntry]]:
+) -> sa.Select[AuditEntry]:
     """Entries, newest first, filtered; ``all_orgs`` (installation administrators) drops the org filter."""
     stmt = sa.select(AuditEntry)
     if not all_orgs:
@@ -297,7 +300,7 @@ def entities(session: Session, org_id: int | None, all_orgs: bool = False) -> li
     return list(session.scalars(stmt))
 
 
-def iter_export(session: Session, stmt: sa.Select[tuple[AuditEntry]]) -> Iterable[dict[str, Any]]:
+def iter_export(session: Session, stmt: sa.Select[AuditEntry]) -> Iterable[dict[str, Any]]:
     """Stream entries for an export, in batches, without loading the whole log."""
     for entry in session.scalars(stmt.execution_options(yield_per=1000)):
         yield as_dict(entry)

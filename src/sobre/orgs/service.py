@@ -52,5 +52,7 @@ def names(session: Session, ids: list[int] | set[int]) -> dict[int, str]:
     """Organisation id → name, for the given ids."""
     if not ids:
         return {}
-    rows = session.execute(sa.select(Organisation.id, Organisation.name).where(Organisation.id.in_(list(ids))))
+    rows = session.execute(
+        sa.select(Organisation.id, Organisation.name).where(Organisation.id.in_(list(ids)))
+    )
     return {org_id: name for org_id, name in rows}

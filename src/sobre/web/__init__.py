@@ -1,4 +1,4 @@
-"""The web application's shell: sign-in, sessions, the one permission table, layout, shared templates, the API."""
+"""The web application's shell: sign-in, sessions, the permission table, layout, shared templates, API."""
 
 from sobre.core.capabilities import Capability
 

@@ -137,14 +137,21 @@ def install_api_errors(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        return problem(request, exc.status_code, str(exc.detail) if exc.detail else None, headers=exc.headers)
+        headers = dict(exc.headers) if exc.headers else None
+        return problem(request, exc.status_code, str(exc.detail) if exc.detail else None, headers=headers)
 
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         errors = []
         for e in exc.errors():
             loc = [str(p) for p in e.get("loc", ())]
-            errors.append({"location": loc[0] if loc else "", "field": ".".join(loc[1:]), "message": str(e.get("msg", ""))})
+            errors.append(
+                {
+                    "location": loc[0] if loc else "",
+                    "field": ".".join(loc[1:]),
+                    "message": str(e.get("msg", "")),
+                }
+            )
         return problem(request, 422, "The request has invalid fields.", errors=errors)
 
     async def on_sobre(request: Request, exc: Exception) -> Response:

@@ -132,7 +132,9 @@ def register(registry: CapabilityRegistry) -> None:
         with ctx.session() as s:
             token = s.get(ApiToken, ctx.token_id) if ctx.token_id else None
             role = service.role_in(s, ctx.user.id, token.org_id) if token else None
-        held = ctx.state.permissions.of_role(token.role if token else None) & ctx.state.permissions.of_role(role)
+        held = ctx.state.permissions.of_role(token.role if token else None) & ctx.state.permissions.of_role(
+            role
+        )
         return {
             "id": ctx.user.id,
             "email": ctx.user.email,
@@ -141,7 +143,9 @@ def register(registry: CapabilityRegistry) -> None:
             "token_org_id": token.org_id if token else None,
             "token_role": token.role if token else None,
             "permissions": sorted(held),
-            "memberships": [{"org_id": m.org_id, "org_name": m.org_name, "role": m.role} for m in ctx.memberships],
+            "memberships": [
+                {"org_id": m.org_id, "org_name": m.org_name, "role": m.role} for m in ctx.memberships
+            ],
         }
 
     def org_out(ctx: Ctx, org_id: int, role: str) -> dict[str, Any]:
@@ -192,9 +196,17 @@ def register(registry: CapabilityRegistry) -> None:
             for user, role in service.members(s, ctx.org.id):
                 if user.id == user_id:
                     since = s.scalar(
-                        sa.select(Membership.created_at).where(Membership.user_id == user_id, Membership.org_id == ctx.org.id)
+                        sa.select(Membership.created_at).where(
+                            Membership.user_id == user_id, Membership.org_id == ctx.org.id
+                        )
                     )
-                    return {"user_id": user.id, "email": user.email, "name": user.name, "role": role, "since": since}
+                    return {
+                        "user_id": user.id,
+                        "email": user.email,
+                        "name": user.name,
+                        "role": role,
+                        "since": since,
+                    }
         raise NotFound(f"user {user_id} is not a member")
 
     def not_yourself(ctx: Ctx, user_id: int) -> None:
@@ -220,15 +232,29 @@ def register(registry: CapabilityRegistry) -> None:
             user_id = user.id
         return member_out(ctx, user_id)
 
-    @api("/members/{user_id}", permission="members.manage", methods=("PUT",), name="web.api_member_set", response_model=MemberOut)
-    def set_member(ctx: Ctx, user_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: RoleIn) -> dict[str, Any]:
+    @api(
+        "/members/{user_id}",
+        permission="members.manage",
+        methods=("PUT",),
+        name="web.api_member_set",
+        response_model=MemberOut,
+    )
+    def set_member(
+        ctx: Ctx, user_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: RoleIn
+    ) -> dict[str, Any]:
         assert ctx.org is not None
         not_yourself(ctx, user_id)
         with ctx.session() as s:
             service.grant(s, service.user_by_id(s, user_id), ctx.org.id, body.role)
         return member_out(ctx, user_id)
 
-    @api("/members/{user_id}", permission="members.manage", methods=("DELETE",), name="web.api_member_remove", status_code=204)
+    @api(
+        "/members/{user_id}",
+        permission="members.manage",
+        methods=("DELETE",),
+        name="web.api_member_remove",
+        status_code=204,
+    )
     def remove_member(ctx: Ctx, user_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
         assert ctx.org is not None
         not_yourself(ctx, user_id)
@@ -261,12 +287,25 @@ def register(registry: CapabilityRegistry) -> None:
         with ctx.session() as s:
             user = service.user_by_id(s, ctx.user.id)
             token, text = service.create_token(
-                s, user, ctx.org.id, body.role, body.name, allowed_roles=allowed, expires_days=body.expires_days
+                s,
+                user,
+                ctx.org.id,
+                body.role,
+                body.name,
+                allowed_roles=allowed,
+                expires_days=body.expires_days,
             )
             out = _token_out(token, ctx.org.name)
         return {**out, "token": text}
 
-    @api("/tokens/{token_id}", permission=SIGNED_IN, org=False, methods=("DELETE",), name="web.api_token_revoke", status_code=204)
+    @api(
+        "/tokens/{token_id}",
+        permission=SIGNED_IN,
+        org=False,
+        methods=("DELETE",),
+        name="web.api_token_revoke",
+        status_code=204,
+    )
     def revoke_token(ctx: Ctx, token_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
         """Revoke one of the caller's tokens (the calling token included)."""
         assert ctx.user is not None
@@ -287,9 +326,10 @@ def register(registry: CapabilityRegistry) -> None:
     ) -> dict[str, Any]:
         """The organisation's audit log, newest first."""
         assert ctx.org is not None
-        stmt = audit.query(org_id=ctx.org.id, entity=entity, action=action, actor=actor, since=since, until=until)
+        stmt = audit.query(
+            org_id=ctx.org.id, entity=entity, action=action, actor=actor, since=since, until=until
+        )
         with ctx.session() as s:
             result = paginate(s, stmt, paging)
             items = [audit.as_dict(e) for e in result.items]
         return page_of(request, result, items)
-

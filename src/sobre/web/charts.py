@@ -157,7 +157,10 @@ def stacked(
             x += w
         rows.append(StackRow(clip(label), plot_y + i * row_height, segments, totals[i]))
     plot_h = len(rows) * row_height
-    legend = [{"name": clip(name, 24), "colour": PALETTE[j % len(PALETTE)], "x": 8 + j * 150} for j, name in enumerate(series)]
+    legend = [
+        {"name": clip(name, 24), "colour": PALETTE[j % len(PALETTE)], "x": 8 + j * 150}
+        for j, name in enumerate(series)
+    ]
     return Layout(
         width,
         plot_y + plot_h + 28,
@@ -179,7 +182,7 @@ def line(
     width: float = 640,
     height: float = 260,
 ) -> Layout:
-    """Lines over ordered points (years, months): ``values[series][point]``; a gap where a value is missing."""
+    """Lines over ordered points (years, months): ``values[series][point]``; a gap where one is missing."""
     flat = [v for s in values for v in s if v is not None]
     ticks = nice_ticks(max(flat or [0.0]))
     top = ticks[-1]
@@ -202,7 +205,15 @@ def line(
             runs[-1].append(p)
             dots.append(p)
         paths = [" ".join(f"{x},{y}" for x, y in run) for run in runs if run]
-        lines.append({"name": clip(name, 24), "colour": PALETTE[j % len(PALETTE)], "paths": paths, "dots": dots, "x": 8 + j * 150})
+        lines.append(
+            {
+                "name": clip(name, 24),
+                "colour": PALETTE[j % len(PALETTE)],
+                "paths": paths,
+                "dots": dots,
+                "x": 8 + j * 150,
+            }
+        )
     return Layout(
         width,
         height,
@@ -212,7 +223,11 @@ def line(
         plot_h,
         [Tick(t, plot_y + plot_h - _scale(t, top, plot_h)) for t in ticks],
         series=lines,
-        extra={"x_labels": [{"text": clip(label, 12), "x": round(x_at(i), 2)} for i, label in enumerate(x_labels)]},
+        extra={
+            "x_labels": [
+                {"text": clip(label, 12), "x": round(x_at(i), 2)} for i, label in enumerate(x_labels)
+            ]
+        },
     )
 
 
@@ -232,9 +247,14 @@ def radar(
 
     def point(i: int, fraction: float) -> tuple[float, float]:
         angle = -math.pi / 2 + 2 * math.pi * i / n
-        return (round(centre + radius * fraction * math.cos(angle), 2), round(centre + radius * fraction * math.sin(angle), 2))
+        return (
+            round(centre + radius * fraction * math.cos(angle), 2),
+            round(centre + radius * fraction * math.sin(angle), 2),
+        )
 
-    grid = [" ".join(f"{x},{y}" for x, y in (point(i, k / rings) for i in range(n))) for k in range(1, rings + 1)]
+    grid = [
+        " ".join(f"{x},{y}" for x, y in (point(i, k / rings) for i in range(n))) for k in range(1, rings + 1)
+    ]
     spokes = []
     for i, name in enumerate(axes):
         x, y = point(i, 1.0)
@@ -243,9 +263,17 @@ def radar(
         spokes.append({"x": x, "y": y, "label": clip(name, 20), "lx": lx, "ly": ly + 4, "anchor": anchor})
     shapes = []
     for j, (name, row) in enumerate(zip(series, values, strict=True)):
-        pts = [point(i, min(max((v or 0.0) / maximum, 0.0), 1.0) if maximum else 0.0) for i, v in enumerate(row)]
+        pts = [
+            point(i, min(max((v or 0.0) / maximum, 0.0), 1.0) if maximum else 0.0) for i, v in enumerate(row)
+        ]
         shapes.append(
-            {"name": clip(name, 24), "colour": PALETTE[j % len(PALETTE)], "points": " ".join(f"{x},{y}" for x, y in pts), "dots": pts, "x": 8 + j * 150}
+            {
+                "name": clip(name, 24),
+                "colour": PALETTE[j % len(PALETTE)],
+                "points": " ".join(f"{x},{y}" for x, y in pts),
+                "dots": pts,
+                "x": 8 + j * 150,
+            }
         )
     return Layout(
         size,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -11,8 +12,12 @@ from rich.table import Table
 from sobre.core.cli_support import console, err_console, friendly_errors, print_json, settings
 from sobre.core.errors import InputError, SobreError
 
-user_app = typer.Typer(help="User accounts, roles per organisation and the permission table.", no_args_is_help=True)
-token_app = typer.Typer(help="API tokens (scoped to an organisation and a role, shown once).", no_args_is_help=True)
+user_app = typer.Typer(
+    help="User accounts, roles per organisation and the permission table.", no_args_is_help=True
+)
+token_app = typer.Typer(
+    help="API tokens (scoped to an organisation and a role, shown once).", no_args_is_help=True
+)
 
 _HOME = typer.Option(None, "--home", help="Data folder.")
 _STDIN = typer.Option(False, "--password-stdin", help="Read the password from standard input (scripts).")
@@ -41,7 +46,9 @@ def _read_password(password_stdin: bool, random_password: bool) -> tuple[str, bo
 def user_create(
     ctx: typer.Context,
     email: str = typer.Argument(..., help="E-mail address (the sign-in name)."),
-    admin: bool = typer.Option(False, "--admin", help="Installation administrator: manages accounts and organisations."),
+    admin: bool = typer.Option(
+        False, "--admin", help="Installation administrator: manages accounts and organisations."
+    ),
     name: str = typer.Option(None, "--name", help="Display name."),
     language: str = typer.Option(None, "--lang", help="Preferred language: fr or en."),
     password_stdin: bool = _STDIN,
@@ -57,11 +64,15 @@ def user_create(
     with session_scope(cfg.database_url) as session:
         user = service.create_user(session, email, password, name=name, is_admin=admin, language=language)
         label = user.email
-    console.print(f"Created user [bold]{label}[/]{' (installation administrator)' if admin else ''}.", highlight=False)
+    console.print(
+        f"Created user [bold]{label}[/]{' (installation administrator)' if admin else ''}.", highlight=False
+    )
     if generated:
         console.print(f"Password (shown once): {password}", highlight=False, markup=False)
     if admin:
-        console.print("Give them roles with 'sobre user grant EMAIL --org NAME --role ROLE'.", highlight=False)
+        console.print(
+            "Give them roles with 'sobre user grant EMAIL --org NAME --role ROLE'.", highlight=False
+        )
 
 
 @user_app.command("list")
@@ -74,7 +85,7 @@ def user_list(
     from sobre.web import service
 
     with session_scope(settings(ctx, home).database_url) as session:
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "email": u.email,
                 "name": u.name,
@@ -90,7 +101,9 @@ def user_list(
     table = Table("email", "name", "admin", "active", "roles")
     for r in rows:
         roles = ", ".join(f"{org}: {role}" for org, role in r["roles"].items())
-        table.add_row(r["email"], r["name"] or "", "yes" if r["admin"] else "", "yes" if r["active"] else "no", roles)
+        table.add_row(
+            r["email"], r["name"] or "", "yes" if r["admin"] else "", "yes" if r["active"] else "no", roles
+        )
     console.print(table)
 
 
@@ -188,7 +201,9 @@ def user_permissions(as_json: bool = typer.Option(False, "--json", help="Print J
 
     table_data = build_registry().permissions.all()
     if as_json:
-        print_json([{"permission": p.name, "capability": p.owner, "roles": sorted(p.roles)} for p in table_data])
+        print_json(
+            [{"permission": p.name, "capability": p.owner, "roles": sorted(p.roles)} for p in table_data]
+        )
         return
     table = Table()
     table.add_column("permission", no_wrap=True)
@@ -266,13 +281,20 @@ def token_list(
         return
     table = Table("id", "owner", "org", "role", "name", "prefix", "state", "expires")
     for r in rows:
-        table.add_row(*(str(r[k] or "") for k in ("id", "owner", "org", "role", "name", "prefix", "state", "expires_at")))
+        table.add_row(
+            *(
+                str(r[k] or "")
+                for k in ("id", "owner", "org", "role", "name", "prefix", "state", "expires_at")
+            )
+        )
     console.print(table)
 
 
 @token_app.command("revoke")
 @friendly_errors
-def token_revoke(ctx: typer.Context, token_id: int = typer.Argument(..., help="Token id."), home: str = _HOME) -> None:
+def token_revoke(
+    ctx: typer.Context, token_id: int = typer.Argument(..., help="Token id."), home: str = _HOME
+) -> None:
     """Revoke an API token."""
     from sobre.core.db import session_scope
     from sobre.web import service

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Path, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -130,7 +130,7 @@ class RequestContext:
         params.setdefault("org", self.org.id if self.org else None)
         return self.state.url(name, **params)
 
-    def render(self, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
+    def render(self, template: str, status_code: int = 200, **values: Any) -> Response:
         """Render a template with the shell's globals (``t``, ``ctx``, ``user``, ``org``, ``csrf_token``…)."""
         from sobre.web.templating import render
 
@@ -170,7 +170,9 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def negotiate_language(request: Request, user_language: str | None = None, fallback: str = WEB_FALLBACK_LANGUAGE) -> str:
+def negotiate_language(
+    request: Request, user_language: str | None = None, fallback: str = WEB_FALLBACK_LANGUAGE
+) -> str:
     """The user's choice, else the language cookie, else the browser's Accept-Language, else ``fallback``."""
     for choice in (user_language, request.cookies.get(LANG_COOKIE)):
         if choice in i18n.LANGUAGES:
@@ -191,7 +193,9 @@ def negotiate_language(request: Request, user_language: str | None = None, fallb
     return fallback
 
 
-def _resolve(state: WebState, request: Request, spec: RouteSpec, org_id: int | None, bearer: str | None) -> RequestContext:
+def _resolve(
+    state: WebState, request: Request, spec: RouteSpec, org_id: int | None, bearer: str | None
+) -> RequestContext:
     address = client_address(request)
     with session_scope(state.settings.database_url) as s:
         user = None
@@ -207,12 +211,20 @@ def _resolve(state: WebState, request: Request, spec: RouteSpec, org_id: int | N
             identity = service.authenticate_token(s, bearer)
             if identity is not None:
                 user, member_role = identity.user, identity.member_role
-                token_role, token_org, token_id = identity.token.role, identity.token.org_id, identity.token.id
+                token_role, token_org, token_id = (
+                    identity.token.role,
+                    identity.token.org_id,
+                    identity.token.id,
+                )
         current = (
-            CurrentUser(user.id, user.email, user.name, user.is_admin, user.language) if user is not None else None
+            CurrentUser(user.id, user.email, user.name, user.is_admin, user.language)
+            if user is not None
+            else None
         )
         lang = negotiate_language(
-            request, current.language if current else None, WEB_FALLBACK_LANGUAGE if spec.kind == "page" else "en"
+            request,
+            current.language if current else None,
+            WEB_FALLBACK_LANGUAGE if spec.kind == "page" else "en",
         )
         actor = Actor(
             current.email if current else "anonymous",
@@ -220,7 +232,9 @@ def _resolve(state: WebState, request: Request, spec: RouteSpec, org_id: int | N
             current.id if current else None,
             address,
         )
-        ctx = RequestContext(request, state, spec, lang, actor, current, session_key=session_key, token_id=token_id)
+        ctx = RequestContext(
+            request, state, spec, lang, actor, current, session_key=session_key, token_id=token_id
+        )
         request.state.ctx = ctx  # error pages, too, know the caller (never the refused organisation)
         if spec.kind == "page" and session_key is None:
             pre = request.cookies.get(pre_cookie_name(request))
@@ -246,7 +260,9 @@ def _resolve(state: WebState, request: Request, spec: RouteSpec, org_id: int | N
             ctx.org = CurrentOrg(mine.org_id, mine.org_name)
             if spec.kind == "api":
                 ctx.role = token_role
-                ctx.permissions = state.permissions.of_role(token_role) & state.permissions.of_role(member_role)
+                ctx.permissions = state.permissions.of_role(token_role) & state.permissions.of_role(
+                    member_role
+                )
             else:
                 ctx.role = mine.role
                 ctx.permissions = state.permissions.of_role(mine.role)
@@ -257,7 +273,10 @@ def _resolve(state: WebState, request: Request, spec: RouteSpec, org_id: int | N
 
 def guard(spec: RouteSpec) -> Any:
     """The dependency that runs before the route's handler (see the module docstring)."""
-    async def enter(request: Request, org_id: int | None, bearer: HTTPAuthorizationCredentials | None) -> None:
+
+    async def enter(
+        request: Request, org_id: int | None, bearer: HTTPAuthorizationCredentials | None
+    ) -> None:
         state: WebState = request.app.state.sobre
         token = bearer.credentials if bearer is not None else None
         ctx = await run_in_threadpool(_resolve, state, request, spec, org_id, token)

@@ -24,7 +24,12 @@ TOKEN_DAYS = 90
 
 def safe_next(target: str | None) -> str:
     """Only a path of this site (no ``//host``, no scheme): a sign-in link cannot send people elsewhere."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")) or any(c in target for c in "\r\n"):
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith(("//", "/\\"))
+        or any(c in target for c in "\r\n")
+    ):
         return "/"
     return target
 
@@ -68,7 +73,9 @@ def register(registry: CapabilityRegistry) -> None:
         refused: service.SignInRefused | None = None
         with ctx.session() as s:
             try:
-                user = service.sign_in(s, email, password, address=client_address(ctx.request), throttle=ctx.state.throttle)
+                user = service.sign_in(
+                    s, email, password, address=client_address(ctx.request), throttle=ctx.state.throttle
+                )
             except service.SignInRefused as exc:
                 refused = exc  # the failure is recorded: commit it, then answer
             else:
@@ -91,16 +98,22 @@ def register(registry: CapabilityRegistry) -> None:
                 return response
             form.error("password", ctx.t("web.sign_in.failed"))
             return ctx.render("web/sign_in.html", 400, form=form, next=safe_next(next))
-        response = ctx.redirect(safe_next(next))
-        set_session_cookie(ctx.request, response, raw)
-        return response
+        done = ctx.redirect(safe_next(next))
+        set_session_cookie(ctx.request, done, raw)
+        return done
 
     @page("/sign-out", permission=SIGNED_IN, org=False, methods=("POST",), name="web.sign_out")
     def sign_out(ctx: Ctx) -> Response:
         assert ctx.user is not None
         with ctx.session() as s:
             service.close_session(s, ctx.session_key)
-            audit.record(s, action="sign-out", entity="web_user", entity_id=ctx.user.id, summary=f"{ctx.user.email} signed out")
+            audit.record(
+                s,
+                action="sign-out",
+                entity="web_user",
+                entity_id=ctx.user.id,
+                summary=f"{ctx.user.email} signed out",
+            )
         response = ctx.redirect("/sign-in", notice="web.notice.signed_out")
         clear_session_cookie(ctx.request, response)
         return response
@@ -125,7 +138,9 @@ def register(registry: CapabilityRegistry) -> None:
     def account(ctx: Ctx) -> Response:
         return account_page(ctx)
 
-    @page("/account/language", permission=SIGNED_IN, org=False, methods=("POST",), name="web.account_language")
+    @page(
+        "/account/language", permission=SIGNED_IN, org=False, methods=("POST",), name="web.account_language"
+    )
     def account_language(ctx: Ctx, language: Annotated[str, F()] = "") -> Response:
         assert ctx.user is not None
         choice = language or None
@@ -139,7 +154,9 @@ def register(registry: CapabilityRegistry) -> None:
             set_language_cookie(ctx.request, response, choice)
         return response
 
-    @page("/account/password", permission=SIGNED_IN, org=False, methods=("POST",), name="web.account_password")
+    @page(
+        "/account/password", permission=SIGNED_IN, org=False, methods=("POST",), name="web.account_password"
+    )
     def account_password(
         ctx: Ctx,
         current: Annotated[str, F()] = "",
@@ -165,10 +182,14 @@ def register(registry: CapabilityRegistry) -> None:
 
     # --- API tokens -----------------------------------------------------------------------------------
 
-    def tokens_page(ctx: Ctx, form: Form | None = None, status: int = 200, created: str | None = None) -> Response:
+    def tokens_page(
+        ctx: Ctx, form: Form | None = None, status: int = 200, created: str | None = None
+    ) -> Response:
         assert ctx.user is not None
         with ctx.session() as s:
-            tokens = [(tok, org, service.token_state(tok)) for tok, org in service.list_tokens(s, ctx.user.id)]
+            tokens = [
+                (tok, org, service.token_state(tok)) for tok, org in service.list_tokens(s, ctx.user.id)
+            ]
         return ctx.render(
             "web/tokens.html",
             status,
@@ -212,10 +233,18 @@ def register(registry: CapabilityRegistry) -> None:
             return tokens_page(ctx, form, 422)
         with ctx.session() as s:
             user = service.user_by_id(s, ctx.user.id)
-            _, text = service.create_token(s, user, membership.org_id, role, name, allowed_roles=allowed, expires_days=days)
+            _, text = service.create_token(
+                s, user, membership.org_id, role, name, allowed_roles=allowed, expires_days=days
+            )
         return tokens_page(ctx, created=text)
 
-    @page("/account/tokens/{token_id}/revoke", permission=SIGNED_IN, org=False, methods=("POST",), name="web.token_revoke")
+    @page(
+        "/account/tokens/{token_id}/revoke",
+        permission=SIGNED_IN,
+        org=False,
+        methods=("POST",),
+        name="web.token_revoke",
+    )
     def token_revoke(ctx: Ctx, token_id: int) -> Response:
         assert ctx.user is not None
         with ctx.session() as s:

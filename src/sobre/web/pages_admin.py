@@ -1,4 +1,4 @@
-"""Installation administration: organisations, accounts and their memberships, the whole audit log, the table."""
+"""Installation administration: organisations, accounts, memberships, the whole audit log, the table."""
 
 from __future__ import annotations
 
@@ -40,7 +40,9 @@ def register(registry: CapabilityRegistry) -> None:
         with ctx.session() as s:
             rows = orgs.list_all(s)
             counts = service.member_counts(s)
-        return ctx.render("web/admin/orgs.html", status, rows=rows, counts=counts, form=form or Form({"join": "1"}))
+        return ctx.render(
+            "web/admin/orgs.html", status, rows=rows, counts=counts, form=form or Form({"join": "1"})
+        )
 
     @page("/admin/orgs", name="web.admin_orgs")
     def admin_orgs(ctx: Ctx) -> Response:
@@ -56,7 +58,15 @@ def register(registry: CapabilityRegistry) -> None:
         join: Annotated[str, F()] = "",
     ) -> Response:
         assert ctx.user is not None
-        form = Form({"name": name, "employees": employees, "inhabitants": inhabitants, "country": country, "join": join})
+        form = Form(
+            {
+                "name": name,
+                "employees": employees,
+                "inhabitants": inhabitants,
+                "country": country,
+                "join": join,
+            }
+        )
         if not name.strip():
             form.error("name", ctx.t("web.form.required"))
         staff = _optional_int(form, "employees", employees, ctx.t("web.form.whole_number"))
@@ -83,7 +93,9 @@ def register(registry: CapabilityRegistry) -> None:
 
     # --- accounts -------------------------------------------------------------------------------------
 
-    def users_page(ctx: Ctx, form: Form | None = None, status: int = 200, created: tuple[str, str] | None = None) -> Response:
+    def users_page(
+        ctx: Ctx, form: Form | None = None, status: int = 200, created: tuple[str, str] | None = None
+    ) -> Response:
         with ctx.session() as s:
             rows = [(u, len(service.memberships(s, u.id))) for u in service.list_users(s)]
         return ctx.render("web/admin/users.html", status, rows=rows, form=form or Form(), created=created)
@@ -114,7 +126,9 @@ def register(registry: CapabilityRegistry) -> None:
             return users_page(ctx, form, 422)
         return users_page(ctx, created=(email, password))
 
-    def user_page(ctx: Ctx, user_id: int, form: Form | None = None, status: int = 200, password: str | None = None) -> Response:
+    def user_page(
+        ctx: Ctx, user_id: int, form: Form | None = None, status: int = 200, password: str | None = None
+    ) -> Response:
         with ctx.session() as s:
             user = service.user_by_id(s, user_id)
             roles = service.memberships(s, user_id)
@@ -135,7 +149,9 @@ def register(registry: CapabilityRegistry) -> None:
         return user_page(ctx, user_id)
 
     @page("/admin/users/{user_id}/grant", methods=("POST",), name="web.admin_user_grant")
-    def admin_user_grant(ctx: Ctx, user_id: int, org_id: Annotated[str, F()] = "", role: Annotated[str, F()] = "") -> Response:
+    def admin_user_grant(
+        ctx: Ctx, user_id: int, org_id: Annotated[str, F()] = "", role: Annotated[str, F()] = ""
+    ) -> Response:
         form = Form({"org_id": org_id, "role": role})
         if role not in ROLES:
             form.error("role", ctx.t("web.form.choose"))
@@ -178,7 +194,12 @@ def register(registry: CapabilityRegistry) -> None:
     @page("/admin/audit", name="web.admin_audit")
     def admin_audit(ctx: Ctx, page: int = 1) -> Response:
         return audit_page(
-            ctx, org_id=None, all_orgs=True, export_route="web.admin_audit_export", entry_route="web.admin_audit_entry", page=page
+            ctx,
+            org_id=None,
+            all_orgs=True,
+            export_route="web.admin_audit_export",
+            entry_route="web.admin_audit_entry",
+            page=page,
         )
 
     @page("/admin/audit/{entry_id:int}", name="web.admin_audit_entry")

@@ -121,7 +121,9 @@ def audit_export(ctx: Ctx, *, org_id: int | None, all_orgs: bool, fmt: str) -> R
     stmt = audit_statement(audit_filters(ctx), org_id, all_orgs)
     with ctx.session() as s:
         # Exporting the log is itself on the record.
-        audit.record(s, action="event", entity="audit_log", org_id=org_id, summary=f"audit log exported ({fmt})")
+        audit.record(
+            s, action="event", entity="audit_log", org_id=org_id, summary=f"audit log exported ({fmt})"
+        )
 
     def rows() -> Iterator[str]:
         with ctx.session() as s:
@@ -135,8 +137,12 @@ def audit_export(ctx: Ctx, *, org_id: int | None, all_orgs: bool, fmt: str) -> R
             writer = csv.DictWriter(buffer, fieldnames=audit.EXPORT_COLUMNS)
             writer.writeheader()
             for entry in audit.iter_export(s, stmt):
-                entry["before"] = json.dumps(entry["before"], ensure_ascii=False) if entry["before"] is not None else ""
-                entry["after"] = json.dumps(entry["after"], ensure_ascii=False) if entry["after"] is not None else ""
+                entry["before"] = (
+                    json.dumps(entry["before"], ensure_ascii=False) if entry["before"] is not None else ""
+                )
+                entry["after"] = (
+                    json.dumps(entry["after"], ensure_ascii=False) if entry["after"] is not None else ""
+                )
                 writer.writerow(entry)
                 if buffer.tell() > 1 << 16:
                     yield buffer.getvalue()
@@ -169,7 +175,9 @@ def register(registry: CapabilityRegistry) -> None:
         assert ctx.org is not None
         with ctx.session() as s:
             rows = service.members(s, ctx.org.id)
-        return ctx.render("web/members.html", status, rows=rows, roles=ROLES, form=form or Form({"role": "viewer"}))
+        return ctx.render(
+            "web/members.html", status, rows=rows, roles=ROLES, form=form or Form({"role": "viewer"})
+        )
 
     @page("/members", permission="members.view", name="web.members")
     def members(ctx: Ctx) -> Response:
@@ -195,7 +203,9 @@ def register(registry: CapabilityRegistry) -> None:
             return members_page(ctx, form, 422)
         return ctx.redirect(ctx.url("web.members"), notice="web.notice.role_granted")
 
-    @page("/members/{user_id}/revoke", permission="members.manage", methods=("POST",), name="web.member_revoke")
+    @page(
+        "/members/{user_id}/revoke", permission="members.manage", methods=("POST",), name="web.member_revoke"
+    )
     def member_revoke(ctx: Ctx, user_id: int) -> Response:
         assert ctx.org is not None and ctx.user is not None
         if user_id == ctx.user.id:
@@ -208,7 +218,12 @@ def register(registry: CapabilityRegistry) -> None:
     def audit_log(ctx: Ctx, page: int = 1) -> Response:
         assert ctx.org is not None
         return audit_page(
-            ctx, org_id=ctx.org.id, all_orgs=False, export_route="web.audit_export", entry_route="web.audit_entry", page=page
+            ctx,
+            org_id=ctx.org.id,
+            all_orgs=False,
+            export_route="web.audit_export",
+            entry_route="web.audit_entry",
+            page=page,
         )
 
     @page("/audit/{entry_id:int}", permission="audit.view", name="web.audit_entry")

@@ -63,11 +63,15 @@ class PageResult:
         return out
 
 
-def paginate(session: Session, stmt: sa.Select[Any], request: PageRequest, *, scalars: bool = True) -> PageResult:
-    """One page of ``stmt`` and the total row count, both computed by the database."""
+def paginate(session: Session, stmt: Any, request: PageRequest, *, scalars: bool = True) -> PageResult:
+    """One page of ``stmt`` (a ``SELECT``) and the total row count, both computed by the database."""
     total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
     page = stmt.limit(request.per_page).offset(request.offset)
-    items = list(session.scalars(page)) if scalars else list(session.execute(page))
+    # (An if, not a conditional expression: mypy 2.4 crashes joining the two result types.)
+    if scalars:
+        items: list[Any] = list(session.scalars(page))
+    else:
+        items = list(session.execute(page).all())
     return PageResult(items, int(total), request.page, request.per_page)
 
 
@@ -87,7 +91,9 @@ def parse_sort(value: str | None, allowed: Sequence[str], default: str) -> Sort:
     return Sort(raw.lstrip("-"), raw.startswith("-"))
 
 
-def sorted_by(stmt: sa.Select[Any], sort: Sort, columns: Mapping[str, Any], tie: Any = None) -> sa.Select[Any]:
+def sorted_by(
+    stmt: sa.Select[Any], sort: Sort, columns: Mapping[str, Any], tie: Any = None
+) -> sa.Select[Any]:
     column = columns[sort.key]
     stmt = stmt.order_by(column.desc() if sort.descending else column.asc())
     return stmt.order_by(tie) if tie is not None else stmt

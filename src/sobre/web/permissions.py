@@ -53,7 +53,9 @@ class PermissionTable:
             raise DeclarationError(f"{name!r} cannot name a permission")
         previous = self._permissions.get(name)
         if previous is not None and previous.roles != roles:
-            raise DeclarationError(f"permission {name!r} declared by {previous.owner} and {owner} differently")
+            raise DeclarationError(
+                f"permission {name!r} declared by {previous.owner} and {owner} differently"
+            )
         permission = Permission(name, roles, description, owner)
         self._permissions[name] = permission
         return permission

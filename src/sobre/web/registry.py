@@ -105,11 +105,15 @@ class WebRegistry:
         """Refuse a route naming an unknown permission (a programming error, found at start-up)."""
         for route in self.routes:
             if route.permission not in self.permissions:
-                raise DeclarationError(f"route {route.name} ({route.path}) needs unknown permission {route.permission!r}")
+                raise DeclarationError(
+                    f"route {route.name} ({route.path}) needs unknown permission {route.permission!r}"
+                )
         names = [r.name for r in self.routes]
         for entry in self.menu:
             if entry.permission not in self.permissions:
-                raise DeclarationError(f"menu entry {entry.label} needs unknown permission {entry.permission!r}")
+                raise DeclarationError(
+                    f"menu entry {entry.label} needs unknown permission {entry.permission!r}"
+                )
             if entry.route not in names:
                 raise DeclarationError(f"menu entry {entry.label} points to unknown route {entry.route!r}")
         duplicates = {n for n in names if names.count(n) > 1}
@@ -133,7 +137,9 @@ def _inject_context(endpoint: Callable[..., Any]) -> None:
 
     signature = inspect.signature(endpoint)
     if "ctx" in signature.parameters:
-        parameters = [p.replace(annotation=Ctx) if p.name == "ctx" else p for p in signature.parameters.values()]
+        parameters = [
+            p.replace(annotation=Ctx) if p.name == "ctx" else p for p in signature.parameters.values()
+        ]
         endpoint.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
 
 
@@ -180,7 +186,7 @@ class CapabilityRegistry:
         org: bool = True,
         **options: Any,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """A JSON endpoint under ``/api/v1`` (token auth; ``options`` go to FastAPI: response_model, status_code…)."""
+        """A JSON endpoint under ``/api/v1`` (token auth); ``options`` go to FastAPI (response_model…)."""
         if permission == INSTALLATION_ADMIN:
             raise DeclarationError("API tokens are scoped to an organisation: no installation-wide API route")
         return self._route("api", path, permission, methods, name, org, options)
@@ -200,7 +206,9 @@ class CapabilityRegistry:
         if org and permission in LEVELS:
             raise DeclarationError(f"{path}: an organisation route needs an organisation permission")
         if not org and permission not in (PUBLIC, SIGNED_IN, INSTALLATION_ADMIN):
-            raise DeclarationError(f"{path}: a global route takes {PUBLIC}, {SIGNED_IN} or {INSTALLATION_ADMIN}")
+            raise DeclarationError(
+                f"{path}: a global route takes {PUBLIC}, {SIGNED_IN} or {INSTALLATION_ADMIN}"
+            )
         methods = tuple(m.upper() for m in methods)
 
         def decorate(endpoint: Callable[..., Any]) -> Callable[..., Any]:

@@ -133,7 +133,9 @@ def _error_context(request: Request) -> RequestContext:
     return RequestContext(request, state, None, negotiate_language(request), Actor("anonymous", "web"))
 
 
-def error_page(request: Request, status: int, reason: str | None = None, detail: str | None = None) -> Response:
+def error_page(
+    request: Request, status: int, reason: str | None = None, detail: str | None = None
+) -> Response:
     """The error page in the request's language (403, 404, 422, 500…)."""
     ctx = _error_context(request)
     code = _TITLES.get(status, 500 if status >= 500 else 400)

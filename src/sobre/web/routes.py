@@ -19,5 +19,9 @@ def register(registry: CapabilityRegistry) -> None:
     menu("web.menu.audit", "web.audit", permission="audit.view", order=910)
     menu("web.menu.tokens", "web.tokens", permission=SIGNED_IN, order=10, section="account")
     menu("web.menu.admin_orgs", "web.admin_orgs", permission=INSTALLATION_ADMIN, order=20, section="account")
-    menu("web.menu.admin_users", "web.admin_users", permission=INSTALLATION_ADMIN, order=21, section="account")
-    menu("web.menu.admin_audit", "web.admin_audit", permission=INSTALLATION_ADMIN, order=22, section="account")
+    menu(
+        "web.menu.admin_users", "web.admin_users", permission=INSTALLATION_ADMIN, order=21, section="account"
+    )
+    menu(
+        "web.menu.admin_audit", "web.admin_audit", permission=INSTALLATION_ADMIN, order=22, section="account"
+    )

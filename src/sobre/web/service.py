@@ -163,7 +163,9 @@ class OrgRole:
 
 def memberships(session: Session, user_id: int) -> list[OrgRole]:
     """The organisations a user has a role in, by name."""
-    rows = list(session.execute(sa.select(Membership.org_id, Membership.role).where(Membership.user_id == user_id)))
+    rows = list(
+        session.execute(sa.select(Membership.org_id, Membership.role).where(Membership.user_id == user_id))
+    )
     names = orgs.names(session, {org_id for org_id, _ in rows})
     found = [OrgRole(org_id, names[org_id], role) for org_id, role in rows if org_id in names]
     return sorted(found, key=lambda m: m.org_name.lower())
@@ -184,7 +186,7 @@ def members(session: Session, org_id: int) -> list[tuple[User, str]]:
 
 @dataclass(frozen=True)
 class SessionPolicy:
-    """Idle and absolute lifetimes (OWASP ASVS 4.0 V3.3.2: re-authentication after 30 minutes idle, 12 hours)."""
+    """Idle and absolute lifetimes (OWASP ASVS 4.0 V3.3.2: sign in again after 30 min idle or 12 h)."""
 
     idle: timedelta = timedelta(minutes=30)
     absolute: timedelta = timedelta(hours=12)
@@ -296,7 +298,9 @@ def sign_in(
     address = (address or "unknown")[:64]
     since = now - throttle.window
     account_failures = list(
-        session.scalars(sa.select(SignInFailure.at).where(SignInFailure.email == email, SignInFailure.at > since))
+        session.scalars(
+            sa.select(SignInFailure.at).where(SignInFailure.email == email, SignInFailure.at > since)
+        )
     )
     address_failures = list(
         session.scalars(
@@ -353,7 +357,10 @@ def create_token(
         raise InputError("a token needs a name of 1 to 100 characters", column="name", value=name)
     if role not in allowed_roles:
         raise InputError(
-            "this role is beyond yours in the organisation", column="role", value=role, expected=", ".join(allowed_roles)
+            "this role is beyond yours in the organisation",
+            column="role",
+            value=role,
+            expected=", ".join(allowed_roles),
         )
     if expires_days is not None and not 1 <= expires_days <= 3650:
         raise InputError("expiry must be 1 to 3650 days", column="expires_days", value=expires_days)
@@ -415,7 +422,9 @@ class TokenIdentity:
     member_role: str | None
 
 
-def authenticate_token(session: Session, text: str | None, now: datetime | None = None) -> TokenIdentity | None:
+def authenticate_token(
+    session: Session, text: str | None, now: datetime | None = None
+) -> TokenIdentity | None:
     """The live token behind an ``Authorization: Bearer`` value, or ``None``."""
     parts = security.parse_api_token(text or "")
     if parts is None:

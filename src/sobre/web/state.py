@@ -15,7 +15,6 @@ from sobre.web import security, service
 from sobre.web.permissions import PermissionTable
 from sobre.web.registry import RouteSpec, WebRegistry
 
-
 _PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 
 
@@ -53,6 +52,7 @@ class WebState:
             if org is None:
                 raise ValueError(f"route {name} needs an organisation")
             params["org"] = org
+
         def fill(match: re.Match[str]) -> str:
             if match.group(1) not in params:
                 raise ValueError(f"route {name}: missing parameter {match.group(1)!r}")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup, escape
 
 from sobre.core import i18n
@@ -57,7 +57,9 @@ def _static(path: str) -> str:
 
 
 def build_environment(registry: WebRegistry) -> jinja2.Environment:
-    loader = jinja2.PrefixLoader({name: jinja2.FileSystemLoader(str(path)) for name, path in registry.templates.items()})
+    loader = jinja2.PrefixLoader(
+        {name: jinja2.FileSystemLoader(str(path)) for name, path in registry.templates.items()}
+    )
     env = jinja2.Environment(
         loader=loader,
         autoescape=True,
@@ -101,7 +103,7 @@ def _when(value: datetime | None, lang: str) -> str:
     return value.strftime("%d/%m/%Y %H:%M" if lang == "fr" else "%Y-%m-%d %H:%M") + " UTC"
 
 
-def render(ctx: RequestContext, template: str, status_code: int, values: dict[str, Any]) -> HTMLResponse:
+def render(ctx: RequestContext, template: str, status_code: int, values: dict[str, Any]) -> Response:
     """Render a page for this request and attach what the browser must keep (pre-session cookie)."""
     from sobre.web.responses import finish
 

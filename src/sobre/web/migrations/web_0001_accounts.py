@@ -43,7 +43,10 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=20), nullable=False),
         sa.Column("created_at", _TS, nullable=False),
         sa.ForeignKeyConstraint(
-            ["org_id"], ["organisation.id"], name=op.f("fk_web_membership_org_id_organisation"), ondelete="CASCADE"
+            ["org_id"],
+            ["organisation.id"],
+            name=op.f("fk_web_membership_org_id_organisation"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["user_id"], ["web_user.id"], name=op.f("fk_web_membership_user_id_web_user"), ondelete="CASCADE"
@@ -83,7 +86,10 @@ def upgrade() -> None:
         sa.Column("last_used_at", _TS, nullable=True),
         sa.Column("revoked_at", _TS, nullable=True),
         sa.ForeignKeyConstraint(
-            ["org_id"], ["organisation.id"], name=op.f("fk_web_api_token_org_id_organisation"), ondelete="CASCADE"
+            ["org_id"],
+            ["organisation.id"],
+            name=op.f("fk_web_api_token_org_id_organisation"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["user_id"], ["web_user.id"], name=op.f("fk_web_api_token_user_id_web_user"), ondelete="CASCADE"
