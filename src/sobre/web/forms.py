@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sobre.core.errors import InputError
-
 
 @dataclass
 class Form:
@@ -23,7 +21,3 @@ class Form:
 
     def value(self, name: str, default: object = "") -> object:
         return self.values.get(name, default)
-
-    def from_input_error(self, exc: InputError, message: str, fallback: str) -> None:
-        """File an :class:`InputError` under the field it names (or ``fallback``)."""
-        self.error(exc.column if exc.column in self.values or exc.column else fallback, message)

@@ -122,7 +122,8 @@ def set_language_cookie(request: Request, response: Response, lang: str) -> None
 
 # --- error pages ------------------------------------------------------------------------------------------
 
-_TITLES = {400: 400, 401: 401, 403: 403, 404: 404, 405: 405, 413: 413, 422: 422, 429: 429, 500: 500}
+#: Statuses with their own title and text in the catalogue; others fall back to 400 or 500.
+_KNOWN = {400, 401, 403, 404, 405, 413, 422, 429, 500}
 
 
 def _error_context(request: Request) -> RequestContext:
@@ -138,7 +139,7 @@ def error_page(
 ) -> Response:
     """The error page in the request's language (403, 404, 422, 500…)."""
     ctx = _error_context(request)
-    code = _TITLES.get(status, 500 if status >= 500 else 400)
+    code = status if status in _KNOWN else (500 if status >= 500 else 400)
     try:
         response = ctx.render(
             "web/error.html",
