@@ -13,7 +13,9 @@ from sobre.lifecycle.parameters import Param, Table
 D = date
 
 
-def _line(i: int, day: date, cat: str, qty: float, price: float, cond: str | None, **kw: object) -> agec.PurchaseLine:
+def _line(
+    i: int, day: date, cat: str, qty: float, price: float, cond: str | None, **kw: object
+) -> agec.PurchaseLine:
     return agec.PurchaseLine(i, day, cat, qty, price, cond, **kw)  # type: ignore[arg-type]
 
 
@@ -22,11 +24,15 @@ PURCHASES_2024 = [
     _line(2, D(2024, 4, 9), "laptop", 5, 400.0, "refurbished"),  # 2 000 reused
     _line(3, D(2024, 5, 2), "monitor", 2, 150.0, "new", recycled_content_pct=35.0),  # 300 recycled
     _line(4, D(2024, 6, 30), "printer", 1, 500.0, "new"),  # not IT and telephony: left out
-    _line(5, D(2024, 6, 12), "desktop", 3, 100.0, "reused", acquisition="donation"),  # no donations before July
+    _line(
+        5, D(2024, 6, 12), "desktop", 3, 100.0, "reused", acquisition="donation"
+    ),  # no donations before July
     _line(6, D(2024, 7, 1), "smartphone", 4, 250.0, "refurbished"),  # 1 000 reused, new decree
     _line(7, D(2024, 9, 17), "laptop", 10, 900.0, "new", recycled_content_pct=0.0),  # 9 000
     _line(8, D(2024, 10, 3), "desktop", 3, 100.0, "reused", acquisition="donation"),  # 300 donated, counted
-    _line(9, D(2024, 11, 20), "tablet", 2, 350.0, "new", recycled_content_pct=20.0),  # 700 recycled (tablet: 2024 list)
+    _line(
+        9, D(2024, 11, 20), "tablet", 2, 350.0, "new", recycled_content_pct=20.0
+    ),  # 700 recycled (tablet: 2024 list)
 ]
 
 
@@ -80,11 +86,23 @@ def test_agec_unknown_condition_widens_the_range() -> None:
 
 
 def test_agec_later_steps_and_organisation_override() -> None:
-    lines = [_line(1, D(2027, 5, 1), "laptop", 4, 250.0, "refurbished"), _line(2, D(2027, 6, 1), "laptop", 3, 1000.0, "new")]
+    lines = [
+        _line(1, D(2027, 5, 1), "laptop", 4, 250.0, "refurbished"),
+        _line(2, D(2027, 6, 1), "laptop", 3, 1000.0, "new"),
+    ]
     fig = agec.compute(lines, 2027, Table()).spans[0].figures[0]
     assert fig.target == pytest.approx(0.25)  # 2027 step
-    own = Param("agec.it_telephony.reuse_share", "0.40", "ratio", D(2027, 1, 1), None, "Délibération", "own goal",
-                "", origin="organisation")
+    own = Param(
+        "agec.it_telephony.reuse_share",
+        "0.40",
+        "ratio",
+        D(2027, 1, 1),
+        None,
+        "Délibération",
+        "own goal",
+        "",
+        origin="organisation",
+    )
     fig = agec.compute(lines, 2027, Table([own])).spans[0].figures[0]
     assert fig.target == pytest.approx(0.40) and fig.target_rule is own
 
@@ -94,30 +112,47 @@ def test_agec_empty_year_is_unknown_not_zero() -> None:
     assert fig.estimate.value is None and "no IT" in fig.estimate.reason
 
 
-def _ev(item: str, kind: str, day: date, *, cat: str = "laptop", qty: float = 1, bought: date | None = D(2019, 1, 1),
-        commit: bool | None = True, restricted: bool = False, i: int = 0) -> reuse.ItemEvent:
+def _ev(
+    item: str,
+    kind: str,
+    day: date,
+    *,
+    cat: str = "laptop",
+    qty: float = 1,
+    bought: date | None = D(2019, 1, 1),
+    commit: bool | None = True,
+    restricted: bool = False,
+    i: int = 0,
+) -> reuse.ItemEvent:
     return reuse.ItemEvent(item, kind, day, qty, cat, bought, commit, restricted, i)
 
 
 REEN_EVENTS = [
     # In stock on 1 January 2024 (reformed in 2023), given away in 2024 with a commitment: A and B.
-    _ev("PC-1", "reformed", D(2023, 11, 2)), _ev("PC-1", "donated", D(2024, 2, 10), i=1),
-    _ev("PC-2", "reformed", D(2023, 12, 15)), _ev("PC-2", "resold", D(2024, 8, 1), i=2),
+    _ev("PC-1", "reformed", D(2023, 11, 2)),
+    _ev("PC-1", "donated", D(2024, 2, 10), i=1),
+    _ev("PC-2", "reformed", D(2023, 12, 15)),
+    _ev("PC-2", "resold", D(2024, 8, 1), i=2),
     # In stock, recycled in 2024: B only.
-    _ev("PC-3", "reformed", D(2023, 10, 1)), _ev("PC-3", "recycled", D(2024, 3, 5), i=3),
+    _ev("PC-3", "reformed", D(2023, 10, 1)),
+    _ev("PC-3", "recycled", D(2024, 3, 5), i=3),
     # In stock, still waiting on 31 December: B only.
     _ev("ECR-1", "reformed", D(2023, 9, 9), cat="monitor", qty=3),
     # In stock, donated without a known commitment: B, and A only in the high end.
-    _ev("TEL-1", "reformed", D(2023, 6, 1), cat="smartphone"), _ev("TEL-1", "donated", D(2024, 5, 5), commit=None, i=4),
+    _ev("TEL-1", "reformed", D(2023, 6, 1), cat="smartphone"),
+    _ev("TEL-1", "donated", D(2024, 5, 5), commit=None, i=4),
     # Over ten years old at reform: left out of A and B.
     _ev("UC-OLD", "reformed", D(2023, 5, 1), cat="desktop", bought=D(2012, 1, 1)),
     _ev("UC-OLD", "donated", D(2024, 1, 20), cat="desktop", bought=D(2012, 1, 1), i=5),
     # Classified data: left out.
-    _ev("PC-SEC", "reformed", D(2023, 4, 1), restricted=True), _ev("PC-SEC", "destroyed", D(2024, 4, 1), i=6),
+    _ev("PC-SEC", "reformed", D(2023, 4, 1), restricted=True),
+    _ev("PC-SEC", "destroyed", D(2024, 4, 1), i=6),
     # A server is not article 1 equipment.
-    _ev("SRV-1", "reformed", D(2023, 8, 1), cat="rack_server"), _ev("SRV-1", "resold", D(2024, 9, 1), cat="rack_server", i=7),
+    _ev("SRV-1", "reformed", D(2023, 8, 1), cat="rack_server"),
+    _ev("SRV-1", "resold", D(2024, 9, 1), cat="rack_server", i=7),
     # Reformed and donated within 2024: A only (B is the stock on 1 January).
-    _ev("PC-4", "reformed", D(2024, 7, 1)), _ev("PC-4", "donated", D(2024, 7, 20), i=8),
+    _ev("PC-4", "reformed", D(2024, 7, 1)),
+    _ev("PC-4", "donated", D(2024, 7, 20), i=8),
     # Reformed after the decree change of the AGEC rule, still in stock: counts for 2025.
     _ev("PC-5", "reformed", D(2024, 9, 30)),
 ]

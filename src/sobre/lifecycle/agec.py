@@ -152,7 +152,7 @@ def _figure(
 _FORMULAS = {
     "reuse": "Σ amount of reused or refurbished lines / Σ amount of all lines",
     "recycled": "Σ amount of lines with recycled content / Σ amount of all lines",
-    "reuse_or_recycled": "Σ amount of lines reused or with recycled content (once each) / Σ amount of all lines",
+    "reuse_or_recycled": "Σ amount of lines reused or with recycled content (once) / Σ amount of all lines",
 }
 #: Shares each decree sets, with the parameter key of its target.
 _SHARES = {
@@ -164,7 +164,9 @@ _SHARES = {
 }
 
 
-def _in_scope(lines: list[PurchaseLine], table: Table, start: date, end: date) -> tuple[list[PurchaseLine], list[str]]:
+def _in_scope(
+    lines: list[PurchaseLine], table: Table, start: date, end: date
+) -> tuple[list[PurchaseLine], list[str]]:
     cats = table.at("agec.it_telephony.categories", start)
     categories = cats.items if cats else []
     kept = []

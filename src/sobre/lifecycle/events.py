@@ -148,8 +148,9 @@ _SYNONYMS: dict[str, Kind] = {k.value: k for k in Kind} | {
 }
 
 
-def check(facts: EventFacts, *, purchase_date: date | None = None, file: str | None = None,
-          row: int | None = None) -> None:
+def check(
+    facts: EventFacts, *, purchase_date: date | None = None, file: str | None = None, row: int | None = None
+) -> None:
     """Refuse an event that lacks what its kind requires or whose figures make no sense."""
     where = {"file": file, "row": row}
     for field, what in REQUIRED.get(facts.kind, {}).items():
@@ -162,13 +163,18 @@ def check(facts: EventFacts, *, purchase_date: date | None = None, file: str | N
             raise InputError("must not be negative", column=field, value=value, **where)
     if facts.reason is not None and facts.reason not in {r.value for r in Reason}:
         raise InputError(
-            "unknown reason", column="reason", value=facts.reason,
-            expected=", ".join(r.value for r in Reason), **where,
+            "unknown reason",
+            column="reason",
+            value=facts.reason,
+            expected=", ".join(r.value for r in Reason),
+            **where,
         )
     if purchase_date is not None and facts.event_date < purchase_date and facts.kind != Kind.ORDERED:
         raise InputError(
             f"the event is dated before the item's purchase ({purchase_date.isoformat()})",
-            column="date", value=facts.event_date.isoformat(), **where,
+            column="date",
+            value=facts.event_date.isoformat(),
+            **where,
         )
     if not facts.recorded_by.strip():
         raise InputError("say who records the event", column="by", **where)

@@ -33,7 +33,9 @@ class Trail:
             "perimeter": self.perimeter,
             "period": [self.start.isoformat(), self.end.isoformat()],
             "rules": [p.to_dict() for p in self.rules],
-            "rows": [{k: (v.isoformat() if isinstance(v, date) else v) for k, v in r.items()} for r in self.rows],
+            "rows": [
+                {k: (v.isoformat() if isinstance(v, date) else v) for k, v in r.items()} for r in self.rows
+            ],
             "notes": list(self.notes),
         }
 

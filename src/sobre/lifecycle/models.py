@@ -28,7 +28,7 @@ def _created() -> Mapped[datetime]:
 
 
 class Attachment(Base):
-    """A stored proof (WEEE certificate, erasure report, evidence): content-addressed under the data folder."""
+    """A stored proof (WEEE certificate, erasure report, evidence), content-addressed in the data folder."""
 
     __tablename__ = "lifecycle_attachment"
     __table_args__ = (sa.UniqueConstraint("org_id", "sha256"),)

@@ -35,6 +35,7 @@ class ItemEvent:
     reuse_commitment: bool | None = None
     restricted: bool = False
     event_id: int | None = None
+    reason: str | None = None
 
 
 def _age_years(purchased: date | None, on: date) -> float | None:
@@ -109,8 +110,15 @@ def compute(events: list[ItemEvent], year: int, table: Table) -> ReuseResult:
                 reuse_sure += quantity
             elif in_a.startswith("unknown"):
                 reuse_unknown += quantity
-            disposal_rows.append({"item": item, "kind": disposal.kind, "date": disposal.event_date,
-                                  "quantity": quantity, "to_reuse": in_a})
+            disposal_rows.append(
+                {
+                    "item": item,
+                    "kind": disposal.kind,
+                    "date": disposal.event_date,
+                    "quantity": quantity,
+                    "to_reuse": in_a,
+                }
+            )
         if in_stock or disposal is not None:
             rows.append(
                 {
