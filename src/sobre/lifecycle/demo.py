@@ -5,7 +5,7 @@ from __future__ import annotations
 
 
 def minimal_pdf(lines: list[str]) -> bytes:
-    """A one-page PDF of a few text lines (Helvetica), built by hand: the demo's WEEE treatment certificate."""
+    """A one-page PDF of a few text lines (Helvetica), built by hand: the demo's WEEE certificate."""
 
     def esc(text: str) -> str:
         return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")

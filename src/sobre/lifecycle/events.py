@@ -152,32 +152,28 @@ def check(
     facts: EventFacts, *, purchase_date: date | None = None, file: str | None = None, row: int | None = None
 ) -> None:
     """Refuse an event that lacks what its kind requires or whose figures make no sense."""
-    where = {"file": file, "row": row}
-    for field, what in REQUIRED.get(facts.kind, {}).items():
-        value = getattr(facts, field)
+
+    def refuse(message: str, column: str, value: object = None, expected: str | None = None) -> InputError:
+        return InputError(message, file=file, row=row, column=column, value=value, expected=expected)
+
+    for name, what in REQUIRED.get(facts.kind, {}).items():
+        value = getattr(facts, name)
         if value is None or (isinstance(value, str) and not value.strip()):
-            raise InputError(f"a '{facts.kind}' event needs {what}", column=field, **where)
-    for field in ("cost", "price", "weight_kg"):
-        value = getattr(facts, field)
+            raise refuse(f"a '{facts.kind}' event needs {what}", name)
+    for name in ("cost", "price", "weight_kg"):
+        value = getattr(facts, name)
         if value is not None and value < 0:
-            raise InputError("must not be negative", column=field, value=value, **where)
+            raise refuse("must not be negative", name, value)
     if facts.reason is not None and facts.reason not in {r.value for r in Reason}:
-        raise InputError(
-            "unknown reason",
-            column="reason",
-            value=facts.reason,
-            expected=", ".join(r.value for r in Reason),
-            **where,
-        )
+        raise refuse("unknown reason", "reason", facts.reason, ", ".join(r.value for r in Reason))
     if purchase_date is not None and facts.event_date < purchase_date and facts.kind != Kind.ORDERED:
-        raise InputError(
+        raise refuse(
             f"the event is dated before the item's purchase ({purchase_date.isoformat()})",
-            column="date",
-            value=facts.event_date.isoformat(),
-            **where,
+            "date",
+            facts.event_date.isoformat(),
         )
     if not facts.recorded_by.strip():
-        raise InputError("say who records the event", column="by", **where)
+        raise refuse("say who records the event", "by")
 
 
 def status_after(kinds_in_order: Iterable[str]) -> Status | None:

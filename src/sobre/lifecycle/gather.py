@@ -79,7 +79,7 @@ def gather(database_url: str, org: str) -> LifecycleData:
                 p.condition,
                 p.acquisition,
                 p.recycled_content_pct,
-                suppliers.get(p.supplier_id),
+                suppliers.get(p.supplier_id) if p.supplier_id else None,
                 p.model,
             )
             for p in session.scalars(sa.select(Purchase).where(Purchase.org_id == oid).order_by(Purchase.id))

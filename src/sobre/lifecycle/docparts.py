@@ -1,0 +1,146 @@
+"""Pieces that several documents share: regulatory figure tables, explain trails, sources."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sobre.core.estimate import Estimate
+from sobre.core.i18n import format_number, t
+from sobre.lifecycle.document import Cell, DocTable
+from sobre.lifecycle.figures import Figure
+from sobre.lifecycle.parameters import Param
+from sobre.reporting import fmt
+
+#: Rows of a trail shown in HTML and PDF; the XLSX holds them all.
+MAX_TRAIL_ROWS = 40
+
+
+def value_text(e: Estimate, lang: str) -> str:
+    if e.value is None:
+        return t("unknown", lang)
+    if e.unit == "ratio":
+        return fmt.pct(e.value, lang)
+    return f"{fmt.num(e.value, lang)} {e.unit}"
+
+
+def range_text(e: Estimate, lang: str) -> str:
+    if e.value is None:
+        return e.reason
+    if e.low == e.high:
+        return ""
+    if e.unit == "ratio":
+        return f"{fmt.pct(e.low, lang)} – {fmt.pct(e.high, lang)}"
+    return fmt.rng(e.low, e.high, lang)
+
+
+def estimate_cell(e: Estimate, lang: str) -> Cell:
+    raw = e.value if e.value is not None else None
+    return Cell(
+        value_text(e, lang), True, range_text(e, lang), raw if raw is not None else t("unknown", lang)
+    )
+
+
+def day(d: date, lang: str) -> str:
+    return d.strftime("%d/%m/%Y") if lang == "fr" else d.isoformat()
+
+
+def money(x: float | None, lang: str) -> str:
+    return t("unknown", lang) if x is None else f"{format_number(x, lang, 2)} €"
+
+
+def met_text(f: Figure, lang: str) -> str:
+    if f.target is None:
+        return t("lc.fig.no_target", lang)
+    return t({True: "lc.fig.met", False: "lc.fig.not_met", None: "lc.fig.undecided"}[f.met], lang)
+
+
+def figures_table(id: str, caption: str, figures: list[Figure], lang: str, note: str = "") -> DocTable:
+    head = [
+        t(k, lang)
+        for k in (
+            "lc.col.figure",
+            "lc.col.period",
+            "lc.col.value",
+            "lc.col.counted",
+            "lc.col.target",
+            "lc.col.verdict",
+            "lc.col.rule",
+        )
+    ]
+    rows = []
+    for f in figures:
+        counted = (
+            ""
+            if f.denominator is None
+            else (
+                f"{format_number(f.numerator or 0, lang, 2 if f.unit_of_count == '€' else 0)} / "
+                f"{format_number(f.denominator, lang, 2 if f.unit_of_count == '€' else 0)} {f.unit_of_count}"
+            )
+        )
+        rows.append(
+            [
+                Cell(t(f"lc.fig.{f.key}", lang)),
+                Cell(f"{day(f.trail.start, lang)} – {day(f.trail.end, lang)}"),
+                estimate_cell(f.estimate, lang),
+                Cell(counted, True),
+                Cell(fmt.pct(f.target, lang) if f.target is not None else "—", True, raw=f.target),
+                Cell(met_text(f, lang)),
+                Cell(
+                    f.target_rule.instrument
+                    if f.target_rule
+                    else (f.trail.rules[0].instrument if f.trail.rules else "")
+                ),
+            ]
+        )
+    return DocTable(id, caption, head, rows, note)
+
+
+def trail_table(id: str, f: Figure, lang: str, *, full: bool = False) -> DocTable:
+    """The rows a figure counted, with how each was counted (the first MAX_TRAIL_ROWS unless ``full``)."""
+    rows = f.trail.rows if full else f.trail.rows[:MAX_TRAIL_ROWS]
+    keys: list[str] = list(rows[0].keys()) if rows else []
+    head = [t(f"lc.trail.{k}", lang) for k in keys]
+    body = [
+        [Cell(_text(r[k], lang), isinstance(r[k], (int, float)), raw=_raw(r[k])) for k in keys] for r in rows
+    ]
+    note = t("lc.trail.formula", lang, formula=f.trail.formula, perimeter=f.trail.perimeter)
+    if len(f.trail.rows) > len(rows):
+        note += " " + t("lc.trail.more", lang, n=len(f.trail.rows) - len(rows))
+    if f.trail.notes:
+        note += " " + " ".join(f.trail.notes)
+    return DocTable(id, t("lc.trail.caption", lang, figure=t(f"lc.fig.{f.key}", lang)), head, body, note)
+
+
+def _text(v: Any, lang: str) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, date):
+        return day(v, lang)
+    if isinstance(v, bool):
+        return t("lc.yes" if v else "lc.no", lang)
+    if isinstance(v, float):
+        return format_number(v, lang, 2)
+    return str(v)
+
+
+def _raw(v: Any) -> Any:
+    if isinstance(v, date):
+        return v.isoformat()
+    return v
+
+
+def sources(rules: list[Param]) -> list[str]:
+    seen: dict[str, None] = {}
+    for r in rules:
+        seen.setdefault(r.cite(), None)
+    return list(seen)
+
+
+def figure_rules(figures: list[Figure]) -> list[Param]:
+    out: list[Param] = []
+    for f in figures:
+        out += f.trail.rules
+        if f.target_rule:
+            out.append(f.target_rule)
+    return out
