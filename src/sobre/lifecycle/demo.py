@@ -115,7 +115,7 @@ def _events(items: list[dict[str, Any]], rng: random.Random, end: date) -> list[
     rows: list[_Row] = []
     for it in items:
         status, retired, cat = it["status"], it["retirement_date"], it["category"]
-        if status in ("retired", "reuse", "disposed") and retired is not None:
+        if status in ("retired", "reuse", "disposed") and retired is not None and retired <= end:
             police = "-PM-" in it["name"]
             rows.append(
                 _Row(it["name"], "reformed", retired, reason=rng.choice(["obsolete"] * 3 + ["failure"]))
@@ -253,7 +253,7 @@ def _purchases(rng: random.Random) -> list[dict[str, Any]]:
         (date(2025, 10, 20), 3, "rack_server", 1, 2900.0, "refurbished", None, [], False),
         (date(2025, 11, 3), 0, "printer", 6, 740.0, "new", None, ["Blue Angel"], False),
     ]
-    out = []
+    out: list[dict[str, Any]] = []
     for day, sup, cat, qty, price, cond, recycled, labels, donation in plan:
         out.append(
             {

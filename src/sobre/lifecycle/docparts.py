@@ -21,7 +21,12 @@ def value_text(e: Estimate, lang: str) -> str:
         return t("unknown", lang)
     if e.unit == "ratio":
         return fmt.pct(e.value, lang)
-    return f"{fmt.num(e.value, lang)} {e.unit}"
+    return f"{fmt.num(e.value, lang)} {unit_text(e.unit, lang)}"
+
+
+def unit_text(unit: str, lang: str) -> str:
+    """A unit as readers write it (years → ans in French)."""
+    return t("lc.unit.years", lang) if unit == "years" else fmt.unit(unit)
 
 
 def range_text(e: Estimate, lang: str) -> str:

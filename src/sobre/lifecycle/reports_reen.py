@@ -76,6 +76,7 @@ def _impact_block(database_url: str, org: str, lang: str) -> Block:
     if latest is None:
         return Block("reen-impact", title, [t("lc.reen.impact_missing", lang)], status="to_write")
     crit = queries.breakdown(database_url, org, "criterion", run_id=latest.id)
+    labels = {c["code"]: c.get(f"label_{lang}") or c["code"] for c in latest.criteria}
     cats = queries.breakdown(database_url, org, "category", run_id=latest.id)
     totals = DocTable(
         "reen-impact-criteria",
@@ -83,7 +84,7 @@ def _impact_block(database_url: str, org: str, lang: str) -> Block:
         [t("lc.col.criterion", lang), t("lc.col.value", lang)],
         [
             [
-                Cell(r["label"]),
+                Cell(labels.get(r["key"], r["label"])),
                 Cell(
                     f"{fmt.num(r['value'], lang)} {fmt.unit(r['unit'])}",
                     True,
