@@ -34,7 +34,9 @@ def town(db_url: str, tmp_path: Path) -> str:
     """A database (SQLite and PostgreSQL) with the commune and its inventory."""
     with session_scope(db_url) as session:
         orgs.create(session, ORG, inhabitants=52_000, employees=400, country="FR")
-    summary = import_file(db_url, ORG, write_glpi(tmp_path), kind="equipment", rejects_dir=tmp_path / "rejects")
+    summary = import_file(
+        db_url, ORG, write_glpi(tmp_path), kind="equipment", rejects_dir=tmp_path / "rejects"
+    )
     assert summary.rejected == 0, summary
     return db_url
 

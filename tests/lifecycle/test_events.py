@@ -24,15 +24,28 @@ def _state(url: str, name: str) -> dict:
 
 def test_status_follows_events(town: str, tmp_path: Path) -> None:
     home = tmp_path / "home"
-    service.record_event(town, home, ORG, "PC-001", EventFacts(Kind.REPAIRED, date(2024, 2, 1), "tech", cost=85.0,
-                                                               parts="battery"))
+    service.record_event(
+        town,
+        home,
+        ORG,
+        "PC-001",
+        EventFacts(Kind.REPAIRED, date(2024, 2, 1), "tech", cost=85.0, parts="battery"),
+    )
     assert _state(town, "PC-001")["status"] == "in_use"
-    service.record_event(town, home, ORG, "PC-001", EventFacts(Kind.REFORMED, date(2024, 11, 4), "dsi",
-                                                               reason="obsolete"))
+    service.record_event(
+        town, home, ORG, "PC-001", EventFacts(Kind.REFORMED, date(2024, 11, 4), "dsi", reason="obsolete")
+    )
     state = _state(town, "PC-001")
     assert state["status"] == "retired" and state["retirement_date"] == date(2024, 11, 4)
-    service.record_event(town, home, ORG, "PC-001", EventFacts(Kind.DONATED, date(2025, 1, 15), "dsi",
-                                                               counterpart="École du Parc", reuse_commitment=True))
+    service.record_event(
+        town,
+        home,
+        ORG,
+        "PC-001",
+        EventFacts(
+            Kind.DONATED, date(2025, 1, 15), "dsi", counterpart="École du Parc", reuse_commitment=True
+        ),
+    )
     assert _state(town, "PC-001")["status"] == "reuse"
     assert _state(town, "PC-001")["retirement_date"] == date(2024, 11, 4)
     events = service.list_events(town, ORG, item="PC-001")
@@ -45,8 +58,13 @@ def test_event_checks(town: str, tmp_path: Path) -> None:
     with pytest.raises(NotFound):
         service.record_event(town, home, ORG, "NOPE", EventFacts(Kind.IN_SERVICE, date(2024, 1, 1), "me"))
     with pytest.raises(InputError, match="certificate"):
-        service.record_event(town, home, ORG, "PC-002", EventFacts(Kind.RECYCLED, date(2024, 1, 1), "me",
-                                                                   counterpart="ecosystem"))
+        service.record_event(
+            town,
+            home,
+            ORG,
+            "PC-002",
+            EventFacts(Kind.RECYCLED, date(2024, 1, 1), "me", counterpart="ecosystem"),
+        )
     with pytest.raises(InputError, match="before the item's purchase"):
         service.record_event(town, home, ORG, "PC-002", EventFacts(Kind.IN_SERVICE, date(2018, 1, 1), "me"))
 
@@ -87,7 +105,7 @@ def test_batch_import_with_certificate_downloadable_from_each_item(town: str, tm
 
 BROKEN = (
     "item,event,date,by,to,price\r\n"
-    "PC-003,resold,2025-02-01,dsi,Broker SARL,\"120,50\"\r\n"
+    'PC-003,resold,2025-02-01,dsi,Broker SARL,"120,50"\r\n'
     "PC-004,donated,2025-02-30,dsi,Association,\r\n"
     "PC-999,donated,2025-02-01,dsi,Association,\r\n"
     "TEL-001,vendu,2025-02-01,dsi,Broker SARL,douze\r\n"
@@ -111,7 +129,9 @@ def test_malformed_file_is_refused_whole_with_file_row_column(town: str, tmp_pat
     assert _state(town, "PC-003")["status"] == "in_use"
 
 
-def test_attachment_type_and_size_are_checked(town: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_attachment_type_and_size_are_checked(
+    town: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     home = tmp_path / "home"
     fake = tmp_path / "certificat.pdf"
     fake.write_text("<html>not a pdf</html>")
