@@ -60,9 +60,9 @@ def test_agec_from_the_database_by_hand(town: str) -> None:
 
 
 def _history(url: str, home: Path) -> None:
-    rec = lambda item, kind, day, **kw: service.record_event(
-        url, home, ORG, item, EventFacts(kind, day, "dsi", **kw)
-    )  # noqa: E731
+    def rec(item: str, kind: Kind, day: date, **kw: object) -> None:
+        service.record_event(url, home, ORG, item, EventFacts(kind, day, "dsi", **kw))  # type: ignore[arg-type]
+
     rec("PC-001", Kind.REFORMED, date(2023, 11, 2), reason="obsolete")
     rec("PC-001", Kind.DONATED, date(2024, 2, 10), counterpart="École", reuse_commitment=True)
     rec("PC-002", Kind.REFORMED, date(2023, 12, 1))
