@@ -51,8 +51,9 @@ def parse_feed(content: bytes) -> list[FeedItem]:
     import feedparser
 
     parsed = feedparser.parse(content)
-    if parsed.bozo and not parsed.entries:
-        raise InputError(f"not a readable RSS or Atom feed ({parsed.get('bozo_exception', 'unknown error')})")
+    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
+        reason = parsed.get("bozo_exception") or "no RSS or Atom root element"
+        raise InputError(f"not a readable RSS or Atom feed ({reason})")
     out = []
     for e in parsed.entries:
         title = (e.get("title") or "").strip()
