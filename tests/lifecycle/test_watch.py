@@ -63,6 +63,8 @@ def _client(calls: list[httpx.Request]) -> httpx.Client:
         calls.append(request)
         if request.url.host == "down.example.net":
             return httpx.Response(503)
+        if request.url.host == "huge.example.net":
+            return httpx.Response(200, content=b"<rss>" + b" " * (watch.MAX_FEED_BYTES + 10))
         if request.headers.get("if-none-match") == '"v1"':
             return httpx.Response(304)
         body = RSS if request.url.host == "example.org" else ATOM
@@ -92,15 +94,17 @@ def test_fetch_new_entries_conditional_and_failures(url: str) -> None:
     watch.add_source(url, ORG, "Ministère", "https://example.org/rss.xml", ["réglementation"])
     watch.add_source(url, ORG, "Green software", "https://example.com/atom.xml")
     watch.add_source(url, ORG, "Down", "https://down.example.net/feed")
+    watch.add_source(url, ORG, "Huge", "https://huge.example.net/feed")
     calls: list[httpx.Request] = []
     client = _client(calls)
-    assert watch.fetch(url, ORG, client=client) == {"sources": 3, "new": 3, "failed": 1}
+    assert watch.fetch(url, ORG, client=client) == {"sources": 4, "new": 3, "failed": 2}
     assert watch.fetch(url, ORG, client=client)["new"] == 0  # second read: 304, nothing new
     assert (
         calls[-1].headers.get("if-none-match") == '"v1"' or calls[-2].headers.get("if-none-match") == '"v1"'
     )
     sources = {s["name"]: s for s in watch.list_sources(url, ORG)}
     assert "503" in (sources["Down"]["last_error"] or "") and sources["Ministère"]["last_error"] is None
+    assert "larger than 5 MB" in (sources["Huge"]["last_error"] or "")
     entries = watch.list_entries(url, ORG, tag="réglementation")
     assert len(entries) == 2 and entries[0]["source"] == "Ministère"
 

@@ -123,9 +123,10 @@ def _figure(
                 "counted": {True: "yes", False: "no", None: "unknown"}[flag],
             }
         )
-    notes = []
+    notes, note_keys = [], []
     if uncertain:
         notes.append(f"{uncertain:.2f} € of lines with unknown condition or recycled content widen the range")
+        note_keys.append(("lc.note.agec_uncertain", {"amount": uncertain}))
     if target is None:
         notes.append("no target for this share in the parameter table")
     trail = Trail(
@@ -136,6 +137,9 @@ def _figure(
         rules=[r for r in rules + ([target] if target else []) if r is not None],
         rows=rows,
         notes=notes,
+        key=f"agec.{test}",
+        values={"categories": categories},
+        note_keys=note_keys,
     )
     return share(
         key,

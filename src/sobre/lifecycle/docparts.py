@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from sobre.core.estimate import Estimate
-from sobre.core.i18n import format_number, t
+from sobre.core.i18n import format_number, has, t
 from sobre.lifecycle.document import Cell, DocTable
 from sobre.lifecycle.figures import Figure
 from sobre.lifecycle.parameters import Param
@@ -106,15 +106,48 @@ def trail_table(id: str, f: Figure, lang: str, *, full: bool = False) -> DocTabl
     rows = f.trail.rows if full else f.trail.rows[:MAX_TRAIL_ROWS]
     keys: list[str] = list(rows[0].keys()) if rows else []
     head = [t(f"lc.trail.{k}", lang) for k in keys]
-    body = [
-        [Cell(_text(r[k], lang), isinstance(r[k], (int, float)), raw=_raw(r[k])) for k in keys] for r in rows
-    ]
-    note = t("lc.trail.formula", lang, formula=f.trail.formula, perimeter=f.trail.perimeter)
-    if len(f.trail.rows) > len(rows):
-        note += " " + t("lc.trail.more", lang, n=len(f.trail.rows) - len(rows))
-    if f.trail.notes:
-        note += " " + " ".join(f.trail.notes)
+    body = [[_cell(k, r[k], lang) for k in keys] for r in rows]
+    tr = f.trail
+    cats = ", ".join(fmt.label("category", c, c, lang) for c in tr.values.get("categories", []))
+    formula = t(f"lc.formula.{tr.key}", lang) if tr.key else tr.formula
+    perimeter = t(f"lc.perimeter.{tr.key}", lang, categories=cats) if tr.key else tr.perimeter
+    note = t("lc.trail.formula", lang, formula=formula, perimeter=perimeter)
+    if len(tr.rows) > len(rows):
+        note += " " + t("lc.trail.more", lang, n=len(tr.rows) - len(rows))
+    for key, values in tr.note_keys:
+        note += " " + t(key, lang, **{k: _text(v, lang) for k, v in values.items()})
     return DocTable(id, t("lc.trail.caption", lang, figure=t(f"lc.fig.{f.key}", lang)), head, body, note)
+
+
+#: Trail columns whose values are codes, with the message prefix that names them for readers.
+_CODED = {
+    "condition": "lc.condition.",
+    "acquisition": "lc.acquisition.",
+    "kind": "lc.kind.",
+    "counted": "lc.counted.",
+}
+_VERDICTS = ("in_stock_1_january", "sent_to_reuse_in_year", "to_reuse", "excluded")
+
+
+def _cell(column: str, v: Any, lang: str) -> Cell:
+    if column == "category" and isinstance(v, str):
+        return Cell(fmt.label("category", v, v, lang), raw=v)
+    if column in _CODED and isinstance(v, str):
+        return Cell(t(_CODED[column] + v, lang), raw=v)
+    if column in _VERDICTS and isinstance(v, str):
+        return Cell(_verdict(v, lang), raw=v)
+    return Cell(_text(v, lang), isinstance(v, (int, float)) and not isinstance(v, bool), raw=_raw(v))
+
+
+def _verdict(v: str, lang: str) -> str:
+    """The REEN trail's verdicts (yes, no, unknown, why an item is left out) in the reader's language."""
+    if not v:
+        return ""
+    code = "over_age" if v.startswith("over ") else v.split(" (")[0].replace(" ", "_")
+    if "(" in v and code == "no":
+        code = "no_commitment"
+    key = f"lc.verdict.{code}"
+    return t(key, lang) if has(key) else v
 
 
 def _text(v: Any, lang: str) -> str:

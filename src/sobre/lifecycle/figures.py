@@ -26,6 +26,11 @@ class Trail:
     rules: list[Param] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: How documents say it in the reader's language: message keys under ``lc.formula.`` and
+    #: ``lc.perimeter.``, the values they fill in, and notes as (key, values) pairs.
+    key: str = ""
+    values: dict[str, Any] = field(default_factory=dict)
+    note_keys: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {

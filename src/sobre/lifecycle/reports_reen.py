@@ -23,7 +23,7 @@ from typing import Any
 from sobre.core.capabilities import provider
 from sobre.core.i18n import format_number, t
 from sobre.lifecycle import kpis as kpi_calc
-from sobre.lifecycle.docparts import estimate_cell, figure_rules, sources
+from sobre.lifecycle.docparts import day, estimate_cell, figure_rules, sources
 from sobre.lifecycle.document import Block, Cell, DocTable, Document
 from sobre.lifecycle.gather import LifecycleData, gather
 from sobre.lifecycle.parameters import TABLE_VERSION
@@ -187,7 +187,14 @@ def reen_document(database_url: str, org: str, year: int, lang: str) -> Document
         Block(
             "reen-scope",
             t("lc.reen.scope_title", lang),
-            [applies, t("lc.reen.scope_text", lang, deadline=deadline.value if deadline else "—")],
+            [
+                applies,
+                t(
+                    "lc.reen.scope_text",
+                    lang,
+                    deadline=day(date.fromisoformat(deadline.value), lang) if deadline else "—",
+                ),
+            ],
         )
     ]
     blocks.append(_impact_block(database_url, org, lang))

@@ -138,10 +138,24 @@ def compute(events: list[ItemEvent], year: int, table: Table) -> ReuseResult:
         "count in A only, as article 3 of décret 2023-266 defines the ratio"
     ]
     warnings: tuple[str, ...] = ()
+    note_keys: list[tuple[str, dict[str, object]]] = []
     if no_age:
         warnings = (f"{no_age:g} items without a purchase date are assumed under the age limit",)
         notes.append(warnings[0])
-    trail = Trail("A / B × 100", _perimeter(categories), start, end, rules=rules, rows=rows, notes=notes)
+        note_keys.append(("lc.note.reen_no_age", {"n": no_age}))
+    values = {"categories": sorted(categories)}
+    trail = Trail(
+        "A / B × 100",
+        _perimeter(categories),
+        start,
+        end,
+        rules=rules,
+        rows=rows,
+        notes=notes,
+        key="reen16.rate",
+        values=values,
+        note_keys=note_keys,
+    )
     rate = share(
         "reen16.reuse_rate",
         a_sure,
@@ -161,6 +175,8 @@ def compute(events: list[ItemEvent], year: int, table: Table) -> ReuseResult:
         end,
         rules=rules,
         rows=disposal_rows,
+        key="reen16.disposals",
+        values=values,
     )
     disposals = share(
         "reen16.disposals_to_reuse",

@@ -75,6 +75,17 @@ def parse_feed(content: bytes) -> list[FeedItem]:
     return out
 
 
+def _read_capped(response: Any) -> bytes:
+    """The body, refusing a feed larger than MAX_FEED_BYTES without reading it whole."""
+    chunks, size = [], 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > MAX_FEED_BYTES:
+            raise InputError(f"the feed is larger than {MAX_FEED_BYTES // 1_048_576} MB")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _org(session: Any, org: str) -> int:
     return orgs.get(session, org).id
 
@@ -140,16 +151,13 @@ def fetch(database_url: str, org: str, *, client: Any = None, source: str | None
                     k: v for k, v in (("If-None-Match", s.etag), ("If-Modified-Since", s.last_modified)) if v
                 }
                 try:
-                    response = client.get(s.url, headers=headers)
-                    if response.status_code == 304:
-                        items = []
-                    else:
-                        response.raise_for_status()
-                        if len(response.content) > MAX_FEED_BYTES:
-                            raise InputError("the feed is larger than 5 MB")
-                        items = parse_feed(response.content)
-                        s.etag = response.headers.get("etag")
-                        s.last_modified = response.headers.get("last-modified")
+                    items = []
+                    with client.stream("GET", s.url, headers=headers) as response:
+                        if response.status_code != 304:
+                            response.raise_for_status()
+                            items = parse_feed(_read_capped(response))
+                            s.etag = response.headers.get("etag")
+                            s.last_modified = response.headers.get("last-modified")
                     s.last_error = None
                 except (httpx.HTTPError, InputError) as exc:
                     s.last_error = f"{type(exc).__name__}: {exc}"[:2000]
