@@ -80,7 +80,8 @@ def figures_table(id: str, caption: str, figures: list[Figure], lang: str, note:
             if f.denominator is None
             else (
                 f"{format_number(f.numerator or 0, lang, 2 if f.unit_of_count == '€' else 0)} / "
-                f"{format_number(f.denominator, lang, 2 if f.unit_of_count == '€' else 0)} {f.unit_of_count}"
+                f"{format_number(f.denominator, lang, 2 if f.unit_of_count == '€' else 0)} "
+                f"{t('lc.unit.items', lang) if f.unit_of_count == 'items' else f.unit_of_count}"
             )
         )
         rows.append(
@@ -158,7 +159,7 @@ def _text(v: Any, lang: str) -> str:
     if isinstance(v, bool):
         return t("lc.yes" if v else "lc.no", lang)
     if isinstance(v, float):
-        return format_number(v, lang, 2)
+        return format_number(v, lang, 0 if v.is_integer() else 2)
     return str(v)
 
 

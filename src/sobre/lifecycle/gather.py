@@ -55,6 +55,7 @@ def gather(database_url: str, org: str) -> LifecycleData:
                     e.restricted,
                     e.id,
                     e.reason,
+                    e.item_name,
                 )
             )
             details[e.id] = {

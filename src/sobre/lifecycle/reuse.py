@@ -36,6 +36,7 @@ class ItemEvent:
     restricted: bool = False
     event_id: int | None = None
     reason: str | None = None
+    name: str | None = None  # the item's name when ``item`` is another key
 
 
 def _age_years(purchased: date | None, on: date) -> float | None:
@@ -112,7 +113,7 @@ def compute(events: list[ItemEvent], year: int, table: Table) -> ReuseResult:
                 reuse_unknown += quantity
             disposal_rows.append(
                 {
-                    "item": item,
+                    "item": history[-1].name or item,
                     "kind": disposal.kind,
                     "date": disposal.event_date,
                     "quantity": quantity,
@@ -122,7 +123,7 @@ def compute(events: list[ItemEvent], year: int, table: Table) -> ReuseResult:
         if in_stock or disposal is not None:
             rows.append(
                 {
-                    "item": item,
+                    "item": history[-1].name or item,
                     "category": category,
                     "quantity": quantity,
                     "reformed_on": reform.event_date if reform else None,
