@@ -24,6 +24,11 @@ def test_tables_sum_to_the_run(town: str) -> None:
     assert scope2 is not None and scope3 is not None and scope2 + scope3 == pytest.approx(total_t, rel=1e-9)
     cats = sum(result.line(f"E1-6_04.{c}").estimate.value or 0 for c in ("cat1", "cat2", "cat4", "cat5"))
     assert cats == pytest.approx(scope3)
+    by_category = sum(x.estimate.value or 0 for x in result.scope3_by_category)
+    assert by_category == pytest.approx(scope3) and {x.code for x in result.scope3_by_category} >= {
+        "laptop",
+        "cloud",
+    }
     beges = sum(x.estimate.value or 0 for x in result.beges)
     assert beges == pytest.approx(total_t, rel=1e-9)
     # The use stage of the run is the Scope 2 line, stage by stage.

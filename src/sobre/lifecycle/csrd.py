@@ -75,6 +75,8 @@ class CsrdResult:
     run_total: Estimate
     partition_total: Estimate
     energy_by_country: dict[str, float]
+    #: Scope 3 of the IT purchases by equipment category (embodied stages of own items; "cloud" for cloud).
+    scope3_by_category: list[Line] = field(default_factory=list)
 
     def line(self, code: str) -> Line:
         return next(x for x in self.e15 + self.e16 + self.beges if x.code == code)
@@ -230,6 +232,15 @@ def compute(
     ]
     beges.sort(key=lambda x: tuple(int(p) for p in x.code.split(".")))
     partition = _add([s2, scope3])
+    embodied = own.filter(pl.col("stage") != "use").join(
+        scope.select("item_kind", "item_id", "category"), on=["item_kind", "item_id"]
+    )
+    by_category = [
+        Line(str(cat), *_sum(embodied.filter(pl.col("category") == cat), TCO2E, 1e-3, "unknown"))
+        for cat in sorted(embodied["category"].drop_nulls().unique().to_list())
+    ]
+    by_category.append(Line("cloud", *parts["cloud"]))
+    by_category.sort(key=lambda x: -(x.estimate.value or 0))
     return CsrdResult(
         criterion,
         e15,
@@ -238,6 +249,7 @@ def compute(
         run_total.scale(1e-3) if run_total.known else run_total,
         partition,
         by_country,
+        by_category,
     )
 
 

@@ -189,6 +189,23 @@ def _lines_table(id: str, caption: str, lines: list[csrd.Line], lang: str, prefi
     return DocTable(id, caption, head, rows)
 
 
+def _category_table(result: csrd.CsrdResult, lang: str) -> DocTable:
+    from sobre.reporting import fmt
+
+    head = [t(k, lang) for k in ("lc.col.category", "lc.col.value", "lc.col.items")]
+    rows = [
+        [
+            Cell(
+                t("lc.csrd.cloud", lang) if x.code == "cloud" else fmt.label("category", x.code, x.code, lang)
+            ),
+            estimate_cell(x.estimate, lang),
+            Cell(str(x.items), True, raw=x.items),
+        ]
+        for x in result.scope3_by_category
+    ]
+    return DocTable("E1-6_04-categories", t("lc.csrd.s3cat_caption", lang), head, rows)
+
+
 def csrd_document(database_url: str, org: str, run_id: int | None, lang: str) -> Document:
     result, run = csrd_figures(database_url, org, run_id)
     check = DocTable(
@@ -224,6 +241,12 @@ def csrd_document(database_url: str, org: str, run_id: int | None, lang: str) ->
             tables=[_lines_table("E1-6", t("lc.csrd.e16_caption", lang), result.e16, lang, "lc.esrs.")],
         ),
         Block(
+            "e1-6-categories",
+            t("lc.csrd.s3cat_title", lang),
+            [t("lc.csrd.s3cat_intro", lang)],
+            tables=[_category_table(result, lang)],
+        ),
+        Block(
             "beges",
             t("lc.csrd.beges_title", lang),
             [t("lc.csrd.beges_intro", lang)],
@@ -244,6 +267,7 @@ def csrd_document(database_url: str, org: str, run_id: int | None, lang: str) ->
             "e1_5": [x.to_dict() for x in result.e15],
             "e1_6": [x.to_dict() for x in result.e16],
             "beges": [x.to_dict() for x in result.beges],
+            "scope3_by_category": [x.to_dict() for x in result.scope3_by_category],
             "check": {"partition_t": result.partition_total.value, "run_total_t": result.run_total.value},
         },
     )
