@@ -149,3 +149,18 @@ def test_yearly_report(town: str, tmp_path: Path) -> None:
     assert k["refurbished_share"]["value"] == pytest.approx((2_000 + 1_000 + 300) / (21_300 + 500))
     html = write(doc, "html", tmp_path, "year").read_text(encoding="utf-8")
     assert "<svg" in html and "Destinations of retired equipment" in html
+
+
+def test_reasons_are_said_in_the_document_language() -> None:
+    from sobre.lifecycle.docparts import say
+
+    reason = "no electricity mix for FR: set csrd.electricity.share.* from your supplier's disclosure"
+    assert say(reason, "fr").startswith("aucun mix électrique enregistré pour FR")
+    assert say("13 items without annual energy left out; some parts unknown, left out", "fr") == (
+        "13 éléments sans énergie annuelle laissés de côté; certaines parties inconnues, laissées de côté"
+    )
+    assert (
+        say("no reformed item in stock on 1 January 2024", "fr")
+        == "aucun matériel réformé en stock au 1er janvier 2024"
+    )
+    assert say("something new", "fr") == "something new"  # an unforeseen text is kept, not lost

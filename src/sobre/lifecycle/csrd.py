@@ -246,11 +246,18 @@ def compute(
         e15,
         e16,
         beges,
-        run_total.scale(1e-3) if run_total.known else run_total,
+        _tonnes(run_total),
         partition,
         by_country,
         by_category,
     )
+
+
+def _tonnes(kg: Estimate) -> Estimate:
+    if kg.value is None:
+        return Estimate.unknown(TCO2E, kg.reason)
+    assert kg.low is not None and kg.high is not None
+    return Estimate(kg.value / 1000, TCO2E, kg.low / 1000, kg.high / 1000, kg.status, kg.source, kg.warnings)
 
 
 def _add(parts: list[Estimate]) -> Estimate:

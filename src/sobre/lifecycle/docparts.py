@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -24,14 +25,55 @@ def value_text(e: Estimate, lang: str) -> str:
     return f"{fmt.num(e.value, lang)} {unit_text(e.unit, lang)}"
 
 
+_UNITS = {"tCO2e": "t CO₂e"}
+
+
 def unit_text(unit: str, lang: str) -> str:
     """A unit as readers write it (years → ans in French)."""
-    return t("lc.unit.years", lang) if unit == "years" else fmt.unit(unit)
+    return t("lc.unit.years", lang) if unit == "years" else _UNITS.get(unit) or fmt.unit(unit)
+
+
+#: The reasons and warnings Sobre's lifecycle computations write (in English, for JSON and the CLI), and the
+#: message that says each in a document's language.
+_SAYINGS = [
+    (r"no electricity mix for (?P<countries>[^:]+):.*", "lc.r.no_mix"),
+    (r"no market-based factor for (?P<countries>[^:]+):.*", "lc.r.no_market"),
+    (r"Scope 1 \(generators, refrigerants\).*", "lc.r.scope1"),
+    (r"no own item with a known annual energy|no energy figure", "lc.r.no_energy"),
+    (r"(?P<n>\d+) items without annual energy left out", "lc.w.no_energy_items"),
+    (r"(?P<n>\d+) item-stage figures unknown, left out", "lc.w.unknown_figures"),
+    (r"some parts unknown, left out", "lc.w.parts_unknown"),
+    (r"no IT or telephony purchase in the period", "lc.r.no_purchase"),
+    (r"no reformed item in stock on 1 January (?P<year>\d+)", "lc.r.no_stock"),
+    (r"no item disposed of in (?P<year>\d+)", "lc.r.no_disposal"),
+    (r"(?P<n>[\d.]+) items without a purchase date are assumed under the age limit", "lc.w.no_age"),
+    (r"no item with a purchase date left service in (?P<year>\d+)", "lc.r.no_retirement"),
+    (r"no item left the organisation in (?P<year>\d+)", "lc.r.no_exit"),
+    (r"no purchase in (?P<year>\d+)", "lc.r.no_purchase_year"),
+    (r"no repair and no item reformed for failure in (?P<year>\d+)", "lc.r.no_repair"),
+    (r"no item in service with a purchase date", "lc.r.no_fleet"),
+    (r"(?P<n>[\d.]+) (retired )?items without a purchase date are left out", "lc.w.undated"),
+]
+_SAYING_RE = [(re.compile(p), key) for p, key in _SAYINGS]
+
+
+def say(text: str, lang: str) -> str:
+    """A reason or warning of the computations in ``lang`` (parts joined by '; ' are said one by one)."""
+    out = []
+    for part in filter(None, (p.strip() for p in text.split("; "))):
+        for pattern, key in _SAYING_RE:
+            m = pattern.fullmatch(part)
+            if m:
+                out.append(t(key, lang, **{k: v for k, v in m.groupdict().items() if v is not None}))
+                break
+        else:
+            out.append(part)
+    return "; ".join(out)
 
 
 def range_text(e: Estimate, lang: str) -> str:
     if e.value is None:
-        return e.reason
+        return say(e.reason, lang)
     if e.low == e.high:
         return ""
     if e.unit == "ratio":
@@ -39,11 +81,10 @@ def range_text(e: Estimate, lang: str) -> str:
     return fmt.rng(e.low, e.high, lang)
 
 
-def estimate_cell(e: Estimate, lang: str) -> Cell:
-    raw = e.value if e.value is not None else None
-    return Cell(
-        value_text(e, lang), True, range_text(e, lang), raw if raw is not None else t("unknown", lang)
-    )
+def estimate_cell(e: Estimate, lang: str, *, with_reason: bool = True) -> Cell:
+    """The value, with its range (or, when unknown and ``with_reason``, why) on a second line."""
+    sub = range_text(e, lang) if e.value is not None or with_reason else ""
+    return Cell(value_text(e, lang), True, sub, e.value if e.value is not None else t("unknown", lang))
 
 
 def day(d: date, lang: str) -> str:

@@ -17,7 +17,7 @@ from sobre.core.errors import InputError
 from sobre.core.estimate import Estimate, Status
 from sobre.core.i18n import t
 from sobre.lifecycle import agec, csrd, reuse
-from sobre.lifecycle.docparts import estimate_cell, figure_rules, figures_table, sources, trail_table
+from sobre.lifecycle.docparts import estimate_cell, figure_rules, figures_table, say, sources, trail_table
 from sobre.lifecycle.document import Block, Cell, DocTable, Document
 from sobre.lifecycle.gather import LifecycleData, gather
 from sobre.lifecycle.parameters import TABLE_VERSION
@@ -174,14 +174,14 @@ def _lines_table(id: str, caption: str, lines: list[csrd.Line], lang: str, prefi
     ]
     rows = []
     for x in lines:
-        note = x.estimate.reason if x.estimate.value is None else "; ".join(x.estimate.warnings)
+        note = say(x.estimate.reason if x.estimate.value is None else "; ".join(x.estimate.warnings), lang)
         if x.rules:
             note = (note + "; " if note else "") + "; ".join(sorted({r.instrument for r in x.rules}))
         rows.append(
             [
                 Cell(x.code),
                 Cell(t(f"{prefix}{x.code}", lang)),
-                estimate_cell(x.estimate, lang),
+                estimate_cell(x.estimate, lang, with_reason=False),
                 Cell(str(x.items) if x.items else "—", True, raw=x.items or None),
                 Cell(note),
             ]
