@@ -136,8 +136,10 @@ def main(argv: list[str] | None = None) -> int:
             same = g_so == g_rm == g_fd
             print(f"{'':>10}  same duplicate groups as rmlint and fdupes: {same}")
             if not same:
-                print(f"  only sobre: {len(g_so - g_rm)}, only rmlint: {len(g_rm - g_so)}, "
-                      f"only fdupes: {len(g_fd - g_so)}")
+                print(
+                    f"  only sobre: {len(g_so - g_rm)}, only rmlint: {len(g_rm - g_so)}, "
+                    f"only fdupes: {len(g_fd - g_so)}"
+                )
                 return 1
     finally:
         shutil.rmtree(work, ignore_errors=True)

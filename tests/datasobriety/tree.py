@@ -43,12 +43,17 @@ def build(root: Path, seed: int = 7) -> Expected:
     ex = Expected()
     big = rng.randbytes(300_000)
     # Three copies of one large file, one of them old; a fourth name is a hard link of the first.
-    for rel, mtime in (("finance/budget-2024.xlsx", RECENT), ("archive/budget-2024 (copie).xlsx", OLD),
-                       ("users/alice/budget.xlsx", RECENT)):
+    for rel, mtime in (
+        ("finance/budget-2024.xlsx", RECENT),
+        ("archive/budget-2024 (copie).xlsx", OLD),
+        ("users/alice/budget.xlsx", RECENT),
+    ):
         _write(root, rel, big, mtime, ex)
     os.link(root / "finance/budget-2024.xlsx", root / "finance/budget-final.xlsx")
     ex.files.append("finance/budget-final.xlsx")
-    ex.groups.append(["archive/budget-2024 (copie).xlsx", "finance/budget-2024.xlsx", "users/alice/budget.xlsx"])
+    ex.groups.append(
+        ["archive/budget-2024 (copie).xlsx", "finance/budget-2024.xlsx", "users/alice/budget.xlsx"]
+    )
     ex.reclaimable += 2 * len(big)
     # Decoys: same size, same first and last 4 KiB, one byte different in the middle.
     decoy = bytearray(big)
@@ -75,8 +80,13 @@ def build(root: Path, seed: int = 7) -> Expected:
         _write(root, rel, b"", RECENT, ex)
         ex.empty.append(rel)
     # Debris.
-    for rel in ("users/alice/~$rapport.docx", "users/bob/Thumbs.db", "photos/.DS_Store",
-                "projets/p01/export.TMP", "mairie/delib.bak"):
+    for rel in (
+        "users/alice/~$rapport.docx",
+        "users/bob/Thumbs.db",
+        "photos/.DS_Store",
+        "projets/p01/export.TMP",
+        "mairie/delib.bak",
+    ):
         _write(root, rel, rng.randbytes(200), RECENT, ex)
         ex.trivial.append(rel)
     # Symbolic links: a loop, a dangling link, a link out of the tree, a link to a duplicate.
@@ -85,7 +95,9 @@ def build(root: Path, seed: int = 7) -> Expected:
     os.symlink("/etc", root / "users/bob/etc")
     os.symlink("../../finance/budget-2024.xlsx", root / "users/alice/raccourci.xlsx")
     # Directories get an old access time too (after their content is written, deepest first).
-    dirs = sorted((p for p in root.rglob("*") if p.is_dir() and not p.is_symlink()), key=lambda p: -len(p.parts))
+    dirs = sorted(
+        (p for p in root.rglob("*") if p.is_dir() and not p.is_symlink()), key=lambda p: -len(p.parts)
+    )
     for path in dirs:
         os.utime(path, (ATIME, RECENT), follow_symlinks=False)
     ex.dirs = sorted(str(p.relative_to(root)) for p in dirs)
@@ -131,5 +143,7 @@ def write_listing(root: Path, out: Path) -> Path:
                     digest = blake3(fh.read()).hexdigest()
                 rel = os.path.relpath(full, root).replace(os.sep, "/")
                 owner = pwd.getpwuid(st.st_uid).pw_name
-                writer.writerow([rel, st.st_size, repr(st.st_mtime), owner, digest, f"{st.st_dev}:{st.st_ino}"])
+                writer.writerow(
+                    [rel, st.st_size, repr(st.st_mtime), owner, digest, f"{st.st_dev}:{st.st_ino}"]
+                )
     return out

@@ -69,7 +69,9 @@ class Checkpoint:
             meta = dict(conn.execute("SELECT key, value FROM meta"))
             saved = json.loads(meta.get("params", "{}"))
             if saved != self.params:
-                changed = sorted(k for k in set(saved) | set(self.params) if saved.get(k) != self.params.get(k))
+                changed = sorted(
+                    k for k in set(saved) | set(self.params) if saved.get(k) != self.params.get(k)
+                )
                 raise SobreError(
                     f"checkpoint {self.path} belongs to a scan with other settings ({', '.join(changed)}); "
                     "run the same command again, or drop --resume to start over"

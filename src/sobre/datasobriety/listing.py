@@ -84,7 +84,7 @@ def read_manifest(path: Path) -> dict[str, Any]:
 
 
 def manifest_files(path: Path, manifest: dict[str, Any]) -> list[Path]:
-    """The manifest's data files, found beside it (``data/`` of the same configuration, or the same folder)."""
+    """The manifest's data files, found beside it (in ``data/`` of the same configuration, or its folder)."""
     out = []
     for item in manifest["files"]:
         name = Path(str(item["key"])).name
@@ -131,8 +131,13 @@ def _s3_frame(path: Path) -> tuple[pl.DataFrame, str, dict[str, int]]:
         }
         raw = raw.rename({k: v for k, v in rename.items() if k in raw.columns})
     else:
-        raise InputError("unsupported S3 Inventory format", file=str(path), column="fileFormat", value=fmt,
-                         expected="CSV or Parquet")
+        raise InputError(
+            "unsupported S3 Inventory format",
+            file=str(path),
+            column="fileFormat",
+            value=fmt,
+            expected="CSV or Parquet",
+        )
     skipped: dict[str, int] = {}
     if "IsLatest" in raw.columns or "IsDeleteMarker" in raw.columns:
         latest = _truthy(pl.col("IsLatest")) if "IsLatest" in raw.columns else pl.lit(True)
@@ -224,7 +229,10 @@ def _typed(frame: pl.DataFrame, file: str) -> pl.DataFrame:
     iso = text.str.to_datetime(time_zone="UTC", strict=False, ambiguous="earliest").dt.epoch("ms") / 1000.0
     mtime = epoch.fill_null(iso)
     path = (
-        frame["path"].str.replace_all("\\\\", "/", literal=True).str.strip_chars_start("/").str.strip_prefix("./")
+        frame["path"]
+        .str.replace_all("\\\\", "/", literal=True)
+        .str.strip_chars_start("/")
+        .str.strip_prefix("./")
     )
     checks = [
         ("path", path.is_null() | (path == ""), frame["path"]),
@@ -240,8 +248,11 @@ def _typed(frame: pl.DataFrame, file: str) -> pl.DataFrame:
                 row=row + 1,
                 column=column,
                 value=raw[row],
-                expected={"path": "a relative path", "size": "bytes, an integer ≥ 0",
-                          "mtime": "epoch seconds or an ISO 8601 date-time"}[column],
+                expected={
+                    "path": "a relative path",
+                    "size": "bytes, an integer ≥ 0",
+                    "mtime": "epoch seconds or an ISO 8601 date-time",
+                }[column],
             )
     return frame.with_columns(path=path, size=size, mtime=mtime)
 
@@ -271,14 +282,25 @@ def detect(
     *,
     patterns: tuple[str, ...] = rot.DEFAULT_TRIVIAL_PATTERNS,
     known_users: frozenset[str] | None = None,
+    retention: tuple[rot.RetentionRule, ...] = (),
 ) -> Findings:
-    """The four ROT categories over a listing frame, with the rules of :mod:`~sobre.datasobriety.rot`."""
+    """The ROT categories over a listing frame, with the rules of :mod:`~sobre.datasobriety.rot`."""
     limit = rot.cutoff(findings.as_of, findings.obsolete_after).timestamp()
     name = pl.col("path").str.split("/").list.last()
     pattern_of = pl.lit(None, pl.Utf8)
     for p in reversed(patterns):  # the first pattern that matches wins
         pattern_of = pl.when(name.str.contains(rot.pattern_regex(p))).then(pl.lit(p)).otherwise(pattern_of)
-    frame = frame.with_columns(pattern=pattern_of, user=_normalised(pl.col("owner")))
+    category = pl.lit(None, pl.Utf8)
+    for rule in reversed(retention):  # the first rule that applies wins
+        older = rot.cutoff(findings.as_of, rule.older_than).timestamp()
+        hit = pl.any_horizontal(
+            [
+                (pl.col("path") if rule.on_path(p) else name).str.contains(rot.pattern_regex(p))
+                for p in rule.patterns
+            ]
+        )
+        category = pl.when((pl.col("mtime") < older) & hit).then(pl.lit(rule.category)).otherwise(category)
+    frame = frame.with_columns(pattern=pattern_of, category=category, user=_normalised(pl.col("owner")))
     findings.files = frame.height
     findings.bytes = int(frame["size"].sum() or 0)
 
@@ -287,7 +309,9 @@ def detect(
         reasons = rows[reason].to_list() if reason else [""] * rows.height
         return [
             Item(p, s, m, o, r or "")
-            for p, s, m, o, r in zip(rows["path"], rows["size"], rows["mtime"], rows["owner"], reasons, strict=True)
+            for p, s, m, o, r in zip(
+                rows["path"], rows["size"], rows["mtime"], rows["owner"], reasons, strict=True
+            )
         ]
 
     findings.obsolete = items(frame.filter(pl.col("mtime") < limit))
@@ -297,6 +321,7 @@ def detect(
         users = sorted({u for u in map(rot.normalise_user, known_users) if u})
         orphans = frame.filter(~pl.col("user").is_in(users) | pl.col("user").is_null())
         findings.orphans = items(orphans.with_columns(reason=pl.col("owner").fill_null("no owner")), "reason")
+    findings.retention = items(frame.filter(pl.col("category").is_not_null()), "category")
     findings.duplicate_groups, findings.unverified = _duplicates(frame)
     return findings
 
@@ -321,7 +346,8 @@ def _duplicates(frame: pl.DataFrame) -> tuple[list[DuplicateGroup], list[dict[st
     stored = files.sort("path").unique("identity", keep="first", maintain_order=True)
     same_size = stored.filter(pl.len().over("size") > 1)
     unverified = [
-        {"path": p, "reason": "no checksum"} for p in same_size.filter(pl.col("digest").is_null())["path"].sort()
+        {"path": p, "reason": "no checksum"}
+        for p in same_size.filter(pl.col("digest").is_null())["path"].sort()
     ]
     groups = (
         same_size.filter(pl.col("digest").is_not_null())

@@ -46,6 +46,8 @@ DEFAULT_OBSOLETE_AFTER = "3y"
 #: Bytes read at each end of a file for the partial digest.
 PARTIAL_BLOCK = 4096
 DIGEST_NAME = "blake3"
+#: Finding categories, in the order they are reported.
+KINDS = ("duplicates", "obsolete", "trivial", "empty", "orphans", "retention")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,19 @@ class Item:
     reason: str = ""  # the trivial pattern matched, or the unknown owner
 
 
+@dataclass(frozen=True)
+class RetentionRule:
+    """Files of a data category (name globs; path globs when they hold a ``/``) kept longer than allowed."""
+
+    category: str
+    older_than: str  # a duration (2y, 18m, 1m…) counted back from the reference time
+    patterns: tuple[str, ...]
+
+    @staticmethod
+    def on_path(pattern: str) -> bool:
+        return "/" in pattern
+
+
 @dataclass
 class Findings:
     root: str
@@ -113,6 +128,8 @@ class Findings:
     empty: list[Item] = field(default_factory=list)
     #: None when no list of users was given: orphans are then unknown, not absent.
     orphans: list[Item] | None = None
+    #: Files past a retention rule (reason: the rule's category); one rule per file, the first that applies.
+    retention: list[Item] = field(default_factory=list)
     unreadable: list[dict[str, str]] = field(default_factory=list)
     #: Entries that could not take part in the duplicate check (changed during the scan, no checksum…).
     unverified: list[dict[str, str]] = field(default_factory=list)
@@ -240,10 +257,19 @@ def classify(
     *,
     patterns: Iterable[str] = DEFAULT_TRIVIAL_PATTERNS,
     known_users: Iterable[str] | None = None,
+    retention: Iterable[RetentionRule] = (),
 ) -> None:
-    """Fill the obsolete, trivial, empty and orphan lists of ``findings`` (sorted by path)."""
+    """Fill the obsolete, trivial, empty, orphan and retention lists of ``findings`` (sorted by path)."""
     limit = cutoff(findings.as_of, findings.obsolete_after).timestamp()
     match = TrivialMatcher(patterns)
+    rules = [
+        (
+            r.category,
+            cutoff(findings.as_of, r.older_than).timestamp(),
+            [(re.compile(pattern_regex(p)), r.on_path(p)) for p in r.patterns],
+        )
+        for r in retention
+    ]
     users = None if known_users is None else {u for u in map(normalise_user, known_users) if u}
     orphans: list[Item] = []
     for e in entries:
@@ -258,8 +284,13 @@ def classify(
             findings.empty.append(Item(e.path, 0, e.mtime, e.owner))
         if users is not None and normalise_user(e.owner) not in users:
             orphans.append(Item(e.path, e.size, e.mtime, e.owner, e.owner or "no owner"))
+        name = basename(e.path)
+        for category, older, regexes in rules:
+            if e.mtime < older and any(rx.match(e.path if on_path else name) for rx, on_path in regexes):
+                findings.retention.append(Item(e.path, e.size, e.mtime, e.owner, category))
+                break
     findings.orphans = None if users is None else orphans
-    for name in ("obsolete", "trivial", "empty", "orphans"):
+    for name in ("obsolete", "trivial", "empty", "orphans", "retention"):
         items = getattr(findings, name)
         if items is not None:
             items.sort(key=lambda i: i.path)
@@ -294,7 +325,7 @@ def regroup(candidates: Iterable[list[Entry]], key: Callable[[Entry], str | None
 
 def duplicate_groups(
     groups: Iterable[list[Entry]],
-    digest_of: Callable[[Entry], str],
+    digest_of: Callable[[Entry], str | None],
     links: dict[Any, list[str]] | None = None,
 ) -> list[DuplicateGroup]:
     """Groups of files with the same full digest, largest reclaimable first, paths sorted."""
@@ -304,13 +335,16 @@ def duplicate_groups(
         files = sorted(
             (
                 DuplicateFile(
-                    e.path, e.mtime, e.owner, tuple(p for p in sorted(links.get(e.identity, ())) if p != e.path)
+                    e.path,
+                    e.mtime,
+                    e.owner,
+                    tuple(p for p in sorted(links.get(e.identity, ())) if p != e.path),
                 )
                 for e in group
             ),
             key=lambda f: f.path,
         )
-        out.append(DuplicateGroup(group[0].size, digest_of(group[0]), tuple(files)))
+        out.append(DuplicateGroup(group[0].size, digest_of(group[0]) or "", tuple(files)))
     return sort_groups(out)
 
 
@@ -333,9 +367,10 @@ def detect(
     *,
     patterns: Iterable[str] = DEFAULT_TRIVIAL_PATTERNS,
     known_users: Iterable[str] | None = None,
+    retention: Iterable[RetentionRule] = (),
 ) -> Findings:
-    """All four categories for entries that already carry their full digest (listings, tests)."""
-    classify(entries, findings, patterns=patterns, known_users=known_users)
+    """All categories for entries that already carry their full digest (listings, tests)."""
+    classify(entries, findings, patterns=patterns, known_users=known_users, retention=retention)
     candidates = size_candidates(entries)
     for group in candidates:
         for e in group:
@@ -392,12 +427,12 @@ def to_json(findings: Findings, *, detail: bool = False) -> dict[str, Any]:
         "trivial": [i.path for i in findings.trivial],
         "empty": [i.path for i in findings.empty],
         "orphans": None if findings.orphans is None else [i.path for i in findings.orphans],
+        "retention": [i.path for i in findings.retention],
         "unreadable": findings.unreadable,
         "unverified": findings.unverified,
         "skipped": findings.skipped,
         "totals": {
-            kind: {"count": count(findings, kind), "bytes": findings.bytes_of(kind)}
-            for kind in ("duplicates", "obsolete", "trivial", "empty", "orphans")
+            kind: {"count": count(findings, kind), "bytes": findings.bytes_of(kind)} for kind in KINDS
         },
     }
     if detail:
@@ -426,6 +461,7 @@ def to_json(findings: Findings, *, detail: bool = False) -> dict[str, Any]:
             "orphans": None
             if findings.orphans is None
             else [_item(findings, i, "owner_reason") for i in findings.orphans],
+            "retention": [_item(findings, i, "category") for i in findings.retention],
         }
     return doc
 

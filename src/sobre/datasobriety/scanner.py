@@ -26,7 +26,7 @@ import stat
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -64,9 +64,9 @@ class ScanOptions:
     obsolete_after: str = rot.DEFAULT_OBSOLETE_AFTER
     patterns: tuple[str, ...] = rot.DEFAULT_TRIVIAL_PATTERNS
     known_users: frozenset[str] | None = None
+    retention: tuple[rot.RetentionRule, ...] = ()
     one_file_system: bool = False
     threads: int = 4
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def signature(self, root: Path) -> dict[str, Any]:
         """What must be equal for a checkpoint to be resumed."""
@@ -171,7 +171,7 @@ class TreeScanner:
         except OSError as exc:
             state.unreadable.append({"path": rel or ".", "error": exc.strerror or str(exc)})
             return
-        subdirs = []
+        subdirs: list[str] = []
         try:
             self._list(rel, fd, subdirs)
         except OSError as exc:
@@ -325,7 +325,13 @@ class TreeScanner:
         findings = Findings(
             root=".", as_of=self.options.as_of, obsolete_after=self.options.obsolete_after, source="tree"
         )
-        rot.classify(entries, findings, patterns=self.options.patterns, known_users=self.options.known_users)
+        rot.classify(
+            entries,
+            findings,
+            patterns=self.options.patterns,
+            known_users=self.options.known_users,
+            retention=self.options.retention,
+        )
         candidates = rot.size_candidates(entries)
         flat = [e for g in candidates for e in g]
         partial = self._digests([e for e in flat if e.size > 2 * PARTIAL_BLOCK], "partial")
@@ -338,7 +344,9 @@ class TreeScanner:
         need_full = [e for g in alike for e in g if e.size > 2 * PARTIAL_BLOCK]
         full = {**small, **self._digests(need_full, "full")}
         findings.duplicate_groups = rot.duplicate_groups(
-            alike, lambda e: full.get(e.file_id), rot.hard_links(entries)  # type: ignore[arg-type,return-value]
+            alike,
+            lambda e: full.get(e.file_id),
+            rot.hard_links(entries),
         )
         findings.unreadable = sorted(self.state.unreadable + self._unreadable, key=lambda u: u["path"])
         findings.unverified = sorted(self._unverified, key=lambda u: u["path"])

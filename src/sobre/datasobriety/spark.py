@@ -28,7 +28,9 @@ def session(master: str | None = None, *, memory: str = "1g", partitions: int = 
     try:
         from pyspark.sql import SparkSession
     except ImportError:
-        raise SobreError("the Spark path needs PySpark: pip install 'sobre[spark]' (and a Java 17 runtime)") from None
+        raise SobreError(
+            "the Spark path needs PySpark: pip install 'sobre[spark]' (and a Java 17 runtime)"
+        ) from None
     builder = (
         SparkSession.builder.appName("sobre-rot")
         .master(master or "local[*]")
@@ -41,11 +43,15 @@ def session(master: str | None = None, *, memory: str = "1g", partitions: int = 
     if not master:
         # Local mode listens on loopback only.
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-        builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+        builder = builder.config("spark.driver.host", "127.0.0.1").config(
+            "spark.driver.bindAddress", "127.0.0.1"
+        )
     try:
         spark = builder.getOrCreate()
     except Exception as exc:  # Java missing, cluster unreachable: say so in one line
-        raise SobreError(f"cannot start Spark ({master or 'local mode'}): {str(exc).splitlines()[0]}") from None
+        raise SobreError(
+            f"cannot start Spark ({master or 'local mode'}): {str(exc).splitlines()[0]}"
+        ) from None
     spark.sparkContext.setLogLevel("ERROR")
     return spark
 
@@ -79,21 +85,33 @@ def read(spark: SparkSession, path: Path) -> tuple[DataFrame, str, dict[str, int
             raw = raw.withColumn("Key", F.expr("url_decode(Key)"))
         else:
             raw = spark.read.parquet(*files)
-            names = {"key": "Key", "size": "Size", "last_modified_date": "LastModifiedDate", "e_tag": "ETag",
-                     "is_latest": "IsLatest", "is_delete_marker": "IsDeleteMarker", "object_owner": "ObjectOwner"}
+            names = {
+                "key": "Key",
+                "size": "Size",
+                "last_modified_date": "LastModifiedDate",
+                "e_tag": "ETag",
+                "is_latest": "IsLatest",
+                "is_delete_marker": "IsDeleteMarker",
+                "object_owner": "ObjectOwner",
+            }
             for old, new in names.items():
                 if old in raw.columns:
                     raw = raw.withColumnRenamed(old, new)
         if "IsLatest" in raw.columns or "IsDeleteMarker" in raw.columns:
+
             def truthy(c: str) -> Column:
-                return F.lower(F.col(c).cast("string")).isin("true", "1") if c in raw.columns else F.lit(c == "IsLatest")
+                return (
+                    F.lower(F.col(c).cast("string")).isin("true", "1")
+                    if c in raw.columns
+                    else F.lit(c == "IsLatest")
+                )
 
             latest, marker = truthy("IsLatest"), truthy("IsDeleteMarker")
             counts = raw.agg(
                 F.sum(F.when(marker, 1).otherwise(0)).alias("markers"),
                 F.sum(F.when(~latest & ~marker, 1).otherwise(0)).alias("old"),
                 F.sum(F.when(~latest & ~marker, F.col("Size").cast("long")).otherwise(0)).alias("old_bytes"),
-            ).first()
+            ).head(1)[0]
             skipped = {
                 "delete_markers": int(counts["markers"] or 0),
                 "noncurrent_versions": int(counts["old"] or 0),
@@ -104,8 +122,12 @@ def read(spark: SparkSession, path: Path) -> tuple[DataFrame, str, dict[str, int
             F.col("Key").alias("path"),
             F.col("Size").alias("size"),
             (F.col("LastModifiedDate") if "LastModifiedDate" in raw.columns else F.lit(None)).alias("mtime"),
-            (F.col("ObjectOwner") if "ObjectOwner" in raw.columns else F.lit(None)).cast("string").alias("owner"),
-            (_digest_expr(F, "ETag") if "ETag" in raw.columns else F.lit(None).cast("string")).alias("digest"),
+            (F.col("ObjectOwner") if "ObjectOwner" in raw.columns else F.lit(None))
+            .cast("string")
+            .alias("owner"),
+            (_digest_expr(F, "ETag") if "ETag" in raw.columns else F.lit(None).cast("string")).alias(
+                "digest"
+            ),
             F.lit(None).cast("string").alias("file_id"),
         )
         root = f"s3://{manifest.get('sourceBucket', '')}/"
@@ -155,10 +177,17 @@ def _typed(frame: DataFrame, file: str) -> DataFrame:
         F.col("size").cast("string").alias("raw_size"),
         F.col("mtime").cast("string").alias("raw_mtime"),
     )
-    bad = typed.filter(
-        F.col("path").isNull() | (F.col("path") == "") | F.col("size").isNull() | (F.col("size") < 0)
-        | F.col("mtime").isNull()
-    ).limit(1).collect()
+    bad = (
+        typed.filter(
+            F.col("path").isNull()
+            | (F.col("path") == "")
+            | F.col("size").isNull()
+            | (F.col("size") < 0)
+            | F.col("mtime").isNull()
+        )
+        .limit(1)
+        .collect()
+    )
     if bad:
         row = bad[0]
         column = "path" if not row["path"] else "size" if row["size"] is None or row["size"] < 0 else "mtime"
@@ -184,6 +213,7 @@ def detect(
     *,
     patterns: tuple[str, ...] = rot.DEFAULT_TRIVIAL_PATTERNS,
     known_users: frozenset[str] | None = None,
+    retention: tuple[rot.RetentionRule, ...] = (),
     collect: bool = True,
     out: Path | None = None,
 ) -> SparkScan:
@@ -196,14 +226,26 @@ def detect(
     pattern: Column = F.lit(None).cast("string")
     for p in reversed(patterns):
         pattern = F.when(name.rlike(rot.pattern_regex(p)), F.lit(p)).otherwise(pattern)
+    category: Column = F.lit(None).cast("string")
+    for rule in reversed(retention):
+        older = rot.cutoff(findings.as_of, rule.older_than).timestamp()
+        hit = F.lit(False)
+        for p in rule.patterns:
+            hit = hit | (F.col("path") if rule.on_path(p) else name).rlike(rot.pattern_regex(p))
+        category = F.when((F.col("mtime") < older) & hit, F.lit(rule.category)).otherwise(category)
     user = F.substring_index(F.substring_index(F.lower(F.trim(F.col("owner"))), "\\", -1), "@", 1)
-    frame = frame.withColumn("pattern", pattern).withColumn("user", F.when(user == "", None).otherwise(user))
+    frame = (
+        frame.withColumn("pattern", pattern)
+        .withColumn("category", category)
+        .withColumn("user", F.when(user == "", None).otherwise(user))
+    )
     frame = frame.cache()
 
     parts: dict[str, DataFrame] = {
         "obsolete": frame.filter(F.col("mtime") < limit),
         "trivial": frame.filter(F.col("pattern").isNotNull()),
         "empty": frame.filter(F.col("size") == 0),
+        "retention": frame.filter(F.col("category").isNotNull()),
     }
     if known_users is not None:
         users = sorted({u for u in map(rot.normalise_user, known_users) if u})
@@ -234,20 +276,29 @@ def detect(
         F.sum(F.when(F.col("pattern").isNotNull(), 1).otherwise(0)).alias("trivial_n"),
         F.sum(F.when(F.col("pattern").isNotNull(), F.col("size")).otherwise(0)).alias("trivial_b"),
         F.sum(F.when(F.col("size") == 0, 1).otherwise(0)).alias("empty_n"),
-    ).first()
+        F.sum(F.when(F.col("category").isNotNull(), 1).otherwise(0)).alias("retention_n"),
+        F.sum(F.when(F.col("category").isNotNull(), F.col("size")).otherwise(0)).alias("retention_b"),
+    ).head(1)[0]
     dup = groups.agg(
         F.sum(F.size("files") - 1).alias("n"), F.sum((F.size("files") - 1) * F.col("size")).alias("b")
-    ).first()
+    ).head(1)[0]
     findings.files = int(totals_row["files"] or 0)
     findings.bytes = int(totals_row["bytes"] or 0)
     totals: dict[str, dict[str, int | None]] = {
         "duplicates": {"count": int(dup["n"] or 0), "bytes": int(dup["b"] or 0)},
-        "obsolete": {"count": int(totals_row["obsolete_n"] or 0), "bytes": int(totals_row["obsolete_b"] or 0)},
+        "obsolete": {
+            "count": int(totals_row["obsolete_n"] or 0),
+            "bytes": int(totals_row["obsolete_b"] or 0),
+        },
         "trivial": {"count": int(totals_row["trivial_n"] or 0), "bytes": int(totals_row["trivial_b"] or 0)},
         "empty": {"count": int(totals_row["empty_n"] or 0), "bytes": 0},
+        "retention": {
+            "count": int(totals_row["retention_n"] or 0),
+            "bytes": int(totals_row["retention_b"] or 0),
+        },
     }
     if "orphans" in parts:
-        o = parts["orphans"].agg(F.count("*").alias("n"), F.sum("size").alias("b")).first()
+        o = parts["orphans"].agg(F.count("*").alias("n"), F.sum("size").alias("b")).head(1)[0]
         totals["orphans"] = {"count": int(o["n"] or 0), "bytes": int(o["b"] or 0)}
     else:
         totals["orphans"] = {"count": None, "bytes": None}
@@ -265,17 +316,22 @@ def detect(
     return SparkScan(findings, totals, written)
 
 
-def _collect(findings: Findings, parts: dict[str, DataFrame], groups: DataFrame, unverified: DataFrame) -> None:
+def _collect(
+    findings: Findings, parts: dict[str, DataFrame], groups: DataFrame, unverified: DataFrame
+) -> None:
     def items(part: DataFrame, reason: str | None = None) -> list[Item]:
         rows = part.select("path", "size", "mtime", "owner", *([reason] if reason else [])).orderBy("path")
         return [
-            Item(r["path"], int(r["size"]), float(r["mtime"]), r["owner"], (r[reason] or "") if reason else "")
+            Item(
+                r["path"], int(r["size"]), float(r["mtime"]), r["owner"], (r[reason] or "") if reason else ""
+            )
             for r in rows.toLocalIterator()
         ]
 
     findings.obsolete = items(parts["obsolete"])
     findings.trivial = items(parts["trivial"], "pattern")
     findings.empty = items(parts["empty"])
+    findings.retention = items(parts["retention"], "category")
     if "orphans" in parts:
         from pyspark.sql import functions as F
 
@@ -285,9 +341,13 @@ def _collect(findings: Findings, parts: dict[str, DataFrame], groups: DataFrame,
     out = []
     for row in groups.toLocalIterator():
         files = tuple(
-            DuplicateFile(f["path"], float(f["mtime"]), f["owner"], tuple(n for n in f["names"] if n != f["path"]))
+            DuplicateFile(
+                f["path"], float(f["mtime"]), f["owner"], tuple(n for n in f["names"] if n != f["path"])
+            )
             for f in row["files"]
         )
         out.append(DuplicateGroup(int(row["size"]), row["digest"], files))
     findings.duplicate_groups = rot.sort_groups(out)
-    findings.unverified = [{"path": r["path"], "reason": "no checksum"} for r in unverified.orderBy("path").collect()]
+    findings.unverified = [
+        {"path": r["path"], "reason": "no checksum"} for r in unverified.orderBy("path").collect()
+    ]
