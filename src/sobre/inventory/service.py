@@ -143,3 +143,21 @@ def list_reviews(database_url: str, org: str) -> list[dict[str, Any]]:
             .order_by(ModelReview.model)
         )
         return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def user_logins(database_url: str, org: str) -> set[str]:
+    """Logins of the people who hold equipment still in the organisation (the inventory's users)."""
+    from sobre.inventory.taxonomy import ACTIVE_STATUSES
+
+    with get_engine(database_url).connect() as conn:
+        org_id = _org_id(conn, org)
+        rows = conn.execute(
+            sa.select(Equipment.user)
+            .where(
+                Equipment.org_id == org_id,
+                Equipment.user.is_not(None),
+                Equipment.status.in_([str(s) for s in ACTIVE_STATUSES]),
+            )
+            .distinct()
+        )
+        return {str(u).strip() for (u,) in rows if str(u).strip()}
