@@ -153,8 +153,8 @@ def _s3_frame(path: Path) -> tuple[pl.DataFrame, str, dict[str, int]]:
     frame = raw.select(
         pl.col("Key").alias("path"),
         pl.col("Size").alias("size"),
-        pl.col("LastModifiedDate").alias("mtime") if "LastModifiedDate" in raw.columns else pl.lit(None),
-        pl.col("ObjectOwner").alias("owner") if "ObjectOwner" in raw.columns else pl.lit(None, pl.Utf8),
+        (pl.col("LastModifiedDate") if "LastModifiedDate" in raw.columns else pl.lit(None)).alias("mtime"),
+        (pl.col("ObjectOwner") if "ObjectOwner" in raw.columns else pl.lit(None, pl.Utf8)).alias("owner"),
         (pl.lit("etag:") + pl.col("ETag").cast(pl.Utf8).str.strip_chars('"')).alias("digest")
         if "ETag" in raw.columns
         else pl.lit(None, pl.Utf8).alias("digest"),
@@ -230,7 +230,7 @@ def _typed(frame: pl.DataFrame, file: str) -> pl.DataFrame:
     mtime = epoch.fill_null(iso)
     path = (
         frame["path"]
-        .str.replace_all("\\\\", "/", literal=True)
+        .str.replace_all("\\", "/", literal=True)
         .str.strip_chars_start("/")
         .str.strip_prefix("./")
     )

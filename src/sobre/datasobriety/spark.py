@@ -37,6 +37,8 @@ def session(master: str | None = None, *, memory: str = "1g", partitions: int = 
         .config("spark.driver.memory", memory)
         .config("spark.sql.shuffle.partitions", str(partitions))
         .config("spark.sql.session.timeZone", "UTC")
+        # A listing's bad values become nulls, which the reader then reports with their column and value.
+        .config("spark.sql.ansi.enabled", "false")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
     )
@@ -166,7 +168,7 @@ def _typed(frame: DataFrame, file: str) -> DataFrame:
 
     text = F.trim(F.col("mtime").cast("string"))
     mtime = F.coalesce(text.cast("double"), F.unix_micros(F.to_timestamp(text)) / F.lit(1e6))
-    path = F.regexp_replace(F.regexp_replace(F.col("path"), r"\\\\", "/"), r"^(\./|/+)", "")
+    path = F.regexp_replace(F.regexp_replace(F.col("path"), r"\\", "/"), r"^(\./|/+)", "")
     typed = frame.select(
         path.alias("path"),
         F.trim(F.col("size").cast("string")).cast("long").alias("size"),
