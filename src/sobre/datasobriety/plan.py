@@ -157,8 +157,7 @@ def build_plan(
     kept: list[str] = []
     for g in findings.duplicate_groups:
         keep = _kept_copy(g)
-        kept.append(keep.path)
-        claimed.add(keep.path)
+        kept.append(keep.path)  # not deleted here; still archived later if obsolete
         copies += [Item(f.path, g.size, f.mtime, f.owner) for f in g.files if f is not keep]
     items.append(
         PlanItem(
