@@ -16,7 +16,7 @@ The recommendation (go, rework, no-go) follows explicit rules, each giving its r
 - no-go when the need is not stated, when an existing alternative is judged to meet it, or when no one
   is expected to use the service;
 - rework when the expected users are unknown, when no alternative was studied, when the targeted EcoIndex
-  grade is worse than the organisation's minimum (C by default), when the yearly footprint per user
+  grade (when one is given) is worse than the organisation's minimum (C by default), when the yearly footprint per user
   exceeds the budget given, or when dedicated physical servers are planned for little traffic (fewer than
   ``small_traffic`` page views a year: shared or existing hosting first);
 - go otherwise.
@@ -227,7 +227,7 @@ def review(
         reason("rework", "users", "expected users unknown: the footprint per user cannot be judged")
     if not e.alternatives:
         reason("rework", "alternatives", "no alternative studied (existing service, paper, shared tool…)")
-    if not ecoindex.grade_at_least(page.grade, rules.min_grade):
+    if e.expected_score is not None and not ecoindex.grade_at_least(page.grade, rules.min_grade):
         reason(
             "rework",
             "ecoindex",
