@@ -16,9 +16,9 @@ The recommendation (go, rework, no-go) follows explicit rules, each giving its r
 - no-go when the need is not stated, when an existing alternative is judged to meet it, or when no one
   is expected to use the service;
 - rework when the expected users are unknown, when no alternative was studied, when the targeted EcoIndex
-  grade (when one is given) is worse than the organisation's minimum (C by default), when the yearly footprint per user
-  exceeds the budget given, or when dedicated physical servers are planned for little traffic (fewer than
-  ``small_traffic`` page views a year: shared or existing hosting first);
+  grade (if one is given) is worse than the organisation's minimum (C by default), when the yearly
+  footprint per user exceeds the budget given, or when dedicated physical servers are planned for little
+  traffic (fewer than ``small_traffic`` page views a year: shared or existing hosting first);
 - go otherwise.
 """
 
