@@ -223,11 +223,22 @@ def _sniff_separator(path: Path) -> str:
 
 def _typed(frame: pl.DataFrame, file: str) -> pl.DataFrame:
     """Types checked row by row: a bad size or date names its row (1 = first data row), column and value."""
-    size = frame["size"].cast(pl.Utf8).str.strip_chars().cast(pl.Int64, strict=False)
-    text = frame["mtime"].cast(pl.Utf8).str.strip_chars()
-    epoch = text.cast(pl.Float64, strict=False)
-    iso = text.str.to_datetime(time_zone="UTC", strict=False, ambiguous="earliest").dt.epoch("ms") / 1000.0
-    mtime = epoch.fill_null(iso)
+    raw_size, raw_mtime = frame["size"], frame["mtime"]
+    if raw_size.dtype.is_integer():
+        size = raw_size.cast(pl.Int64)
+    else:
+        size = raw_size.cast(pl.Utf8).str.strip_chars().cast(pl.Int64, strict=False)
+    if raw_mtime.dtype.is_numeric():
+        mtime = raw_mtime.cast(pl.Float64)
+    elif isinstance(raw_mtime.dtype, pl.Datetime):
+        mtime = raw_mtime.dt.epoch("us").cast(pl.Float64) / 1e6
+    else:
+        text = raw_mtime.cast(pl.Utf8).str.strip_chars()
+        epoch = text.cast(pl.Float64, strict=False)
+        iso = (
+            text.str.to_datetime(time_zone="UTC", strict=False, ambiguous="earliest").dt.epoch("ms") / 1000.0
+        )
+        mtime = epoch.fill_null(iso)
     path = (
         frame["path"]
         .str.replace_all("\\", "/", literal=True)

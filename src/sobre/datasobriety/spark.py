@@ -267,6 +267,7 @@ def detect(
         .groupBy("size", "digest")
         .agg(F.sort_array(F.collect_list(F.struct("path", "mtime", "owner", "names"))).alias("files"))
         .filter(F.size("files") > 1)
+        .cache()  # counted, then written or collected
     )
     unverified = same_size.filter(F.col("digest").isNull()).select("path")
 
@@ -314,6 +315,7 @@ def detect(
             written[kind] = str(target)
     if collect:
         _collect(findings, parts, groups, unverified)
+    groups.unpersist()
     frame.unpersist()
     return SparkScan(findings, totals, written)
 
