@@ -95,6 +95,9 @@ def test_objectives_and_periodic_review(org_url: str, monkeypatch: pytest.Monkey
         assert results["page_weight_kb"]["met"] is False and results["page_weight_kb"]["measured"] == 900
         assert results["rgesn_score"]["met"] is None  # no assessment capability: unknown, not failed
         assert review.recommendation == "partly"
+        texts = {r["code"]: service.reason_text(r, "fr") for r in review.reasons}
+        assert texts["page_weight_kb"] == "Poids de page (ko) : 900.0 pour un objectif de 800"
+        assert texts["rgesn_score"].endswith("(aucune évaluation RGESN de ce service pour l'instant)")
         # an assessment capability registers its RGESN score through the registry
         fake = capabilities.Capability(
             name="assessment", extends={objectives.RGESN_HOOK: f"{__name__}:_rgesn"}
@@ -178,6 +181,9 @@ def test_recommendation_rules(fields: dict, verdict: str, codes: set[str]) -> No
     r = opportunity.review(e, infra, {"climate_change": infra["climate_change"].scale(0)})
     assert r.recommendation == verdict
     assert {x["code"] for x in r.reasons} == codes
+    for x in r.reasons:  # every reason reads in both languages
+        assert service.reason_text(x, "en") == x["text"]
+        assert service.reason_text(x, "fr") != x["text"]
 
 
 def test_budget_per_user() -> None:

@@ -30,6 +30,7 @@ from typing import Any
 
 from sobre.core.errors import InputError
 from sobre.core.estimate import Estimate
+from sobre.core.i18n import t
 from sobre.datasobriety import rot, storage
 from sobre.datasobriety.rot import Findings, Item
 from sobre.footprint.schema import FactorSet
@@ -88,6 +89,7 @@ class PlanItem:
     action: str
     files: list[Item]
     footprint: dict[str, Estimate] = field(default_factory=dict)
+    #: In English for the CLI; pages use ``datasobriety.plan.<kind>`` (and the policy's legal basis).
     note: str = ""
     effort: str = "low"
     owner_role: str = "data owner"
@@ -165,7 +167,7 @@ def build_plan(
             "delete",
             take(copies),
             kept=kept,
-            note="every name of a copy (hard links included) must go for its space to be freed",
+            note=t("datasobriety.plan.duplicates", "en"),
         )
     )
     items.append(PlanItem("trivial", "delete", take(findings.trivial)))
@@ -185,9 +187,7 @@ def build_plan(
             )
         )
     items.append(
-        PlanItem(
-            "obsolete", "archive", take(findings.obsolete), note="move to cold storage or delete after review"
-        )
+        PlanItem("obsolete", "archive", take(findings.obsolete), note=t("datasobriety.plan.obsolete", "en"))
     )
     if findings.orphans is not None:
         items.append(
@@ -196,7 +196,7 @@ def build_plan(
                 "review",
                 take(findings.orphans),
                 owner_role="IT and department head",
-                note="owner no longer a user: hand over or delete",
+                note=t("datasobriety.plan.orphans", "en"),
             )
         )
     items = [i for i in items if i.files]

@@ -82,7 +82,7 @@ class Result:
     measured: float | str | None  # the worst page's value (or the RGESN score)
     met: bool | None  # None: nothing measured yet
     pages: list[dict[str, Any]]
-    note: str = ""
+    note: str = ""  # why it cannot be judged: a key of ``ecodesign.objective.*`` (no_measure, no_rgesn)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -100,7 +100,7 @@ def evaluate(kind: str, target: str, measures: Iterable[Measured], rgesn: float 
     """An objective against the latest measure of each page (measures are given newest first)."""
     if kind == "rgesn_score":
         if rgesn is None:
-            return Result(kind, target, None, None, [], "no RGESN assessment of this service yet")
+            return Result(kind, target, None, None, [], "no_rgesn")
         return Result(kind, target, rgesn, _meets(kind, rgesn, target), [])
     latest: dict[tuple[str, str | None], Measured] = {}
     for m in measures:
@@ -120,7 +120,7 @@ def evaluate(kind: str, target: str, measures: Iterable[Measured], rgesn: float 
     known = [p for p in pages if p["value"] is not None]
     values: list[Any] = [p["value"] for p in known]
     if not known:
-        return Result(kind, target, None, None, pages, "no measure of this service yet")
+        return Result(kind, target, None, None, pages, "no_measure")
     if kind == "ecoindex_grade":
         worst: float | str = max((str(v) for v in values), key=ecoindex.GRADE_ORDER.index)
     elif KINDS[kind][1] == "min":

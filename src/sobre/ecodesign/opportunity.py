@@ -31,6 +31,7 @@ from typing import Any
 import polars as pl
 
 from sobre.core.estimate import Estimate, Status
+from sobre.core.i18n import t
 from sobre.ecodesign import ecoindex
 from sobre.footprint.schema import APP_LINKS, CLOUD, EQUIPMENT, SITES, STORAGE, FactorSet, Inventory
 
@@ -72,7 +73,7 @@ class Rules:
 @dataclass
 class Review:
     recommendation: str
-    reasons: list[dict[str, str]]
+    reasons: list[dict[str, Any]]
     infrastructure: dict[str, Estimate]
     storage: dict[str, Estimate]
     usage: Estimate | None
@@ -208,52 +209,42 @@ def review(
     if e.users and all(c is not None and c.known for c in climate):
         total = climate[0] + climate[1]  # type: ignore[operator]
         per_user = total.scale(1 / e.users)
-    reasons: list[dict[str, str]] = []
+    reasons: list[dict[str, Any]] = []
 
-    def reason(level: str, code: str, text: str) -> None:
-        reasons.append({"level": level, "code": code, "text": text})
+    def reason(level: str, code: str, **params: Any) -> None:
+        """A reason with its catalogue key (``ecodesign.reason.<code>``), its values and the English text."""
+        reasons.append(
+            {
+                "level": level,
+                "code": code,
+                "params": params,
+                "text": t(f"ecodesign.reason.{code}", "en", **params),
+            }
+        )
 
     if not e.need.strip():
-        reason("no-go", "need", "the need the service answers is not stated")
+        reason("no-go", "need")
     if e.alternative_sufficient:
-        reason(
-            "no-go",
-            "alternative",
-            "an existing alternative meets the need: " + (", ".join(e.alternatives) or "(unnamed)"),
-        )
+        reason("no-go", "alternative", alternatives=", ".join(e.alternatives) or "-")
     if e.users == 0:
-        reason("no-go", "users", "no one is expected to use the service")
+        reason("no-go", "no_users")
     if e.users is None:
-        reason("rework", "users", "expected users unknown: the footprint per user cannot be judged")
+        reason("rework", "users")
     if not e.alternatives:
-        reason("rework", "alternatives", "no alternative studied (existing service, paper, shared tool…)")
+        reason("rework", "alternatives")
     if e.expected_score is not None and not ecoindex.grade_at_least(page.grade, rules.min_grade):
-        reason(
-            "rework",
-            "ecoindex",
-            f"targeted EcoIndex {score} ({page.grade}) is worse than the minimum grade {rules.min_grade}",
-        )
+        reason("rework", "ecoindex", score=score, grade=page.grade, minimum=rules.min_grade)
     if (
         rules.budget_kg_per_user is not None
         and per_user is not None
         and per_user.value is not None
         and per_user.value > rules.budget_kg_per_user
     ):
-        reason(
-            "rework",
-            "budget",
-            f"{per_user.value:.2f} kgCO2e per user and year, above the budget of "
-            f"{rules.budget_kg_per_user:g}",
-        )
+        reason("rework", "budget", value=f"{per_user.value:.2f}", budget=f"{rules.budget_kg_per_user:g}")
     if e.servers and (e.page_views or 0) < rules.small_traffic:
-        reason(
-            "rework",
-            "hosting",
-            f"{e.servers:g} dedicated server(s) for {e.page_views or 0:,.0f} page views a "
-            "year: use shared or existing hosting first",
-        )
+        reason("rework", "hosting", servers=f"{e.servers:g}", views=f"{e.page_views or 0:,.0f}")
     levels = {r["level"] for r in reasons}
     verdict = "no-go" if "no-go" in levels else "rework" if "rework" in levels else "go"
     if verdict == "go":
-        reason("go", "ok", "need stated, alternatives studied, footprint within the rules")
+        reason("go", "ok")
     return Review(verdict, reasons, infrastructure, storage, usage, per_user)

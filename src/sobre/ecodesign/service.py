@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from sobre.core.errors import NotFound
+from sobre.core.i18n import t
 from sobre.ecodesign import ecoindex, objectives, opportunity
 from sobre.ecodesign.measure import PageMeasure
 from sobre.ecodesign.models import EcoIndexMeasure, ServiceObjective, ServiceReview
@@ -285,15 +286,9 @@ def periodic_review(session: Session, org: str, service: str, *, reviewer: str |
         for o in list_objectives(session, org, service)
     ]
     verdict = objectives.verdict(results)
-    reasons = [
-        {
-            "code": r.kind,
-            "met": r.met,
-            "text": f"{objectives.KINDS[r.kind][0]}: {r.measured if r.measured is not None else 'unknown'} "
-            f"for a target of {r.target}" + (f" ({r.note})" if r.note else ""),
-        }
-        for r in results
-    ] or [{"code": "objectives", "met": None, "text": "no objective set for this service"}]
+    reasons = [objective_reason(r) for r in results] or [
+        {"code": "none", "met": None, "params": {}, "text": t("ecodesign.objective.none", "en")}
+    ]
     return _save(
         session,
         view,
@@ -304,6 +299,31 @@ def periodic_review(session: Session, org: str, service: str, *, reviewer: str |
         verdict,
         reasons,
     )
+
+
+def objective_reason(r: objectives.Result) -> dict[str, Any]:
+    """One objective's result as a reason: catalogue key ``ecodesign.objective.result`` and its values."""
+    measured = "?" if r.measured is None else r.measured
+    params = {"kind": r.kind, "measured": measured, "target": r.target, "note": r.note}
+    return {"code": r.kind, "met": r.met, "params": params, "text": reason_text({"params": params}, "en")}
+
+
+def reason_text(reason: dict[str, Any], lang: str) -> str:
+    """A stored reason in ``lang`` (for pages): opportunity reasons and objective results alike."""
+    params = dict(reason.get("params") or {})
+    if "kind" in params:
+        note = params.pop("note", "")
+        text = t(
+            "ecodesign.objective.result",
+            lang,
+            label=t(f"ecodesign.objective.{params['kind']}", lang),
+            measured=params["measured"],
+            target=params["target"],
+        )
+        return text + (f" ({t(f'ecodesign.objective.{note}', lang)})" if note else "")
+    if reason.get("code") == "none":
+        return t("ecodesign.objective.none", lang)
+    return t(f"ecodesign.reason.{reason['code']}", lang, **params)
 
 
 def list_reviews(session: Session, org: str, service: str) -> list[ReviewView]:
