@@ -14,7 +14,7 @@ from sobre.core.cli_support import console, err_console, friendly_errors, print_
 from sobre.core.db import session_scope
 from sobre.core.errors import InputError
 from sobre.datasobriety import rot, service, storage
-from sobre.datasobriety.plan import Policy, default_policies
+from sobre.datasobriety.plan import Policy, default_policies, human
 
 data_app = typer.Typer(
     help="Data sobriety: ROT scans, findings and savings, retention policies, plan.", no_args_is_help=True
@@ -31,16 +31,6 @@ _JSON = typer.Option(False, "--json", help="Print JSON.")
 
 def register(app: typer.Typer) -> None:
     app.add_typer(data_app, name="data")
-
-
-def human(n: float | None) -> str:
-    if n is None:
-        return "unknown"
-    for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
-        if abs(n) < 1000 or unit == "PB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return str(n)
 
 
 def _fmt_estimate(e: dict | None) -> str:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -104,10 +104,10 @@ class PlanItem:
         """The shape the strategy capability turns into an action (origin: a ROT finding)."""
         climate = self.footprint.get("climate_change")
         return {
-            "title": f"{self.action.capitalize()} {len(self.files)} files, {_human(self.bytes)}: {self.kind}",
+            "title": f"{self.action.capitalize()} {len(self.files)} files, {human(self.bytes)}: {self.kind}",
             "origin": {"kind": "rot_finding", "scan_id": scan_id, "finding": self.kind},
-            "avoided": {k: _est(v) for k, v in self.footprint.items()},
-            "avoided_kgco2e_per_year": _est(climate) if climate else None,
+            "avoided": {k: asdict(v) for k, v in self.footprint.items()},
+            "avoided_kgco2e_per_year": asdict(climate) if climate else None,
             "effort": self.effort,
             "horizon": "short",
             "owner_role": self.owner_role,
@@ -115,19 +115,10 @@ class PlanItem:
         }
 
 
-def _est(e: Estimate) -> dict[str, Any]:
-    return {
-        "value": e.value,
-        "low": e.low,
-        "high": e.high,
-        "unit": e.unit,
-        "status": str(e.status),
-        "source": e.source,
-        "reason": e.reason,
-    }
-
-
-def _human(n: float) -> str:
+def human(n: float | None) -> str:
+    """Bytes in decimal units (1.5 MB); ``unknown`` for None."""
+    if n is None:
+        return "unknown"
     for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
         if abs(n) < 1000 or unit == "PB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"

@@ -7,7 +7,7 @@ functions (organisations, the inventory's users, the footprint's factor sets).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -238,22 +238,10 @@ class FindingsView:
             "rows": self.rows,
             "total_rows": self.total_rows,
             "savings": {
-                k: {**v, "footprint": {c: estimate_dict(e) for c, e in v["footprint"].items()}}
+                k: {**v, "footprint": {c: asdict(e) for c, e in v["footprint"].items()}}
                 for k, v in self.savings.items()
             },
         }
-
-
-def estimate_dict(e: Estimate) -> dict[str, Any]:
-    return {
-        "value": e.value,
-        "low": e.low,
-        "high": e.high,
-        "unit": e.unit,
-        "status": str(e.status),
-        "source": e.source,
-        "reason": e.reason,
-    }
 
 
 def findings(
@@ -430,7 +418,7 @@ class PlanView:
                     "note": i.note,
                     "owner_role": i.owner_role,
                     "effort": i.effort,
-                    "footprint": {c: estimate_dict(e) for c, e in i.footprint.items()},
+                    "footprint": {c: asdict(e) for c, e in i.footprint.items()},
                     "paths": [f.path for f in i.files],
                     "kept": i.kept,
                 }

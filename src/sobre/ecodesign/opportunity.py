@@ -80,26 +80,13 @@ class Review:
     per_user: Estimate | None
 
     def to_dict(self) -> dict[str, Any]:
-        def est(e: Estimate | None) -> dict[str, Any] | None:
-            if e is None:
-                return None
-            return {
-                "value": e.value,
-                "low": e.low,
-                "high": e.high,
-                "unit": e.unit,
-                "status": str(e.status),
-                "source": e.source,
-                "reason": e.reason,
-            }
-
         return {
             "recommendation": self.recommendation,
             "reasons": self.reasons,
-            "infrastructure": {k: est(v) for k, v in self.infrastructure.items()},
-            "storage": {k: est(v) for k, v in self.storage.items()},
-            "usage_climate_change": est(self.usage),
-            "per_user_climate_change": est(self.per_user),
+            "infrastructure": {k: asdict(v) for k, v in self.infrastructure.items()},
+            "storage": {k: asdict(v) for k, v in self.storage.items()},
+            "usage_climate_change": asdict(self.usage) if self.usage else None,
+            "per_user_climate_change": asdict(self.per_user) if self.per_user else None,
         }
 
 
