@@ -11,6 +11,7 @@ or are written as Parquet datasets (one per category) with only the totals retur
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def session(master: str | None = None, *, memory: str = "1g", partitions: int = 8) -> SparkSession:
     """A Spark session: ``local[*]`` unless ``master`` names a cluster (``spark://host:7077``, ``yarn``…)."""
+    # PySpark warns at import about pandas versions it was not tested with; Sobre does not use pandas here.
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support", category=FutureWarning)
     try:
         from pyspark.sql import SparkSession
     except ImportError:
@@ -306,6 +309,7 @@ def detect(
     else:
         totals["orphans"] = {"count": None, "bytes": None}
 
+    totals = {kind: totals[kind] for kind in rot.KINDS}  # the order of every other report
     written: dict[str, str] = {}
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
