@@ -287,6 +287,8 @@ class TreeScanner:
             else:
                 todo.append(e)
         done = len(entries) - len(todo)
+        # Read in inode order: on spinning disks (most file shares) it follows the disk layout.
+        todo.sort(key=lambda e: e.file_id)
         # Files go to the threads in batches: one task per file would cost more than hashing a small one.
         batches = [todo[i : i + _BATCH] for i in range(0, len(todo), _BATCH)]
         with ThreadPoolExecutor(max_workers=max(1, self.options.threads)) as pool:
