@@ -91,6 +91,11 @@ def check_checkpoint_place(root: Path, checkpoint: Path) -> Path:
     return where
 
 
+def ident_of(st: os.stat_result) -> tuple[int, int]:
+    """What identifies stored bytes on a file system: device and inode (hard links share them)."""
+    return (st.st_dev, st.st_ino)
+
+
 class _Owners:
     """uid → login, cached; an uid with no account keeps its number (``uid:1234``)."""
 
@@ -127,6 +132,7 @@ class TreeScanner:
             raise InputError("not a folder (symbolic links are not followed)", value=str(root))
         self.root = root.resolve()
         self.root_dev = st.st_dev
+        self._root_ino = st.st_ino
         self.options = options
         self.progress = progress or (lambda phase, done, total: None)
         self.should_stop = should_stop or (lambda: False)
@@ -159,69 +165,84 @@ class TreeScanner:
     def _abs(self, rel: str) -> str:
         return os.path.join(self.root, rel) if rel else str(self.root)
 
-    def _skip(self, why: str) -> None:
-        self.state.skipped[why] = self.state.skipped.get(why, 0) + 1
+    def _skip(self, why: str, skipped: dict[str, int] | None = None) -> None:
+        target = self.state.skipped if skipped is None else skipped
+        target[why] = target.get(why, 0) + 1
 
     def _read_dir(self, rel: str) -> None:
-        state = self.state
+        """Read one directory, then record all it held at once: a stop (Ctrl-C) between two directories
+        leaves the state whole, and the directory is only taken off the stack once recorded."""
+        found: list[Entry] = []
+        subdirs: list[tuple[str, tuple[int, int]]] = []
+        unreadable: list[dict[str, str]] = []
+        skipped: dict[str, int] = {}
         try:
             # Opened by descriptor so that listing it keeps its access time too, and a directory swapped
             # for a symbolic link since it was seen is refused.
             fd = self._open_path(self._abs(rel), os.O_DIRECTORY)
         except OSError as exc:
-            state.unreadable.append({"path": rel or ".", "error": exc.strerror or str(exc)})
-            return
-        subdirs: list[str] = []
-        try:
-            self._list(rel, fd, subdirs)
-        except OSError as exc:
-            state.unreadable.append({"path": rel or ".", "error": exc.strerror or str(exc)})
-        finally:
-            os.close(fd)
-        # Depth first, names in order: the stack's top is the next directory to read.
-        state.pending.extend(sorted(subdirs, reverse=True))
-
-    def _list(self, rel: str, fd: int, subdirs: list[str]) -> None:
+            unreadable.append({"path": rel or ".", "error": exc.strerror or str(exc)})
+        else:
+            try:
+                self._list(rel, fd, found, subdirs, unreadable, skipped)
+            except OSError as exc:
+                unreadable.append({"path": rel or ".", "error": exc.strerror or str(exc)})
+            finally:
+                os.close(fd)
         state = self.state
+        state.pending.pop()
+        # Depth first, names in order: the stack's top is the next directory to read.
+        state.pending.extend(p for p, _ in sorted(subdirs, reverse=True))
+        state.seen_dirs.update(i for _, i in subdirs)
+        state.entries.extend(found)
+        state.unreadable.extend(unreadable)
+        for why, n in skipped.items():
+            state.skipped[why] = state.skipped.get(why, 0) + n
+
+    def _list(
+        self,
+        rel: str,
+        fd: int,
+        found: list[Entry],
+        subdirs: list[tuple[str, tuple[int, int]]],
+        unreadable: list[dict[str, str]],
+        skipped: dict[str, int],
+    ) -> None:
+        seen = self.state.seen_dirs
         with os.scandir(fd) as it:
             for entry in it:
                 path = f"{rel}/{entry.name}" if rel else entry.name
                 try:
                     if entry.is_symlink():
-                        self._skip("symlinks")
+                        self._skip("symlinks", skipped)
                         continue
                     st = entry.stat(follow_symlinks=False)
                 except OSError as exc:
-                    state.unreadable.append({"path": path, "error": exc.strerror or str(exc)})
+                    unreadable.append({"path": path, "error": exc.strerror or str(exc)})
                     continue
                 mode = st.st_mode
-                if stat.S_ISDIR(mode):
-                    if self.options.one_file_system and st.st_dev != self.root_dev:
-                        self._skip("other_file_systems")
-                    elif (st.st_dev, st.st_ino) in state.seen_dirs:
-                        self._skip("directories_seen_twice")
+                if self.options.one_file_system and st.st_dev != self.root_dev:
+                    self._skip("other_file_systems", skipped)
+                elif stat.S_ISDIR(mode):
+                    ident = (st.st_dev, st.st_ino)
+                    if ident in seen or any(i == ident for _, i in subdirs):
+                        self._skip("directories_seen_twice", skipped)
                     else:
-                        state.seen_dirs.add((st.st_dev, st.st_ino))
-                        subdirs.append(path)
+                        subdirs.append((path, ident))
                 elif stat.S_ISREG(mode):
-                    if self.options.one_file_system and st.st_dev != self.root_dev:
-                        self._skip("other_file_systems")
-                        continue
-                    state.entries.append(
-                        Entry(path, st.st_size, st.st_mtime, self._owner(st.st_uid), (st.st_dev, st.st_ino))
-                    )
+                    found.append(Entry(path, st.st_size, st.st_mtime, self._owner(st.st_uid), ident_of(st)))
                 else:
-                    self._skip("special_files")
+                    self._skip("special_files", skipped)
 
     def walk(self) -> None:
         state = self.state
         if state.walked:
             return
+        state.seen_dirs.add((self.root_dev, self._root_ino))
         while state.pending:
             if self.should_stop():
                 self._stop()
-            rel = state.pending.pop()
-            self._read_dir(rel)
+            self._read_dir(state.pending[-1])
             self.progress("walk", len(state.entries), None)
             self._maybe_save()
         state.walked = True
