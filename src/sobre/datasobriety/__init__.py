@@ -8,4 +8,5 @@ CAPABILITY = Capability(
     commands={"data": "Data sobriety: ROT scans of shares and object stores, retention policies, plan."},
     cli="sobre.datasobriety.cli:register",
     models="sobre.datasobriety.models",
+    demo="sobre.datasobriety.demo:seed",
 )

@@ -8,5 +8,6 @@ CAPABILITY = Capability(
     commands={"ecoindex": "Measure the EcoIndex of web pages and user journeys in headless Chromium."},
     cli="sobre.ecodesign.cli:register",
     models="sobre.ecodesign.models",
+    demo="sobre.ecodesign.demo:seed",
     extends={"service": "sobre.ecodesign.cli:register_service"},
 )
