@@ -67,11 +67,7 @@ def ecoindex_cmd(
     else:
         table = Table("page", "step", "DOM", "requests", "kB", "score", "grade", "gCO2e", "cl water")
         for m in measures:
-            if m.error:
-                table.add_row(
-                    Text(m.url), Text(m.step or ""), Text(f"error: {m.error}"), "", "", "", "", "", ""
-                )
-            else:
+            if not m.error:
                 table.add_row(
                     Text(m.url),
                     Text(m.step or ""),
@@ -84,6 +80,9 @@ def ecoindex_cmd(
                     f"{m.water_cl:.2f}",
                 )
         console.print(table)
+        for m in measures:
+            if m.error:
+                console.print(Text(f"Not measured: {m.error}"))
         console.print(Text(f"Method: {ecoindex.SOURCE}"))
     if any(m.error for m in measures):
         raise typer.Exit(1)
