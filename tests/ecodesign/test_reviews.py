@@ -98,9 +98,9 @@ def test_objectives_and_periodic_review(org_url: str, monkeypatch: pytest.Monkey
         texts = {r["code"]: service.reason_text(r, "fr") for r in review.reasons}
         assert texts["page_weight_kb"] == "Poids de page (ko) : 900.0 pour un objectif de 800"
         assert texts["rgesn_score"].endswith("(aucune évaluation RGESN de ce service pour l'instant)")
-        # an assessment capability registers its RGESN score through the registry
+        # an assessment capability provides its RGESN score through the registry
         fake = capabilities.Capability(
-            name="assessment", extends={objectives.RGESN_HOOK: f"{__name__}:_rgesn"}
+            name="assessment", provides={objectives.RGESN_SCORE: f"{__name__}:_rgesn"}
         )
         monkeypatch.setattr(capabilities, "all_capabilities", lambda: (fake,))
         review = service.periodic_review(session, "Ville", "Démarches")

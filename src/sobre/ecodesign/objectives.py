@@ -2,8 +2,8 @@
 
 Kinds: ``ecoindex_grade`` (a letter, met when every measured page has it or better), ``ecoindex_score``
 (at least), ``page_weight_kb``, ``requests`` and ``dom`` (at most, on every page), and ``rgesn_score``
-(at least; the score comes from the assessment capability when one is installed: see
-:func:`rgesn_provider`).  Each page counts with its latest measure; a service meets an objective when its
+(at least; the score comes from the capability that provides ``rgesn.score`` in the registry, the
+assessment one: see :data:`RGESN_SCORE`).  Each page counts with its latest measure; a service meets an objective when its
 worst page does.
 """
 
@@ -25,8 +25,9 @@ KINDS: dict[str, tuple[str, str]] = {
     "dom": ("DOM elements per page", "max"),
     "rgesn_score": ("RGESN score (%)", "min"),
 }
-#: The registry key under which a capability offers ``rgesn_score(session, org_id, service_id)``.
-RGESN_HOOK = "ecodesign.rgesn_score"
+#: The name under which a capability provides ``f(session, org_id, service_id) -> float | Estimate | None``:
+#: the latest RGESN score of a digital service, in % (``provides={RGESN_SCORE: "module:function"}``).
+RGESN_SCORE = "rgesn.score"
 
 
 class Measured(Protocol):
@@ -139,8 +140,7 @@ def verdict(results: Iterable[Result]) -> str:
 
 
 def rgesn_provider() -> Callable[..., Any] | None:
-    """The RGESN score function another capability registers (``extends={RGESN_HOOK: "module:function"}``)."""
-    from sobre.core.capabilities import extensions_of
+    """The RGESN score function a capability provides (the assessment one), or None when none does."""
+    from sobre.core.capabilities import provider
 
-    found = extensions_of(RGESN_HOOK)
-    return found[0] if found else None
+    return provider(RGESN_SCORE)
