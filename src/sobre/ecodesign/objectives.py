@@ -3,8 +3,8 @@
 Kinds: ``ecoindex_grade`` (a letter, met when every measured page has it or better), ``ecoindex_score``
 (at least), ``page_weight_kb``, ``requests`` and ``dom`` (at most, on every page), and ``rgesn_score``
 (at least; the score comes from the capability that provides ``rgesn.score`` in the registry, the
-assessment one: see :data:`RGESN_SCORE`).  Each page counts with its latest measure; a service meets an objective when its
-worst page does.
+assessment one: see :data:`RGESN_SCORE`).  Each page counts with its latest measure; a service meets
+an objective when its worst page does.
 """
 
 from __future__ import annotations
