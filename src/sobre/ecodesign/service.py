@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from sobre.core.errors import NotFound
+from sobre.core.errors import InputError, NotFound
 from sobre.core.i18n import t
 from sobre.ecodesign import ecoindex, objectives, opportunity
 from sobre.ecodesign.measure import PageMeasure
@@ -345,3 +345,161 @@ def list_reviews(session: Session, org: str, service: str) -> list[ReviewView]:
         )
         for r in rows
     ]
+
+
+def get_review(session: Session, org: str, review_id: int) -> ReviewView:
+    """One review of the organisation, whatever its service."""
+    org_id = orgs.get(session, org).id
+    r = session.get(ServiceReview, review_id)
+    if r is None or r.org_id != org_id:
+        raise NotFound(f"no review {review_id} in this organisation")
+    view = services.get_by_id(session, org_id, r.service_id)
+    return ReviewView(
+        r.id, view.name, r.kind, r.reviewed_at, r.reviewer, r.recommendation, r.reasons, r.inputs, r.results
+    )
+
+
+# ------------------------------------------------------------------ pages and API (queries in the database)
+
+#: Addresses and journey steps one request may measure (each page takes seconds in the browser).
+MAX_URLS = 10
+MAX_STEPS = 20
+
+
+def get_service(session: Session, org: str, service_id: int) -> services.ServiceView:
+    return services.get_by_id(session, orgs.get(session, org).id, service_id)
+
+
+def under(base: str, url: str) -> bool:
+    """Whether ``url`` is an address of the service at ``base``: same scheme and host, path below."""
+    from urllib.parse import urlsplit
+
+    b, u = urlsplit(base), urlsplit(url)
+    if u.scheme not in ("http", "https") or (u.scheme, u.netloc.lower()) != (b.scheme, b.netloc.lower()):
+        return False
+    root = b.path.rstrip("/")
+    return not root or u.path == root or u.path.startswith(root + "/")
+
+
+def measurable(
+    session: Session, org: str, service_id: int, urls: list[str], journey: Any = None
+) -> services.ServiceView:
+    """The service whose pages are to be measured, once every address (and journey ``goto``) is its own.
+
+    Measuring from the pages or the API runs a browser on the server: it may only open the addresses of
+    the organisation's own digital services, never any address a caller types.
+    """
+    view = get_service(session, org, service_id)
+    if not urls and journey is None:
+        raise InputError("give at least one address or a journey", column="urls")
+    if len(urls) > MAX_URLS:
+        raise InputError(f"at most {MAX_URLS} addresses at a time", column="urls", value=len(urls))
+    if journey is not None and len(journey.steps) > MAX_STEPS:
+        raise InputError(f"at most {MAX_STEPS} steps", column="journey", value=len(journey.steps))
+    if not view.url:
+        raise InputError(
+            f"service {view.name!r} has no address; set it with 'sobre service update --url'",
+            column="service_id",
+            value=view.name,
+        )
+    targets = [("urls", u) for u in urls]
+    if journey is not None:
+        targets += [("journey", a) for s in journey.steps for k, a in s.actions if k == "goto"]
+    for column, url in targets:
+        if not under(view.url, str(url)):
+            raise InputError(
+                "not an address of this service", column=column, value=url, expected=f"under {view.url}"
+            )
+    return view
+
+
+def measures_query(
+    session: Session, org: str, *, service_id: int | None = None, url: str | None = None
+) -> Any:
+    """Measures newest first as a SELECT (the caller paginates it), of one service and/or one address."""
+    org_id = orgs.get(session, org).id
+    stmt = sa.select(EcoIndexMeasure).where(EcoIndexMeasure.org_id == org_id)
+    if service_id is not None:
+        stmt = stmt.where(EcoIndexMeasure.service_id == get_service(session, org, service_id).id)
+    if url is not None:
+        stmt = stmt.where(EcoIndexMeasure.url == url)
+    return stmt.order_by(EcoIndexMeasure.measured_at.desc(), EcoIndexMeasure.id.desc())
+
+
+def measure_row(r: EcoIndexMeasure) -> dict[str, Any]:
+    return {"id": r.id, "service_id": r.service_id, **_as_measure(r).to_dict()}
+
+
+#: Sort keys of the measured pages → columns of their latest measure.
+PAGE_SORTS = ("url", "score", "weight", "requests", "measured", "measures")
+
+
+def pages_query(session: Session, org: str, *, service_id: int | None = None, sort: str = "url") -> Any:
+    """Each measured address (per service) with its latest measure and its number of measures.
+
+    Rows are ``(EcoIndexMeasure, measures)``; unknown figures (failed measures) sort last.
+    """
+    org_id = orgs.get(session, org).id
+    latest = sa.select(sa.func.max(EcoIndexMeasure.id).label("id"), sa.func.count().label("measures")).where(
+        EcoIndexMeasure.org_id == org_id
+    )
+    if service_id is not None:
+        latest = latest.where(EcoIndexMeasure.service_id == get_service(session, org, service_id).id)
+    last = latest.group_by(EcoIndexMeasure.url, EcoIndexMeasure.service_id).subquery()
+    columns = {
+        "url": EcoIndexMeasure.url,
+        "score": EcoIndexMeasure.score,
+        "weight": EcoIndexMeasure.bytes,
+        "requests": EcoIndexMeasure.requests,
+        "measured": EcoIndexMeasure.measured_at,
+        "measures": last.c.measures,
+    }
+    key = sort.lstrip("-")
+    if key not in columns:
+        raise InputError("unknown sort", column="sort", value=sort, expected=", ".join(PAGE_SORTS))
+    order = columns[key].desc() if sort.startswith("-") else columns[key].asc()
+    return (
+        sa.select(EcoIndexMeasure, last.c.measures)
+        .join(last, last.c.id == EcoIndexMeasure.id)
+        .order_by(order.nulls_last(), EcoIndexMeasure.url, EcoIndexMeasure.id)
+    )
+
+
+def service_summaries(session: Session, org: str) -> list[dict[str, Any]]:
+    """The organisation's digital services with their objectives, latest reviews and measured pages."""
+    org_id = orgs.get(session, org).id
+    objectives_count = dict(
+        session.execute(
+            sa.select(ServiceObjective.service_id, sa.func.count())
+            .where(ServiceObjective.org_id == org_id)
+            .group_by(ServiceObjective.service_id)
+        ).all()
+    )
+    latest_ids = (
+        sa.select(sa.func.max(ServiceReview.id))
+        .where(ServiceReview.org_id == org_id)
+        .group_by(ServiceReview.service_id, ServiceReview.kind)
+    )
+    latest: dict[int, dict[str, ServiceReview]] = {}
+    for r in session.scalars(sa.select(ServiceReview).where(ServiceReview.id.in_(latest_ids))):
+        latest.setdefault(r.service_id, {})[r.kind] = r
+    pages = dict(
+        session.execute(
+            sa.select(EcoIndexMeasure.service_id, sa.func.count(sa.distinct(EcoIndexMeasure.url)))
+            .where(EcoIndexMeasure.org_id == org_id, EcoIndexMeasure.service_id.is_not(None))
+            .group_by(EcoIndexMeasure.service_id)
+        ).all()
+    )
+    out = []
+    for view in services.list_services(session, org):
+        reviews = latest.get(view.id, {})
+        out.append(
+            {
+                "service": view,
+                "objectives": int(objectives_count.get(view.id, 0)),
+                "pages": int(pages.get(view.id, 0)),
+                "opportunity": reviews.get("opportunity"),
+                "periodic": reviews.get("periodic"),
+            }
+        )
+    return out
