@@ -310,7 +310,7 @@ def objective_reason(r: objectives.Result) -> dict[str, Any]:
 
 def reason_text(reason: dict[str, Any], lang: str) -> str:
     """A stored reason in ``lang`` (for pages): opportunity reasons and objective results alike."""
-    params = dict(reason.get("params") or {})
+    params = {k: _local(v, lang) for k, v in (reason.get("params") or {}).items()}
     if "kind" in params:
         note = params.pop("note", "")
         text = t(
@@ -324,6 +324,15 @@ def reason_text(reason: dict[str, Any], lang: str) -> str:
     if reason.get("code") == "none":
         return t("ecodesign.objective.none", lang)
     return t(f"ecodesign.reason.{reason['code']}", lang, **params)
+
+
+def _local(value: Any, lang: str) -> Any:
+    """Numbers in the language's notation (920,5 in French); text as it is."""
+    from sobre.core.i18n import format_number
+
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    return format_number(float(value), lang, 0 if float(value).is_integer() else 1)
 
 
 def list_reviews(session: Session, org: str, service: str) -> list[ReviewView]:
@@ -381,6 +390,38 @@ def under(base: str, url: str) -> bool:
     return not root or u.path == root or u.path.startswith(root + "/")
 
 
+def measure_problems(
+    base: str | None, urls: list[str], journey: Any = None
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """What stops measuring these pages of the service at ``base``: (field, code, values) triples.
+
+    Codes: ``nothing``, ``too_many_urls``, ``too_many_steps``, ``no_address``, ``not_under``.
+    """
+    problems: list[tuple[str, str, dict[str, Any]]] = []
+    if not urls and journey is None:
+        problems.append(("urls", "nothing", {}))
+    if len(urls) > MAX_URLS:
+        problems.append(("urls", "too_many_urls", {"n": MAX_URLS}))
+    if journey is not None and len(journey.steps) > MAX_STEPS:
+        problems.append(("journey", "too_many_steps", {"n": MAX_STEPS}))
+    if not base:
+        return [*problems, ("service_id", "no_address", {})]
+    targets = [("urls", u) for u in urls]
+    if journey is not None:
+        targets += [("journey", a) for s in journey.steps for k, a in s.actions if k == "goto"]
+    problems += [(f, "not_under", {"url": u, "base": base}) for f, u in targets if not under(base, str(u))]
+    return problems
+
+
+_PROBLEMS = {
+    "nothing": "give at least one address or a journey",
+    "too_many_urls": f"at most {MAX_URLS} addresses at a time",
+    "too_many_steps": f"at most {MAX_STEPS} journey steps",
+    "no_address": "the service has no address; set it with 'sobre service update NAME --url'",
+    "not_under": "not an address of this service",
+}
+
+
 def measurable(
     session: Session, org: str, service_id: int, urls: list[str], journey: Any = None
 ) -> services.ServiceView:
@@ -390,26 +431,9 @@ def measurable(
     the organisation's own digital services, never any address a caller types.
     """
     view = get_service(session, org, service_id)
-    if not urls and journey is None:
-        raise InputError("give at least one address or a journey", column="urls")
-    if len(urls) > MAX_URLS:
-        raise InputError(f"at most {MAX_URLS} addresses at a time", column="urls", value=len(urls))
-    if journey is not None and len(journey.steps) > MAX_STEPS:
-        raise InputError(f"at most {MAX_STEPS} steps", column="journey", value=len(journey.steps))
-    if not view.url:
-        raise InputError(
-            f"service {view.name!r} has no address; set it with 'sobre service update --url'",
-            column="service_id",
-            value=view.name,
-        )
-    targets = [("urls", u) for u in urls]
-    if journey is not None:
-        targets += [("journey", a) for s in journey.steps for k, a in s.actions if k == "goto"]
-    for column, url in targets:
-        if not under(view.url, str(url)):
-            raise InputError(
-                "not an address of this service", column=column, value=url, expected=f"under {view.url}"
-            )
+    for column, code, values in measure_problems(view.url, urls, journey):
+        expected = f"under {values['base']}" if code == "not_under" else None
+        raise InputError(_PROBLEMS[code], column=column, value=values.get("url"), expected=expected)
     return view
 
 
@@ -426,6 +450,15 @@ def measures_query(
     return stmt.order_by(EcoIndexMeasure.measured_at.desc(), EcoIndexMeasure.id.desc())
 
 
+def get_measures(session: Session, org: str, ids: Iterable[int]) -> list[EcoIndexMeasure]:
+    """Some measures of the organisation by id (those just recorded), in id order."""
+    org_id = orgs.get(session, org).id
+    stmt = sa.select(EcoIndexMeasure).where(
+        EcoIndexMeasure.org_id == org_id, EcoIndexMeasure.id.in_(list(ids))
+    )
+    return list(session.scalars(stmt.order_by(EcoIndexMeasure.id)))
+
+
 def measure_row(r: EcoIndexMeasure) -> dict[str, Any]:
     return {"id": r.id, "service_id": r.service_id, **_as_measure(r).to_dict()}
 
@@ -434,18 +467,23 @@ def measure_row(r: EcoIndexMeasure) -> dict[str, Any]:
 PAGE_SORTS = ("url", "score", "weight", "requests", "measured", "measures")
 
 
-def pages_query(session: Session, org: str, *, service_id: int | None = None, sort: str = "url") -> Any:
-    """Each measured address (per service) with its latest measure and its number of measures.
-
-    Rows are ``(EcoIndexMeasure, measures)``; unknown figures (failed measures) sort last.
-    """
+def _latest(session: Session, org: str, service_id: int | None) -> Any:
+    """Per measured address (and service): the id of its latest measure and its number of measures."""
     org_id = orgs.get(session, org).id
     latest = sa.select(sa.func.max(EcoIndexMeasure.id).label("id"), sa.func.count().label("measures")).where(
         EcoIndexMeasure.org_id == org_id
     )
     if service_id is not None:
         latest = latest.where(EcoIndexMeasure.service_id == get_service(session, org, service_id).id)
-    last = latest.group_by(EcoIndexMeasure.url, EcoIndexMeasure.service_id).subquery()
+    return latest.group_by(EcoIndexMeasure.url, EcoIndexMeasure.service_id).subquery()
+
+
+def pages_query(session: Session, org: str, *, service_id: int | None = None, sort: str = "url") -> Any:
+    """Each measured address (per service) with its latest measure and its number of measures.
+
+    Rows are ``(EcoIndexMeasure, measures)``; unknown figures (failed measures) sort last.
+    """
+    last = _latest(session, org, service_id)
     columns = {
         "url": EcoIndexMeasure.url,
         "score": EcoIndexMeasure.score,
@@ -463,6 +501,28 @@ def pages_query(session: Session, org: str, *, service_id: int | None = None, so
         .join(last, last.c.id == EcoIndexMeasure.id)
         .order_by(order.nulls_last(), EcoIndexMeasure.url, EcoIndexMeasure.id)
     )
+
+
+def grade_counts(session: Session, org: str, service_id: int | None = None) -> dict[str, int]:
+    """How many measured addresses have each EcoIndex grade by their latest measure (``?``: failed)."""
+    last = _latest(session, org, service_id)
+    rows = session.execute(
+        sa.select(EcoIndexMeasure.grade, sa.func.count())
+        .join(last, last.c.id == EcoIndexMeasure.id)
+        .group_by(EcoIndexMeasure.grade)
+    ).all()
+    counts = {g: 0 for g in ecoindex.GRADE_ORDER}
+    for grade, n in rows:
+        counts[grade or "?"] = counts.get(grade or "?", 0) + int(n)
+    return counts
+
+
+def criteria(session: Session, org: str) -> list[dict[str, Any]]:
+    """The criteria of the organisation's factor set (code, label_en, label_fr, unit), for review pages."""
+    from sobre.footprint.factors.store import load_factor_set
+
+    factors = load_factor_set(session, org_id=orgs.get(session, org).id)
+    return list(factors.criteria.iter_rows(named=True))
 
 
 def service_summaries(session: Session, org: str) -> list[dict[str, Any]]:

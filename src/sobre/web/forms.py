@@ -52,7 +52,12 @@ class Form:
             self.error(name, t("web.form.whole_number" if integer else "web.form.number"))
             return None
         if (low is not None and number < low) or (high is not None and number > high):
-            bounds = ("−∞" if low is None else f"{low:g}", "∞" if high is None else f"{high:g}")
+            bounds = ("−∞" if low is None else _bound(low), "∞" if high is None else _bound(high))
             self.error(name, t("web.form.between", low=bounds[0], high=bounds[1]))
             return None
         return number
+
+
+def _bound(value: float) -> str:
+    """A bound as people write it: 1 000 000, 0.5 (never 1e+06)."""
+    return f"{value:,.0f}".replace(",", "\u202f") if float(value).is_integer() else f"{value:g}"

@@ -101,14 +101,16 @@ def _number(value: float | int | None, lang: str, digits: int = 0) -> str:
 
 
 def _figure(value: float | int | None, lang: str, significant: int = 3) -> str:
-    """A figure with ``significant`` digits whatever its size (0.00312, 31.2, 3 120): footprints span
-    many orders of magnitude, so a fixed number of decimals would show most of them as 0."""
+    """A figure with ``significant`` digits whatever its size (0.00312, 31.2, 3 120; 2 rather than 2.00):
+    footprints span many orders of magnitude, so a fixed number of decimals would show most of them as 0."""
     if value is None:
         return "—"
     v = float(value)
     if v == 0 or not math.isfinite(v):
         return i18n.format_number(v, lang, 0) if math.isfinite(v) else str(v)
     digits = min(12, max(0, significant - 1 - math.floor(math.log10(abs(v)))))
+    while digits and round(v, digits - 1) == round(v, digits):  # no trailing zeros: 2, not 2.00
+        digits -= 1
     return i18n.format_number(v, lang, digits)
 
 
