@@ -374,6 +374,10 @@ def register(registry: CapabilityRegistry) -> None:
     def api_defaults(ctx: Ctx, body: DefaultsIn) -> list[dict[str, Any]]:
         """Install categories of the catalogue (all when ``categories`` is null) as the organisation's."""
         assert ctx.org is not None
+        known = {p.category for p in default_policies()}
+        for category in body.categories or []:
+            if category not in known:
+                raise InputError("not a category of the catalogue", column="categories", value=category)
         with ctx.session() as s:
             done = service.install_default_policies(s, ctx.org.name, body.categories or None)
             return [_policy_out(p) for p in done]
