@@ -85,7 +85,9 @@ def text_of(html: str) -> str:
     """The page's main content as text (tags dropped, entities kept simple)."""
     main = html[html.index("<main") : html.index("</main>")]
     return (
-        re.sub(r"[ \t\r\n]+", " ", re.sub(r"<[^>]+>", " ", main)).replace("&#39;", "'").replace("&nbsp;", "\u00a0")
+        re.sub(r"[ \t\r\n]+", " ", re.sub(r"<[^>]+>", " ", main))
+        .replace("&#39;", "'")
+        .replace("&nbsp;", "\u00a0")
     )
 
 
@@ -131,10 +133,8 @@ def test_upload_then_findings_grouped_sorted_with_their_footprint(world: World) 
     params = storage.StorageParams("hdd", 2, 1, "FR", None, frozenset({"media", "replicas", "backups"}))
     expected = storage.footprint(540000, params, factors).impacts["climate_change"]
     body = text_of(page.text)
-    assert (
-        f"{_figure(expected.value, 'fr')}\u00a0kgCO2e [{_figure(expected.low, 'fr')}–{_figure(expected.high, 'fr')}]"
-        in body
-    )
+    low, high = _figure(expected.low, "fr"), _figure(expected.high, "fr")
+    assert f"{_figure(expected.value, 'fr')}\u00a0kgCO2e [{low}–{high}]" in body
     assert "modélisé d'après le stockage décrit" in body and "540,0\u00a0ko" in body
     assert detail["savings"]["duplicates"]["footprint"]["climate_change"]["value"] == pytest.approx(
         expected.value
