@@ -24,8 +24,9 @@ from sobre.datasobriety.storage import StorageParams
 from sobre.inventory.models import Equipment
 from sobre.orgs import service as orgs
 from tests.datasobriety.test_pages import listing_bytes
-from tests.web.harness import PASSWORD, make_user
+from tests.web.harness import make_user
 from tests.web.live import assert_budgets, launch_chromium, live_server, measure
+from tests.web.test_browser import signed_in_state
 
 pytestmark = pytest.mark.browser
 
@@ -73,15 +74,9 @@ def browser() -> Iterator[Any]:
 
 
 def signed_in(browser: Any, base: str, email: str, *, javascript: bool = True) -> Any:
-    """A context signed in through the sign-in form."""
-    context = browser.new_context(java_script_enabled=javascript, locale="fr-FR")
-    page = context.new_page()
-    page.goto(f"{base}/sign-in")
-    page.get_by_label("Adresse électronique").fill(email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_load_state()
-    return context
+    """A context signed in through the sign-in form (the shell's browser tests do it this way)."""
+    state = signed_in_state(browser, base, email, javascript=javascript)
+    return browser.new_context(storage_state=state, java_script_enabled=javascript, locale="fr-FR")
 
 
 def test_a_listing_is_scanned_its_findings_sorted_and_its_plan_downloaded_without_javascript(

@@ -21,8 +21,9 @@ from sobre.inventory import services
 from sobre.orgs import service as orgs
 from tests.ecodesign.site import HOME_DOM, Site, serve
 from tests.ecodesign.test_ecoindex import reference
-from tests.web.harness import PASSWORD, make_user
+from tests.web.harness import make_user
 from tests.web.live import assert_budgets, launch_chromium, live_server, measure
+from tests.web.test_browser import signed_in_state
 
 pytestmark = pytest.mark.browser
 
@@ -100,14 +101,9 @@ def browser() -> Iterator[Any]:
 
 
 def signed_in(browser: Any, base: str, *, javascript: bool = True) -> Any:
-    context = browser.new_context(java_script_enabled=javascript, locale="fr-FR")
-    page = context.new_page()
-    page.goto(f"{base}/sign-in")
-    page.get_by_label("Adresse électronique").fill(MANAGER)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_load_state()
-    return context
+    """A context signed in through the sign-in form (the shell's browser tests do it this way)."""
+    state = signed_in_state(browser, base, MANAGER, javascript=javascript)
+    return browser.new_context(storage_state=state, java_script_enabled=javascript, locale="fr-FR")
 
 
 def _latest(live: Live, url: str) -> dict[str, Any]:

@@ -101,8 +101,8 @@ def criterion_label(criterion: dict[str, Any], lang: str) -> str:
 
 def storage_from(form: Form, ctx: RequestContext) -> storage.StorageParams | None:
     """The storage the scanned data sits on, from the form (given fields are ``input``, others defaults)."""
-    media = str(form.value("media") or "hdd")
-    if media not in storage.MEDIA:
+    media = str(form.value("media") or "") or None
+    if media is not None and media not in storage.MEDIA:
         form.error("media", ctx.t("web.form.choose"))
     replicas = form.number("replicas", ctx.t, low=1, high=100)
     backups = form.number("backups", ctx.t, low=0, high=100)
@@ -112,18 +112,7 @@ def storage_from(form: Form, ctx: RequestContext) -> storage.StorageParams | Non
         form.error("country", ctx.t("datasobriety.form.country"))
     if not form.ok:
         return None
-    given = {"media"} if form.value("media") else set()
-    given |= {k for k, v in (("replicas", replicas), ("backups", backups), ("pue", pue)) if v is not None}
-    if country:
-        given.add("country")
-    return storage.StorageParams(
-        media=media,
-        replicas=1.0 if replicas is None else replicas,
-        backups=1.0 if backups is None else backups,
-        country=country or "FR",
-        pue=pue,
-        given=frozenset(given),
-    )
+    return storage.StorageParams.described(media, replicas, backups, country or None, pue)
 
 
 def check_duration(form: Form, ctx: RequestContext, name: str) -> str:
@@ -359,10 +348,12 @@ def register(registry: CapabilityRegistry) -> None:
             if kind is not None and kind not in service.STORED_KIND:
                 raise InputError("unknown finding kind", column="kind", value=kind, expected=", ".join(KINDS))
 
+        org = ctx.org.name
+
         def rows() -> Iterator[str]:
             with ctx.session() as s:
                 yield from csv_stream(
-                    FINDING_COLUMNS, _export_rows(service.iter_findings(s, ctx.org.name, scan_id, kind))
+                    FINDING_COLUMNS, _export_rows(service.iter_findings(s, org, scan_id, kind))
                 )
 
         return download(rows(), "text/csv; charset=utf-8", f"sobre-scan{scan_id}-{kind or 'findings'}.csv")

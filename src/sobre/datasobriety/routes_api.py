@@ -219,18 +219,7 @@ def register(registry: CapabilityRegistry) -> None:
             raise InputError(
                 "listing too large for an upload; use 'sobre data scan --listing'", column="file"
             )
-        given = {
-            k for k, v in (("media", media), ("replicas", replicas), ("backups", backups)) if v is not None
-        }
-        given |= {k for k, v in (("country", country), ("pue", pue)) if v is not None}
-        params = storage.StorageParams(
-            media=media or "hdd",
-            replicas=1.0 if replicas is None else replicas,
-            backups=1.0 if backups is None else backups,
-            country=(country or "FR").upper(),
-            pue=pue,
-            given=frozenset(given),
-        )
+        params = storage.StorageParams.described(media, replicas, backups, country, pue)
         reference = datetime.combine(as_of, datetime.min.time(), UTC) if as_of else rot.parse_as_of(None)
         request = run.ScanRequest(
             path=Path("upload"),
@@ -310,20 +299,7 @@ def register(registry: CapabilityRegistry) -> None:
         return {
             "scan_id": scan_id,
             "bytes": sum(i.bytes for i in view.items),
-            "items": [
-                {
-                    "kind": i.kind,
-                    "action": i.action,
-                    "files": len(i.files),
-                    "bytes": i.bytes,
-                    "note": i.note,
-                    "owner_role": i.owner_role,
-                    "effort": i.effort,
-                    "footprint": {c: asdict(e) for c, e in i.footprint.items()},
-                    "as_action": i.as_action(scan_id),
-                }
-                for i in view.items
-            ],
+            "items": [{**view.summary(i), "as_action": i.as_action(scan_id)} for i in view.items],
             "total_climate_change": asdict(total) if total else None,
         }
 

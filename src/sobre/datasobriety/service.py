@@ -411,24 +411,26 @@ class PlanView:
             total = total + p
         return total
 
+    @staticmethod
+    def summary(i: PlanItem) -> dict[str, Any]:
+        """One item without its files: kind, action, files, bytes, note, owner, effort, footprint."""
+        return {
+            "kind": i.kind,
+            "action": i.action,
+            "files": len(i.files),
+            "bytes": i.bytes,
+            "note": i.note,
+            "owner_role": i.owner_role,
+            "effort": i.effort,
+            "footprint": {c: asdict(e) for c, e in i.footprint.items()},
+        }
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "scan": self.scan,
             "bytes": sum(i.bytes for i in self.items),
             "items": [
-                {
-                    "kind": i.kind,
-                    "action": i.action,
-                    "files": len(i.files),
-                    "bytes": i.bytes,
-                    "note": i.note,
-                    "owner_role": i.owner_role,
-                    "effort": i.effort,
-                    "footprint": {c: asdict(e) for c, e in i.footprint.items()},
-                    "paths": [f.path for f in i.files],
-                    "kept": i.kept,
-                }
-                for i in self.items
+                {**self.summary(i), "paths": [f.path for f in i.files], "kept": i.kept} for i in self.items
             ],
             "actions": [i.as_action(self.scan["id"]) for i in self.items],
         }

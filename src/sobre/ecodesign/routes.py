@@ -216,12 +216,14 @@ def register(registry: CapabilityRegistry) -> None:
         with ctx.session() as s:
             service_view(s, ctx.org.name, service_id)  # 404 before the download starts
 
+        org = ctx.org.name
+
         def rows() -> Iterator[str]:
             buffer = io.StringIO()
             writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, extrasaction="ignore")
             writer.writeheader()
             with ctx.session() as s:
-                stmt = service.measures_query(s, ctx.org.name, service_id=service_id, url=url or None)
+                stmt = service.measures_query(s, org, service_id=service_id, url=url or None)
                 for m in s.scalars(stmt.execution_options(yield_per=2000)):
                     writer.writerow(service.measure_row(m))
                     if buffer.tell() > 1 << 16:

@@ -211,7 +211,7 @@ def register(registry: CapabilityRegistry) -> None:
         assert ctx.org is not None and ctx.user is not None
         with ctx.session() as s:
             view = service.get_service(s, ctx.org.name, service_id)
-        defaults = {
+        defaults: dict[str, object] = {
             "users": "" if view.users is None else str(view.users),
             "cloud_vcpu": "2",
             "country": "FR",
