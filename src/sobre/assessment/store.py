@@ -174,7 +174,7 @@ def load(session: Session, referential_id: int) -> Package:
     row = session.get(Referential, referential_id)
     if row is None:
         raise NotFound(f"no referential with id {referential_id}")
-    key = (str(session.get_bind().url), row.id, row.installed_at.isoformat())
+    key = (str(session.get_bind().engine.url), row.id, row.installed_at.isoformat())
     package = _CACHE.get(key)
     if package is None:
         package = _CACHE[key] = _read(session, row)

@@ -134,14 +134,14 @@ def score(
         for item in package.items_of(theme.code):
             answer = answers.get(item.id)
             na = bool(answer and answer.status == NOT_APPLICABLE)
-            target = answer.target_level if answer and answer.target_level is not None else default_target
+            goal = answer.target_level if answer and answer.target_level is not None else default_target
             results.append(
                 PracticeResult(
                     item.id,
                     theme.code,
                     weight(item.priority),
                     None if na or answer is None else answer.level,
-                    target,
+                    goal,
                     na,
                 )
             )
