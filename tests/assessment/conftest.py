@@ -43,3 +43,20 @@ def gbpnr(gbpnr_file: Path) -> Package:
 @pytest.fixture(scope="session")
 def rgaa(rgaa_file: Path) -> Package:
     return importers.read_rgaa(rgaa_file)
+
+
+@pytest.fixture
+def world(db_url: str, rgesn_file: Path, rgaa_file: Path, gbpnr_file: Path) -> str:
+    """A database with an organisation, a digital service and the three official referentials installed."""
+    from sobre.assessment import store
+    from sobre.core.db import session_scope
+    from sobre.inventory import services
+    from sobre.orgs import service as orgs
+
+    with session_scope(db_url) as session:
+        orgs.create(session, "Sobreville")
+        services.create(session, "Sobreville", "Portail citoyen", url="https://www.sobreville.fr")
+        store.install_file(session, "rgesn", rgesn_file)
+        store.install_file(session, "rgaa", rgaa_file)
+        store.install_file(session, "gbpnr", gbpnr_file)
+    return db_url

@@ -39,13 +39,15 @@ def _figure(
     ax.set_yticks([25, 50, 75, 100], ["25", "50", "75", "100 %"], fontsize=7, color="#333333")
     ax.set_xticks(angles, [_wrap(x) for x in labels], fontsize=8)
     closed = angles + angles[:1]
-    current = [v if v is not None else 0.0 for v in values]
+    # An unknown score is a gap in the line, never a point at zero (the table says "unknown").
+    current = [v if v is not None else math.nan for v in values]
     ax.plot(
         closed, current + current[:1], color=CURRENT, linewidth=2, label=legend[0], marker="o", markersize=3
     )
-    ax.fill(closed, current + current[:1], color=CURRENT, alpha=0.15)
+    if all(v is not None for v in values):
+        ax.fill(closed, current + current[:1], color=CURRENT, alpha=0.15)
     if any(v is not None for v in targets):
-        target = [v if v is not None else 0.0 for v in targets]
+        target = [v if v is not None else math.nan for v in targets]
         ax.plot(closed, target + target[:1], color=TARGET, linewidth=1.5, linestyle="--", label=legend[1])
     ax.legend(loc="upper right", bbox_to_anchor=(1.18, 1.12), fontsize=8, frameon=False)
     fig.tight_layout()

@@ -486,7 +486,7 @@ def _check_answers(
             sa.select(AssessmentAnswer, AssessmentEvidence)
             .join(AssessmentEvidence, AssessmentEvidence.answer_id == AssessmentAnswer.id)
             .where(AssessmentAnswer.assessment_id == a.id, AssessmentEvidence.kind == "file")
-        ).tuples()
+        )
     }
     seen: set[tuple[str, str]] = set()
     parsed = []
