@@ -19,7 +19,11 @@ def test_rgesn_2024_has_78_criteria_in_9_themes(rgesn: Package) -> None:
     assert len(rgesn.themes) == 9
     assert [t.label["fr"] for t in rgesn.themes][:3] == ["Stratégie", "Spécifications", "Architecture"]
     # Counts per priority as the README of the data and the official spreadsheet give them.
-    assert Counter(i.priority_label for i in rgesn.items) == {"Prioritaire": 30, "Recommandé": 29, "Modéré": 19}
+    assert Counter(i.priority_label for i in rgesn.items) == {
+        "Prioritaire": 30,
+        "Recommandé": 29,
+        "Modéré": 19,
+    }
     assert sum(i.always_applicable for i in rgesn.items) == 18
     first = rgesn.item("1.1")
     assert first.priority == "high" and first.difficulty == "high" and first.always_applicable
@@ -67,7 +71,9 @@ def test_builtin_model_covers_the_nine_domains_and_maps_to_the_guide(gbpnr: Pack
 def test_sobre_format_round_trips(rgesn: Package, tmp_path: Path) -> None:
     path = importers.write_sobre(rgesn, tmp_path / "rgesn.json")
     again = importers.read_sobre(path)
-    assert again.items == rgesn.items and again.themes == rgesn.themes and again.attribution == rgesn.attribution
+    assert (
+        again.items == rgesn.items and again.themes == rgesn.themes and again.attribution == rgesn.attribution
+    )
 
 
 def _write(tmp_path: Path, data: object) -> Path:
@@ -95,7 +101,15 @@ def test_bad_official_files_name_the_entry_and_field(rgesn_file: Path, tmp_path:
 
 
 def test_rgesn_v1_shape_is_read_without_priorities(tmp_path: Path) -> None:
-    v1 = [{"numero": "1.5", "thematique": "Stratégie", "critere-v1": "Le service est-il utilisable sur des "
-           "terminaux âgés de 5 ans ?", "objectif": "x", "miseEnOeuvre": "y", "controle": "z"}]
+    v1 = [
+        {
+            "numero": "1.5",
+            "thematique": "Stratégie",
+            "critere-v1": "Le service est-il utilisable sur des terminaux âgés de 5 ans ?",
+            "objectif": "x",
+            "miseEnOeuvre": "y",
+            "controle": "z",
+        }
+    ]
     package = importers.read_rgesn(_write(tmp_path, v1))
     assert package.version == "2022" and package.items[0].priority is None

@@ -51,9 +51,18 @@ def test_rgesn_not_applicable_leaves_the_denominator(rgesn: Package) -> None:
 
 def test_rgesn_hand_computed_mixed_set(rgesn: Package) -> None:
     # Theme 1 (Stratégie): 1.1 P, 1.2 P, 1.3 R, 1.4 P, 1.5 P, 1.6 R, 1.7 M, 1.8 R, 1.9 P, 1.10 R.
-    statuses = {"1.1": eco.VALIDATED, "1.2": eco.VALIDATED, "1.3": eco.IN_PROGRESS, "1.4": eco.NOT_VALIDATED,
-                "1.5": eco.TO_EVALUATE, "1.6": eco.VALIDATED, "1.7": eco.NOT_APPLICABLE,
-                "1.8": eco.NOT_VALIDATED, "1.9": eco.VALIDATED, "1.10": eco.NOT_APPLICABLE}
+    statuses = {
+        "1.1": eco.VALIDATED,
+        "1.2": eco.VALIDATED,
+        "1.3": eco.IN_PROGRESS,
+        "1.4": eco.NOT_VALIDATED,
+        "1.5": eco.TO_EVALUATE,
+        "1.6": eco.VALIDATED,
+        "1.7": eco.NOT_APPLICABLE,
+        "1.8": eco.NOT_VALIDATED,
+        "1.9": eco.VALIDATED,
+        "1.10": eco.NOT_APPLICABLE,
+    }
     answers = {k: Answer(k, status=v, evidence=1) for k, v in statuses.items()}
     theme = eco.score(rgesn, answers).themes[0]
     # validated: 1.5 + 1.5 + 1.25 + 1.5 = 5.75; applicable: 5 × 1.5 + 3 × 1.25 = 11.25
@@ -93,7 +102,11 @@ def test_rgesn_score_is_a_percentage_inside_its_range(statuses: list[str]) -> No
         return
     assert 0 <= score.overall.low <= score.overall.value <= score.overall.high <= 100 + 1e-9
     assert score.validated_weight == pytest.approx(
-        sum(eco.WEIGHTS[i.priority] for i, s in zip(package.items, statuses, strict=True) if s == eco.VALIDATED)
+        sum(
+            eco.WEIGHTS[i.priority]
+            for i, s in zip(package.items, statuses, strict=True)
+            if s == eco.VALIDATED
+        )
     )
 
 
@@ -159,9 +172,18 @@ def test_rgaa_rates_as_the_method_defines_them(rgaa: Package) -> None:
         for page in pages:
             rows[item.id, page.code] = aud.NA
     # 1.1: C, C, NC → not validated overall. 3.2: C, NA, C → validated. 8.1: C everywhere. 11.1: NA everywhere.
-    rows.update({("1.1", "P01"): aud.C, ("1.1", "P02"): aud.C, ("1.1", "P03"): aud.NC,
-                 ("3.2", "P01"): aud.C, ("3.2", "P03"): aud.C,
-                 ("8.1", "P01"): aud.C, ("8.1", "P02"): aud.C, ("8.1", "P03"): aud.C})
+    rows.update(
+        {
+            ("1.1", "P01"): aud.C,
+            ("1.1", "P02"): aud.C,
+            ("1.1", "P03"): aud.NC,
+            ("3.2", "P01"): aud.C,
+            ("3.2", "P03"): aud.C,
+            ("8.1", "P01"): aud.C,
+            ("8.1", "P02"): aud.C,
+            ("8.1", "P03"): aud.C,
+        }
+    )
     score = aud.score(rgaa, pages, _rgaa_answers(rows))
     assert score.count(aud.C) == 2 and score.count(aud.NC) == 1 and score.count(aud.NA) == 103
     assert score.rate.value == pytest.approx(100 * 2 / 3)
@@ -174,8 +196,11 @@ def test_rgaa_rates_as_the_method_defines_them(rgaa: Package) -> None:
 
 
 def test_rgaa_process_pages_and_derogations(rgaa: Package) -> None:
-    pages = [aud.Page("P01", "Accueil"), aud.Page("P02", "Étape 1", process="Demande"),
-             aud.Page("P03", "Étape 2", process="Demande")]
+    pages = [
+        aud.Page("P01", "Accueil"),
+        aud.Page("P02", "Étape 1", process="Demande"),
+        aud.Page("P03", "Étape 2", process="Demande"),
+    ]
     rows = {(i.id, p.code): aud.C for i in rgaa.items for p in pages}
     rows["11.1", "P03"] = aud.NC
     rows["4.1", "P01"] = aud.NC

@@ -23,10 +23,20 @@ def test_maturity_assessment_end_to_end(world: str, tmp_path: Path) -> None:
     with session_scope(world) as s:
         a = svc.start(s, ORG, "maturity", by="alice@sobreville.fr", assessed_on=date(2025, 3, 1))
         assert a.referential == "sobre-maturity" and a.items == 38 and a.status == "draft"
-        svc.answer(s, ORG, a.id, "a1", by="alice@sobreville.fr", level=3, comment="Référente nommée",
-                   evidence=[svc.EvidenceInput("text", text="Lettre de mission du 3 mars"),
-                             svc.EvidenceInput("link", url="https://intranet.sobreville.fr/nr"),
-                             svc.EvidenceInput.from_file(proof)])
+        svc.answer(
+            s,
+            ORG,
+            a.id,
+            "a1",
+            by="alice@sobreville.fr",
+            level=3,
+            comment="Référente nommée",
+            evidence=[
+                svc.EvidenceInput("text", text="Lettre de mission du 3 mars"),
+                svc.EvidenceInput("link", url="https://intranet.sobreville.fr/nr"),
+                svc.EvidenceInput.from_file(proof),
+            ],
+        )
         view = svc.answer(s, ORG, a.id, "a1", by="bob@sobreville.fr", level=4, target=4)
         assert view.level == 4 and view.target_level == 4 and view.answered_by == "bob@sobreville.fr"
         assert [e.kind for e in view.evidence] == ["text", "link", "file"]
@@ -61,17 +71,31 @@ def test_workflow_referent_submits_manager_validates(world: str) -> None:
         view = svc.validate(s, ORG, a.id, by="carol")
         assert view.status == "validated" and view.validated_by == "carol"
         roles = [(e["action"], e["by"], e["role"]) for e in svc.events(s, ORG, a.id)][-5:]
-        assert roles == [("submit", "alice", "referent"), ("return", "carol", "manager"),
-                         ("answer", "alice", "referent"), ("submit", "alice", "referent"),
-                         ("validate", "carol", "manager")]
+        assert roles == [
+            ("submit", "alice", "referent"),
+            ("return", "carol", "manager"),
+            ("answer", "alice", "referent"),
+            ("submit", "alice", "referent"),
+            ("validate", "carol", "manager"),
+        ]
         frozen = s.get(svc.Assessment, a.id).frozen_scores
-        assert frozen is not None and frozen["overall"]["value"] == pytest.approx(svc.score(s, ORG, a.id).overall.value)
+        assert frozen is not None and frozen["overall"]["value"] == pytest.approx(
+            svc.score(s, ORG, a.id).overall.value
+        )
 
 
 def test_validation_refuses_incomplete_or_broken_assessments(world: str) -> None:
     with session_scope(world) as s:
         a = svc.start(s, ORG, "rgesn", by="alice", service=SERVICE)
-        svc.answer(s, ORG, a.id, "1.1", by="alice", status="Validé", evidence=[svc.EvidenceInput("text", text="Étude")])
+        svc.answer(
+            s,
+            ORG,
+            a.id,
+            "1.1",
+            by="alice",
+            status="Validé",
+            evidence=[svc.EvidenceInput("text", text="Étude")],
+        )
         with pytest.raises(SobreError, match="submit it first"):
             svc.validate(s, ORG, a.id, by="carol")
         svc.submit(s, ORG, a.id, by="alice")
@@ -86,9 +110,18 @@ def test_rgesn_rules_are_enforced_when_answering(world: str) -> None:
         with pytest.raises(InputError, match="needs evidence"):
             svc.answer(s, ORG, a.id, "1.7", by="alice", status="Non applicable")
         with pytest.raises(InputError, match="cannot be 'Non applicable'"):
-            svc.answer(s, ORG, a.id, "1.1", by="alice", status="N/A", evidence=[svc.EvidenceInput("text", text="x")])
-        svc.answer(s, ORG, a.id, "1.7", by="alice", status="Non applicable",
-                   evidence=[svc.EvidenceInput("text", text="Aucun chiffrement propre au service")])
+            svc.answer(
+                s, ORG, a.id, "1.1", by="alice", status="N/A", evidence=[svc.EvidenceInput("text", text="x")]
+            )
+        svc.answer(
+            s,
+            ORG,
+            a.id,
+            "1.7",
+            by="alice",
+            status="Non applicable",
+            evidence=[svc.EvidenceInput("text", text="Aucun chiffrement propre au service")],
+        )
         # Evidence already attached counts: validating later needs no new piece.
         svc.answer(s, ORG, a.id, "1.7", by="alice", status="Validé")
         with pytest.raises(SobreError, match="digital service"):
@@ -107,10 +140,22 @@ def test_rgaa_audit_with_pages_process_and_derogation(world: str) -> None:
         for item in package.items:
             for page in ("P01", "P02", "P03"):
                 svc.answer(s, ORG, a.id, item.id, by="dan", page=page, status="C")
-        svc.answer(s, ORG, a.id, "11.1", by="dan", page="P03", status="non conforme", comment="Champ sans étiquette")
+        svc.answer(
+            s, ORG, a.id, "11.1", by="dan", page="P03", status="non conforme", comment="Champ sans étiquette"
+        )
         svc.answer(s, ORG, a.id, "4.1", by="dan", page="P01", status="NC")
-        svc.add_derogation(s, ORG, a.id, "burden", "Vidéo d’archives 1998", by="dan", criteria=["4.1"], pages=["P01"],
-                           justification="Coût de transcription", alternative="Transcription sur demande")
+        svc.add_derogation(
+            s,
+            ORG,
+            a.id,
+            "burden",
+            "Vidéo d’archives 1998",
+            by="dan",
+            criteria=["4.1"],
+            pages=["P01"],
+            justification="Coût de transcription",
+            alternative="Transcription sur demande",
+        )
         with pytest.raises(InputError, match="unknown page"):
             svc.answer(s, ORG, a.id, "1.1", by="dan", page="P09", status="C")
         with pytest.raises(InputError, match="justified"):
@@ -122,16 +167,23 @@ def test_rgaa_audit_with_pages_process_and_derogation(world: str) -> None:
         assert result.rate.value == pytest.approx(100 * 105 / 106)
         assert result.state == "partial"
         actions = svc.recommendations(s, ORG, a.id)
-        assert [x.origin for x in actions] == [("rgaa", "4.1.2", "11.1")] and actions[0].pages == ("P02", "P03")
+        assert [x.origin for x in actions] == [("rgaa", "4.1.2", "11.1")] and actions[0].pages == (
+            "P02",
+            "P03",
+        )
 
 
 def test_carry_over_same_version_and_through_a_mapping(world: str) -> None:
     with session_scope(world) as s:
         first = svc.start(s, ORG, "maturity", by="alice", assessed_on=date(2025, 1, 15))
-        svc.answer(s, ORG, first.id, "a1", by="alice", level=2, evidence=[svc.EvidenceInput("text", text="Note")])
+        svc.answer(
+            s, ORG, first.id, "a1", by="alice", level=2, evidence=[svc.EvidenceInput("text", text="Note")]
+        )
         svc.answer(s, ORG, first.id, "d2", by="alice", level=3)
         svc.answer(s, ORG, first.id, "d1", by="alice", level=1)
-        again = svc.start(s, ORG, "maturity", by="bob", from_assessment=first.id, assessed_on=date(2026, 1, 15))
+        again = svc.start(
+            s, ORG, "maturity", by="bob", from_assessment=first.id, assessed_on=date(2026, 1, 15)
+        )
         carried = {a.item_id: a for a in svc.answers(s, ORG, again.id)}
         assert carried["a1"].level == 2 and carried["a1"].evidence[0].text == "Note"
         assert carried["a1"].answered_by == "alice" and again.previous_id == first.id
@@ -151,7 +203,9 @@ def test_compare_and_history(world: str) -> None:
         svc.answer(s, ORG, a.id, "1.1", by="alice", status=eco.NOT_VALIDATED)
         svc.submit(s, ORG, a.id, by="alice")
         svc.validate(s, ORG, a.id, by="carol", allow_incomplete=True)
-        b = svc.start(s, ORG, "rgesn", by="alice", service=SERVICE, from_assessment=a.id, assessed_on=date(2026, 6, 1))
+        b = svc.start(
+            s, ORG, "rgesn", by="alice", service=SERVICE, from_assessment=a.id, assessed_on=date(2026, 6, 1)
+        )
         svc.answer(s, ORG, b.id, "1.1", by="alice", status="Validé", evidence=ev)
         svc.answer(s, ORG, b.id, "2.2", by="alice", status="Validé", evidence=ev)
         diff = svc.compare(s, ORG, a.id, b.id)
@@ -163,7 +217,9 @@ def test_compare_and_history(world: str) -> None:
         previous = svc.previous_validated(s, ORG, b.id)
         assert previous is not None and previous["id"] == a.id and previous["overall"]["value"] == 0.0
         actions = svc.recommendations(s, ORG, b.id, limit=3)
-        assert all(x.priority == "high" for x in actions) and actions[0].gain == pytest.approx(100 * 1.5 / 100.25)
+        assert all(x.priority == "high" for x in actions) and actions[0].gain == pytest.approx(
+            100 * 1.5 / 100.25
+        )
 
 
 def test_organisations_are_separate(world: str) -> None:

@@ -19,27 +19,60 @@ READ_COLUMNS = ("item", "page", "status", "level", "target", "comment", "evidenc
 def _answers_sheet(path: Path) -> list[dict[str, object]]:
     ws = load_workbook(path)[xlsx.ANSWERS]
     rows = list(ws.iter_rows(values_only=True))
-    keys = [xlsx._key_of(h, xlsx.COLUMNS["maturity"] + xlsx.COLUMNS["rgesn"] + xlsx.COLUMNS["rgaa"]) for h in rows[0]]
+    keys = [
+        xlsx._key_of(h, xlsx.COLUMNS["maturity"] + xlsx.COLUMNS["rgesn"] + xlsx.COLUMNS["rgaa"])
+        for h in rows[0]
+    ]
     return [{k: v for k, v in zip(keys, row, strict=True) if k in READ_COLUMNS} for row in rows[1:]]
 
 
 def _snapshot(s, assessment_id: int) -> list[tuple]:  # type: ignore[no-untyped-def, type-arg]
-    return [(a.item_id, a.page, a.status, a.level, a.target_level, a.comment, a.answered_by, a.answered_at,
-             [(e.kind, e.text, e.url, e.file_name, e.sha256) for e in a.evidence])
-            for a in svc.answers(s, ORG, assessment_id)]
+    return [
+        (
+            a.item_id,
+            a.page,
+            a.status,
+            a.level,
+            a.target_level,
+            a.comment,
+            a.answered_by,
+            a.answered_at,
+            [(e.kind, e.text, e.url, e.file_name, e.sha256) for e in a.evidence],
+        )
+        for a in svc.answers(s, ORG, assessment_id)
+    ]
 
 
 def _rgesn_assessment(s, tmp_path: Path) -> int:  # type: ignore[no-untyped-def]
-    a = svc.start(s, ORG, "rgesn", by="alice", service=SERVICE, details={"target_score": 75, "sample": "Accueil"})
+    a = svc.start(
+        s, ORG, "rgesn", by="alice", service=SERVICE, details={"target_score": 75, "sample": "Accueil"}
+    )
     proof = tmp_path / "pue.pdf"
     proof.write_bytes(b"%PDF PUE 1.3")
-    svc.answer(s, ORG, a.id, "1.1", by="alice", status="Validé", comment="Utilité avérée",
-               evidence=[svc.EvidenceInput("text", text="Étude d’utilité\nsur deux lignes"),
-                         svc.EvidenceInput("text", text="Deuxième preuve"),
-                         svc.EvidenceInput("link", url="https://www.sobreville.fr/utilite")])
+    svc.answer(
+        s,
+        ORG,
+        a.id,
+        "1.1",
+        by="alice",
+        status="Validé",
+        comment="Utilité avérée",
+        evidence=[
+            svc.EvidenceInput("text", text="Étude d’utilité\nsur deux lignes"),
+            svc.EvidenceInput("text", text="Deuxième preuve"),
+            svc.EvidenceInput("link", url="https://www.sobreville.fr/utilite"),
+        ],
+    )
     svc.answer(s, ORG, a.id, "8.3", by="bob", status="Validé", evidence=[svc.EvidenceInput.from_file(proof)])
-    svc.answer(s, ORG, a.id, "1.7", by="alice", status="Non applicable",
-               evidence=[svc.EvidenceInput("text", text="Pas de chiffrement propre")])
+    svc.answer(
+        s,
+        ORG,
+        a.id,
+        "1.7",
+        by="alice",
+        status="Non applicable",
+        evidence=[svc.EvidenceInput("text", text="Pas de chiffrement propre")],
+    )
     svc.answer(s, ORG, a.id, "2.2", by="alice", status="En cours", comment="Tests sur terminaux de 2019")
     svc.answer(s, ORG, a.id, "4.1", by="alice", status="Non validé")
     return a.id
@@ -74,10 +107,20 @@ def test_maturity_and_rgaa_round_trips(world: str, tmp_path: Path) -> None:
     with session_scope(world) as s:
         m = svc.start(s, ORG, "maturity", by="alice", details={"default_target": 3})
         svc.answer(s, ORG, m.id, "a1", by="alice", level=2, target=4, comment="Mandat en cours")
-        svc.answer(s, ORG, m.id, "h3", by="alice", status="na", evidence=[svc.EvidenceInput("text", text="Pas de salle")])
+        svc.answer(
+            s,
+            ORG,
+            m.id,
+            "h3",
+            by="alice",
+            status="na",
+            evidence=[svc.EvidenceInput("text", text="Pas de salle")],
+        )
         out = xlsx.export(s, ORG, m.id, tmp_path / "m.xlsx", "en")
         copy = xlsx.import_file(s, ORG, out, by="bob", new=True)
-        assert _answers_sheet(xlsx.export(s, ORG, copy.assessment_id, tmp_path / "m2.xlsx", "en")) == _answers_sheet(out)
+        assert _answers_sheet(
+            xlsx.export(s, ORG, copy.assessment_id, tmp_path / "m2.xlsx", "en")
+        ) == _answers_sheet(out)
         r = svc.start(s, ORG, "rgaa", by="dan", service=SERVICE)
         svc.add_page(s, ORG, r.id, "P01", "Accueil", by="dan", url="https://www.sobreville.fr/")
         svc.add_page(s, ORG, r.id, "P02", "Formulaire", by="dan", process="Demande")
@@ -115,7 +158,12 @@ def test_malformed_workbooks_are_refused_with_sheet_row_and_column(world: str, t
         message = str(err.value)
         assert "[sheet Answers]" in message and "row 5" in message and "'status'" in message
         assert "Peut-être" in message and "nothing was imported" in message
-        assert (rejects / "status.rejects.csv").read_text(encoding="utf-8").splitlines()[1].startswith("Answers,5,status")
+        assert (
+            (rejects / "status.rejects.csv")
+            .read_text(encoding="utf-8")
+            .splitlines()[1]
+            .startswith("Answers,5,status")
+        )
 
         bad_item = _edit(good, xlsx.ANSWERS, 7, "item", "12.99", tmp_path / "item.xlsx")
         with pytest.raises(InputError, match=r"\[sheet Answers\], row 7, column 'item', value '12.99'"):
@@ -124,7 +172,9 @@ def test_malformed_workbooks_are_refused_with_sheet_row_and_column(world: str, t
         wb = load_workbook(good)
         wb[xlsx.ANSWERS].title = "Réponses"
         wb.save(tmp_path / "sheet.xlsx")
-        with pytest.raises(InputError, match=r"sheet 'Answers' is missing \(sheets found: Assessment, Réponses\)"):
+        with pytest.raises(
+            InputError, match=r"sheet 'Answers' is missing \(sheets found: Assessment, Réponses\)"
+        ):
             xlsx.import_file(s, ORG, tmp_path / "sheet.xlsx", by="carol")
 
         # N/A on a criterion applicable to all services, and Validé without evidence, are refused too.

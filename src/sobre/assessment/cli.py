@@ -433,7 +433,7 @@ def export(
 
     with session_scope(_url(ctx, home)) as session:
         path = xlsx.export(session, org, assessment, out, _lang(lang))
-    console.print(Text(f"Exported assessment {assessment} to {path}"))
+    console.print(Text(f"Exported assessment {assessment} to {path}"), soft_wrap=True)
 
 
 @assess_app.command("import")
@@ -766,7 +766,7 @@ def declaration(
     target = out or cfg.reports_dir
     with session_scope(cfg.database_url) as session:
         path = declarations.write(session, org, assessment, fmt, _lang(lang), target)
-    console.print(Text(f"Written: {path.resolve()}"))
+    console.print(Text(f"Written: {path.resolve()}"), soft_wrap=True)
 
 
 @assess_app.command("evidence")
@@ -786,7 +786,7 @@ def evidence_file(
         name, content = svc.evidence_file(session, org, assessment, evidence)
     path = out / name if out.is_dir() else out
     path.write_bytes(content)
-    console.print(Text(f"Written: {path}"))
+    console.print(Text(f"Written: {path}"), soft_wrap=True)
 
 
 @assess_app.command("delete")
