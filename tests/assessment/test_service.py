@@ -1,4 +1,4 @@
-"""Use cases on SQLite and PostgreSQL: answers with evidence and trail, workflow, scores, carry-over, history."""
+"""Use cases on SQLite and PostgreSQL: answers, evidence, trail, workflow, scores, carry-over, history."""
 
 from __future__ import annotations
 
