@@ -171,7 +171,7 @@ def test_rgaa_rates_as_the_method_defines_them(rgaa: Package) -> None:
     for item in rgaa.items:
         for page in pages:
             rows[item.id, page.code] = aud.NA
-    # 1.1: C, C, NC → not validated overall. 3.2: C, NA, C → validated. 8.1: C everywhere. 11.1: NA everywhere.
+    # 1.1: C, C, NC → not validated. 3.2: C, NA, C → validated. 8.1: C everywhere. 11.1: NA everywhere.
     rows.update(
         {
             ("1.1", "P01"): aud.C,
