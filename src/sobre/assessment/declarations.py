@@ -59,9 +59,37 @@ class Table:
 
 @dataclass
 class Chart:
-    svg: str
-    png: bytes
-    caption: str
+    """A radar, drawn when a format asks for it: SVG for HTML, PNG for PDF and DOCX."""
+
+    chart_id: str
+    title: str
+    desc: str
+    labels: list[str]
+    values: list[float | None]
+    targets: list[float | None]
+    legend: tuple[str, str]
+
+    @property
+    def caption(self) -> str:
+        return self.title
+
+    def svg(self) -> str:
+        from sobre.assessment.charts import radar_svg
+
+        return radar_svg(
+            self.chart_id, self.title, self.desc, self.labels, self.values, self.targets, self.legend
+        )
+
+    def png(self) -> bytes:
+        from sobre.assessment.charts import radar_png
+
+        return radar_png(self.labels, self.values, self.targets, self.legend)
+
+    def img(self) -> str:
+        """The PNG as a data URI with the description as its text alternative (WeasyPrint draws it fast)."""
+        import base64
+
+        return "data:image/png;base64," + base64.b64encode(self.png()).decode("ascii")
 
 
 Block = Heading | Para | Bullets | Table | Chart
@@ -441,8 +469,6 @@ def _rgaa(session: Session, org: str, view: svc.AssessmentView, result: Result, 
 
 def maturity_blocks(result: Result, lang: str, *, chart_id: str = "maturity-radar") -> list[Block]:
     """Radar, domain table and overall figures of a maturity result (also used by the diagnosis report)."""
-    from sobre.assessment.charts import radar_png, radar_svg
-
     score = result.maturity
     assert score is not None
     domains = [d for d in score.domains if d.rated or d.unrated]
@@ -465,11 +491,7 @@ def maturity_blocks(result: Result, lang: str, *, chart_id: str = "maturity-rada
                 target=pct(score.target, lang),
             )
         ),
-        Chart(
-            radar_svg(chart_id, title, desc, labels, values, targets, legend),
-            radar_png(labels, values, targets, legend),
-            title,
-        ),
+        Chart(chart_id, title, desc, labels, values, targets, legend),
         Table(
             t("assessment.maturity.table_caption", lang),
             [
@@ -583,7 +605,7 @@ def build(session: Session, org: str, assessment_id: int, lang: str) -> Document
     return builder(session, org, view, result, lang)
 
 
-def render_html(doc: Document) -> str:
+def render_html(doc: Document, *, for_pdf: bool = False) -> str:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
@@ -598,6 +620,7 @@ def render_html(doc: Document) -> str:
         version=__version__,
         t=lambda key, **kw: t(key, doc.lang, **kw),
         kind_of=lambda block: type(block).__name__.lower(),
+        for_pdf=for_pdf,
     )
 
 
@@ -608,7 +631,8 @@ def write_pdf(doc: Document, path: Path, html: str | None = None) -> Path:
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    weasyprint.HTML(string=html or render_html(doc), base_url=str(path.parent)).write_pdf(str(path))
+    html = html or render_html(doc, for_pdf=True)
+    weasyprint.HTML(string=html, base_url=str(path.parent)).write_pdf(str(path))
     return path
 
 
@@ -645,7 +669,7 @@ def write_docx(doc: Document, path: Path) -> Path:
                 for cell, value in zip(table.add_row().cells, row, strict=True):
                     cell.text = value
         else:
-            out.add_picture(io.BytesIO(block.png), width=Cm(14))
+            out.add_picture(io.BytesIO(block.png()), width=Cm(14))
             out.add_paragraph(block.caption).runs[0].italic = True
     out.add_heading(t("assessment.doc.sources", doc.lang), level=2)
     for line in doc.attribution:

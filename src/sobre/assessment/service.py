@@ -810,8 +810,21 @@ def answer(
         after=_describe(row),
     )
     session.flush()
-    return next(
-        v for v in answers(session, org, assessment_id) if v.item_id == item.id and v.page == page_code
+    pieces = session.scalars(
+        sa.select(AssessmentEvidence)
+        .where(AssessmentEvidence.answer_id == row.id)
+        .order_by(AssessmentEvidence.id)
+    )
+    return AnswerView(
+        row.item_id,
+        row.page,
+        row.status,
+        row.level,
+        row.target_level,
+        row.comment,
+        row.answered_by,
+        row.answered_at,
+        [_evidence_view(e) for e in pieces],
     )
 
 
