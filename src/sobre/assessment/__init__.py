@@ -18,4 +18,5 @@ CAPABILITY = Capability(
     models="sobre.assessment.models",
     extends={"service": "sobre.assessment.cli:register_service"},
     demo="sobre.assessment.demo:seed",
+    report="sobre.assessment.report:sections",
 )

@@ -123,14 +123,14 @@ def pct(e: Estimate | dict[str, Any] | None, lang: str) -> str:
     return out
 
 
-def _long_date(value: date | str, lang: str) -> str:
+def long_date(value: date | str, lang: str) -> str:
     from babel.dates import format_date
 
     day = date.fromisoformat(value) if isinstance(value, str) else value
     return format_date(day, format="long", locale="fr_FR" if lang == "fr" else "en_GB")
 
 
-def _attribution(package: Package, lang: str) -> list[str]:
+def attribution_lines(package: Package, lang: str) -> list[str]:
     lines = [text(package.attribution, lang)]
     if package.licence_url:
         lines.append(f"{t('assessment.doc.licence', lang)} {package.licence} — {package.licence_url}")
@@ -159,7 +159,7 @@ def _rgesn(session: Session, org: str, view: svc.AssessmentView, result: Result,
     details = view.details
     answers = {a.item_id: a for a in svc.answers(session, org, view.id)}
     doc = Document(
-        "rgesn", lang, t("assessment.rgesn.title", lang, service=service), _long_date(view.assessed_on, lang)
+        "rgesn", lang, t("assessment.rgesn.title", lang, service=service), long_date(view.assessed_on, lang)
     )
     doc.add(
         Heading(2, t("assessment.rgesn.summary", lang)),
@@ -169,7 +169,7 @@ def _rgesn(session: Session, org: str, view: svc.AssessmentView, result: Result,
                 "assessment.rgesn.objective_text",
                 lang,
                 service=service,
-                date=_long_date(view.assessed_on, lang),
+                date=long_date(view.assessed_on, lang),
                 version=package.version,
             )
         ),
@@ -192,7 +192,7 @@ def _rgesn(session: Session, org: str, view: svc.AssessmentView, result: Result,
             t(
                 "assessment.rgesn.score_now",
                 lang,
-                date=_long_date(view.assessed_on, lang),
+                date=long_date(view.assessed_on, lang),
                 score=pct(score.overall, lang),
             )
         ),
@@ -204,7 +204,7 @@ def _rgesn(session: Session, org: str, view: svc.AssessmentView, result: Result,
                 "assessment.rgesn.score_previous",
                 lang,
                 score=pct(previous["overall"], lang),
-                date=_long_date(previous["assessed_on"], lang),
+                date=long_date(previous["assessed_on"], lang),
                 version=previous["referential"],
             )
             if previous
@@ -219,7 +219,7 @@ def _rgesn(session: Session, org: str, view: svc.AssessmentView, result: Result,
                     lang,
                     service=service,
                     score=f"{format_number(float(details['target_score']), lang, 0)}\u00a0%",
-                    date=_long_date(details["target_date"], lang) if details.get("target_date") else "—",
+                    date=long_date(details["target_date"], lang) if details.get("target_date") else "—",
                 )
             )
         )
@@ -305,7 +305,7 @@ def _rgesn(session: Session, org: str, view: svc.AssessmentView, result: Result,
         )
     if lang != "fr":
         doc.add(Para(t("assessment.doc.quoted_in_french", lang), note=True))
-    doc.attribution = _attribution(package, lang)
+    doc.attribution = attribution_lines(package, lang)
     return doc
 
 
@@ -325,7 +325,7 @@ def _rgaa(session: Session, org: str, view: svc.AssessmentView, result: Result, 
         if a.status == aud.NC and (a.comment or a.evidence):
             comments.setdefault(a.item_id, []).append(f"{a.page}: {_justification(a)}")
     doc = Document(
-        "rgaa", lang, t("assessment.rgaa.title", lang), f"{service} — {_long_date(view.assessed_on, lang)}"
+        "rgaa", lang, t("assessment.rgaa.title", lang), f"{service} — {long_date(view.assessed_on, lang)}"
     )
     doc.add(Para(t("assessment.rgaa.commitment", lang, org=view.org)))
     if details.get("plan"):
@@ -435,7 +435,7 @@ def _rgaa(session: Session, org: str, view: svc.AssessmentView, result: Result, 
         )
     doc.add(
         Heading(2, t("assessment.rgaa.established", lang)),
-        Para(t("assessment.rgaa.established_text", lang, date=_long_date(view.assessed_on, lang))),
+        Para(t("assessment.rgaa.established_text", lang, date=long_date(view.assessed_on, lang))),
     )
     for key in ("technologies", "environment", "tools"):
         doc.add(
@@ -460,7 +460,7 @@ def _rgaa(session: Session, org: str, view: svc.AssessmentView, result: Result, 
     )
     if lang != "fr":
         doc.add(Para(t("assessment.doc.quoted_in_french", lang), note=True))
-    doc.attribution = _attribution(package, lang)
+    doc.attribution = attribution_lines(package, lang)
     return doc
 
 
@@ -558,7 +558,7 @@ def _maturity(session: Session, org: str, view: svc.AssessmentView, result: Resu
         "maturity",
         lang,
         t("assessment.maturity.title", lang, org=view.org),
-        f"{text(package.title, lang)} — {_long_date(view.assessed_on, lang)}",
+        f"{text(package.title, lang)} — {long_date(view.assessed_on, lang)}",
     )
     doc.add(Heading(2, t("assessment.maturity.scores", lang)), *maturity_blocks(result, lang))
     previous = svc.previous_validated(session, org, view.id)
@@ -569,7 +569,7 @@ def _maturity(session: Session, org: str, view: svc.AssessmentView, result: Resu
                     "assessment.maturity.previous",
                     lang,
                     score=pct(previous["overall"], lang),
-                    date=_long_date(previous["assessed_on"], lang),
+                    date=long_date(previous["assessed_on"], lang),
                 )
             )
         )
@@ -591,7 +591,7 @@ def _maturity(session: Session, org: str, view: svc.AssessmentView, result: Resu
         ),
         Para(t("assessment.maturity.method", lang), note=True),
     )
-    doc.attribution = _attribution(package, lang)
+    doc.attribution = attribution_lines(package, lang)
     return doc
 
 
@@ -605,14 +605,32 @@ def build(session: Session, org: str, assessment_id: int, lang: str) -> Document
     return builder(session, org, view, result, lang)
 
 
-def render_html(doc: Document, *, for_pdf: bool = False) -> str:
-    env = jinja2.Environment(
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
+
+
+def render_blocks(blocks: list[Block], lang: str) -> str:
+    """Blocks as an HTML fragment (for a section of another page, such as the diagnosis report)."""
+    return (
+        _env()
+        .get_template("blocks.html.j2")
+        .render(
+            blocks=blocks,
+            t=lambda key, **kw: t(key, lang, **kw),
+            kind_of=lambda block: type(block).__name__.lower(),
+            for_pdf=False,
+        )
+    )
+
+
+def render_html(doc: Document, *, for_pdf: bool = False) -> str:
+    env = _env()
     css = (TEMPLATES / "document.css").read_text(encoding="utf-8")
     return env.get_template("document.html.j2").render(
         doc=doc,

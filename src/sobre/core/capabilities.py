@@ -19,7 +19,10 @@ What a capability can declare:
   when ``sobre report`` loads;
 - ``demo``: the dotted path of a ``seed(ctx: DemoContext) -> list[Path]`` function that ``sobre demo`` calls
   after the demo town's footprint run (in capability order), to give the town this capability's data out of
-  the box; it returns the files it wrote (documents shown at the end of the demo).
+  the box; it returns the files it wrote (documents shown at the end of the demo);
+- ``report``: the dotted path of a ``sections(database_url, org, lang) -> list[ReportSection]`` function whose
+  sections the diagnosis report adds after its own (the maturity of the organisation…), so the report names no
+  capability.
 """
 
 from __future__ import annotations
@@ -51,6 +54,18 @@ class DemoContext:
 
 
 @dataclass(frozen=True)
+class ReportSection:
+    """A section another capability adds to the diagnosis report: an HTML fragment it rendered (escaped)."""
+
+    id: str
+    title: str
+    #: The body under the section's heading: paragraphs, an accessible chart and its data table.
+    html: str
+    #: One line per figure, for the report's summary or exports.
+    summary: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class Capability:
     name: str
     #: Position in ``sobre --help`` and in menus (smaller first).
@@ -62,6 +77,7 @@ class Capability:
     web: str | None = None
     extends: dict[str, str] = field(default_factory=dict)
     demo: str | None = None
+    report: str | None = None
 
     @property
     def package(self) -> str:
@@ -137,3 +153,8 @@ def demo_seeds() -> list[Callable[[DemoContext], list[Path]]]:
 def web_registrars() -> list[Callable[[Any], None]]:
     """The ``register`` functions of capabilities that add pages and API routes."""
     return [load(c.web) for c in all_capabilities() if c.web]
+
+
+def report_sections(database_url: str, org: str, lang: str) -> list[ReportSection]:
+    """The sections other capabilities add to an organisation's diagnosis report, in capability order."""
+    return [s for c in all_capabilities() if c.report for s in load(c.report)(database_url, org, lang)]

@@ -1,0 +1,35 @@
+"""The maturity section the diagnosis report gets through the registry's ``report`` hook."""
+
+from __future__ import annotations
+
+from sobre.assessment import service as svc
+from sobre.core.capabilities import report_sections
+from sobre.core.db import session_scope
+
+ORG, SERVICE = "Sobreville", "Portail citoyen"
+
+
+def test_no_assessment_no_section(world: str) -> None:
+    assert report_sections(world, ORG, "fr") == []
+
+
+def test_section_shows_radar_scores_gaps_and_services(world: str) -> None:
+    with session_scope(world) as s:
+        m = svc.start(s, ORG, "maturity", by="alice")
+        for item in svc.package_of(s, ORG, m.id).items:
+            svc.answer(s, ORG, m.id, item.id, by="alice", level=1 if item.theme in "abc" else 3)
+        r = svc.start(s, ORG, "rgesn", by="alice", service=SERVICE)
+        svc.answer(s, ORG, r.id, "1.1", by="alice", status="Validé", evidence=[svc.EvidenceInput("text", text="x")])
+    sections = report_sections(world, ORG, "fr")
+    assert [x.id for x in sections] == ["maturity"]
+    section = sections[0]
+    assert section.title == "Maturité numérique responsable"
+    html = section.html
+    assert 'role="img"' in html and 'id="report-maturity-radar-title"' in html  # accessible chart
+    assert "<table>" in html and "Stratégie et gouvernance" in html and "Principaux écarts" in html
+    assert "pas encore validée" in html  # a draft is shown as such
+    assert "Portail citoyen" in html and "RGESN" in html and "1,5\u00a0%" in html
+    assert "Modèle de maturité numérique responsable de Sobre" in html  # attribution
+    assert section.summary and section.summary[0].startswith("Maturité globale")
+    english = report_sections(world, ORG, "en")[0]
+    assert english.title == "Responsible digital maturity" and "Main gaps" in english.html
