@@ -33,3 +33,21 @@ def test_section_shows_radar_scores_gaps_and_services(world: str) -> None:
     assert section.summary and section.summary[0].startswith("Maturité globale")
     english = report_sections(world, ORG, "en")[0]
     assert english.title == "Responsible digital maturity" and "Main gaps" in english.html
+
+
+def test_the_diagnosis_report_shows_the_section(world: str) -> None:
+    from sobre.reporting import render
+    from sobre.reporting.data import build_report_data
+    from tests.reporting.tiny import tiny_inputs
+
+    with session_scope(world) as s:
+        m = svc.start(s, ORG, "maturity", by="alice")
+        svc.answer(s, ORG, m.id, "a1", by="alice", level=2)
+    data = build_report_data(tiny_inputs())
+    data.extra_sections = {lang: report_sections(world, ORG, lang) for lang in ("fr", "en")}
+    html = render.render_html(data, "fr")
+    assert '<section id="maturity" aria-labelledby="maturity-title"' in html
+    assert '<a href="#maturity">Maturité numérique responsable</a>' in html
+    assert html.index('id="maturity"') < html.index('id="recommendations"')
+    assert "extra_sections" not in data.to_dict()
+    assert "Responsible digital maturity" in render.render_html(data, "en")
