@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from sobre.assessment import service as svc
 from sobre.assessment import store
+from sobre.assessment.checks import _parse_date
 from sobre.assessment.models import (
     Assessment,
     AssessmentAnswer,
@@ -363,9 +364,7 @@ def _target(
             version=str(version),
             service=meta.get("service") or None,
             title=meta.get("title") or None,
-            assessed_on=svc._parse_date(meta["assessed_on"], "assessed_on")
-            if meta.get("assessed_on")
-            else None,
+            assessed_on=_parse_date(meta["assessed_on"], "assessed_on") if meta.get("assessed_on") else None,
         )
         target_id = view.id
     else:
@@ -697,7 +696,7 @@ def _apply_answers(
             )
         ):
             evidence.setdefault(e.answer_id, []).append(e)
-    now = datetime.now(svc.UTC)
+    now = datetime.now(UTC)
     changed = unchanged = 0
     for row in rows:
         old = current.get((row.item_id, row.page))
