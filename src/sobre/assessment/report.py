@@ -7,6 +7,7 @@ validated), and the latest RGESN and RGAA scores of its digital services when th
 from __future__ import annotations
 
 from sobre.assessment import declarations as docs
+from sobre.assessment import documents
 from sobre.assessment import service as svc
 from sobre.assessment.referentials import text
 from sobre.core.capabilities import ReportSection
@@ -38,12 +39,12 @@ def sections(database_url: str, org: str, lang: str) -> list[ReportSection]:
                     + state
                 )
             )
-            blocks += docs.maturity_blocks(result, lang, chart_id="report-maturity-radar")
+            blocks += documents.maturity_blocks(result, lang, chart_id="report-maturity-radar")
             actions = svc.recommendations(session, org, view.id)
             if actions:
                 blocks += [
                     docs.Heading(3, t("assessment.report.gaps", lang)),
-                    docs.gap_table(actions, result.package, lang, limit=5),
+                    documents.gap_table(actions, result.package, lang, limit=5),
                 ]
             blocks.append(docs.Para(" ".join(docs.attribution_lines(result.package, lang)), note=True))
             summary.append(
