@@ -19,7 +19,9 @@ def test_section_shows_radar_scores_gaps_and_services(world: str) -> None:
         for item in svc.package_of(s, ORG, m.id).items:
             svc.answer(s, ORG, m.id, item.id, by="alice", level=1 if item.theme in "abc" else 3)
         r = svc.start(s, ORG, "rgesn", by="alice", service=SERVICE)
-        svc.answer(s, ORG, r.id, "1.1", by="alice", status="Validé", evidence=[svc.EvidenceInput("text", text="x")])
+        svc.answer(
+            s, ORG, r.id, "1.1", by="alice", status="Validé", evidence=[svc.EvidenceInput("text", text="x")]
+        )
     sections = report_sections(world, ORG, "fr")
     assert [x.id for x in sections] == ["maturity"]
     section = sections[0]
