@@ -18,6 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+# This module is the capability's entry point: the names imported "as" themselves below are its public reading,
+# scoring and RGAA-sample functions, kept in smaller modules.
 from sobre.assessment import store
 from sobre.assessment.checks import DETAIL_FIELDS as DETAIL_FIELDS
 from sobre.assessment.checks import _check_details
@@ -72,9 +74,9 @@ from sobre.core.errors import InputError, SobreError
 from sobre.orgs import service as orgs
 
 KINDS = ("maturity", "rgesn", "rgaa")
-
+#: The referential an assessment of each kind uses unless told otherwise.
 DEFAULT_REFERENTIAL = {"maturity": "sobre-maturity", "rgesn": "rgesn", "rgaa": "rgaa"}
-
+#: When several answers of another version map to one item, the least favourable is carried.
 _CARRY_RANK = {
     "rgesn": [eco.NOT_VALIDATED, eco.IN_PROGRESS, eco.TO_EVALUATE, eco.NOT_APPLICABLE, eco.VALIDATED],
     "rgaa": [aud.NC, aud.NT, aud.NA, aud.C],
