@@ -18,8 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-# This module is the capability's entry point: the names imported "as" themselves below are its public reading,
-# scoring and RGAA-sample functions, kept in smaller modules.
+# This module is the capability's entry point: the names imported "as" themselves below are its public
+# reading, scoring and RGAA-sample functions, kept in smaller modules.
 from sobre.assessment import store
 from sobre.assessment.checks import DETAIL_FIELDS as DETAIL_FIELDS
 from sobre.assessment.checks import _check_details
