@@ -23,6 +23,9 @@ What a capability can declare:
 - ``report``: the dotted path of a ``sections(database_url, org, lang) -> list[ReportSection]`` function whose
   sections the diagnosis report adds after its own (the maturity of the organisation…), so the report names no
   capability.
+- ``provides``: named functions other capabilities may call without importing this one by name, e.g.
+  ``{"reen.strategy": "sobre.strategy.reen:content"}``; the consumer looks them up with :func:`provider`
+  and documents the contract (arguments, returned data) next to where it calls it.
 """
 
 from __future__ import annotations
@@ -78,6 +81,7 @@ class Capability:
     extends: dict[str, str] = field(default_factory=dict)
     demo: str | None = None
     report: str | None = None
+    provides: dict[str, str] = field(default_factory=dict)
 
     @property
     def package(self) -> str:
@@ -148,6 +152,14 @@ def extensions_of(command: str) -> list[Callable[[Any], None]]:
 
 def demo_seeds() -> list[Callable[[DemoContext], list[Path]]]:
     return [load(c.demo) for c in all_capabilities() if c.demo]
+
+
+def provider(name: str) -> Callable[..., Any] | None:
+    """The function that a capability provides under ``name`` (first in order), or None when none does."""
+    for capability in all_capabilities():
+        if name in capability.provides:
+            return load(capability.provides[name])
+    return None
 
 
 def web_registrars() -> list[Callable[[Any], None]]:
