@@ -19,7 +19,11 @@ What a capability can declare:
   when ``sobre report`` loads;
 - ``demo``: the dotted path of a ``seed(ctx: DemoContext) -> list[Path]`` function that ``sobre demo`` calls
   after the demo town's footprint run (in capability order), to give the town this capability's data out of
-  the box; it returns the files it wrote (documents shown at the end of the demo).
+  the box; it returns the files it wrote (documents shown at the end of the demo);
+- ``subscribes``: event name → dotted path of a handler another capability calls when the event happens,
+  e.g. ``{"supervision.alert": "sobre.servicedesk.hooks:on_alert"}`` (the service desk opens an incident
+  when supervision says a major or critical alert fired); a handler may return a reference (an incident
+  id) that the emitter records.
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ class Capability:
     web: str | None = None
     extends: dict[str, str] = field(default_factory=dict)
     demo: str | None = None
+    subscribes: dict[str, str] = field(default_factory=dict)
 
     @property
     def package(self) -> str:
@@ -132,6 +137,11 @@ def extensions_of(command: str) -> list[Callable[[Any], None]]:
 
 def demo_seeds() -> list[Callable[[DemoContext], list[Path]]]:
     return [load(c.demo) for c in all_capabilities() if c.demo]
+
+
+def subscribers(event: str) -> list[Callable[[Any], Any]]:
+    """The handlers capabilities subscribed to ``event``, in capability order."""
+    return [load(c.subscribes[event]) for c in all_capabilities() if event in c.subscribes]
 
 
 def web_registrars() -> list[Callable[[Any], None]]:
