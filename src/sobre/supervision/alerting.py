@@ -534,7 +534,7 @@ def route(
         oid = orgs.get(session, org).id
         firing = list(session.scalars(sa.select(Alert).where(Alert.org_id == oid, Alert.state == "firing")))
         told = sa.select(EscalationSent.alert_id).where(EscalationSent.step >= 0)
-        closed = sa.select(EscalationSent.alert_id).where(EscalationSent.step == -1)
+        closed = sa.select(EscalationSent.alert_id).where(EscalationSent.step < 0)
         resolved = list(
             session.scalars(
                 sa.select(Alert).where(
@@ -547,7 +547,7 @@ def route(
         )
         alerts = {a.id: a for a in firing + resolved}
         sent = {
-            (r.alert_id, r.step)
+            (r.alert_id, max(r.step, -1))
             for r in session.scalars(
                 sa.select(EscalationSent).where(EscalationSent.alert_id.in_(list(alerts)))
             )
@@ -592,7 +592,7 @@ def route(
                     channel=n.channel,
                     target=n.target,
                     step=n.step,
-                    kind=n.kind,
+                    message=n.kind,
                     error=error,
                 )
             result.notifications.append(

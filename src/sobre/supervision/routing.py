@@ -147,7 +147,7 @@ class Notification:
 
     channel: str
     target: str
-    step: int  # index in the policy; -1 for a resolution message
+    step: int  # index in the policy; -1 - i for the resolution message to step i's target
     group: tuple[tuple[str, str], ...]
     alert_ids: tuple[int, ...]
     kind: str = "firing"  # firing or resolved
@@ -222,7 +222,10 @@ def route(
                 sent.add((alert.id, -1))
                 for i in reached:
                     step = policy[i]
-                    pending.setdefault((step.channel, step.target, -1, key, "resolved"), []).append(alert.id)
+                    # -1 - i: the resolution message to step i's target.
+                    pending.setdefault((step.channel, step.target, -1 - i, key, "resolved"), []).append(
+                        alert.id
+                    )
             continue
         if alert.acknowledged:
             continue

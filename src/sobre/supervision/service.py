@@ -54,6 +54,14 @@ def org_id(database_url: str, org: str) -> int:
         return orgs.get(session, org).id
 
 
+def org_name(database_url: str, oid: int) -> str:
+    with get_engine(database_url).connect() as conn:
+        name = conn.execute(sa.select(Organisation.name).where(Organisation.id == oid)).scalar()
+    if name is None:
+        raise NotFound(f"no organisation {oid}")
+    return str(name)
+
+
 def _inventory(database_url: str, org: str) -> dict[str, dict[int, dict[str, Any]]]:
     from sobre.inventory import service as inventory
 
@@ -83,7 +91,8 @@ def _host_dict(
         "ssd_gb": h.ssd_gb,
         "p_idle_w": h.p_idle_w,
         "p_max_w": h.p_max_w,
-        "os": " ".join(x for x in (h.os_name, h.os_version) if x) or None,
+        "os_name": h.os_name,
+        "os_version": h.os_version,
         "equipment_id": h.equipment_id,
         "vm_id": h.vm_id,
         "equipment": None,
@@ -361,8 +370,7 @@ def resolve_host(
         with session_scope(database_url) as session:
             h = session.scalar(sa.select(Host).where(Host.org_id == oid, Host.name == name))
             if h is None:
-                org_name = session.scalar(sa.select(Organisation.name).where(Organisation.id == oid))
-                assets = _inventory(database_url, str(org_name))
+                assets = _inventory(database_url, org_name(database_url, oid))
                 h = Host(org_id=oid, name=name, source=source, host_class="server")
                 h.equipment_id, h.vm_id = _auto_link(assets, name)
                 if h.vm_id:
