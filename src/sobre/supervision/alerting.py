@@ -776,8 +776,9 @@ def raise_alert(
     """Open (or refresh) an alert that no rule evaluates: SMART risk, an anomaly, a capacity forecast."""
     at = at or _now()
     ctx = _Context.load(database_url, org)
-    full = {"alertname": alertname, **({"host": host} if host else {}), **labels, "severity": severity}
-    fp = fingerprint(full)
+    identity = {"alertname": alertname, **({"host": host} if host else {}), **labels}
+    fp = fingerprint(identity)  # one alert per disk or event, whatever its severity becomes
+    full = {**identity, "severity": severity}
     with session_scope(database_url) as session:
         oid = orgs.get(session, org).id
         a = session.scalar(
@@ -797,20 +798,14 @@ def raise_alert(
                 fired_at=at,
             )
             session.add(a)
-        a.summary = summary
-        before = a.grade
+        a.summary, a.severity, a.labels = summary, severity, full
+        before = (a.level, a.grade)
         _grade_alert(a, level, ctx, host)
         session.flush()
-        if before != a.grade:
+        if before != (a.level, a.grade):
+            kind = "firing" if before[1] is None else "graded"
             _event(
-                session,
-                a,
-                "firing" if before is None else "graded",
-                at,
-                level=a.level,
-                criticality=a.criticality,
-                grade=a.grade,
-                summary=summary,
+                session, a, kind, at, level=a.level, criticality=a.criticality, grade=a.grade, summary=summary
             )
         return a.id
 

@@ -3,8 +3,10 @@
 Default detector (robust statistics, no model to train): remove a linear trend fitted through chunk
 medians (resistant to the very spikes we look for), then compare each residual with the median and the
 median absolute deviation (MAD) of the residuals seen at the same **hour of the week**.  A point is
-anomalous when its robust z-score ``0.6745 × (r − median) / MAD`` exceeds the threshold (3.5, Iglewicz and
-Hoaglin's usual cut-off).  Hours of the week with too little history fall back to all hours.
+anomalous when its robust z-score ``0.6745 × (r − median) / MAD`` exceeds the threshold.  Iglewicz and
+Hoaglin's cut-off for one sample is 3.5; a month of 10-minute points is four thousand such tests, which
+would flag a handful of normal points, so the default is 4.5.  A bucket's own MAD rests on a few weeks and is
+shrunk towards the spread of all hours.  Hours of the week with too little history fall back to all hours.
 
 Optional online detector: river's ``HalfSpaceTrees`` (``pip install sobre[online]``), which learns as
 points arrive and needs no seasonality.
@@ -19,9 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-Z_THRESHOLD = 3.5
+Z_THRESHOLD = 4.5
 _Z = 0.6745  # makes the MAD of a normal distribution comparable with its standard deviation
 WEEK_S = 7 * 86400
+SHRINK = 30.0
 
 
 @dataclass(frozen=True)
@@ -71,31 +74,55 @@ def hour_of_week(ts: np.ndarray) -> np.ndarray:
     return ((np.asarray(ts, dtype=np.int64) // 3600) + 3 * 24) % 168
 
 
-def detect(
-    ts: np.ndarray, values: np.ndarray, *, threshold: float = Z_THRESHOLD, min_bucket: int = 6
-) -> Anomalies:
-    """Flag anomalous points of one series (see the module docstring)."""
-    t = np.asarray(ts, dtype=float)
-    v = np.asarray(values, dtype=float)
-    trend = robust_trend(t, v)
-    resid = v - trend.at(t)
-    buckets = hour_of_week(t)
+def _profile(
+    resid: np.ndarray, buckets: np.ndarray, ok: np.ndarray, min_bucket: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Median, MAD and count of the residuals in each hour-of-week bucket (NaN where too few)."""
     med = np.full(168, np.nan)
     mad = np.full(168, np.nan)
-    ok = ~np.isnan(resid)
-    g_med = float(np.median(resid[ok])) if ok.any() else 0.0
-    g_mad = float(np.median(np.abs(resid[ok] - g_med))) if ok.any() else 0.0
+    count = np.zeros(168)
     filled = 0
     for b in np.unique(buckets[ok]):
         r = resid[ok & (buckets == b)]
         if len(r) >= min_bucket:
             med[b] = np.median(r)
             mad[b] = np.median(np.abs(r - med[b]))
+            count[b] = len(r)
             filled += 1
+    return med, mad, count, filled
+
+
+def detect(
+    ts: np.ndarray, values: np.ndarray, *, threshold: float = Z_THRESHOLD, min_bucket: int = 6
+) -> Anomalies:
+    """Flag anomalous points of one series (see the module docstring)."""
+    t = np.asarray(ts, dtype=float)
+    v = np.asarray(values, dtype=float)
+    buckets = hour_of_week(t)
+    ok = ~np.isnan(v)
+    # Trend and weekly profile are estimated in turn: chunk medians of the raw series mix busy and quiet
+    # hours, so the trend is refitted on the series without its hour-of-week profile.
+    trend = robust_trend(t, v)
+    for _ in range(2):
+        resid = v - trend.at(t)
+        med, mad, count, filled = _profile(resid, buckets, ok, min_bucket)
+        g_med = float(np.median(resid[ok])) if ok.any() else 0.0
+        m = np.where(np.isnan(med[buckets]), g_med, med[buckets])
+        trend = robust_trend(t, v - m)
+    resid = v - trend.at(t)
+    med, mad, count, filled = _profile(resid, buckets, ok, min_bucket)
+    g_med = float(np.median(resid[ok])) if ok.any() else 0.0
     m = np.where(np.isnan(med[buckets]), g_med, med[buckets])
-    d = np.where(np.isnan(mad[buckets]), g_mad, mad[buckets])
-    # A flat stretch has MAD 0: floor it at a small share of the global spread so one jitter is no anomaly.
-    floor = max(g_mad * 0.25, 1e-9 * max(1.0, float(np.nanmax(np.abs(v))) if ok.any() else 1.0))
+    # The spread of what is left once each hour of the week has its own level: many points, robust.
+    seasonal = resid - m
+    g_mad = float(np.median(np.abs(seasonal[ok] - np.median(seasonal[ok])))) if ok.any() else 0.0
+    # A bucket's own MAD rests on a few weeks of points: shrink it towards the overall spread (weight of
+    # SHRINK points), so that one quiet hour does not make every small wiggle an anomaly.
+    n_b = count[buckets]
+    own = np.where(np.isnan(mad[buckets]), g_mad, mad[buckets])
+    d = np.sqrt((n_b * own**2 + SHRINK * g_mad**2) / (n_b + SHRINK))
+    # A flat series has MAD 0: floor it so that one jitter is no anomaly.
+    floor = 1e-9 * max(1.0, float(np.nanmax(np.abs(v))) if ok.any() else 1.0)
     d = np.maximum(d, floor)
     scores = _Z * (resid - m) / d
     flags = np.abs(scores) > threshold
@@ -109,26 +136,36 @@ def detect(
     return Anomalies(flags, np.where(ok, scores, 0.0), trend.at(t) + m, rests_on)
 
 
-def detect_online(values: np.ndarray, *, quantile: float = 0.99, seed: int = 42) -> Anomalies:
-    """River's HalfSpaceTrees over the series in order; flags scores above their ``quantile``."""
+def detect_online(ts: np.ndarray, values: np.ndarray, *, quantile: float = 0.99, seed: int = 42) -> Anomalies:
+    """River's HalfSpaceTrees over the series in order; flags scores above their ``quantile``.
+
+    Features: the value, its change since the previous point and the hour of the day (scaled to 0..1 by
+    a running min–max), since half-space trees separate little on one feature alone.
+    """
     try:
         from river import anomaly, compose, preprocessing
     except ImportError as exc:  # pragma: no cover - depends on the optional extra
         raise RuntimeError("the online detector needs river: pip install 'sobre[online]'") from exc
+    t = np.asarray(ts, dtype=float)
     v = np.asarray(values, dtype=float)
     model = compose.Pipeline(
-        preprocessing.MinMaxScaler(), anomaly.HalfSpaceTrees(n_trees=15, height=8, window_size=144, seed=seed)
+        preprocessing.MinMaxScaler(), anomaly.HalfSpaceTrees(n_trees=25, height=3, window_size=288, seed=seed)
     )
     scores = np.zeros(len(v))
+    previous = v[0] if len(v) else 0.0
     for i, x in enumerate(v):
-        point = {"x": float(x)}
+        point = {"value": float(x), "change": float(x - previous), "hour": float((t[i] // 3600) % 24 / 24)}
+        previous = x
         scores[i] = model.score_one(point)
         model.learn_one(point)
     warm = min(len(v), 288)
     cut = float(np.quantile(scores[warm:], quantile)) if len(v) > warm else 1.0
     flags = scores > cut
     flags[:warm] = False
-    rests_on = f"river HalfSpaceTrees, {len(v)} points, first {warm} used to warm up; score cut at the {quantile:.0%} quantile"
+    rests_on = (
+        f"river HalfSpaceTrees (value, change, hour of day), {len(v)} points, the first {warm} to warm up; "
+        f"score cut at its {quantile:.0%} quantile"
+    )
     return Anomalies(flags, scores, np.full(len(v), np.nan), rests_on)
 
 

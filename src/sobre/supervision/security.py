@@ -193,33 +193,40 @@ def parse_syslog(lines: Iterable[str], *, year: int, source: str = "syslog") -> 
     ``year`` dates the classic BSD lines, which carry none; a line dated later than the next ones by
     more than half a year belongs to the year before (a log that crosses New Year).
     """
-    hits: dict[tuple[str, str], list[tuple[datetime, str, str]]] = {}
+    parsed: list[tuple[datetime, str, str]] = []  # (time, host, message)
+    bsd: list[int] = []  # indexes of lines dated without a year
     for n, line in enumerate(lines, start=1):
         line = line.rstrip("\n")
-        if not line.strip():
-            continue
-        at: datetime | None = None
         m = _BSD.match(line)
-        if m:
-            month = _MONTHS.get(m["mon"])
-            if month is None:
-                continue
+        if m and m["mon"] in _MONTHS:
             h, mi, s = (int(x) for x in m["time"].split(":"))
-            at = datetime(year, month, int(m["day"]), h, mi, s, tzinfo=UTC)
-        else:
-            m = _RFC5424.match(line) or _ISO.match(line)
-            if m:
-                try:
-                    at = _time(m["ts"])
-                except ValueError:
-                    raise InputError("bad timestamp", file=source, row=n, value=m["ts"]) from None
-        if m is None or at is None:
+            try:
+                at = datetime(year, _MONTHS[m["mon"]], int(m["day"]), h, mi, s, tzinfo=UTC)
+            except ValueError:
+                raise InputError("bad date", file=source, row=n, value=line[:15]) from None
+            bsd.append(len(parsed))
+            parsed.append((at, m["host"], m["rest"]))
             continue
+        m = _RFC5424.match(line) or _ISO.match(line)
+        if m:
+            try:
+                parsed.append((_time(m["ts"]), m["host"], m["rest"]))
+            except ValueError:
+                raise InputError("bad timestamp", file=source, row=n, value=m["ts"]) from None
+    # Walking back from the end, a jump forward of more than half a year means the year before.
+    shift = 0
+    for later, earlier in zip(bsd[::-1], bsd[-2::-1], strict=False):
+        if (parsed[earlier][0].replace(year=year) - parsed[later][0].replace(year=year)).days > 182:
+            shift += 1
+        at, host, rest = parsed[earlier]
+        parsed[earlier] = (at.replace(year=year - shift), host, rest)
+    hits: dict[tuple[str, str], list[tuple[datetime, str, str]]] = {}
+    for at, host, rest in parsed:
         for pattern, rule_id in _FAILURES:
-            f = pattern.search(m["rest"])
+            f = pattern.search(rest)
             if f:
                 ip = f["ip"] or "local"
-                hits.setdefault((m["host"], ip), []).append((at, f.groupdict().get("user") or "", rule_id))
+                hits.setdefault((host, ip), []).append((at, f.groupdict().get("user") or "", rule_id))
                 break
     events = []
     for (host, ip), found in sorted(hits.items()):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +34,15 @@ def record_security(
 ) -> dict[str, int]:
     """Grade and store security events (already known ones are skipped); major and critical ones alert."""
     hosts = _hosts_by_name(database_url, org)
+    from sobre.inventory import service as inventory
+
+    context = inventory.asset_context(database_url, org)
+    # Unsupervised inventory items are graded with their own (effective) criticality.
+    items = {
+        a["name"].lower(): a.get("effective_criticality")
+        for kind in ("equipment", "vms")
+        for a in context[kind].values()
+    }
     counts = {"new": 0, "known": 0, "alerts": 0}
     graded: list[tuple[security.SecurityEvent, dict[str, Any] | None, Grade]] = []
     with session_scope(database_url) as session:
@@ -49,7 +59,7 @@ def record_security(
                 continue
             known.add((ev.source, ev.external_id))
             host = hosts.get(ev.host.lower()) or hosts.get(ev.host.split(".")[0].lower())
-            crit = host.get("criticality") if host else None
+            crit = host.get("criticality") if host else items.get(ev.host.lower())
             g = grading.grade(ev.level, crit)
             session.add(
                 SecurityEvent(
@@ -356,7 +366,7 @@ def anomalies(
     now = time.time() if now is None else now
     out = []
     for s in service.metric_series(database_url, org, host, metric, now - days * 86400, now):
-        found = anomaly.detect_online(s.values) if online else anomaly.detect(s.ts, s.values)
+        found = anomaly.detect_online(s.ts, s.values) if online else anomaly.detect(s.ts, s.values)
         points = [
             {
                 "at": datetime.fromtimestamp(float(s.ts[i]), UTC).isoformat(),
@@ -446,7 +456,7 @@ def import_meter(
     header = next(reader, None)
     if not header:
         raise InputError("empty file", file=str(path))
-    cols = [h.strip().lower().replace(" ", "_") for h in header]
+    cols = [re.sub(r"[^a-z0-9]+", "_", h.strip().lower()).strip("_") for h in header]  # "Power (W)" → power_w
 
     def find(names: tuple[str, ...]) -> int | None:
         return next((i for i, c in enumerate(cols) if c in names), None)
