@@ -114,6 +114,17 @@ def os_release(path: Path = Path("/etc/os-release")) -> tuple[str, str]:
         return platform.system(), platform.release()
 
 
+def procs_running(stat: Path = Path("/proc/stat")) -> float | None:
+    """Processes runnable right now (Linux ``procs_running``), as node_exporter reports it."""
+    try:
+        for line in stat.read_text().splitlines():
+            if line.startswith("procs_running "):
+                return float(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
 def disks(root: Path = Path("/sys/block")) -> tuple[float, float]:
     """(HDD GB, SSD GB) of the physical block devices (``queue/rotational`` tells them apart)."""
     hdd = ssd = 0.0
@@ -170,6 +181,9 @@ class Collector:
             ["processes", {}, now, float(len(ps.pids()))],
             ["uptime_seconds", {}, now, now - ps.boot_time()],
         ]
+        running = procs_running()
+        if running is not None:
+            out.append(["procs_running", {}, now, running])
         seen = set()
         for part in ps.disk_partitions(all=False):
             if part.fstype in _PSEUDO_FS or part.mountpoint in seen:

@@ -137,6 +137,7 @@ _EXPRESSIONS = {
     "rapl_package_watts": "sum by (instance) (rate(node_rapl_package_joules_total<sel>[<w>]))",
     "rapl_dram_watts": "sum by (instance) (rate(node_rapl_dram_joules_total<sel>[<w>]))",
     "load1": "node_load1<sel>",
+    "procs_running": "node_procs_running<sel>",
 }
 #: Sobre's label names → node_exporter's.
 _LABELS = {"mount": "mountpoint", "host": "instance"}

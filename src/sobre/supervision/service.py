@@ -490,47 +490,64 @@ def _day_from_samples(conn: sa.Connection, h: Host, start: float) -> tuple[Estim
     return power.day_energy(tuple(g[0] for g in got), covered, status, source), "model"  # type: ignore[arg-type]
 
 
+def _query_day(source: Any, expr: str, start: float, end: float, step: float) -> list[store.SeriesData]:
+    """``query_range`` over [start, end) in pieces (Prometheus answers at most 11,000 points a series)."""
+    points: dict[str, list[tuple[float, float]]] = {}
+    piece = 10_000 * step
+    t = start
+    while t < end:
+        for s in source.query_range(expr, t, min(t + piece, end), step):
+            points.setdefault(store.encode_labels(s.labels), []).extend(s.points)
+        t += piece + step
+    out = []
+    for labels, pts in points.items():
+        pts = sorted(set(pts))
+        if pts:
+            out.append(
+                store.SeriesData(
+                    store.decode_labels(labels),
+                    np.array([p[0] for p in pts]),
+                    np.array([p[1] for p in pts]),
+                    "raw",
+                )
+            )
+    return out
+
+
 def _day_from_prometheus(
     source: Any, h: Host, start: float, step: float = 60.0
 ) -> tuple[Estimate, str] | None:
     """A Prometheus host's day, queried (not copied): RAPL power where exposed, else the model on CPU use."""
     from sobre.supervision.prometheus import promql
 
-    end = start + 86400
+    end = min(start + 86400, time.time())
+    if end <= start:
+        return None
     sel = (("host", h.instance or h.name),)
-    parts = [
-        source.query_range(promql(m, sel), start, end, step)
-        for m in ("rapl_package_watts", "rapl_dram_watts")
-    ]
-    rapl = [
-        store.SeriesData((), np.array([p[0] for p in s.points]), np.array([p[1] for p in s.points]), "raw")
-        for found in parts
-        for s in found
-        if s.points
-    ]
     gap = 4 * step
+    rapl = [
+        s
+        for m in ("rapl_package_watts", "rapl_dram_watts")
+        for s in _query_day(source, promql(m, sel), start, end, step)
+    ]
     if rapl:
         ts, watts = _sum_series(rapl)
-        joules, covered = _clipped(ts, watts, start, end, gap)
+        joules, covered = _clipped(ts, watts, start, start + 86400, gap)
         if covered > 0:
-            return power.day_energy(
-                (joules,) * 3,
-                covered,
-                Status.MEASURED,  # type: ignore[arg-type]
-                "RAPL counters read from Prometheus (node_rapl_*)",
-                warnings=(power.RAPL_WARNING,),
-            ), "rapl"
-    found = source.query_range(promql("cpu_utilisation", sel), start, end, step)
-    points = [p for s in found for p in s.points]
-    if not points:
+            source_text = "RAPL counters read from Prometheus (node_rapl_*)"
+            day = power.day_energy(
+                (joules,) * 3, covered, Status.MEASURED, source_text, warnings=(power.RAPL_WARNING,)
+            )  # type: ignore[arg-type]
+            return day, "rapl"
+    found = _query_day(source, promql("cpu_utilisation", sel), start, end, step)
+    if not found:
         return None
-    ts = np.array([p[0] for p in points])
-    util = np.array([p[1] for p in points])
+    ts, util = _sum_series(found)
     try:
         p, lo, hi, status, src = power.modelled_power(_spec(h), util)
     except ValueError as exc:
         return Estimate.unknown("kWh", str(exc)), "model"
-    got = [_clipped(ts, w, start, end, gap) for w in (p, lo, hi)]
+    got = [_clipped(ts, w, start, start + 86400, gap) for w in (p, lo, hi)]
     if got[0][1] <= 0:
         return None
     return power.day_energy(tuple(g[0] for g in got), got[0][1], status, src), "model"  # type: ignore[arg-type]
@@ -563,7 +580,14 @@ def _clipped(ts: np.ndarray, watts: np.ndarray, start: float, end: float, gap: f
 
 
 def compute_energy(
-    database_url: str, org: str, first: date, last: date, *, host: str | None = None, prometheus: Any = None
+    database_url: str,
+    org: str,
+    first: date,
+    last: date,
+    *,
+    host: str | None = None,
+    prometheus: Any = None,
+    prometheus_step: float = 60.0,
 ) -> list[dict[str, Any]]:
     """Daily IT energy of each host from ``first`` to ``last`` (UTC days), stored and returned.
 
@@ -588,7 +612,7 @@ def compute_energy(
             while day <= last:
                 start = datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
                 if h.source == "prometheus" and prometheus is not None:
-                    found = _day_from_prometheus(prometheus, h, start)
+                    found = _day_from_prometheus(prometheus, h, start, prometheus_step)
                 else:
                     found = _day_from_samples(conn, h, start)
                 if found is not None and found[0].value is not None:
