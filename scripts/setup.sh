@@ -39,7 +39,7 @@ if [ ${#need[@]} -gt 0 ]; then
       printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy"
     fi
     apt-get install -y -qq --no-install-recommends "${need[@]}" fonts-dejavu-core >/dev/null
-    [ -n "$policy" ] && rm -f "$policy"
+    if [ -n "$policy" ]; then rm -f "$policy"; fi
   else
     echo "Please install these Debian packages: ${need[*]}" >&2
   fi
