@@ -381,6 +381,17 @@ class Evaluator:
             rules = {r.name: r for r in engine.rules}
             transitions = engine.evaluate(snap, now)
             result.transitions = len(transitions)
+            # One read of the open rule alerts; new ones are flushed together, then their events added.
+            open_alerts = {
+                a.fingerprint: a
+                for a in session.scalars(
+                    sa.select(Alert).where(
+                        Alert.org_id == oid, Alert.source == "rule", Alert.state.in_(("pending", "firing"))
+                    )
+                )
+            }
+            events: list[tuple[Alert, str, datetime, dict[str, Any]]] = []
+            fired_alerts: list[Alert] = []
             for tr in transitions:
                 rule = rules[tr.rule]
                 labels = {
@@ -390,11 +401,7 @@ class Evaluator:
                     "severity": rule.severity,
                 }
                 fp = fingerprint(labels)
-                alert = session.scalar(
-                    sa.select(Alert).where(
-                        Alert.org_id == oid, Alert.fingerprint == fp, Alert.state.in_(("pending", "firing"))
-                    )
-                )
+                alert = open_alerts.get(fp)
                 if tr.after in ("pending", "firing") and alert is None:
                     alert = Alert(
                         org_id=oid,
@@ -411,28 +418,27 @@ class Evaluator:
                     )
                     _grade_alert(alert, grading.from_prometheus(rule.severity), ctx, tr.series[0])
                     session.add(alert)
-                    session.flush()
-                    _event(session, alert, "pending", alert.started_at, value=tr.value)
+                    open_alerts[fp] = alert
+                    events.append((alert, "pending", alert.started_at, {"value": tr.value}))
                 if alert is None:
                     continue
                 if tr.after == "firing":
                     alert.state, alert.fired_at = "firing", at
-                    _event(
-                        session,
-                        alert,
-                        "firing",
-                        at,
-                        value=tr.value,
-                        level=alert.level,
-                        criticality=alert.criticality,
-                        grade=alert.grade,
-                    )
-                    fired.append(alert.id)
-                elif tr.after == "inactive":
+                    detail = {
+                        "value": tr.value,
+                        "level": alert.level,
+                        "criticality": alert.criticality,
+                        "grade": alert.grade,
+                    }
+                    events.append((alert, "firing", at, detail))
+                    fired_alerts.append(alert)
+                elif tr.after == "inactive":  # a pending alert whose condition did not last
                     session.delete(alert)
+                    del open_alerts[fp]
                 elif tr.after == "resolved":
                     alert.state, alert.ended_at = "resolved", at
-                    _event(session, alert, "resolved", at, value=tr.value)
+                    events.append((alert, "resolved", at, {"value": tr.value}))
+                    del open_alerts[fp]
             # Keep the open alerts' last values and cooling times, so that a later run resumes them.
             for name, series, _state, _since, value in engine.active():
                 labels = {
@@ -441,15 +447,18 @@ class Evaluator:
                     **dict(series[1]),
                     "severity": rules[name].severity,
                 }
-                session.execute(
-                    sa.update(Alert)
-                    .where(
-                        Alert.org_id == oid,
-                        Alert.fingerprint == fingerprint(labels),
-                        Alert.state.in_(("pending", "firing")),
-                    )
-                    .values(last_value=value, clear_since=_cooling(engine, name, series))
-                )
+                alert = open_alerts.get(fingerprint(labels))
+                if alert is not None:
+                    cooling = _cooling(engine, name, series)
+                    if alert.last_value != value:
+                        alert.last_value = value
+                    if _aware(alert.clear_since) != cooling:
+                        alert.clear_since = cooling
+            session.flush()
+            session.add_all(
+                AlertEvent(alert_id=a.id, at=when, kind=kind, detail=d or None) for a, kind, when, d in events
+            )
+            fired = [a.id for a in fired_alerts]
         route(self.database_url, self.org, at, notifier=notifier, lang=lang, result=result, just_fired=fired)
         return result
 

@@ -22,11 +22,13 @@ import operator
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
 INACTIVE, PENDING, FIRING = 0, 1, 2
 STATE_NAMES = {INACTIVE: "inactive", PENDING: "pending", FIRING: "firing"}
+_NAMES = np.array(["inactive", "pending", "firing"], dtype=object)
 
 _OPS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
     ">": operator.gt,
@@ -112,9 +114,8 @@ class Rule:
         return all(held.get(k) == v for k, v in self.labels)
 
 
-@dataclass(frozen=True)
-class Transition:
-    """A change of one alert's state, at one evaluation."""
+class Transition(NamedTuple):
+    """A change of one alert's state, at one evaluation (a tuple: bulk evaluations make many)."""
 
     rule: str
     series: SeriesKey
@@ -203,11 +204,11 @@ class RuleEngine:
         size = len(self._keys)
         out: list[Transition] = []
         masks: dict[tuple[str, tuple[tuple[str, str], ...]], np.ndarray] = {}
+        empty_ids, empty_vals = np.empty(0, dtype=np.int64), np.empty(0)
         for rule in self.rules:
             st = self._states[rule.name]
             st.grow(size)
-            present = np.zeros(size, dtype=bool)
-            values = np.full(size, np.nan)
+            ids, vals = empty_ids, empty_vals
             if rule.metric in by_metric:
                 keys, ids, vals = by_metric[rule.metric]
                 if rule.labels:
@@ -216,57 +217,71 @@ class RuleEngine:
                         mask = np.fromiter((rule.matches(k[1]) for k in keys), bool, len(keys))
                         masks[rule.metric, rule.labels] = mask
                     ids, vals = ids[mask], vals[mask]
-                present[ids] = True
-                values[ids] = vals
-            active = st.state != INACTIVE
-            if not present.any() and not active.any():
+            # Series with an open alert that vanished from the data: their condition does not hold.
+            active = np.flatnonzero(st.state)
+            if len(active):
+                gone = active[~np.isin(active, ids, assume_unique=True)]
+                if len(gone):
+                    ids = np.concatenate([ids, gone])
+                    vals = np.concatenate([vals, np.full(len(gone), np.nan)])
+            if not len(ids):
                 continue
-            firing = st.state == FIRING
-            holds = np.zeros(size, dtype=bool)
-            holds[present] = rule.holds(values[present], firing[present])
-            out.extend(self._step(rule, st, holds, values, now))
+            out.extend(self._step(rule, st, ids, vals, now))
         return out
 
-    def _step(self, rule: Rule, st: _RuleState, holds: np.ndarray, values: np.ndarray, now: float):  # type: ignore[no-untyped-def]
-        before = st.state.copy()
-        since_before = st.since.copy()
-        # Condition holds.
+    def _step(
+        self, rule: Rule, st: _RuleState, ids: np.ndarray, values: np.ndarray, now: float
+    ) -> list[Transition]:
+        """Advance the states of the series ``ids`` (values NaN where absent); gather, compute, scatter."""
+        before = st.state[ids]
+        since = st.since[ids]
+        clear_since = st.clear_since[ids]
+        present = ~np.isnan(values)
+        holds = np.zeros(len(ids), dtype=bool)
+        holds[present] = rule.holds(values[present], before[present] == FIRING)
+        state = before.copy()
         start = holds & (before == INACTIVE)
-        st.since[start] = now
-        st.state[start] = PENDING
-        ripe = holds & (st.state == PENDING) & (now - st.since >= rule.for_s)
-        st.state[ripe] = FIRING
-        st.clear_since[holds] = np.nan
-        # Condition does not hold.
-        dropped = ~holds & (before == PENDING)
-        st.state[dropped] = INACTIVE
+        since = np.where(start, now, since)
+        state[start] = PENDING
+        state[holds & (state == PENDING) & (now - since >= rule.for_s)] = FIRING
+        clear_since = np.where(holds, np.nan, clear_since)
+        state[~holds & (before == PENDING)] = INACTIVE
         cooling = ~holds & (before == FIRING)
-        newly = cooling & np.isnan(st.clear_since)
-        st.clear_since[newly] = now
-        resolved = cooling & (now - st.clear_since >= rule.keep_firing_for_s)
-        st.state[resolved] = INACTIVE
-        st.value[holds] = values[holds]
-        changed = np.flatnonzero((before != st.state) | resolved)
-        result = []
-        for i in changed:
-            b, a = int(before[i]), int(st.state[i])
-            after = "resolved" if b == FIRING and a == INACTIVE else STATE_NAMES[a]
-            since = since_before[i] if a == INACTIVE else st.since[i]
-            v = values[i]
-            result.append(
-                Transition(
-                    rule.name,
-                    self._keys[i],
-                    STATE_NAMES[b],
-                    after,
-                    now,
-                    None if np.isnan(v) else float(v),
-                    None if np.isnan(since) else float(since),
-                )
+        clear_since = np.where(cooling & np.isnan(clear_since), now, clear_since)
+        resolved = cooling & (now - clear_since >= rule.keep_firing_for_s)
+        state[resolved] = INACTIVE
+        off = state == INACTIVE
+        st.state[ids] = state
+        st.since[ids] = np.where(off, np.nan, since)
+        st.clear_since[ids] = np.where(off, np.nan, clear_since)
+        st.value[ids[holds]] = values[holds]
+        changed = np.flatnonzero(before != state)
+        if not len(changed):
+            return []
+        # Built column-wise: a bulk evaluation may move tens of thousands of alerts at once.
+        after_codes = state[changed]
+        before_codes = before[changed]
+        after_names = _NAMES[after_codes]
+        after_names[(before_codes == FIRING) & (after_codes == INACTIVE)] = "resolved"
+        starts = np.where(after_codes == INACTIVE, since[changed], st.since[ids[changed]])
+        vals = values[changed]
+        keys = self._keys
+        n = len(changed)
+        return list(
+            map(
+                Transition._make,
+                zip(
+                    [rule.name] * n,
+                    [keys[i] for i in ids[changed].tolist()],
+                    _NAMES[before_codes].tolist(),
+                    after_names.tolist(),
+                    [now] * n,
+                    [None if v != v else v for v in vals.tolist()],
+                    [None if t != t else t for t in starts.tolist()],
+                    strict=True,
+                ),
             )
-        for name in ("since", "clear_since"):
-            getattr(st, name)[st.state == INACTIVE] = np.nan
-        return result
+        )
 
     def active(self) -> list[tuple[str, SeriesKey, str, float, float | None]]:
         """(rule, series, state, since, last value) of every pending or firing alert."""

@@ -370,7 +370,7 @@ def resolve_host(
         with session_scope(database_url) as session:
             h = session.scalar(sa.select(Host).where(Host.org_id == oid, Host.name == name))
             if h is None:
-                assets = _inventory(database_url, org_name(database_url, oid))
+                assets = _recent_inventory(database_url, oid)
                 h = Host(org_id=oid, name=name, source=source, host_class="server")
                 h.equipment_id, h.vm_id = _auto_link(assets, name)
                 if h.vm_id:
@@ -387,6 +387,19 @@ def resolve_host(
             session.flush()
             _HOSTS[key] = (h.id, facts)
             return h.id
+
+
+_ASSETS: dict[tuple[str, int], tuple[float, dict[str, dict[int, dict[str, Any]]]]] = {}
+
+
+def _recent_inventory(database_url: str, oid: int) -> dict[str, dict[int, dict[str, Any]]]:
+    """The inventory as read at most a minute ago: a thousand agents' first posts read it once."""
+    cached = _ASSETS.get((database_url, oid))
+    if cached and time.monotonic() - cached[0] < 60:
+        return cached[1]
+    assets = _inventory(database_url, org_name(database_url, oid))
+    _ASSETS[database_url, oid] = (time.monotonic(), assets)
+    return assets
 
 
 def ingest(database_url: str, oid: int, payload: Any, buffer: store.IngestBuffer | None = None) -> int:
