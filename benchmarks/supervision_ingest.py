@@ -36,20 +36,48 @@ def free_port() -> int:
 
 
 def payload(agent: int, at: float) -> dict:
-    points = [[m, {}, at, 0.5] for m in ("cpu_utilisation", "load1", "memory_used_ratio", "memory_total_bytes",
-                                          "swap_used_ratio", "processes", "procs_running", "uptime_seconds")]
-    points += [[m, {"mount": mount}, at, 0.4] for m in ("filesystem_used_ratio", "filesystem_used_bytes",
-               "filesystem_size_bytes", "disk_read_bytes_per_s") for mount in ("/", "/var", "/data")]
-    return {"host": f"agent-{agent:04d}", "interval": INTERVAL, "info": {"threads": 8, "ram_gb": 32.0}, "points": points}
+    points = [
+        [m, {}, at, 0.5]
+        for m in (
+            "cpu_utilisation",
+            "load1",
+            "memory_used_ratio",
+            "memory_total_bytes",
+            "swap_used_ratio",
+            "processes",
+            "procs_running",
+            "uptime_seconds",
+        )
+    ]
+    points += [
+        [m, {"mount": mount}, at, 0.4]
+        for m in (
+            "filesystem_used_ratio",
+            "filesystem_used_bytes",
+            "filesystem_size_bytes",
+            "disk_read_bytes_per_s",
+        )
+        for mount in ("/", "/var", "/data")
+    ]
+    return {
+        "host": f"agent-{agent:04d}",
+        "interval": INTERVAL,
+        "info": {"threads": 8, "ram_gb": 32.0},
+        "points": points,
+    }
 
 
-async def play(base: str, token: str, agents: int, rounds: int, spread: bool) -> tuple[list[float], list[float], int]:
+async def play(
+    base: str, token: str, agents: int, rounds: int, spread: bool
+) -> tuple[list[float], list[float], int]:
     """(latencies, per-round durations, failures)."""
     latencies: list[float] = []
     durations: list[float] = []
     failures = 0
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=30) as client:
+    async with httpx.AsyncClient(
+        base_url=base, headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=30
+    ) as client:
 
         async def one(agent: int, due: float) -> None:
             nonlocal failures
@@ -98,7 +126,15 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "sobre"), "--home", str(home), "supervise", "serve", "--port", str(port)],
+        [
+            str(ROOT / ".venv" / "bin" / "sobre"),
+            "--home",
+            str(home),
+            "supervise",
+            "serve",
+            "--port",
+            str(port),
+        ],
         env={**os.environ, "SOBRE_DATABASE_URL": url},
     )
     try:
@@ -111,7 +147,9 @@ def main() -> None:
                 if time.monotonic() > deadline:
                     raise SystemExit("the server did not start") from None
                 time.sleep(0.3)
-        print(f"{agents} agents × 20 metrics every {INTERVAL:.0f} s, {rounds} round(s), server pid {server.pid}")
+        print(
+            f"{agents} agents × 20 metrics every {INTERVAL:.0f} s, {rounds} round(s), server pid {server.pid}"
+        )
         queue_max = 0.0
         stop = False
 
@@ -134,23 +172,34 @@ def main() -> None:
             return result
 
         latencies, durations, failures = asyncio.run(run())
-        per_round = [latencies[i * agents:(i + 1) * agents] for i in range(rounds)]
+        per_round = [latencies[i * agents : (i + 1) * agents] for i in range(rounds)]
         print(f"paced: {len(latencies):,} posts ({len(latencies) * 20:,} points), {failures} failed")
         for i, lat in enumerate(per_round):
-            print(f"  round {i + 1}: {durations[i]:.1f} s, latency median {statistics.median(lat) * 1000:.0f} ms, "
-                  f"p99 {sorted(lat)[int(len(lat) * 0.99) - 1] * 1000:.0f} ms")
-        print(f"  write queue at most {queue_max:,.0f} points; last flush {gauge(base, 'sobre_supervision_ingest_last_flush_seconds') * 1000:.0f} ms")
+            print(
+                f"  round {i + 1}: {durations[i]:.1f} s, "
+                f"latency median {statistics.median(lat) * 1000:.0f} ms, "
+                f"p99 {sorted(lat)[int(len(lat) * 0.99) - 1] * 1000:.0f} ms"
+            )
+        print(
+            f"  write queue at most {queue_max:,.0f} points; last flush "
+            f"{gauge(base, 'sobre_supervision_ingest_last_flush_seconds') * 1000:.0f} ms"
+        )
         t0 = time.monotonic()
         burst_lat, burst_dur, burst_fail = asyncio.run(play(base, token, agents, 1, spread=False))
-        print(f"burst: one round of {agents} posts as fast as possible in {burst_dur[0]:.1f} s "
-              f"({agents / burst_dur[0]:.0f} posts/s, {agents * 20 / burst_dur[0]:,.0f} points/s; the target needs "
-              f"{agents / INTERVAL:.0f} posts/s), {burst_fail} failed")
+        print(
+            f"burst: one round of {agents} posts as fast as possible in {burst_dur[0]:.1f} s "
+            f"({agents / burst_dur[0]:.0f} posts/s, {agents * 20 / burst_dur[0]:,.0f} points/s; "
+            f"the target needs "
+            f"{agents / INTERVAL:.0f} posts/s), {burst_fail} failed"
+        )
         time.sleep(2.5)  # let the last flush land
         with get_engine(url).connect() as conn:
             stored = conn.exec_driver_sql("SELECT count(*) FROM sup_point").scalar()
         sent = (len(latencies) - failures + agents - burst_fail) * 20
-        print(f"stored {stored:,} of {sent:,} points accepted ({'all' if stored == sent else 'MISSING SOME'}); "
-              f"elapsed {time.monotonic() - t0:.1f} s after the paced rounds")
+        print(
+            f"stored {stored:,} of {sent:,} points accepted ({'all' if stored == sent else 'MISSING SOME'}); "
+            f"elapsed {time.monotonic() - t0:.1f} s after the paced rounds"
+        )
     finally:
         server.terminate()
         server.wait(timeout=20)

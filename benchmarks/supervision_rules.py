@@ -20,8 +20,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sobre.supervision.rules import Rule, RuleEngine, Snapshot  # noqa: E402
 
-SCALAR = ["cpu_utilisation", "load1", "memory_used_ratio", "swap_used_ratio", "procs_running", "processes",
-          "temperature_celsius", "disk_read_bytes_per_s"]
+SCALAR = [
+    "cpu_utilisation",
+    "load1",
+    "memory_used_ratio",
+    "swap_used_ratio",
+    "procs_running",
+    "processes",
+    "temperature_celsius",
+    "disk_read_bytes_per_s",
+]
 PER_MOUNT = ["filesystem_used_ratio", "filesystem_used_bytes", "filesystem_size_bytes", "inode_used_ratio"]
 MOUNTS = ["/", "/var", "/data"]
 
@@ -33,9 +41,18 @@ def rules(n: int, rng: np.random.Generator) -> list[Rule]:
         metric = metrics[i % len(metrics)]
         thr = float(rng.uniform(0.5, 0.95))
         labels = (("mount", MOUNTS[i % 3]),) if metric in PER_MOUNT and i % 2 else ()
-        out.append(Rule(f"r{i}", metric, ">", thr, for_s=int(rng.choice([0, 30, 60, 300])),
-                        keep_firing_for_s=int(rng.choice([0, 0, 120])), clear=thr - 0.05 if i % 3 == 0 else None,
-                        labels=labels))
+        out.append(
+            Rule(
+                f"r{i}",
+                metric,
+                ">",
+                thr,
+                for_s=int(rng.choice([0, 30, 60, 300])),
+                keep_firing_for_s=int(rng.choice([0, 0, 120])),
+                clear=thr - 0.05 if i % 3 == 0 else None,
+                labels=labels,
+            )
+        )
     return out
 
 
@@ -61,7 +78,9 @@ def engine_only(n_rules: int, n_hosts: int, rounds: int, *, worst: bool) -> list
     times, moved = [], 0
     engine.evaluate(snapshot(keys, values), 0.0)  # the first round opens every alert at once
     for r in range(1, rounds + 1):
-        values = rng.uniform(0, 1, len(keys)) if worst else np.clip(values + rng.normal(0, 0.01, len(keys)), 0, 1)
+        values = (
+            rng.uniform(0, 1, len(keys)) if worst else np.clip(values + rng.normal(0, 0.01, len(keys)), 0, 1)
+        )
         snap = snapshot(keys, values)
         t0 = time.perf_counter()
         moved += len(engine.evaluate(snap, r * 15.0))
@@ -81,27 +100,52 @@ def through_database(n_rules: int, n_hosts: int) -> float:
     url = f"sqlite:///{folder}/bench.db"
     with session_scope(url) as s:
         org = orgs.create(s, "Bench")
-        s.add_all([Host(org_id=org.id, name=f"host-{h:04d}", source="agent", interval_s=15.0) for h in range(n_hosts)])
+        s.add_all(
+            [
+                Host(org_id=org.id, name=f"host-{h:04d}", source="agent", interval_s=15.0)
+                for h in range(n_hosts)
+            ]
+        )
     rng = np.random.default_rng(1)
     now = time.time()
     with get_engine(url).begin() as conn:
         ids = [r[0] for r in conn.execute(Host.__table__.select().with_only_columns(Host.id))]
         # A healthy estate: values mostly below the thresholds (0.5–0.95), so a few per cent alert.
         rows = [(i, m, "", now, float(rng.beta(2, 8))) for i in ids for m in SCALAR]
-        rows += [(i, m, store.encode_labels({"mount": mt}), now, float(rng.beta(2, 8))) for i in ids for m in PER_MOUNT for mt in MOUNTS]
+        rows += [
+            (i, m, store.encode_labels({"mount": mt}), now, float(rng.beta(2, 8)))
+            for i in ids
+            for m in PER_MOUNT
+            for mt in MOUNTS
+        ]
         store.write(conn, rows)
     for r in rules(n_rules, np.random.default_rng(0)):
-        alerting.add_rule(url, "Bench", r.name, r.metric, r.op, r.threshold, for_=r.for_s, keep_firing_for=r.keep_firing_for_s,
-                          clear=r.clear, labels=dict(r.labels))
+        alerting.add_rule(
+            url,
+            "Bench",
+            r.name,
+            r.metric,
+            r.op,
+            r.threshold,
+            for_=r.for_s,
+            keep_firing_for=r.keep_firing_for_s,
+            clear=r.clear,
+            labels=dict(r.labels),
+        )
     evaluator = alerting.Evaluator(url, "Bench")
     notifier = Notifier({"email": RecordingSender(), "webhook": RecordingSender()})
     t0 = time.perf_counter()
     first = evaluator.evaluate(now=now, notifier=notifier)
-    print(f"  first round through SQLite: {first.transitions:,} transitions in {time.perf_counter() - t0:.2f} s")
+    print(
+        f"  first round through SQLite: {first.transitions:,} transitions in {time.perf_counter() - t0:.2f} s"
+    )
     t0 = time.perf_counter()
     result = evaluator.evaluate(now=now + 15, notifier=notifier)
     elapsed = time.perf_counter() - t0
-    print(f"  second round through SQLite: {result.transitions:,} transitions, {sum(result.firing.values()):,} firing")
+    print(
+        f"  second round through SQLite: {result.transitions:,} transitions, "
+        f"{sum(result.firing.values()):,} firing"
+    )
     return elapsed
 
 
@@ -114,7 +158,10 @@ def main() -> None:
     for worst in (False, True):
         times = engine_only(n_rules, n_hosts, rounds, worst=worst)
         label = "worst case, every value redrawn" if worst else "steady state, values drifting"
-        print(f"engine, {label}: median {statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms per evaluation (target < 1000 ms)")
+        print(
+            f"engine, {label}: median {statistics.median(times) * 1000:.0f} ms, "
+            f"max {max(times) * 1000:.0f} ms per evaluation (target < 1000 ms)"
+        )
     if not quick or "--database" in sys.argv:
         print(f"whole evaluation through the database: {through_database(n_rules, n_hosts):.2f} s")
 

@@ -134,7 +134,7 @@ def test_acknowledge_stops_escalation_and_host_down_inhibits(estate: tuple[str, 
         post(url, oid, "srv-db", T0 + dt, filesystem_used_ratio=0.95)
         r = alerting.evaluate(url, ORG, now=T0 + dt, notifier=notifier)
     open_alerts = {(a["alertname"], a["host"]): a for a in alerting.list_alerts(url, ORG)}
-    # srv-web's disk series went stale, so its RootFull resolved; srv-db's disk also passed DiskAlmostFull's 5 min.
+    # srv-web's disk series went stale (its RootFull resolved); srv-db's disk passed DiskAlmostFull's 5 min.
     assert set(open_alerts) == {("RootFull", "srv-db"), ("DiskAlmostFull", "srv-db"), ("HostDown", "srv-web")}
     assert open_alerts["HostDown", "srv-web"]["grade"] == "major"  # critical × low criticality
     # While srv-web is down, its other alerts (here a SMART risk) are muted by the inhibition.

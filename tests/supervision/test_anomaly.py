@@ -52,7 +52,8 @@ def test_robust_baseline_finds_planted_anomalies(
     found = anomaly.detect(ts, values)
     precision, recall = scores(found.flags, truth)
     print(
-        f"robust baseline, anomalies {size[0] / 0.03:.0f}–{size[1] / 0.03:.0f} σ: precision {precision:.2f}, recall {recall:.2f}"
+        f"robust baseline, anomalies {size[0] / 0.03:.0f}–{size[1] / 0.03:.0f} σ: "
+        f"precision {precision:.2f}, recall {recall:.2f}"
     )
     assert precision >= floor[0] and recall >= floor[1]
     assert "hour-of-week buckets" in found.rests_on and "weeks" in found.rests_on
@@ -65,7 +66,7 @@ def test_robust_baseline_finds_planted_anomalies(
 def test_seasonality_is_not_an_anomaly() -> None:
     ts, values, truth = synthetic(7, anomalies=0)
     found = anomaly.detect(ts, values)
-    # Monday 8:00 jumps from night to office load every week: a plain z-score would flag it; hour-of-week does not.
+    # Office hours start every weekday: a plain z-score would flag the jump; hour-of-week does not.
     assert found.count <= len(ts) * 0.002
 
 

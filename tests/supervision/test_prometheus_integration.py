@@ -31,7 +31,7 @@ pytestmark = [
     pytest.mark.integration,
     pytest.mark.skipif(
         not all(which(b) for b in ("prometheus", "prometheus-node-exporter", "prometheus-alertmanager")),
-        reason="needs Debian's prometheus, prometheus-node-exporter and prometheus-alertmanager (scripts/setup.sh --dev)",
+        reason="needs prometheus, prometheus-node-exporter and prometheus-alertmanager (setup.sh --dev)",
     ),
 ]
 
@@ -131,6 +131,7 @@ def test_prometheus_node_exporter_alertmanager_and_sobre(
         baseline.append(running())
         time.sleep(0.3)
     threshold = max(baseline) + 10
+    loops = 32  # runnable even when the other processes of this shared machine are not
     alerting.add_rule(
         url,
         ORG,
@@ -148,9 +149,11 @@ def test_prometheus_node_exporter_alertmanager_and_sobre(
     assert check.returncode == 0, check.stdout + check.stderr
 
     (tmp_path / "am.yml").write_text(
-        "route:\n  receiver: sobre\n  group_by: [alertname]\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\n"
+        "route:\n  receiver: sobre\n  group_by: [alertname]\n  group_wait: 1s\n  group_interval: 1s\n"
+        "  repeat_interval: 1h\n"
         "receivers:\n  - name: sobre\n    webhook_configs:\n"
-        f"      - url: http://127.0.0.1:{sobre_port}/api/supervision/v1/alertmanager\n        send_resolved: true\n"
+        f"      - url: http://127.0.0.1:{sobre_port}/api/supervision/v1/alertmanager\n"
+        "        send_resolved: true\n"
         f"        http_config:\n          authorization:\n            credentials: {token}\n"
     )
     start(
@@ -202,13 +205,13 @@ def test_prometheus_node_exporter_alertmanager_and_sobre(
         os.cpu_count(),
     )
 
-    load = busy_loops(16)
+    load = busy_loops(loops)
     try:
 
         def sobre_fired() -> bool:
             return evaluator.evaluate(source=source).firing.get("major", 0) == 1  # minor × critical asset
 
-        wait_for(sobre_fired, 40, "Sobre's rule to fire")
+        wait_for(sobre_fired, 60, f"Sobre's rule to fire (threshold {threshold}, now {running()})")
         received = wait_for(
             lambda: [a for a in alerting.list_alerts(url, ORG) if a["source"] == "alertmanager"],
             40,

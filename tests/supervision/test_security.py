@@ -13,6 +13,8 @@ from sobre.supervision import security, service, triage
 from sobre.supervision.grading import Grade
 from tests.supervision.conftest import ORG
 
+DATA = Path(__file__).parent / "data"
+
 
 def wazuh_alert(
     level: int, rule_id: str, description: str, groups: list[str], agent: str, **extra: object
@@ -32,7 +34,7 @@ def wazuh_alert(
         "agent": {"id": "003", "name": agent, "ip": "10.0.2.15"},
         "manager": {"name": "wazuh-manager"},
         "id": f"1796634764.{rule_id}{level}",
-        "full_log": "Dec  7 09:12:44 srv-db sshd[1234]: Failed password for root from 203.0.113.9 port 53422 ssh2",
+        "full_log": "Dec  7 09:12:44 srv-db sshd[1234]: Failed password for root from 203.0.113.9 port 53422",
         "decoder": {"parent": "sshd", "name": "sshd"},
         "location": "/var/log/auth.log",
     }
@@ -105,19 +107,7 @@ def test_wazuh_levels_and_cvss() -> None:
         security.parse_wazuh(json.dumps({"rule": {"level": 99}}))
 
 
-SYSLOG = """\
-Dec 31 23:59:58 srv-db sshd[811]: Failed password for invalid user admin from 198.51.100.23 port 40022 ssh2
-Jan  1 00:00:01 srv-db sshd[811]: Failed password for root from 198.51.100.23 port 40024 ssh2
-Jan  1 00:00:05 srv-db sshd[811]: Invalid user oracle from 198.51.100.23 port 40026
-Jan  1 00:00:09 srv-db sshd[811]: Failed password for invalid user oracle from 198.51.100.23 port 40026 ssh2
-Jan  1 00:00:15 srv-db sshd[811]: Failed password for root from 198.51.100.23 port 40030 ssh2
-Jan  1 00:00:22 srv-db sshd[811]: Failed password for root from 198.51.100.23 port 40032 ssh2
-Jan  1 00:00:30 srv-db sshd[811]: Failed password for root from 198.51.100.23 port 40034 ssh2
-Jan  1 00:00:41 srv-db sshd[811]: Failed password for root from 198.51.100.23 port 40036 ssh2
-Jan  1 00:05:00 srv-db sshd[900]: Accepted publickey for camille from 192.0.2.10 port 50100 ssh2
-Jan  1 08:10:00 srv-web sudo: pam_unix(sudo:auth): authentication failure; logname=camille uid=1000 euid=0 tty=/dev/pts/0 ruser=camille rhost=  user=camille
-<38>1 2027-01-01T09:00:00.000+01:00 srv-web sshd 2210 - - Failed password for camille from 192.0.2.44 port 50122 ssh2
-"""
+SYSLOG = (DATA / "auth.log").read_text(encoding="utf-8")
 
 
 def test_syslog_failures_counted_per_host_and_source() -> None:
@@ -134,11 +124,7 @@ def test_syslog_failures_counted_per_host_and_source() -> None:
     )  # the line before New Year is last year's
 
 
-ADVISORIES = """id;cvss;product;versions;title;fix
-CVE-2024-6387;8,1;Debian GNU/Linux;<=12;regreSSHion: OpenSSH signal handler race;Upgrade openssh-server to 1:9.2p1-2+deb12u3
-CVE-2023-0001;9.8;PowerEdge R740;*;BMC firmware remote code execution;Update iDRAC to 6.10.30.00
-CVE-2022-9999;3.1;Ubuntu;22.04;Minor information leak;Apply USN-0000-1
-"""
+ADVISORIES = (DATA / "advisories.csv").read_text(encoding="utf-8")
 
 
 def test_advisories_match_operating_systems_and_models(

@@ -219,7 +219,7 @@ class Collector:
                 ["network_transmit_bytes_per_s", {}, now, max(tx - before_tx, 0) / dt],
             ]
         self._io = (now, disk_io, (rx, tx))
-        temps = getattr(ps, "sensors_temperatures", lambda: {})()
+        temps: dict[str, Any] = getattr(ps, "sensors_temperatures", dict)()
         for chip, readings in sorted(temps.items()):
             current = [r.current for r in readings if r.current is not None]
             if current:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -106,6 +106,14 @@ def _now() -> datetime:
 
 def _ts(at: float) -> datetime:
     return datetime.fromtimestamp(at, UTC)
+
+
+@overload
+def _aware(value: datetime) -> datetime: ...
+
+
+@overload
+def _aware(value: None) -> None: ...
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -274,7 +282,7 @@ def snapshot_from_prometheus(database_url: str, org: str, source: MetricsSource,
     """One snapshot of every node_exporter target, keyed by the Sobre host each ``instance`` maps to."""
     hosts = read_hosts(source, at=now)
     names = service.sync_prometheus_hosts(database_url, org, hosts, now=now)
-    rows = []
+    rows: list[tuple[str, SeriesKey, float]] = []
     for instance, metrics in hosts.items():
         name = names[instance]
         for metric, value in metrics.items():
@@ -327,7 +335,7 @@ def _grade_alert(alert: Alert, level: Grade, ctx: _Context, host: str | None) ->
 
 
 class Evaluator:
-    """Keeps the rule engine between evaluations (a server loop); a one-off run restores it from the alerts."""
+    """Keeps the rule engine between evaluations (a server loop); a one-off run restores it from alerts."""
 
     def __init__(self, database_url: str, org: str) -> None:
         self.database_url = database_url
@@ -618,8 +626,11 @@ def route(
         for a in firing:
             result.firing[a.grade] = result.firing.get(a.grade, 0) + 1
         for alert_id in just_fired:
-            a = alerts.get(alert_id)
-            if a is None or a.muted_by or a.incident_ref or not Grade(a.grade).at_least(Grade.MAJOR):
+            found = alerts.get(alert_id)
+            if found is None:
+                continue
+            a = found
+            if a.muted_by or a.incident_ref or not Grade(a.grade).at_least(Grade.MAJOR):
                 continue
             refs = service.on_alert_fired(
                 service.AlertFired(
@@ -855,6 +866,9 @@ def add_silence(
         raise InputError(
             "unknown time zone", column="timezone", value=timezone, expected="e.g. Europe/Paris"
         ) from None
+    # Stored in UTC: SQLite keeps no offset.  The window's own zone is kept for its weekly repetition.
+    starts, ends = starts.astimezone(UTC), ends.astimezone(UTC)
+    until = until.astimezone(UTC) if until else None
     with session_scope(database_url) as session:
         s = Silence(
             org_id=orgs.get(session, org).id,

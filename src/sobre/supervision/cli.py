@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
 from datetime import UTC, datetime, timedelta
@@ -114,10 +115,8 @@ def agent(
     runner = agent_mod.Agent(name, agent_mod.Collector(), deliver, interval)
     if runner.collector.rapl.zones:
         console.print(f"RAPL zones: {', '.join(z.name for z in runner.collector.rapl.zones)}")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         runner.run(iterations=1 if once else count)
-    except KeyboardInterrupt:
-        pass
     if runner.collector.rapl.unreadable:
         err_console.print(
             f"RAPL zones not readable (run as root): {', '.join(runner.collector.rapl.unreadable)}"
@@ -579,7 +578,8 @@ def evaluate(
         else:
             firing = ", ".join(f"{n} {g}" for g, n in sorted(result.firing.items())) or "none"
             console.print(
-                f"{summary['at']}: {result.transitions} change(s); firing: {firing}; {len(result.notifications)} message(s) sent; {len(result.muted)} muted."
+                f"{summary['at']}: {result.transitions} change(s); firing: {firing}; "
+                f"{len(result.notifications)} message(s) sent; {len(result.muted)} muted."
             )
         if not watch or (count and done >= count):
             break
@@ -685,7 +685,8 @@ def silence_add(
         comment=comment,
     )
     console.print(
-        f"{'Maintenance window' if maintenance or days else 'Silence'} {sid} from {starts.isoformat()} to {ends.isoformat()}."
+        f"{'Maintenance window' if maintenance or days else 'Silence'} {sid} "
+        f"from {starts.isoformat()} to {ends.isoformat()}."
     )
 
 

@@ -1,4 +1,4 @@
-"""More of ``sobre supervise`` (imports, security, SMART, anomalies, forecasts, serve) and ``sobre energy``."""
+"""More of ``sobre supervise`` (imports, security, SMART, anomalies, forecasts, serve), ``sobre energy``."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def register_more(supervise: typer.Typer, security_app: typer.Typer, energy_app:
         year: int = typer.Option(None, "--year", help="Syslog: the year of its dates (default: the file's)."),
         home: str = _HOME,
     ) -> None:
-        """Import meter readings (pdu, bmc), smartctl --json output (smart) or security events (wazuh, syslog, advisories)."""
+        """Import meter readings (pdu, bmc), smartctl --json (smart) or security events (wazuh, syslog…)."""
         from sobre.core.cli_support import settings
         from sobre.supervision import triage
 
@@ -61,7 +61,8 @@ def register_more(supervise: typer.Typer, security_app: typer.Typer, energy_app:
         elif kind in ("wazuh", "syslog", "advisories"):
             counts = triage.import_security(url, org, file, kind, year=year)
             console.print(
-                f"{counts['new']} new security event(s), {counts['known']} already known, {counts['alerts']} alert(s) raised."
+                f"{counts['new']} new security event(s), {counts['known']} already known, "
+                f"{counts['alerts']} alert(s) raised."
             )
         else:
             raise InputError("unknown kind", value=kind, expected=", ".join(_KINDS))
@@ -225,7 +226,8 @@ def register_more(supervise: typer.Typer, security_app: typer.Typer, energy_app:
             _url(ctx, home), raw_days=raw_days, rollup_5m_days=rollup_5m_days, rollup_1h_days=rollup_1h_days
         )
         console.print(
-            f"{done['rollups']} rollup(s) written, {done['raw_deleted']} raw point(s) and {done['rollups_deleted']} rollup(s) dropped."
+            f"{done['rollups']} rollup(s) written, {done['raw_deleted']} raw point(s) and "
+            f"{done['rollups_deleted']} rollup(s) dropped."
         )
 
     @supervise.command("serve")
@@ -335,5 +337,6 @@ def register_more(supervise: typer.Typer, security_app: typer.Typer, energy_app:
         facility = sum(r["facility_kwh"] or r["kwh"] for r in rows)
         share = f"{measured / it:.0%}" if it else "-"
         console.print(
-            f"Total IT energy {it:.4g} kWh ({share} measured), drawn from the grid with PUE {facility:.4g} kWh."
+            f"Total IT energy {it:.4g} kWh ({share} measured), "
+            f"drawn from the grid with PUE {facility:.4g} kWh."
         )

@@ -117,10 +117,7 @@ def rapl_joules(energy_uj: np.ndarray, max_range_uj: float | None) -> np.ndarray
     """
     e = np.asarray(energy_uj, dtype=float)
     d = np.diff(e)
-    if max_range_uj:
-        d = np.where(d < 0, d + max_range_uj, d)
-    else:
-        d = np.where(d < 0, np.nan, d)
+    d = np.where(d < 0, d + max_range_uj, d) if max_range_uj else np.where(d < 0, np.nan, d)
     return d / 1e6
 
 

@@ -9,8 +9,8 @@ The node_exporter queries Sobre needs, per ``instance``:
   count ``count by (instance) (node_cpu_seconds_total{mode="idle"})``;
 - memory ``node_memory_MemTotal_bytes`` and ``node_memory_MemAvailable_bytes``;
 - filesystems ``node_filesystem_size_bytes`` / ``node_filesystem_avail_bytes`` (pseudo filesystems left out);
-- RAPL power ``sum by (instance) (rate(node_rapl_package_joules_total[w]) + rate(node_rapl_dram_joules_total[w]))``
-  where the kernel exposes it (``node_rapl_dram_joules_total`` may be absent: each is summed alone);
+- RAPL power ``sum by (instance) (rate(node_rapl_package_joules_total[w]))`` and the same of
+  ``node_rapl_dram_joules_total`` where the kernel exposes them (dram may be absent: each is read alone);
 - ``up``, the scrape health of each target.
 """
 
@@ -131,7 +131,9 @@ _EXPRESSIONS = {
     "cpu_threads": 'count by (instance) (node_cpu_seconds_total{mode="idle"<in>})',
     "memory_total_bytes": "node_memory_MemTotal_bytes<sel>",
     "memory_used_ratio": "1 - node_memory_MemAvailable_bytes<sel> / node_memory_MemTotal_bytes<sel>",
-    "filesystem_used_ratio": "1 - node_filesystem_avail_bytes{<fs><in>} / node_filesystem_size_bytes{<fs><in>}",
+    "filesystem_used_ratio": (
+        "1 - node_filesystem_avail_bytes{<fs><in>} / node_filesystem_size_bytes{<fs><in>}"
+    ),
     "filesystem_used_bytes": "node_filesystem_size_bytes{<fs><in>} - node_filesystem_avail_bytes{<fs><in>}",
     "filesystem_size_bytes": "node_filesystem_size_bytes{<fs><in>}",
     "rapl_package_watts": "sum by (instance) (rate(node_rapl_package_joules_total<sel>[<w>]))",

@@ -136,7 +136,7 @@ def make_router(
     async def post_points(
         request: Request, authorization: str | None = Header(None), x_sobre_token: str | None = Header(None)
     ) -> dict[str, Any]:
-        """Metric points from an agent: ``{host, interval, info, points: [[metric, labels, time, value], …]}``."""
+        """Points from an agent: ``{host, interval, info, points: [[metric, labels, time, value], …]}``."""
         oid = org_of(authorization, x_sobre_token)
         payload = await body(request)
         from starlette.concurrency import run_in_threadpool
@@ -161,7 +161,7 @@ def make_router(
         authorization: str | None = Header(None),
         x_sobre_token: str | None = Header(None),
     ) -> dict[str, Any]:
-        """An Alertmanager webhook call (``webhook_config`` with ``authorization: {credentials: <token>}``)."""
+        """An Alertmanager webhook call (``webhook_config``, ``authorization: {credentials: <token>}``)."""
         oid = org_of(authorization, x_sobre_token)
         try:
             graded = alerting.receive_alertmanager(url(), service.org_name(url(), oid), payload)
@@ -174,7 +174,7 @@ def make_router(
     async def post_wazuh(
         request: Request, authorization: str | None = Header(None), x_sobre_token: str | None = Header(None)
     ) -> dict[str, Any]:
-        """Wazuh alerts (one JSON alert, a JSON array, or ``alerts.json`` lines) from an integration script."""
+        """Wazuh alerts (one JSON alert, a JSON array or ``alerts.json`` lines) from an integration."""
         oid = org_of(authorization, x_sobre_token)
         text = (await request.body()).decode("utf-8", "replace")
         try:

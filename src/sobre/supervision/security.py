@@ -172,7 +172,8 @@ _ISO = re.compile(r"^(?P<ts>\d{4}-\d\d-\d\dT\S+) (?P<host>\S+) (?P<rest>.*)$")
 _FAILURES = (
     (
         re.compile(
-            r"Failed (?:password|publickey|keyboard-interactive/pam) for (?:invalid user )?(?P<user>\S+) from (?P<ip>[0-9a-fA-F.:]+)"
+            r"Failed (?:password|publickey|keyboard-interactive/pam) for (?:invalid user )?(?P<user>\S+)"
+            r" from (?P<ip>[0-9a-fA-F.:]+)"
         ),
         "5716",
     ),

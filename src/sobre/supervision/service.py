@@ -476,7 +476,9 @@ def _day_from_samples(conn: sa.Connection, h: Host, start: float) -> tuple[Estim
         if not series:
             continue
         ts, watts = _sum_series(series)
-        joules, covered = _clipped(ts, watts, start, end, gap)
+        # A meter keeps its own pace (a PDU logs every few minutes): gaps are judged by it, up to an hour.
+        spacing = float(np.median(np.diff(ts))) if len(ts) > 1 else gap
+        joules, covered = _clipped(ts, watts, start, end, min(max(gap, 4 * spacing), 3600.0))
         if covered <= 0:
             continue
         source = {

@@ -155,7 +155,8 @@ def assess(current: SmartReading, previous: SmartReading | None = None) -> Risk:
     ):
         critical = True
         reasons.append(
-            f"NVMe available spare {nv['available_spare']} % below its threshold {nv['available_spare_threshold']} %"
+            f"NVMe available spare {nv['available_spare']} % "
+            f"below its threshold {nv['available_spare_threshold']} %"
         )
     grade = Grade.CRITICAL if critical else Grade.MAJOR if major else Grade.INFO
     watched = ", ".join(f"{a}={v}" for a, v in sorted(current.attributes.items())) or "none reported"

@@ -228,9 +228,9 @@ def read_series(
             entry[0].append(mid)
             entry[1].append(total / n)
     out = []
-    for lab, (ts, vals, res) in sorted(by_labels.items()):
-        order = np.argsort(ts, kind="stable")
-        out.append(SeriesData(decode_labels(lab), np.asarray(ts)[order], np.asarray(vals)[order], res))
+    for lab, (times, vals, res) in sorted(by_labels.items()):
+        order = np.argsort(times, kind="stable")
+        out.append(SeriesData(decode_labels(lab), np.asarray(times)[order], np.asarray(vals)[order], res))
     return out
 
 

@@ -128,7 +128,11 @@ def _assets(database_url: str, org: str) -> list[security.Asset]:
         linked.add(h["equipment_id"])
         out.append(
             security.Asset(
-                h["name"], h["os_name"], h["os_version"], eq and eq["manufacturer"], eq and eq["model"]
+                h["name"],
+                h["os_name"],
+                h["os_version"],
+                eq["manufacturer"] if eq else None,
+                eq["model"] if eq else None,
             )
         )
     for eq_id, eq in context["equipment"].items():
@@ -270,7 +274,7 @@ def import_smart(
                 }
             )
     for item in out:
-        labels = {"device": item["device"], "serial": item["serial"]}
+        labels = {"device": str(item["device"]), "serial": str(item["serial"])}
         if item["risk"] in ("major", "critical"):
             raise_alert(
                 database_url,
