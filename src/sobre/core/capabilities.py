@@ -20,10 +20,9 @@ What a capability can declare:
 - ``demo``: the dotted path of a ``seed(ctx: DemoContext) -> list[Path]`` function that ``sobre demo`` calls
   after the demo town's footprint run (in capability order), to give the town this capability's data out of
   the box; it returns the files it wrote (documents shown at the end of the demo);
-- ``subscribes``: event name → dotted path of a handler another capability calls when the event happens,
-  e.g. ``{"supervision.alert": "sobre.servicedesk.hooks:on_alert"}`` (the service desk opens an incident
-  when supervision says a major or critical alert fired); a handler may return a reference (an incident
-  id) that the emitter records.
+- ``provides``: named functions other capabilities may call without importing this one by name, e.g.
+  ``{"reen.strategy": "sobre.strategy.reen:content"}``; the consumer looks them up with :func:`provider`
+  and documents the contract (arguments, returned data) next to where it calls it.
 """
 
 from __future__ import annotations
@@ -66,7 +65,7 @@ class Capability:
     web: str | None = None
     extends: dict[str, str] = field(default_factory=dict)
     demo: str | None = None
-    subscribes: dict[str, str] = field(default_factory=dict)
+    provides: dict[str, str] = field(default_factory=dict)
 
     @property
     def package(self) -> str:
@@ -139,9 +138,12 @@ def demo_seeds() -> list[Callable[[DemoContext], list[Path]]]:
     return [load(c.demo) for c in all_capabilities() if c.demo]
 
 
-def subscribers(event: str) -> list[Callable[[Any], Any]]:
-    """The handlers capabilities subscribed to ``event``, in capability order."""
-    return [load(c.subscribes[event]) for c in all_capabilities() if event in c.subscribes]
+def provider(name: str) -> Callable[..., Any] | None:
+    """The function that a capability provides under ``name`` (first in order), or None when none does."""
+    for capability in all_capabilities():
+        if name in capability.provides:
+            return load(capability.provides[name])
+    return None
 
 
 def web_registrars() -> list[Callable[[Any], None]]:

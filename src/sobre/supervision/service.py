@@ -1,8 +1,8 @@
 """Use cases of supervision: hosts, agent tokens, ingestion, metrics and energy.
 
 Other capabilities use supervision through this module only: :func:`annual_energy` gives the footprint
-the measured yearly energy of supervised equipment, and :func:`on_alert_fired` / the ``supervision.alert``
-event tell a subscriber (the service desk) that a major or critical alert started firing.
+the measured yearly energy of supervised equipment, and :func:`on_alert_fired` hands a major or critical
+alert that starts firing to the capability that ``provides`` ``servicedesk.incident_from_alert``.
 """
 
 from __future__ import annotations
@@ -762,61 +762,17 @@ class AlertFired:
     started_at: datetime
 
 
-ALERT_EVENT = "supervision.alert"
+#: The name under which a capability (the service desk) ``provides`` the function that opens an incident
+#: from an alert: ``open_incident(event: AlertFired) -> str | None`` returns the incident's reference.
+INCIDENT_PROVIDER = "servicedesk.incident_from_alert"
 
 
 def on_alert_fired(event: AlertFired) -> list[str]:
-    """Tell every subscriber of ``supervision.alert``; the references they return (incident ids)."""
-    from sobre.core.capabilities import subscribers
+    """Hand a major or critical alert to the capability that opens incidents; the reference it returns."""
+    from sobre.core.capabilities import provider
 
-    refs = []
-    for handler in subscribers(ALERT_EVENT):
-        ref = handler(event)
-        if ref:
-            refs.append(str(ref))
-    return refs
-
-
-# ---------------------------------------------------------------- Prometheus targets
-
-
-def sync_prometheus_hosts(
-    database_url: str, org: str, targets: dict[str, dict[str, Any]], *, now: float | None = None
-) -> dict[str, str]:
-    """Map each Prometheus ``instance`` to a Sobre host, creating and linking hosts the first time.
-
-    A host already declared with ``--instance`` keeps its name; otherwise the host is named after the
-    instance without its port and linked to the inventory item of that name.  Threads and memory come
-    from node_exporter.  Returns ``{instance: host name}``.
-    """
-    assets = None
-    out: dict[str, str] = {}
-    with session_scope(database_url) as session:
-        oid = orgs.get(session, org).id
-        hosts = session.scalars(sa.select(Host).where(Host.org_id == oid)).all()
-        by_instance = {h.instance: h for h in hosts if h.instance}
-        by_name = {h.name: h for h in hosts}
-        for instance, metrics in targets.items():
-            h = by_instance.get(instance)
-            if h is None:
-                name = instance.rsplit(":", 1)[0] if instance.count(":") == 1 else instance
-                h = by_name.get(name)
-                if h is None:
-                    if assets is None:
-                        assets = _inventory(database_url, org)
-                    h = Host(org_id=oid, name=name, source="prometheus", host_class="server", interval_s=15.0)
-                    h.equipment_id, h.vm_id = _auto_link(assets, name)
-                    if h.vm_id:
-                        h.host_class = "vm"
-                    session.add(h)
-                    by_name[name] = h
-                h.instance = instance
-                by_instance[instance] = h
-            if metrics.get("cpu_threads"):
-                h.threads = int(metrics["cpu_threads"])
-            if metrics.get("memory_total_bytes"):
-                h.ram_gb = round(metrics["memory_total_bytes"] / 2**30, 2)
-            if metrics.get("up"):
-                h.last_seen = time.time() if now is None else now
-            out[instance] = h.name
-    return out
+    open_incident = provider(INCIDENT_PROVIDER)
+    if open_incident is None:
+        return []
+    ref = open_incident(event)
+    return [str(ref)] if ref else []
