@@ -181,8 +181,8 @@ def test_silence_mutes_and_incident_hook_fires_for_unmuted_major(
         return f"INC-{event.alert_id}"
 
     monkeypatch.setattr(
-        "sobre.core.capabilities.subscribers",
-        lambda name: [open_incident] if name == service.ALERT_EVENT else [],
+        "sobre.core.capabilities.provider",
+        lambda name: open_incident if name == service.INCIDENT_PROVIDER else None,
     )
     start = datetime.fromtimestamp(T0 - 60, UTC)
     alerting.add_silence(

@@ -776,3 +776,48 @@ def on_alert_fired(event: AlertFired) -> list[str]:
         return []
     ref = open_incident(event)
     return [str(ref)] if ref else []
+
+
+# ---------------------------------------------------------------- Prometheus targets
+
+
+def sync_prometheus_hosts(
+    database_url: str, org: str, targets: dict[str, dict[str, Any]], *, now: float | None = None
+) -> dict[str, str]:
+    """Map each Prometheus ``instance`` to a Sobre host, creating and linking hosts the first time.
+
+    A host already declared with ``--instance`` keeps its name; otherwise the host is named after the
+    instance without its port and linked to the inventory item of that name.  Threads and memory come
+    from node_exporter.  Returns ``{instance: host name}``.
+    """
+    assets = None
+    out: dict[str, str] = {}
+    with session_scope(database_url) as session:
+        oid = orgs.get(session, org).id
+        hosts = session.scalars(sa.select(Host).where(Host.org_id == oid)).all()
+        by_instance = {h.instance: h for h in hosts if h.instance}
+        by_name = {h.name: h for h in hosts}
+        for instance, metrics in targets.items():
+            h = by_instance.get(instance)
+            if h is None:
+                name = instance.rsplit(":", 1)[0] if instance.count(":") == 1 else instance
+                h = by_name.get(name)
+                if h is None:
+                    if assets is None:
+                        assets = _inventory(database_url, org)
+                    h = Host(org_id=oid, name=name, source="prometheus", host_class="server", interval_s=15.0)
+                    h.equipment_id, h.vm_id = _auto_link(assets, name)
+                    if h.vm_id:
+                        h.host_class = "vm"
+                    session.add(h)
+                    by_name[name] = h
+                h.instance = instance
+                by_instance[instance] = h
+            if metrics.get("cpu_threads"):
+                h.threads = int(metrics["cpu_threads"])
+            if metrics.get("memory_total_bytes"):
+                h.ram_gb = round(metrics["memory_total_bytes"] / 2**30, 2)
+            if metrics.get("up"):
+                h.last_seen = time.time() if now is None else now
+            out[instance] = h.name
+    return out
