@@ -211,7 +211,7 @@ def test_prometheus_node_exporter_alertmanager_and_sobre(
         def sobre_fired() -> bool:
             return evaluator.evaluate(source=source).firing.get("major", 0) == 1  # minor × critical asset
 
-        wait_for(sobre_fired, 60, f"Sobre's rule to fire (threshold {threshold}, now {running()})")
+        wait_for(sobre_fired, 90, f"Sobre's rule to fire (threshold {threshold}, now {running()})")
         received = wait_for(
             lambda: [a for a in alerting.list_alerts(url, ORG) if a["source"] == "alertmanager"],
             40,
@@ -226,7 +226,7 @@ def test_prometheus_node_exporter_alertmanager_and_sobre(
         for p in load:
             p.wait(timeout=10)
 
-    wait_for(lambda: evaluator.evaluate(source=source).firing == {}, 40, "Sobre's alert to resolve")
+    wait_for(lambda: evaluator.evaluate(source=source).firing == {}, 90, "Sobre's alert to resolve")
     rule_alerts = [a for a in alerting.list_alerts(url, ORG, state=None) if a["source"] == "rule"]
     assert [(a["alertname"], a["state"]) for a in rule_alerts] == [("ManyRunning", "resolved")]
     wait_for(
