@@ -12,4 +12,5 @@ CAPABILITY = Capability(
     },
     cli="sobre.supervision.cli:register",
     models="sobre.supervision.models",
+    provides={"footprint.measured_energy": "sobre.supervision.service:measured_energy"},
 )

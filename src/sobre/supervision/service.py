@@ -742,6 +742,38 @@ def annual_energy(
     return out
 
 
+def measured_energy(database_url: str, org: str, reference_date: date) -> dict[int, float]:
+    """What supervision ``provides`` as ``footprint.measured_energy``: ``{equipment_id: kWh per year}``.
+
+    The measured days of the year before ``reference_date`` (see :func:`annual_energy`); energy days are
+    computed first from the stored points, so a run sees the newest readings.
+    """
+    first = reference_date - timedelta(days=364)
+    hosts = [h for h in list_hosts(database_url, org) if h["equipment_id"] is not None]
+    if not hosts:
+        return {}
+    stored = {(r["host"], r["day"]) for r in energy_days(database_url, org, first=first, last=reference_date)}
+    for h in hosts:
+        with get_engine(database_url).connect() as conn:
+            spans = [
+                conn.execute(
+                    sa.select(sa.func.min(col), sa.func.max(col)).where(table.host_id == h["id"])
+                ).one()
+                for table, col in ((store.Point, store.Point.ts), (store.Rollup, store.Rollup.bucket))
+            ]
+        known = [x for x in spans if x[0] is not None]
+        if not known:
+            continue
+        start = max(first, datetime.fromtimestamp(min(x[0] for x in known), UTC).date())
+        end = min(reference_date, datetime.fromtimestamp(max(x[1] for x in known), UTC).date())
+        if start <= end and any(
+            (h["name"], start + timedelta(days=i)) not in stored for i in range((end - start).days + 1)
+        ):
+            compute_energy(database_url, org, start, end, host=h["name"])
+    yearly = annual_energy(database_url, org, as_of=reference_date)
+    return {y["equipment_id"]: y["kwh"].value for y in yearly if y["kwh"].value is not None}
+
+
 # ---------------------------------------------------------------- events for other capabilities
 
 
