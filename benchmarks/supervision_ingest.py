@@ -103,6 +103,12 @@ async def play(
     return latencies, durations, failures
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads): the machine's other load leaves it alone."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def gauge(base: str, name: str) -> float:
     text = httpx.get(f"{base}/metrics", timeout=10).text
     m = re.search(rf"^{name} ([0-9.e+-]+)$", text, re.M)
@@ -171,7 +177,9 @@ def main() -> None:
             await watcher
             return result
 
+        cpu0 = cpu_seconds(server.pid)
         latencies, durations, failures = asyncio.run(run())
+        cpu = cpu_seconds(server.pid) - cpu0
         per_round = [latencies[i * agents : (i + 1) * agents] for i in range(rounds)]
         print(f"paced: {len(latencies):,} posts ({len(latencies) * 20:,} points), {failures} failed")
         for i, lat in enumerate(per_round):
@@ -180,6 +188,11 @@ def main() -> None:
                 f"latency median {statistics.median(lat) * 1000:.0f} ms, "
                 f"p99 {sorted(lat)[int(len(lat) * 0.99) - 1] * 1000:.0f} ms"
             )
+        per_post = cpu / max(len(latencies), 1)
+        print(
+            f"  server CPU {cpu:.1f} s for {len(latencies):,} posts: {per_post * 1000:.2f} ms a post, writes "
+            f"included, so one core sustains {1 / per_post:,.0f} posts/s (the target needs {agents / INTERVAL:.0f})"
+        )
         print(
             f"  write queue at most {queue_max:,.0f} points; last flush "
             f"{gauge(base, 'sobre_supervision_ingest_last_flush_seconds') * 1000:.0f} ms"
