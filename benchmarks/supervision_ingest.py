@@ -191,7 +191,7 @@ def main() -> None:
         per_post = cpu / max(len(latencies), 1)
         print(
             f"  server CPU {cpu:.1f} s for {len(latencies):,} posts: {per_post * 1000:.2f} ms a post, writes "
-            f"included, so one core sustains {1 / per_post:,.0f} posts/s (the target needs {agents / INTERVAL:.0f})"
+            f"included: one core sustains {1 / per_post:,.0f} posts/s (target {agents / INTERVAL:.0f})"
         )
         print(
             f"  write queue at most {queue_max:,.0f} points; last flush "
