@@ -196,8 +196,12 @@ def make_router(
     return router
 
 
-def register(app: Any) -> None:
-    """Mount the router on a FastAPI application (or router), reading the database from the settings."""
+def mount(app: Any) -> None:
+    """Include the router in a FastAPI application, reading the database from the settings.
+
+    Not a ``web=`` registrar: these endpoints authenticate agents by token, outside the shell's sessions,
+    permissions and CSRF checks, so the application includes the router as it is.
+    """
     from sobre.core.settings import load_settings
 
     app.include_router(make_router(lambda: load_settings().database_url))
