@@ -9,7 +9,7 @@ import pytest
 from sobre.core.db import session_scope
 from sobre.inventory.models import Application, ApplicationLink, Equipment, Site, VirtualMachine
 from sobre.orgs import service as orgs
-from sobre.supervision import service
+from sobre.supervision import ingest
 
 ORG = "Ville"
 
@@ -51,5 +51,6 @@ def seed_estate(url: str) -> dict[str, int]:
 def estate(db_url: str) -> Iterator[tuple[str, dict[str, int]]]:
     ids = seed_estate(db_url)
     yield db_url, ids
-    service._HOSTS.clear()
-    service._TOKENS.clear()
+    ingest._HOSTS.clear()
+    ingest._TOKENS.clear()
+    ingest._ASSETS.clear()

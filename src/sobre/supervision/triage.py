@@ -18,7 +18,7 @@ from sobre.core.db import get_engine, session_scope
 from sobre.core.errors import InputError, NotFound, SobreError
 from sobre.orgs import service as orgs
 from sobre.supervision import anomaly, grading, security, service, smart, store
-from sobre.supervision.alerting import raise_alert
+from sobre.supervision.alerts import raise_alert
 from sobre.supervision.grading import Grade
 from sobre.supervision.models import Alert, Host, SecurityEvent, SmartReadingRow
 
@@ -296,7 +296,7 @@ def import_smart(
 def _close(
     database_url: str, org: str, alertname: str, host: str, labels: dict[str, str], at: datetime
 ) -> None:
-    from sobre.supervision.alerting import _event
+    from sobre.supervision.alerts import _event
 
     with session_scope(database_url) as session:
         oid = orgs.get(session, org).id
