@@ -172,20 +172,37 @@ def muted_by(
     silences: Sequence[Silence],
     firing: Sequence[Alert],
     inhibitions: Sequence[Inhibition],
+    sources: list[dict[tuple[str, ...], int]] | None = None,
 ) -> str | None:
-    """Why this alert is muted at ``at`` (a silence, a maintenance window or an inhibiting alert), or None."""
+    """Why this alert is muted at ``at`` (a silence, a maintenance window or an inhibiting alert), or None.
+
+    ``sources`` (from :func:`inhibiting_sources`) spares looking through every firing alert for each one.
+    """
     for s in silences:
         if s.active_at(at) and matches_all(s.matchers, alert.labels):
             return f"{s.kind}:{s.id}"
-    for rule in inhibitions:
-        if not matches_all(rule.target, alert.labels):
+    sources = sources if sources is not None else inhibiting_sources(firing, inhibitions)
+    for rule, by_key in zip(inhibitions, sources, strict=True):
+        if not by_key or not matches_all(rule.target, alert.labels):
             continue
-        for other in firing:
-            if other.id == alert.id or other.state != "firing" or not matches_all(rule.source, other.labels):
-                continue
-            if all(other.labels.get(k, "") == alert.labels.get(k, "") for k in rule.equal):
-                return f"inhibited:{other.id}"
+        source = by_key.get(tuple(alert.labels.get(k, "") for k in rule.equal))
+        if source is not None and source != alert.id:
+            return f"inhibited:{source}"
     return None
+
+
+def inhibiting_sources(
+    firing: Sequence[Alert], inhibitions: Sequence[Inhibition]
+) -> list[dict[tuple[str, ...], int]]:
+    """For each inhibition rule, the firing source alerts by the values of its ``equal`` labels."""
+    out = []
+    for rule in inhibitions:
+        by_key: dict[tuple[str, ...], int] = {}
+        for a in firing:
+            if a.state == "firing" and matches_all(rule.source, a.labels):
+                by_key.setdefault(tuple(a.labels.get(k, "") for k in rule.equal), a.id)
+        out.append(by_key)
+    return out
 
 
 def route(
@@ -209,9 +226,12 @@ def route(
         raise ValueError("routing needs timezone-aware times")
     decision = Decision()
     firing = [a for a in alerts if a.state == "firing"]
+    sources = inhibiting_sources(firing, inhibitions)
     pending: dict[tuple[str, str, int, tuple[tuple[str, str], ...], str], list[int]] = {}
     for alert in alerts:
-        reason = muted_by(alert, at, silences, firing, inhibitions) if alert.state == "firing" else None
+        reason = (
+            muted_by(alert, at, silences, firing, inhibitions, sources) if alert.state == "firing" else None
+        )
         if reason:
             decision.muted[alert.id] = reason
             continue

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,7 @@ def encode_labels(labels: dict[str, Any] | Sequence[tuple[str, Any]] | None) -> 
     return ",".join(f"{_esc(str(k))}={_esc(str(v))}" for k, v in sorted(items))
 
 
+@lru_cache(maxsize=65536)
 def decode_labels(text: str) -> tuple[tuple[str, str], ...]:
     if not text:
         return ()
