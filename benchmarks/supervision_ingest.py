@@ -161,9 +161,12 @@ def main() -> None:
 
         async def watch() -> None:
             nonlocal queue_max
-            async with httpx.AsyncClient() as c:
+            async with httpx.AsyncClient(timeout=30) as c:
                 while not stop:
-                    text = (await c.get(f"{base}/metrics")).text
+                    try:
+                        text = (await c.get(f"{base}/metrics")).text
+                    except httpx.HTTPError:
+                        continue  # a busy machine: try again
                     m = re.search(r"^sobre_supervision_ingest_queue_points ([0-9.e+-]+)$", text, re.M)
                     if m:
                         queue_max = max(queue_max, float(m.group(1)))
