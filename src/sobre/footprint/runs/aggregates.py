@@ -1,8 +1,9 @@
 """The figures pages and reports show most, computed once per run from its wide results (pure, no I/O).
 
 Per dimension (the organisation's total, category, site, department, application), key, criterion and
-stage (and all stages together, ``stage`` None): value, low, high (sums of the known figures), ``unknown``
-(items with an unknown figure), ``known`` (items with a known one), quantity and item count.  The rules are
+stage (and all stages together, ``stage`` None; applications: all stages only): value, low, high (sums of
+the known figures), ``unknown`` (items with an unknown figure), ``known`` (items with a known one),
+quantity and item count.  The rules are
 the breakdowns' own: an item counts for the stages the engine produced; a group whose every figure is
 unknown has value None, never 0; the total covers equipment, cloud instances and storage not carried by an
 equipment, the application rows are allocations of that total.
@@ -122,7 +123,8 @@ def aggregate(wide: pl.DataFrame, layout: Layout) -> pl.DataFrame:
     for dimension, key in DIMENSIONS.items():
         scoped = lazy.filter(scope_of(dimension))
         for criterion in layout.criteria:
-            exprs = group_exprs(layout, criterion, None)
+            # Applications can be tens of thousands: their stage-by-stage rows are left to a scan.
+            exprs = group_exprs(layout, criterion, layout.stages_of(criterion) if key == "item_id" else None)
             named = [e.alias(n) for n, e in exprs.items()]
             plan = scoped.group_by(key).agg(named) if key else scoped.select(named)
             plans.append((dimension, key, criterion, plan))

@@ -22,11 +22,11 @@ from sqlalchemy.orm import Session
 
 from sobre.core.db import session_scope
 from sobre.core.errors import InputError
+from sobre.footprint import schema
 from sobre.footprint.runs import aggregates, dataset, store
 from sobre.footprint.runs.dataset import Layout
 from sobre.footprint.runs.models import FootprintRun
 from sobre.footprint.runs.service import RunMeta, _meta, find_item, read_items, resolve_run, run_folder
-from sobre.footprint import schema
 from sobre.footprint.schema import STAGES
 from sobre.inventory.models import Application, Department, Site
 from sobre.orgs import service as orgs
@@ -249,7 +249,7 @@ def breakdown(
             raise InputError(
                 "unknown criterion", column="--criterion", value=criterion, expected=", ".join(units)
             )
-        if where or by not in BY or by == "item":
+        if where or by not in BY or by == "item" or (by == "application" and stage):
             grouped = _scanned(session, run, by, criterion, stage, where, limit)
         else:
             grouped = _stored(conn, run.id, by, criterion, stage)

@@ -26,7 +26,7 @@ from sobre.core.db import get_engine, session_scope
 from sobre.core.errors import InputError, NotFound, SobreError
 from sobre.footprint.boavizta import BoaviztClient
 from sobre.footprint.boavizta_rows import apply_boavizta
-from sobre.footprint.loader import inputs_hash, load_inventory
+from sobre.footprint.loader import inputs_hash, load_inventory, read_inventory
 from sobre.footprint.runs import dataset, liveness, locations, store
 from sobre.footprint.runs.compare import compare_runs
 from sobre.footprint.runs.models import FootprintRun
@@ -320,10 +320,10 @@ def run_footprint(
         organisation = orgs.get(session, org)
         dead = _reap(session, organisation.id)
         factors = load_factor_set(session, factor_set, version, org_id=organisation.id)
-        inventory = load_inventory(session, organisation.id)
         org_id, org_name, org_country = organisation.id, organisation.name, organisation.country
     locations.discard(locations.location(database_url), dead)
     _sweep(database_url)
+    inventory = read_inventory(database_url, org_id)
     digest = inputs_hash(inventory)
     methodology = str(engine.PROFILES[profile])
     if boavizta is not None:
