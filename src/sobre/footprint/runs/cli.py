@@ -371,12 +371,17 @@ def delete(
     if as_json:
         print_json(meta.to_dict())
         return
-    size = "" if meta.dataset_bytes is None else f", {meta.dataset_bytes / 1e6:,.1f} MB of results freed"
+    size = ""
+    if meta.dataset_bytes is not None:
+        amount = meta.dataset_bytes
+        size = f", {amount / 1e6:,.1f} MB" if amount >= 1e6 else f", {amount / 1e3:,.1f} kB"
+        size += " of results freed"
     console.print(
         f"Deleted run {meta.id} of {meta.org_name} ({meta.status}, "
         f"{meta.created_at:%Y-%m-%d %H:%M}, {meta.item_count or 0} items{size}).",
         highlight=False,
         markup=False,
+        soft_wrap=True,
     )
 
 
