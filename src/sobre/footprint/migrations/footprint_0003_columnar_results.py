@@ -116,12 +116,12 @@ def _move_runs(bind: sa.Connection) -> None:
         sa.column("id"),
         sa.column("status"),
         sa.column("error"),
-        sa.column("reference_date"),
+        sa.column("reference_date", sa.Date),
         sa.column("methodology_version"),
-        sa.column("criteria"),
-        sa.column("warnings"),
+        sa.column("criteria", sa.JSON),
+        sa.column("warnings", sa.JSON),
         sa.column("dataset"),
-        sa.column("dataset_files"),
+        sa.column("dataset_files", sa.JSON),
     )
     bind.execute(
         run.update()
@@ -207,6 +207,22 @@ def _old_result(
 def downgrade() -> None:
     """Back to the two result tables, refilled from the datasets (then removed)."""
     bind = op.get_bind()
+    # Local copies first (on PostgreSQL the files are rows of a table dropped below), and the run table
+    # altered before the old tables exist: SQLite recreates it, and dropping the old one would cascade.
+    folders = _local_copies(bind)
+    op.drop_table("footprint_run_file")
+    op.drop_index("ix_footprint_aggregate_run", table_name="footprint_aggregate")
+    op.drop_table("footprint_aggregate")
+    with op.batch_alter_table("footprint_run") as batch:
+        for column in (
+            "heartbeat_at",
+            "owner_started",
+            "owner_pid",
+            "owner_host",
+            "dataset_files",
+            "dataset",
+        ):
+            batch.drop_column(column)
     op.create_table(
         "footprint_item",
         sa.Column("run_id", sa.Integer(), nullable=False),
@@ -242,37 +258,35 @@ def downgrade() -> None:
         sa.PrimaryKeyConstraint("run_id", "criterion", "item_kind", "item_id", name="pk_footprint_impact"),
         sqlite_with_rowid=False,
     )
-    _restore_runs(bind)
-    op.drop_table("footprint_run_file")
-    op.drop_index("ix_footprint_aggregate_run", table_name="footprint_aggregate")
-    op.drop_table("footprint_aggregate")
-    with op.batch_alter_table("footprint_run") as batch:
-        for column in (
-            "heartbeat_at",
-            "owner_started",
-            "owner_pid",
-            "owner_host",
-            "dataset_files",
-            "dataset",
-        ):
-            batch.drop_column(column)
+    _restore_runs(bind, folders)
 
 
 _FLOATS = {"quantity", "lifetime_years", "annual_kwh", "pue", "usage_rate", "share"}
 
 
-def _restore_runs(bind: sa.Connection) -> None:
-    import polars as pl
-
-    from sobre.footprint.runs import dataset, locations, store
+def _local_copies(bind: sa.Connection) -> dict[int, Any]:
+    """Each done run's id → the local folder of its dataset."""
+    from sobre.footprint.runs import locations
 
     loc = locations.location(bind.engine.url.render_as_string(hide_password=False))
     rows = bind.execute(
         sa.text("SELECT id, dataset, dataset_files FROM footprint_run WHERE status = 'done'")
     ).all()
+    out = {}
     for run_id, name, files in rows:
         files = json.loads(files) if isinstance(files, str) else files
-        folder = locations.local_folder(loc, bind, run_id, name, files)
+        out[run_id] = locations.local_folder(loc, bind, run_id, name, files)
+    return out
+
+
+def _restore_runs(bind: sa.Connection, folders: dict[int, Any]) -> None:
+    import shutil
+
+    import polars as pl
+
+    from sobre.footprint.runs import dataset, store
+
+    for run_id, folder in folders.items():
         result = dataset.read_result(folder)
         items = result.items.select(
             pl.lit(run_id).alias("run_id"),
@@ -290,4 +304,4 @@ def _restore_runs(bind: sa.Connection) -> None:
             ],
         )
         store.bulk_insert(bind, "footprint_impact", wide.select(pl.lit(run_id).alias("run_id"), pl.all()))
-        locations.discard(loc, [name])
+        shutil.rmtree(folder, ignore_errors=True)
