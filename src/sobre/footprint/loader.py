@@ -140,7 +140,7 @@ for name, sql, partitioned in spec["tables"]:
 #: Tables large enough for connectorx to read in two parallel ranges of ids.
 _PARTITIONED = ("equipment", "virtual_machine")
 #: Below this many equipment rows the DBAPI is as quick as starting the native reader's process.
-NATIVE_FROM_ROWS = 50_000
+NATIVE_FROM_ROWS = 250_000
 
 
 def _rows(path: Path, org_id: int) -> int:
