@@ -159,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             f"end to end {backend} {n_eq:,} items",
             m.seconds,
             peak_mb=m.peak_mb,
+            cpu_seconds=m.cpu_seconds,
             added_mb=m.added_mb,
             anchor="its compute step",
             anchor_seconds=summary.timings.get("compute"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import threading
 import time
 from collections.abc import Iterator
@@ -27,6 +28,8 @@ class Figure:
     name: str
     seconds: float
     peak_mb: float | None = None
+    #: CPU seconds of the process and its children in the block: steadier than wall time on a shared machine.
+    cpu_seconds: float | None = None
     #: Memory the measured block added on top of what the process held before it.
     added_mb: float | None = None
     anchor: str | None = None
@@ -65,13 +68,19 @@ def _rss_mb() -> float:
 @dataclass
 class Measure:
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     peak_mb: float = 0.0
     added_mb: float = 0.0
 
 
+def _cpu() -> float:
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 @contextmanager
 def measured(every: float = 0.01) -> Iterator[Measure]:
-    """Wall time and resident memory of the block: its peak (sampled every ``every`` s) and how much it
+    """Wall and CPU time and resident memory of the block: its peak (sampled every ``every`` s) and how much it
     added to what the process held before."""
     out = Measure()
     before = peak = _rss_mb()
@@ -84,11 +93,12 @@ def measured(every: float = 0.01) -> Iterator[Measure]:
 
     thread = threading.Thread(target=sample, daemon=True)
     thread.start()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     try:
         yield out
     finally:
         out.seconds = time.perf_counter() - start
+        out.cpu_seconds = _cpu() - cpu
         done.set()
         thread.join()
         out.peak_mb = max(peak, _rss_mb())

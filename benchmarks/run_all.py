@@ -99,16 +99,17 @@ def main() -> int:
             table.append(fig)
         print(f"   ({wall:.1f} s in all, peak RSS {peak:,.0f} MB)", flush=True)
     print()
-    head = f"{'figure':<46} {'time':>9} {'peak MB':>9} {'anchor':<28} {'ratio':>9}  {'target':<16} result"
+    head = f"{'figure':<42} {'time':>8} {'cpu':>8} {'peak MB':>8} {'anchor':<28} {'ratio':>8}  {'target':<15} result"
     print(head)
     print("-" * len(head))
     for fig in table:
         anchor = "" if not fig.get("anchor") else f"{fig['anchor']} {fig['anchor_seconds']:.2f} s"
         ratio = "" if fig["ratio"] is None else f"{fig['ratio']:,.1f}×"
         peak = fig.get("peak_mb") or fig["process_peak_mb"]
+        cpu = "" if fig.get("cpu_seconds") is None else f"{fig['cpu_seconds']:.1f}s"
         print(
-            f"{fig['name']:<46} {fig['seconds']:>8.2f}s {peak:>9,.0f} {anchor[:28]:<28} {ratio:>9}  "
-            f"{fig.get('target') or '':<16} {fig['verdict']}"
+            f"{fig['name'][:42]:<42} {fig['seconds']:>7.2f}s {cpu:>8} {peak:>8,.0f} {anchor[:28]:<28} "
+            f"{ratio:>8}  {fig.get('target') or '':<15} {fig['verdict']}"
         )
     if failed:
         print(f"\nfailed: {', '.join(failed)}")

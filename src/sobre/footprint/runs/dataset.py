@@ -108,7 +108,7 @@ def widen(items: pl.DataFrame, impacts: pl.DataFrame) -> tuple[pl.DataFrame, Lay
             raise SobreError(f"the engine's {name} frame lacks columns {missing}")
     measures = [c for c in impacts.columns if c not in (*KEYS, *PAIR)]
     layout = Layout(list(items.columns), list(impacts.columns), measures)
-    if items.select(KEYS).is_duplicated().any():
+    if not _unique_keys(items):
         raise SobreError("the engine's result lists an item twice; it cannot be stored")
     blocks = _blocks(items, impacts)
     columns: list[pl.Series] = []
@@ -128,6 +128,24 @@ def widen(items: pl.DataFrame, impacts: pl.DataFrame) -> tuple[pl.DataFrame, Lay
     if clash:
         raise SobreError(f"result columns {clash[:3]} clash with item columns; they cannot be stored")
     return items.hstack(columns), layout
+
+
+def _unique_keys(items: pl.DataFrame) -> bool:
+    """Whether no (item_kind, item_id) repeats.  Kinds are few and ids below 2**40 in practice, so both fit
+    one integer whose distinct count is cheap; otherwise the general (hashing) check."""
+    if items.height == 0:
+        return True
+    ids = items.get_column("item_id")
+    kinds = items.get_column("item_kind")
+    names = kinds.unique().to_list()
+    if ids.dtype.is_integer() and not ids.null_count() and len(names) < 2**20:
+        low, high = int(ids.min() or 0), int(ids.max() or 0)  # type: ignore[arg-type]
+    else:
+        low = high = -1
+    if low >= 0 and high < 2**40:
+        code = kinds.replace_strict({k: i for i, k in enumerate(names)}, return_dtype=pl.Int64)
+        return (code * 2**40 + ids.cast(pl.Int64)).n_unique() == items.height
+    return not items.select(KEYS).is_duplicated().any()
 
 
 def _blocks(items: pl.DataFrame, impacts: pl.DataFrame) -> list[tuple[tuple[str, str], pl.DataFrame]] | None:

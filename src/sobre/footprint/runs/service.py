@@ -217,8 +217,9 @@ def _store(database_url: str, run_id: int, name: str, result: Result, started: f
     """Write the dataset apart (fsynced), then publish it with the aggregates and the ``done`` status in
     one transaction."""
     loc = locations.location(database_url)
-    prepared = store.prepare(result)
-    files = dataset.write(locations.temporary(loc, name), result, prepared.wide, prepared.layout)
+    folder = locations.temporary(loc, name)
+    prepared = store.prepare(result, lambda wide, layout: dataset.write(folder, result, wide, layout))
+    files = prepared.files or {}
     with get_engine(database_url).begin() as conn:
         locations.publish(loc, conn, run_id, name, files)
         store.write_aggregates(conn, run_id, prepared.aggregates)

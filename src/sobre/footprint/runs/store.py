@@ -9,6 +9,8 @@ back and the run never becomes ``done``.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,17 +63,26 @@ class Prepared:
     layout: Layout
     aggregates: pl.DataFrame
     totals: dict[str, dict[str, Any]]
+    #: The dataset's files and sizes, when ``prepare`` wrote it.
+    files: dict[str, int] | None = None
 
     @property
     def item_count(self) -> int:
         return self.wide.height
 
 
-def prepare(result: Result) -> Prepared:
-    """Widen the Result (one row per item) and compute its aggregates and totals."""
+def prepare(
+    result: Result, write: Callable[[pl.DataFrame, Layout], dict[str, int]] | None = None
+) -> Prepared:
+    """Widen the Result (one row per item) and compute its aggregates and totals.  ``write`` (writing the
+    dataset; its file sizes land in ``files``) runs meanwhile in a thread: Polars releases the GIL, so the
+    two share the cores instead of waiting for each other."""
     wide, layout = dataset.widen(result.items, result.impacts)
-    table = aggregates.aggregate(wide, layout)
-    return Prepared(result, wide, layout, table, aggregates.totals(table, result.criteria))
+    with ThreadPoolExecutor(1) as pool:
+        written = pool.submit(write, wide, layout) if write is not None else None
+        table = aggregates.aggregate(wide, layout)
+        files = written.result() if written is not None else None
+    return Prepared(result, wide, layout, table, aggregates.totals(table, result.criteria), files)
 
 
 def write_aggregates(conn: sa.Connection, run_id: int, table: pl.DataFrame) -> None:
