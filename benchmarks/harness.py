@@ -80,8 +80,8 @@ def _cpu() -> float:
 
 @contextmanager
 def measured(every: float = 0.01) -> Iterator[Measure]:
-    """Wall and CPU time and resident memory of the block: its peak (sampled every ``every`` s) and how much it
-    added to what the process held before."""
+    """Wall and CPU time and resident memory of the block: its peak (sampled every ``every`` s) and how
+    much it added to what the process held before."""
     out = Measure()
     before = peak = _rss_mb()
     done = threading.Event()

@@ -99,7 +99,10 @@ def main() -> int:
             table.append(fig)
         print(f"   ({wall:.1f} s in all, peak RSS {peak:,.0f} MB)", flush=True)
     print()
-    head = f"{'figure':<42} {'time':>8} {'cpu':>8} {'peak MB':>8} {'anchor':<28} {'ratio':>8}  {'target':<15} result"
+    head = (
+        f"{'figure':<42} {'time':>8} {'cpu':>8} {'peak MB':>8} {'anchor':<28} {'ratio':>8}  {'target':<15} "
+    )
+    head += "result"
     print(head)
     print("-" * len(head))
     for fig in table:
