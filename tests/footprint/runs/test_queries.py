@@ -62,6 +62,11 @@ def test_any_item_column_is_a_dimension_and_filters_are_pushed_down(sqlite_url: 
     assert len(top) == 1 and top[0]["label"] == "pc-lot"
     use_by_app = queries.breakdown(sqlite_url, "Ville A", "application", stage="use")
     assert use_by_app[0]["value"] == pytest.approx(36.6)
+    assert (
+        queries.breakdown(sqlite_url, "Ville A", "category", where={"quantity": "20"})[0]["key"] == "laptop"
+    )
+    with pytest.raises(InputError, match="not a number"):
+        queries.breakdown(sqlite_url, "Ville A", "category", where={"site_id": "Mairie"})
     with pytest.raises(InputError, match="--where"):
         queries.breakdown(sqlite_url, "Ville A", "site", where={"colour": "red"})
     with pytest.raises(InputError, match="--by"):

@@ -221,14 +221,14 @@ def show(
 
 
 def _where(pairs: list[str] | None) -> dict[str, Any]:
-    """``COLUMN=VALUE`` options → filters; a value of digits is a number, ``-`` a missing value, and one
-    column given twice keeps either value."""
+    """``COLUMN=VALUE`` options → filters (the value is read as the column's type, ``-`` is a missing
+    value); one column given twice keeps either value."""
     out: dict[str, Any] = {}
     for pair in pairs or []:
         column, sep, text = pair.partition("=")
         if not sep or not column.strip():
             raise InputError("not a filter", column="--where", value=pair, expected="COLUMN=VALUE")
-        value: Any = None if text == "-" else int(text) if text.lstrip("-").isdigit() else text
+        value: Any = None if text == "-" else text
         key = column.strip()
         if key in out:
             previous = out[key] if isinstance(out[key], list) else [out[key]]

@@ -99,20 +99,33 @@ def _stored(
 
 
 def _filtered(scan: pl.LazyFrame, layout: Layout, where: Mapping[str, Any] | None) -> pl.LazyFrame:
-    """``where``: item column → value (or list of values); None matches a missing value."""
+    """``where``: item column → value (or list of values); None matches a missing value.  Values are read
+    as the column's type (``--where site_id=3`` from the command line is text)."""
+    types = scan.collect_schema() if where else {}
     for column, wanted in (where or {}).items():
         if column not in layout.item_columns:
             raise InputError(
                 "unknown item column", column="--where", value=column, expected=", ".join(layout.item_columns)
             )
+        values = list(wanted) if isinstance(wanted, list | tuple | set) else [wanted]
+        typed = [_coerce(v, types[column], column) for v in values if v is not None]
         col = pl.col(column)
-        if isinstance(wanted, list | tuple | set):
-            values = list(wanted)
-            test = col.is_in([v for v in values if v is not None])
-            scan = scan.filter(test | col.is_null() if None in values else test)
-        else:
-            scan = scan.filter(col.is_null() if wanted is None else col == wanted)
+        test = col.is_in(typed) if typed else pl.lit(False)
+        scan = scan.filter(test | col.is_null() if None in values else test)
     return scan
+
+
+def _coerce(value: Any, dtype: Any, column: str) -> Any:
+    try:
+        if dtype.is_integer():
+            return int(value)
+        if dtype.is_float():
+            return float(value)
+        if dtype == pl.Boolean:
+            return str(value).lower() in ("1", "true", "yes")
+    except (TypeError, ValueError):
+        raise InputError("not a number", column=column, value=value, expected=f"a {dtype} value") from None
+    return str(value)
 
 
 def _scanned(
