@@ -73,3 +73,13 @@ def _results_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         os.environ.pop("SOBRE_CACHE_DIR", None)
     else:
         os.environ["SOBRE_CACHE_DIR"] = previous
+
+
+@pytest.fixture(autouse=True)
+def _fresh_actor() -> Iterator[None]:
+    """Each test starts as the ``system`` actor: a CLI invocation in an earlier test binds its own for the
+    rest of the thread's context, which would leak into the next test's audit entries."""
+    from sobre.core.actor import SYSTEM, acting_as
+
+    with acting_as(SYSTEM):
+        yield

@@ -24,6 +24,8 @@ from sobre.orgs.models import utcnow
 
 class FootprintRun(Base):
     __tablename__ = "footprint_run"
+    #: The heartbeat alone is no change worth an audit entry.
+    __audit_ignore__ = ("heartbeat_at",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
@@ -60,6 +62,7 @@ class FootprintAggregate(Base):
     (None: no key, e.g. items without a site), a criterion and a stage (None: all stages together)."""
 
     __tablename__ = "footprint_aggregate"
+    __audit__ = False  # derived from the run's results (its storage is audited once, as a bulk write)
     __table_args__ = (sa.Index("ix_footprint_aggregate_run", "run_id", "dimension", "criterion"),)
 
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
@@ -81,6 +84,7 @@ class FootprintRunFile(Base):
     """A chunk of one file of a run's dataset, on PostgreSQL (where no shared folder can be assumed)."""
 
     __tablename__ = "footprint_run_file"
+    __audit__ = False  # derived from the run's results
 
     run_id: Mapped[int] = mapped_column(
         sa.ForeignKey("footprint_run.id", ondelete="CASCADE"), primary_key=True

@@ -22,6 +22,7 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from sobre.core import audit
 from sobre.core.db import get_engine, session_scope
 from sobre.core.errors import InputError, NotFound, SobreError
 from sobre.footprint.boavizta import BoaviztClient
@@ -213,7 +214,7 @@ def _new_run(database_url: str, **fields: Any) -> tuple[int, str]:
         return run.id, run.dataset
 
 
-def _store(database_url: str, run_id: int, name: str, result: Result, started: float) -> None:
+def _store(database_url: str, org_id: int, run_id: int, name: str, result: Result, started: float) -> None:
     """Write the dataset apart (fsynced), then publish it with the aggregates and the ``done`` status in
     one transaction."""
     loc = locations.location(database_url)
@@ -223,6 +224,14 @@ def _store(database_url: str, run_id: int, name: str, result: Result, started: f
     with get_engine(database_url).begin() as conn:
         locations.publish(loc, conn, run_id, name, files)
         store.write_aggregates(conn, run_id, prepared.aggregates)
+        audit.record(
+            conn,
+            action="bulk",
+            entity="footprint_run",
+            entity_id=run_id,
+            org_id=org_id,
+            summary=f"stored {prepared.item_count} result items and {prepared.aggregates.height} aggregates",
+        )
         conn.execute(
             sa.update(FootprintRun)
             .where(FootprintRun.id == run_id)
@@ -271,7 +280,7 @@ def store_result(
         inputs_hash=inputs_hash,
     )
     try:
-        _store(database_url, run_id, name, result, started)
+        _store(database_url, org_id, run_id, name, result, started)
     except BaseException as exc:
         _failed(database_url, run_id, name, exc, started)
         if not isinstance(exc, Exception):
@@ -357,7 +366,7 @@ def run_footprint(
             timings["compute"] = time.perf_counter() - mark
             step("store")
             mark = time.perf_counter()
-            _store(database_url, run_id, name, result, started)
+            _store(database_url, org_id, run_id, name, result, started)
             timings["store"] = time.perf_counter() - mark
     except BaseException as exc:
         _failed(database_url, run_id, name, exc, started)
