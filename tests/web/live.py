@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.web.ecoindex import ecoindex, grade
+from sobre.ecodesign import ecoindex
 
 CHROMIUM = Path("/usr/bin/chromium")
 #: Flags for Chromium here: no sandbox as root, and no background connections (the network is closed).
@@ -132,12 +132,13 @@ class Measure:
 
     @property
     def ecoindex(self) -> float:
-        return ecoindex(self.dom, self.requests, self.kilobytes)
+        # The product's EcoIndex, which counts size in kB of 1,000 bytes as the reference does.
+        return ecoindex.score(self.dom, self.requests, self.bytes / 1000)
 
     def line(self) -> str:
         return (
             f"{self.url}: {self.requests} requests, {self.kilobytes:.1f} KB, {self.dom} nodes, "
-            f"EcoIndex {self.ecoindex:.0f} ({grade(self.ecoindex)})"
+            f"EcoIndex {self.ecoindex:.0f} ({ecoindex.grade(self.ecoindex)})"
         )
 
 
