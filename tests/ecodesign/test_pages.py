@@ -70,6 +70,10 @@ def text_of(html: str) -> str:
     return text.replace("&#39;", "'").replace("&nbsp;", "\u00a0")
 
 
+def referent_get(w: World, path: str) -> int:
+    return w.client("referent").get(w.a_url(path)).status_code
+
+
 def errors(html: str) -> dict[str, str]:
     found = re.findall(r'id="f-(\w+)-error">([^<]*)<', html)
     return {name: message.replace("&#39;", "'") for name, message in found}
@@ -170,6 +174,8 @@ def test_objectives_then_a_periodic_review(world: World) -> None:
     after = text_of(manager.get(w.a_url(f"/ecodesign/services/{sid}")).text)
     assert r.status_code == 303 and "Score RGESN (%) 75" not in after and "Note EcoIndex E" in after
     # A referent reads the service and its reviews, and changes nothing.
+    assert referent_get(w, f"/ecodesign/services/{10**20}") == 404
+    assert referent_get(w, f"/ecodesign/reviews/{10**20}") == 404
     referent = w.client("referent")
     assert (
         "Faire la revue des objectifs maintenant"

@@ -132,7 +132,13 @@ def _rows(findings: Findings) -> list[dict[str, Any]]:
     return rows
 
 
+#: Row ids are 32-bit integers: anything larger names no row (and SQLite cannot even bind it).
+MAX_ID = 2**31 - 1
+
+
 def _scan(session: Session, org: str, scan_id: int | None) -> DataScan:
+    if scan_id is not None and not 0 < scan_id <= MAX_ID:
+        raise NotFound(f"no scan {scan_id} in this organisation")
     org_id = orgs.get(session, org).id
     q = sa.select(DataScan).where(DataScan.org_id == org_id)
     q = q.where(DataScan.id == scan_id) if scan_id else q.order_by(DataScan.id.desc()).limit(1)
@@ -529,7 +535,7 @@ def findings_query(
     scan = _scan(session, org, scan_id)
     stmt = sa.select(DataFinding).where(DataFinding.scan_id == scan.id, DataFinding.kind == STORED_KIND[kind])
     if group is not None:
-        stmt = stmt.where(DataFinding.group_no == group)
+        stmt = stmt.where(DataFinding.group_no == min(max(group, 0), MAX_ID))
     return _ordered(stmt, FINDING_SORTS, sort, DataFinding.id)
 
 

@@ -359,7 +359,7 @@ def list_reviews(session: Session, org: str, service: str) -> list[ReviewView]:
 def get_review(session: Session, org: str, review_id: int) -> ReviewView:
     """One review of the organisation, whatever its service."""
     org_id = orgs.get(session, org).id
-    r = session.get(ServiceReview, review_id)
+    r = session.get(ServiceReview, review_id) if 0 < review_id <= MAX_ID else None
     if r is None or r.org_id != org_id:
         raise NotFound(f"no review {review_id} in this organisation")
     view = services.get_by_id(session, org_id, r.service_id)
@@ -370,12 +370,16 @@ def get_review(session: Session, org: str, review_id: int) -> ReviewView:
 
 # ------------------------------------------------------------------ pages and API (queries in the database)
 
+#: Row ids are 32-bit integers.
+MAX_ID = 2**31 - 1
 #: Addresses and journey steps one request may measure (each page takes seconds in the browser).
 MAX_URLS = 10
 MAX_STEPS = 20
 
 
 def get_service(session: Session, org: str, service_id: int) -> services.ServiceView:
+    if not 0 < service_id <= MAX_ID:  # larger ids name no row (and SQLite cannot bind them)
+        raise NotFound(f"no digital service with id {service_id} in this organisation")
     return services.get_by_id(session, orgs.get(session, org).id, service_id)
 
 
