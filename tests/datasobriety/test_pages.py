@@ -159,6 +159,17 @@ def test_upload_then_findings_grouped_sorted_with_their_footprint(world: World) 
     obsolete = manager.get(f"{scan_url}/findings?kind=obsolete&sort=modified")
     assert text_of(obsolete.text).index("2019-01-15") < text_of(obsolete.text).index("2022-01-01")
     assert manager.get(f"{scan_url}/findings?kind=nonsense").status_code == 422
+    # Filters, in the database too: the groups with a copy below a folder, one owner's files.
+    below = text_of(manager.get(f"{scan_url}/findings?kind=duplicates&folder=Partage%5C").text)
+    assert "Partage/cr-conseil.odt" in below and "budget-2024" not in below and "1 entrées" in below
+    bobs = text_of(manager.get(f"{scan_url}/findings?kind=trivial&owner=bob").text)
+    assert "Mairie/~$cr-conseil.odt" in bobs and "Photos/Thumbs.db" not in bobs and "1 entrées" in bobs
+    wildcards = text_of(manager.get(f"{scan_url}/findings?kind=obsolete&folder=%25").text)  # '%' is a name
+    assert "Aucun." in wildcards and "Photos/Thumbs.db" not in wildcards
+    everything = text_of(manager.get(f"{scan_url}/findings?kind=duplicates&folder=%2F").text)
+    assert "Groupe 1" in everything and "Groupe 2" in everything  # '/' is the whole scan
+    filtered = manager.get(f"{scan_url}/findings.csv?kind=trivial&owner=bob").text
+    assert [r["path"] for r in csv.DictReader(io.StringIO(filtered))] == ["Mairie/~$cr-conseil.odt"]
     # The CSV export holds every finding of the kind, paths as in the scan.
     exported = manager.get(f"{scan_url}/findings.csv?kind=duplicates")
     assert exported.headers["content-disposition"].startswith("attachment;")
@@ -307,6 +318,10 @@ def test_api_upload_findings_pages_and_policies(world: World) -> None:
         "Archives/budget-2024 (copie).xlsx",
         "RH/ancien/dossier.pdf",
     ]
+    inside = api.get(
+        f"{base}/scans/{scan['id']}/findings", params={"kind": "obsolete", "folder": "RH/ancien"}
+    )
+    assert [f["path"] for f in inside.json()["items"]] == ["RH/ancien/dossier.pdf"]
     page2 = api.get(page1["next"]).json()
     assert [f["path"] for f in page2["items"]] == ["Photos/Thumbs.db"] and page2["next"] is None
     assert api.get(f"{base}/scans").json()["total"] == 1

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import File, UploadFile
+from fastapi import File, Query, UploadFile
 from fastapi import Form as F
 from fastapi.responses import Response, StreamingResponse
 
@@ -295,6 +295,8 @@ def register(registry: CapabilityRegistry) -> None:
         sort: str = "",
         page: int = 1,
         group: int | None = None,
+        folder: Annotated[str, Query(max_length=1000)] = "",
+        owner: Annotated[str, Query(max_length=255)] = "",
     ) -> Response:
         assert ctx.org is not None
         if kind not in service.STORED_KIND:
@@ -309,20 +311,18 @@ def register(registry: CapabilityRegistry) -> None:
             as_of = datetime.fromisoformat(view["as_of"])
             files: dict[int, list[dict[str, Any]]] = {}
             if grouped:
-                result = paginate(
-                    s,
-                    service.groups_query(s, ctx.org.name, scan_id, sort=chosen.param),
-                    request,
-                    scalars=False,
-                )
+                stmt = service.groups_query(s, ctx.org.name, scan_id, sort=chosen.param, folder=folder)
+                result = paginate(s, stmt, request, scalars=False)
                 found = service.group_files(s, scan_id, [r.group for r in result.items], FILES_PER_GROUP)
                 files = {g: [service.finding_row(f, as_of) for f in fs] for g, fs in found.items()}
                 rows = list(result.items)
             else:
-                stmt = service.findings_query(s, ctx.org.name, scan_id, kind, sort=chosen.param, group=group)
+                stmt = service.findings_query(
+                    s, ctx.org.name, scan_id, kind, sort=chosen.param, group=group, folder=folder, owner=owner
+                )
                 result = paginate(s, stmt, request)
                 rows = [service.finding_row(f, as_of) for f in result.items]
-        params = {"kind": kind, "sort": chosen.param, "group": group}
+        params = {"kind": kind, "sort": chosen.param, "group": group, "folder": folder, "owner": owner}
         return render(
             ctx,
             "datasobriety/findings.html",
@@ -338,10 +338,17 @@ def register(registry: CapabilityRegistry) -> None:
             saving=view["savings"].get(kind, {}),
             climate=_climate(view),
             per_group=FILES_PER_GROUP,
+            filters=Form({"folder": folder, "owner": owner}),
         )
 
     @page("/data/scans/{scan_id:int}/findings.csv", permission=VIEW)
-    def findings_export(ctx: Ctx, scan_id: int, kind: str | None = None) -> Response:
+    def findings_export(
+        ctx: Ctx,
+        scan_id: int,
+        kind: str | None = None,
+        folder: Annotated[str, Query(max_length=1000)] = "",
+        owner: Annotated[str, Query(max_length=255)] = "",
+    ) -> Response:
         assert ctx.org is not None
         with ctx.session() as s:
             service.get_scan(s, ctx.org.name, scan_id)  # 404 before the download starts
@@ -353,7 +360,8 @@ def register(registry: CapabilityRegistry) -> None:
         def rows() -> Iterator[str]:
             with ctx.session() as s:
                 yield from csv_stream(
-                    FINDING_COLUMNS, _export_rows(service.iter_findings(s, org, scan_id, kind))
+                    FINDING_COLUMNS,
+                    _export_rows(service.iter_findings(s, org, scan_id, kind, folder=folder, owner=owner)),
                 )
 
         return download(rows(), "text/csv; charset=utf-8", f"sobre-scan{scan_id}-{kind or 'findings'}.csv")

@@ -249,13 +249,17 @@ def register(registry: CapabilityRegistry) -> None:
         kind: Kind = "duplicates",
         sort: FindingSort = "-size",
         group: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+        folder: Annotated[str | None, Query(max_length=1000, description="Only below this folder")] = None,
+        owner: Annotated[str | None, Query(max_length=255)] = None,
     ) -> dict[str, Any]:
         """Findings of one kind, sorted (``-`` first: descending); ``group`` keeps one duplicate group."""
         assert ctx.org is not None
         with ctx.session() as s:
             view = service.get_scan(s, ctx.org.name, scan_id)
             as_of = datetime.fromisoformat(view["as_of"])
-            stmt = service.findings_query(s, ctx.org.name, scan_id, kind, sort=sort, group=group)
+            stmt = service.findings_query(
+                s, ctx.org.name, scan_id, kind, sort=sort, group=group, folder=folder, owner=owner
+            )
             result = paginate(s, stmt, paging)
             items = [service.finding_row(f, as_of) for f in result.items]
         return page_of(request, result, items)
@@ -267,6 +271,9 @@ def register(registry: CapabilityRegistry) -> None:
         paging: Paging,
         scan_id: ScanId,
         sort: GroupSort = "-reclaimable",
+        folder: Annotated[
+            str | None, Query(max_length=1000, description="Groups with a copy below it")
+        ] = None,
     ) -> dict[str, Any]:
         """Duplicate groups with their copies (the largest reclaimable space first by default)."""
         assert ctx.org is not None
@@ -274,7 +281,10 @@ def register(registry: CapabilityRegistry) -> None:
             view = service.get_scan(s, ctx.org.name, scan_id)
             as_of = datetime.fromisoformat(view["as_of"])
             result = paginate(
-                s, service.groups_query(s, ctx.org.name, scan_id, sort=sort), paging, scalars=False
+                s,
+                service.groups_query(s, ctx.org.name, scan_id, sort=sort, folder=folder),
+                paging,
+                scalars=False,
             )
             found = service.group_files(s, scan_id, [r.group for r in result.items])
             items = [

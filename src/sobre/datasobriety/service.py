@@ -525,10 +525,13 @@ def findings_query(
     *,
     sort: str = "-size",
     group: int | None = None,
+    folder: str | None = None,
+    owner: str | None = None,
 ) -> Any:
     """Findings of one kind of a scan as a SELECT of DataFinding (paginated by the caller).
 
-    ``group`` keeps the copies of one duplicate group.
+    ``group`` keeps the copies of one duplicate group, ``folder`` the files below a folder (a path
+    prefix), ``owner`` one owner's files.
     """
     if kind not in STORED_KIND:
         raise InputError("unknown finding kind", column="kind", value=kind, expected=", ".join(STORED_KIND))
@@ -536,11 +539,31 @@ def findings_query(
     stmt = sa.select(DataFinding).where(DataFinding.scan_id == scan.id, DataFinding.kind == STORED_KIND[kind])
     if group is not None:
         stmt = stmt.where(DataFinding.group_no == min(max(group, 0), MAX_ID))
+    stmt = _below(stmt, folder)
+    if owner:
+        stmt = stmt.where(DataFinding.owner == owner)
     return _ordered(stmt, FINDING_SORTS, sort, DataFinding.id)
 
 
-def groups_query(session: Session, org: str, scan_id: int, *, sort: str = "-reclaimable") -> Any:
-    """The duplicate groups of a scan as rows (group, size, copies, reclaimable, first path, oldest mtime)."""
+def _prefix(folder: str | None) -> str:
+    """A folder as typed (``\\`` or ``/`` separators) as a prefix ending in ``/`` (blank or ``/``: "")."""
+    inner = (folder or "").replace("\\", "/").strip().strip("/")
+    return inner + "/" if inner else ""
+
+
+def _below(stmt: Any, folder: str | None) -> Any:
+    """``stmt`` kept to the findings below ``folder``, its ``%`` and ``_`` taken literally."""
+    prefix = _prefix(folder)
+    return stmt.where(DataFinding.path.startswith(prefix, autoescape=True)) if prefix else stmt
+
+
+def groups_query(
+    session: Session, org: str, scan_id: int, *, sort: str = "-reclaimable", folder: str | None = None
+) -> Any:
+    """The duplicate groups of a scan as rows (group, size, copies, reclaimable, first path, oldest mtime).
+
+    ``folder`` keeps the groups with a copy below that folder (their other copies still count).
+    """
     scan = _scan(session, org, scan_id)
     stmt = (
         sa.select(
@@ -554,6 +577,11 @@ def groups_query(session: Session, org: str, scan_id: int, *, sort: str = "-recl
         .where(DataFinding.scan_id == scan.id, DataFinding.kind == "duplicate")
         .group_by(DataFinding.group_no)
     )
+    if _prefix(folder):
+        inside = sa.select(DataFinding.group_no).where(
+            DataFinding.scan_id == scan.id, DataFinding.kind == "duplicate"
+        )
+        stmt = stmt.where(DataFinding.group_no.in_(_below(inside, folder)))
     return _ordered(stmt, GROUP_SORTS, sort, DataFinding.group_no)
 
 
@@ -598,8 +626,17 @@ def finding_row(row: DataFinding, as_of: datetime) -> dict[str, Any]:
     }
 
 
-def iter_findings(session: Session, org: str, scan_id: int, kind: str | None = None) -> Iterable[dict]:
-    """Every finding of a scan (or of one kind), for exports: rows read in batches, never all at once."""
+def iter_findings(
+    session: Session,
+    org: str,
+    scan_id: int,
+    kind: str | None = None,
+    *,
+    folder: str | None = None,
+    owner: str | None = None,
+) -> Iterable[dict]:
+    """Every finding of a scan (or of one kind, below a folder, of an owner), for exports: rows read in
+    batches, never all at once."""
     scan = _scan(session, org, scan_id)
     stmt = sa.select(DataFinding).where(DataFinding.scan_id == scan.id)
     if kind is not None:
@@ -608,6 +645,9 @@ def iter_findings(session: Session, org: str, scan_id: int, kind: str | None = N
                 "unknown finding kind", column="kind", value=kind, expected=", ".join(STORED_KIND)
             )
         stmt = stmt.where(DataFinding.kind == STORED_KIND[kind])
+    stmt = _below(stmt, folder)
+    if owner:
+        stmt = stmt.where(DataFinding.owner == owner)
     stmt = stmt.order_by(DataFinding.kind, DataFinding.group_no, DataFinding.path)
     for row in session.scalars(stmt.execution_options(yield_per=5000)):
         yield finding_row(row, scan.as_of)
