@@ -153,13 +153,23 @@ def test_item_page_and_equipment_form(world: World) -> None:
     r = technician.post(world.a_url(f"/inventory/equipment/{item_id}/edit"), data=bad)
     assert r.status_code == 422
     assert r.text.count('class="field-error"') >= 2  # quantity and date, each at its field
-    good = {**bad, "name": "PC-0001", "quantity": "2", "purchase_date": "2021-03-15", "model": "Latitude 5420",
-            "manufacturer": "Dell"}
+    good = {
+        **bad,
+        "name": "PC-0001",
+        "quantity": "2",
+        "purchase_date": "2021-03-15",
+        "model": "Latitude 5420",
+        "manufacturer": "Dell",
+    }
     r = technician.post(world.a_url(f"/inventory/equipment/{item_id}/edit"), data=good)
     assert r.status_code == 303, r.text[:400]
     with session_scope(world.url) as s:
         row = s.get(Equipment, item_id)
-        assert (row.quantity, str(row.purchase_date), row.model_ref) == (2.0, "2021-03-15", "dell-latitude-5420")
+        assert (row.quantity, str(row.purchase_date), row.model_ref) == (
+            2.0,
+            "2021-03-15",
+            "dell-latitude-5420",
+        )
     r = technician.post(world.a_url(f"/inventory/equipment/{item_id}/edit"), data={**good, "name": "PC-0000"})
     assert r.status_code == 422 and "field-error" in r.text
     # Organisation B's members do not even learn that the item exists.

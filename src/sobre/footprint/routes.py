@@ -5,6 +5,7 @@ the organisation's home.  The JSON API is in ``routes_api``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
@@ -42,17 +43,27 @@ def criterion_name(ctx: RequestContext, criterion: dict[str, Any]) -> str:
     return str(criterion.get(f"label_{ctx.lang}") or criterion.get("label_en") or criterion.get("code"))
 
 
-def chart_of(ctx: RequestContext, by: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Chart:
+    """What the chart macros draw (a dataclass: a dict's ``values`` would be its method in a template)."""
+
+    labels: list[str]
+    figures: list[float | None]
+    lows: list[float | None]
+    highs: list[float | None]
+    unit: str
+
+
+def chart_of(ctx: RequestContext, by: str, rows: list[dict[str, Any]]) -> Chart:
     """Labels, values and ranges of a breakdown for the chart macros (largest first, unknown kept)."""
     rows = sorted(rows, key=lambda r: (r["value"] is None, -(r["value"] or 0)))[:CHART_ROWS]
-    return {
-        "labels": [label(ctx, by, r) for r in rows],
-        "values": [r["value"] for r in rows],
-        "lows": [r["low"] for r in rows],
-        "highs": [r["high"] for r in rows],
-        "unit": rows[0]["unit"] if rows else "",
-        "unknown": sum(r["unknown"] for r in rows),
-    }
+    return Chart(
+        labels=[label(ctx, by, r) for r in rows],
+        figures=[r["value"] for r in rows],
+        lows=[r["low"] for r in rows],
+        highs=[r["high"] for r in rows],
+        unit=rows[0]["unit"] if rows else "",
+    )
 
 
 def find_run(ctx: RequestContext, run_id: int) -> service.RunMeta:
@@ -72,7 +83,7 @@ def dashboard(ctx: RequestContext) -> dict[str, Any] | None:
         return None
     stats = inventory.stats(ctx.database_url, ctx.org.name)
     latest = service.latest_run(ctx.database_url, ctx.org.name)
-    charts: dict[str, dict[str, Any]] = {}
+    charts: dict[str, Chart] = {}
     if latest is not None:
         for by in ("stage", "category", "site", "department"):
             rows = queries.breakdown(ctx.database_url, ctx.org.name, by, run_id=latest.id)
