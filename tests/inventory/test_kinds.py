@@ -93,7 +93,7 @@ def test_storage_volumes_resolve_every_parent(org_db: str, tmp_path: Path) -> No
     rejects = (tmp_path / "storage.rejects.csv").read_text(encoding="utf-8-sig")
     assert "equipment;ghost;Physical equipment ghost does not exist within the inventory" in rejects
     assert 'media;floppy;"unknown value; accepted: hdd, ssd, tape"' in rejects
-    assert "capacity_gb;'-1;must not be negative" in rejects
+    assert "capacity_gb;'-1;must be between 0 and 100000000" in rejects
     assert "application;Nowhere;Application Nowhere does not exist" in rejects
 
 
@@ -116,7 +116,10 @@ def test_g4it_virtual_file_mixing_vms_and_cloud(org_db: str, tmp_path: Path) -> 
     path = _write(tmp_path / "EQUIPEMENT_VIRTUEL_mixed.csv", "\n".join([header, *rows]) + "\n")
     s = import_file(org_db, "Acme", path, rejects_dir=tmp_path)
     assert (s.format, s.kind, s.rows_read, s.rejected, s.exit_code) == ("numecoeval", "vm", 6, 2, 3)
-    assert s.by_kind == {"vm": {"inserted": 2, "updated": 0}, "cloud": {"inserted": 2, "updated": 0}}
+    assert s.by_kind == {
+        "vm": {"inserted": 2, "updated": 0, "unchanged": 0},
+        "cloud": {"inserted": 2, "updated": 0, "unchanged": 0},
+    }
     vms = _rows(org_db, VirtualMachine)
     assert set(vms) == {"vm-1", "vm-2"}
     assert vms["vm-1"].allocation_key == 0.5 and vms["vm-2"].kind == "storage"  # type: ignore[attr-defined]
