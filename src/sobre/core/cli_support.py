@@ -118,14 +118,19 @@ def writable_file(path: Path, what: str = "output") -> Path:
                     expected="a folder",
                 )
             break
+    import tempfile
+
     try:
         parent.mkdir(parents=True, exist_ok=True)
+        # Trying is the only reliable test (permissions, read-only mounts, pseudo file systems, root).
+        with tempfile.NamedTemporaryFile(dir=parent, prefix=".sobre-write-test-"):
+            pass
+        if path.exists():
+            with path.open("ab"):
+                pass
     except OSError as exc:
-        raise InputError(f"cannot create the folder of the {what}: {exc.strerror}", file=str(path)) from None
-    import os
-
-    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise InputError(f"the {what} path is not writable", file=str(path))
+        reason = exc.strerror or type(exc).__name__
+        raise InputError(f"the {what} path is not writable ({reason})", file=str(path)) from None
     return path
 
 

@@ -77,6 +77,7 @@ class Prepared:
     frame: pl.DataFrame
     reviews: list[dict[str, Any]] = field(default_factory=list)
     defaulted: dict[str, set[str]] = field(default_factory=dict)  # item type → type labels defaulted
+    other_types: set[str] = field(default_factory=set)  # type labels whose rows ended as "other"
     with_model: int = 0
     matched: int = 0
 
@@ -201,6 +202,8 @@ def _categories(frame: pl.DataFrame, item_type: str | None, out: Prepared) -> pl
     for it, lab, b, mc in combos.iter_rows():
         category = category_for(it, lab, b, mc)
         decided.append((it, lab, b, mc, category))
+        if category in (None, "other") and lab is not None:
+            out.other_types.add(lab)
         defaulted = it is not None and category == glpi.DEFAULT_CATEGORY[it] and lab is not None
         if defaulted and it in ("Computer", "Peripheral") and category not in (b, mc):
             out.defaulted.setdefault(str(it), set()).add(lab)

@@ -73,6 +73,9 @@ class Options:
     reference_date: date | None = None
     progress: Progress | None = None
     on_wait: Callable[[float], None] | None = None
+    #: Called inside the import's transaction once the rows are written (not in a dry run): a source
+    #: records there how far it has read, so that the mark and the rows are committed together.
+    after_write: Callable[[sa.Connection, int], None] | None = None
 
 
 def _parse(
@@ -386,6 +389,7 @@ def _write_parts(
                 frame = store.split_locations(frame, options.site_level)
             prepared = equipment.prepare(frame, item_type=summary.item_type)
             frame, reviews = keys.with_keys(prepared.frame), prepared.reviews
+            part.unmapped_types = prepared.other_types  # after item types and models had their say
             summary.models_total += prepared.with_model
             summary.models_matched += prepared.matched
             for itemtype, labels in prepared.defaulted.items():
@@ -458,6 +462,8 @@ def _write_parts(
     )
     if options.dry_run:
         raise _Rollback
+    if options.after_write is not None:
+        options.after_write(conn, org_id)
 
 
 def _default_rejects(path: Path, rejects_dir: Path | None) -> Path:

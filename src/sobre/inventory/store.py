@@ -96,7 +96,13 @@ class Refs:
 
 def split_locations(frame: pl.DataFrame, site_level: int) -> pl.DataFrame:
     """A hierarchical location (GLPI's ``Mairie > Bâtiment A > 2e étage``): its first ``site_level`` levels
-    name the site, the rest is kept as the item's ``location``."""
+    name the site, the rest is kept as the item's ``location``.  A GLPI entity (``Entité racine > Ville``)
+    names its department by its last level."""
+    if "department" in frame.columns:
+        leaf = pl.col("department").str.split(">").list.last().str.strip_chars()
+        frame = frame.with_columns(
+            pl.when(leaf != "").then(leaf).otherwise(pl.col("department")).alias("department")
+        )
     if "site" not in frame.columns:
         return frame
     parts = (
