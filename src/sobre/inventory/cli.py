@@ -6,6 +6,7 @@ the commands, so that ``sobre import --help`` or ``sobre inventory stats --help`
 
 from __future__ import annotations
 
+import functools
 import sys
 from datetime import date
 from pathlib import Path
@@ -41,13 +42,12 @@ _ORG = typer.Option(..., "--org", help="Organisation name.")
 
 
 def _print_summary(s: ImportSummary) -> None:
+    out = functools.partial(console.print, soft_wrap=True)
     verb = "Would import" if s.dry_run else "Imported"
     if s.refused:
-        console.print(
-            Text(f"Refused (--strict): {s.rejected} of {s.rows_read} rows rejected; nothing imported.")
-        )
+        out(Text(f"Refused (--strict): {s.rejected} of {s.rows_read} rows rejected; nothing imported."))
     else:
-        console.print(
+        out(
             literal(
                 f"{verb} {s.kind} ({s.format}{', ' + s.item_type if s.item_type else ''}) from {s.file}: "
                 f"{s.rows_read} rows read, {s.inserted} inserted, {s.updated} updated, "
@@ -56,31 +56,31 @@ def _print_summary(s: ImportSummary) -> None:
         )
     if s.changed_fields:
         changes = ", ".join(f"{name} ({n})" for name, n in sorted(s.changed_fields.items()))
-        console.print(literal(f"  fields changed: {changes}"))
+        out(literal(f"  fields changed: {changes}"))
     for kind, counts in s.by_kind.items():
         if kind != s.kind:
-            console.print(
+            out(
                 Text(
                     f"  including {kind}: {counts['inserted']} inserted, {counts['updated']} updated, "
                     f"{counts['unchanged']} unchanged"
                 )
             )
     if s.match_rate is not None:
-        console.print(
+        out(
             Text(
                 f"Catalogue match: {s.models_matched} of {s.models_total} rows with a model "
                 f"({100 * s.match_rate:.1f} %)."
             )
         )
     if s.created_sites:
-        console.print(literal(f"Sites created: {', '.join(sorted(set(s.created_sites)))}"))
+        out(literal(f"Sites created: {', '.join(sorted(set(s.created_sites)))}"))
     if s.rejects_path:
-        console.print(literal(f"Rejected rows and reasons: {s.rejects_path}"))
+        out(literal(f"Rejected rows and reasons: {s.rejects_path}"))
     if s.review_count:
-        console.print(Text(f"{s.review_count} ambiguous model(s) to review: see 'sobre inventory stats'."))
+        out(Text(f"{s.review_count} ambiguous model(s) to review: see 'sobre inventory stats'."))
     for w in s.warnings:
         if not w.startswith("sites created"):
-            console.print(literal(f"Warning: {w}"), style="yellow")
+            out(literal(f"Warning: {w}"), style="yellow")
 
 
 def _waiting(seconds: float) -> None:
@@ -160,11 +160,12 @@ def import_command(
     home: str = _HOME,
 ) -> None:
     """Import an inventory file (GLPI export, NumEcoEval/G4IT template or Sobre format), or GLPI's API."""
+    from_api = path == "glpi" and url is not None
     try:
         cfg = settings(ctx, home)
         if rejects is not None:
             writable_file(rejects, "rejects")
-        if path == "glpi" and url is not None:
+        if from_api:
             summaries = _import_glpi(
                 cfg,
                 org,
@@ -209,7 +210,8 @@ def import_command(
             raise typer.Exit(exc.exit_code) from None
         raise
     if as_json:
-        print_json(summaries[0].to_dict() if len(summaries) == 1 else [s.to_dict() for s in summaries])
+        # One summary per item type read from the API (a list); one for a file.
+        print_json([s.to_dict() for s in summaries] if from_api else summaries[0].to_dict())
     else:
         for summary in summaries:
             _print_summary(summary)

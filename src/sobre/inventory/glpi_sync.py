@@ -17,6 +17,7 @@ run reads only what changed.  :class:`GlpiApi` is the small interface; tests use
 from __future__ import annotations
 
 import contextlib
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -313,14 +314,15 @@ def columns_for(item_type: str, options: dict[str, Any]) -> dict[int, str]:
 
 
 def _cell(value: Any) -> str:
-    """A search value as text: numbers as GLPI stores them, several values joined, GLPI's separators cut."""
+    """A search value as text: numbers as GLPI stores them, several values joined, GLPI's separators cut,
+    HTML entities decoded (GLPI before 10 stored text HTML-escaped: ``Bâtiment A &gt; 2e``)."""
     if value is None or value is False:
         return ""
     if isinstance(value, list):
         return ", ".join(_cell(v) for v in value if _cell(v))
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    text = str(value)
+    text = html.unescape(str(value)) if "&" in str(value) else str(value)
     return ", ".join(p for p in text.split("$#$") if p) if "$#$" in text else text
 
 
