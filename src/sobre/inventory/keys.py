@@ -66,9 +66,11 @@ def with_keys(frame: pl.DataFrame) -> pl.DataFrame:
     cols = frame.columns
     ext = pl.col("external_key") if "external_key" in cols else pl.lit(None, pl.Utf8)
     if "serial" in cols:
-        serials = frame["serial"].drop_nulls().unique().to_list()
-        folded = {s: (None if fold(s) in PLACEHOLDER_SERIALS or not fold(s) else fold(s)) for s in serials}
-        serial = pl.col("serial").replace_strict(folded, default=None, return_dtype=pl.Utf8)
+        # Folded like vocab.fold (case and punctuation), column-wise: a million serials are all different.
+        folded = (
+            pl.col("serial").str.to_lowercase().str.replace_all(r"[^\p{L}\p{N}]+", " ").str.strip_chars()
+        )
+        serial = pl.when((folded != "") & ~folded.is_in(list(PLACEHOLDER_SERIALS))).then(folded)
         maker = pl.col("manufacturer").fill_null("") if "manufacturer" in cols else pl.lit("")
         serial_key: pl.Expr = pl.when(serial.is_not_null()).then(
             pl.concat_str([maker.str.to_lowercase(), serial], separator="\x1f")
