@@ -164,7 +164,7 @@ def computers() -> list[Item]:
                 "lifetime_years": 5.0,
                 "purchase_value": 980.0,
                 "status": "in_stock",
-                "department": "Ville de Bourg-sur-Lys",
+                "department": "DSI",  # GLPI's group: the organisation's service
             },
         ),
         Item(
@@ -181,6 +181,7 @@ def computers() -> list[Item]:
                 "5 ans",
                 user="",
                 alt="m.dupont",
+                group="Urbanisme",
             ),
             {
                 "category": "desktop",
@@ -188,6 +189,8 @@ def computers() -> list[Item]:
                 "model_ref": "hp-elitedesk-800-g4",
                 "alternate_user": "m.dupont",
                 "user": None,
+                "department": "Urbanisme",
+                "group_name": "Urbanisme",
             },
         ),
         Item(
@@ -693,6 +696,7 @@ def network() -> list[Item]:
         exp = {
             "external_key": f"glpi:NetworkEquipment:{i}",
             "site": where.split(" > ")[0],
+            "department": "Root entity",  # no group: the entity names the department
             **(expected or {}),
         }
         items.append(Item(cells, exp, None if expected else ("Amortization duration", life)))

@@ -67,9 +67,7 @@ def with_keys(frame: pl.DataFrame) -> pl.DataFrame:
     ext = pl.col("external_key") if "external_key" in cols else pl.lit(None, pl.Utf8)
     if "serial" in cols:
         # Folded like vocab.fold (case and punctuation), column-wise: a million serials are all different.
-        folded = (
-            pl.col("serial").str.to_lowercase().str.replace_all(r"[^\p{L}\p{N}]+", " ").str.strip_chars()
-        )
+        folded = pl.col("serial").str.to_lowercase().str.replace_all(r"[^\p{L}\p{N}]+", " ").str.strip_chars()
         serial = pl.when((folded != "") & ~folded.is_in(list(PLACEHOLDER_SERIALS))).then(folded)
         maker = pl.col("manufacturer").fill_null("") if "manufacturer" in cols else pl.lit("")
         serial_key: pl.Expr = pl.when(serial.is_not_null()).then(

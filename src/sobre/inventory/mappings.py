@@ -93,6 +93,7 @@ FIELDS: dict[str, list[Field]] = {
         _f("data_quality", "vocab:quality"),
         _f("glpi_id", "int", low=0, high=1e12),  # with the item type: the GLPI natural key
         _f("item_type"),  # GLPI's "Item type" column of a global asset export
+        _f("entity", max_len=500),  # GLPI's entity: the department when no group or service says better
         _f("modified"),  # GLPI's date_mod: where an incremental API import resumes
     ],
     "vm": [

@@ -96,13 +96,17 @@ class Refs:
 
 def split_locations(frame: pl.DataFrame, site_level: int) -> pl.DataFrame:
     """A hierarchical location (GLPI's ``Mairie > Bâtiment A > 2e étage``): its first ``site_level`` levels
-    name the site, the rest is kept as the item's ``location``.  A GLPI entity (``Entité racine > Ville``)
-    names its department by its last level."""
-    if "department" in frame.columns:
-        leaf = pl.col("department").str.split(">").list.last().str.strip_chars()
-        frame = frame.with_columns(
-            pl.when(leaf != "").then(leaf).otherwise(pl.col("department")).alias("department")
-        )
+    name the site, the rest is kept as the item's ``location``.
+
+    The department is GLPI's service column when there is one, else its group (in GLPI, groups are the
+    organisation's services: ``DSI``, ``Finances``), else the last level of its entity
+    (``Entité racine > Ville``)."""
+    sources = [pl.col(c) for c in ("department", "group_name") if c in frame.columns]
+    if "entity" in frame.columns:
+        leaf = pl.col("entity").str.split(">").list.last().str.strip_chars()
+        sources.append(pl.when(leaf != "").then(leaf))
+    if sources:
+        frame = frame.with_columns(pl.coalesce(sources).alias("department"))
     if "site" not in frame.columns:
         return frame
     parts = (
