@@ -9,7 +9,7 @@ allocation key is known; site *low* for a data centre, server room or colocation
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -33,13 +33,9 @@ SITE_KIND_DEFAULT = {"numecoeval": "data_centre"}  # a G4IT datacenter file hold
 
 
 @dataclass
-class Written:
-    """What writing one kind did."""
+class Written(store.Upserted):
+    """What writing one kind did: the rows (see ``store.upsert``) and the model reviews saved."""
 
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    changed_fields: dict[str, int] = field(default_factory=dict)
     reviews: int = 0
 
 
@@ -187,7 +183,7 @@ def write(
     outcome = store.upsert(
         conn, kind, org_id, rows, insert_values=values, update_columns=update, key=key, tick=tick, ids=ids
     )
-    result = Written(outcome.inserted, outcome.updated, outcome.unchanged, outcome.changed_fields)
+    result = Written(**vars(outcome))
     if kind == "application":
         store.replace_links(conn, org_id, frame)
     if reviews:

@@ -239,6 +239,8 @@ def _update_by_copy(
 
 @dataclass
 class Upserted:
+    """Rows inserted, updated (and how many changed in each column), and found unchanged."""
+
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
