@@ -170,3 +170,26 @@ def test_computers_from_a_glpi_xlsx_export(town: str, tmp_path: Path) -> None:
         town, "Bourg-sur-Lys", path, rejects_dir=tmp_path, reference_date=REFERENCE, item_type="Computer"
     )
     _check_items(town, items, s, "Nom")
+
+
+def test_memory_and_disks_in_glpi_units(town: str, tmp_path: Path) -> None:
+    """GLPI shows sizes in MiB, or with a unit; Sobre stores GB."""
+    path = tmp_path / "ordinateurs-composants.csv"
+    path.write_text(
+        "ID;Nom;Statut;Type;Composants - Mémoire;Composants - Disque dur;Lieu\n"
+        "1;PC-1;En service;Portable;8192;256000;Mairie\n"
+        "2;PC-2;En service;Portable;16 Gio;1 To;Mairie\n"
+        "3;PC-3;En service;Portable;beaucoup;512 Go;Mairie\n",
+        encoding="utf-8",
+    )
+    s = import_file(town, "Bourg-sur-Lys", path, rejects_dir=tmp_path, reference_date=REFERENCE)
+    assert (s.item_type, s.inserted, s.rejected) == ("Computer", 2, 1)
+    stored = {name: rows[0] for name, rows in _stored(town).items()}
+    assert (stored["PC-1"]["ram_gb"], stored["PC-1"]["storage_gb"]) == (8.0, 250.0)
+    assert (stored["PC-2"]["ram_gb"], stored["PC-2"]["storage_gb"]) == (16.0, 1024.0)
+    reject = _rejects(s.rejects_path)[0]
+    assert (reject["column"], reject["value"], reject["reason"]) == (
+        "Composants - Mémoire",
+        "beaucoup",
+        "not a number",
+    )

@@ -242,8 +242,8 @@ def test_xlsx_rows_are_validated_like_csv(org_sqlite: str, tmp_path: Path) -> No
     sheet.append(["too-many", "laptop", "2021-05-04", 1, "surprise"])  # a value beyond the header
     sheet.append(["trailing-blank", "laptop", "2021-05-04", 1, None, ""])
     sheet.append(["short", "laptop"])  # a row may end early
-    sheet.cell(row=2000, column=1, value="far-away")  # far below: no walk through the gap
-    sheet.cell(row=2000, column=2, value="laptop")
+    sheet.cell(row=1_048_576, column=1, value="far-away")  # Excel's last row: no walk through the gap
+    sheet.cell(row=1_048_576, column=2, value="laptop")
     path = tmp_path / "eq.xlsx"
     book.save(path)
     s = import_file(org_sqlite, "Acme", path, rejects_dir=tmp_path, reference_date=date(2026, 1, 1))
