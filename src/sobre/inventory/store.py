@@ -8,8 +8,10 @@ applied with one ``UPDATE … FROM``.  A million rows in seconds, where ORM obje
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 import polars as pl
@@ -237,6 +239,21 @@ def _update_by_copy(
     conn.exec_driver_sql(f"DROP TABLE {staging}")
 
 
+def _literal(value: object) -> str | None:
+    """``value`` as an SQLite literal, for the few types a column holds; None when it has to be bound."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return f"'{value.isoformat()}'"  # SQLAlchemy's storage format for Date on SQLite
+    if isinstance(value, str) and len(value) <= 255 and "\x00" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    return None
+
+
 @dataclass
 class Upserted:
     """Rows inserted, updated (and how many changed in each column), and found unchanged."""
@@ -327,8 +344,13 @@ def upsert(
         if conn.dialect.name == "postgresql":
             _copy(conn, f"COPY {q(table.name)} ({names}) FROM STDIN (FORMAT csv)", data, tick)
         else:
-            sql = f"INSERT INTO {q(table.name)} ({names}) VALUES ({', '.join('§' for _ in cols)})"
-            _executemany(conn, sql, data, tick)
+            # A column with one value in every row (the organisation, the import, often a status or a
+            # country) is written once in the statement instead of bound a million times.
+            literals = {c: _literal(data[c][0]) for c in cols if data.height > 1 and data[c].n_unique() == 1}
+            same = {c: v for c, v in literals.items() if v is not None}
+            marks = ", ".join(same.get(c, "§") for c in cols)
+            sql = f"INSERT INTO {q(table.name)} ({names}) VALUES ({marks})"
+            _executemany(conn, sql, data.drop(list(same)), tick)
     if old.height and update_columns:
         data = old.select([insert_values[c].alias(c) for c in update_columns] + [pl.col("__id")])
         stored = _current(conn, table, org_id, update_columns, dict(data.schema))
