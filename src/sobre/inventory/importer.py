@@ -309,6 +309,8 @@ def _import(
             file=name,
             expected=", ".join(f.name for f in FIELDS[kind][:6]) + "… (see docs/inventory.md)",
         )
+    with get_engine(database_url).connect() as conn:
+        _org_id(conn, org)  # an unknown organisation is said before the file is read
     summary = ImportSummary(kind=kind, format=fmt, file=name, dry_run=options.dry_run)
     summary.item_type = _item_type(options, fmt, source, mapping)
     if mapping.unknown:
