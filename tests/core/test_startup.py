@@ -46,7 +46,7 @@ def _loaded(home: Path, *argv: str) -> set[str]:
 
 @pytest.mark.parametrize(
     "argv",
-    [("import", "--help"), ("inventory", "stats", "--help"), ("service", "--help"), ("export", "--help")],
+    [("import", "--help"), ("inventory", "stats", "--help"), ("export", "--help"), ("org", "--help")],
 )
 def test_help_of_inventory_commands_loads_nothing_heavy(tmp_path: Path, argv: tuple[str, ...]) -> None:
     assert _loaded(tmp_path, *argv) == set()

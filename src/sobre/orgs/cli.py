@@ -5,8 +5,6 @@ from __future__ import annotations
 import typer
 
 from sobre.core.cli_support import console, friendly_errors, literal, print_json, settings
-from sobre.core.db import session_scope
-from sobre.orgs import service
 
 org_app = typer.Typer(help="Organisations (one installation serves several).", no_args_is_help=True)
 
@@ -21,6 +19,9 @@ def create(
     country: str = typer.Option(None, help="Main country (name or ISO code)."),
 ) -> None:
     """Create an organisation."""
+    from sobre.core.db import session_scope
+    from sobre.orgs import service
+
     with session_scope(settings(ctx).database_url) as session:
         org = service.create(session, name, employees=employees, inhabitants=inhabitants, country=country)
         console.print(literal(f"Created organisation {org.name} (id {org.id})."), highlight=False)
@@ -31,6 +32,9 @@ def create(
 def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List organisations."""
     from rich.table import Table
+
+    from sobre.core.db import session_scope
+    from sobre.orgs import service
 
     with session_scope(settings(ctx).database_url) as session:
         orgs = service.list_all(session)
