@@ -94,6 +94,11 @@ def run(
         "--boavizta-url",
         help="A BoaviztAPI server (e.g. http://127.0.0.1:5000): servers and cloud instances use its figures.",
     ),
+    measured_energy: bool = typer.Option(
+        True,
+        "--measured-energy/--no-measured-energy",
+        help="Use supervision's measured yearly energy where it exists (default).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     home: str = _HOME,
 ) -> None:
@@ -110,6 +115,7 @@ def run(
             profile=profile,
             reference_date=when,
             boavizta=client,
+            measured_energy=measured_energy,
         )
         print_json(summary.to_dict())
         return
@@ -130,6 +136,7 @@ def run(
             reference_date=when,
             progress=lambda step: bar.update(task, description=_STEPS.get(step, step)),
             boavizta=client,
+            measured_energy=measured_energy,
         )
     console.print(
         f"Run [bold]{summary.id}[/] for {summary.org_name}: {summary.item_count} items, "

@@ -127,12 +127,15 @@ def run_footprint(
     reference_date: date | None = None,
     progress: Progress | None = None,
     boavizta: BoaviztClient | None = None,
+    measured_energy: bool = True,
 ) -> RunSummary:
     """Load the organisation's inventory and factor set, compute its footprint and store the run.
 
     ``reference_date`` (default today) is the date lifetimes and ages are counted to; it is stored with the
     run.  With ``boavizta`` (a BoaviztAPI client), servers and cloud instances take BoaviztAPI's bottom-up
     figures instead of the factor set's category rows; the run's methodology version says so.
+    With ``measured_energy`` (the default), equipment whose yearly energy supervision measured takes it in
+    the use stage (status ``measured``), see :func:`with_measured_energy`.
     Raises :class:`RunFailed` (after storing the failed run) when the computation or storage fails.
     """
     from sobre.footprint import engine
@@ -156,6 +159,8 @@ def run_footprint(
         factors = load_factor_set(session, factor_set, version, org_id=organisation.id)
         inventory = load_inventory(session, organisation.id)
         org_id, org_name, org_country = organisation.id, organisation.name, organisation.country
+    if measured_energy:
+        inventory = with_measured_energy(database_url, org_name, inventory, reference_date)
     digest = inputs_hash(inventory)
     methodology = str(engine.PROFILES[profile])
     if boavizta is not None:
@@ -216,6 +221,38 @@ def run_footprint(
         stored, _ = _get_run(session, run_id)
         meta = _meta(stored, org_name)
     return RunSummary(**asdict(meta), timings=timings)
+
+
+#: What a capability ``provides`` under this name: ``f(database_url, org, reference_date)`` returning
+#: ``{equipment_id: kWh}``, the measured yearly electricity of one unit of the equipment (supervision).
+MEASURED_ENERGY = "footprint.measured_energy"
+
+
+def with_measured_energy(database_url: str, org: str, inventory: Any, reference_date: date) -> Any:
+    """The inventory with ``measured_kwh`` filled from the capability that measures energy, if any.
+
+    The engine ranks it first (measured > declared > modelled) and applies the site's PUE to it.
+    """
+    from dataclasses import replace
+
+    from sobre.core.capabilities import provider
+
+    measure = provider(MEASURED_ENERGY)
+    if measure is None:
+        return inventory
+    measured = measure(database_url, org, reference_date)
+    if not measured:
+        return inventory
+    values = pl.DataFrame(
+        {"id": list(measured), "_measured": [float(v) for v in measured.values()]},
+        schema={"id": pl.Int64, "_measured": pl.Float64},
+    )
+    equipment = (
+        inventory.equipment.join(values, on="id", how="left")
+        .with_columns(pl.coalesce("_measured", "measured_kwh").alias("measured_kwh"))
+        .drop("_measured")
+    )
+    return replace(inventory, equipment=equipment)
 
 
 def load_run(database_url: str, run_id: int) -> tuple[RunMeta, Result]:
