@@ -60,6 +60,9 @@ def test_output_and_rejects_paths(org: Path, tmp_path: Path) -> None:
             else:
                 args = ["import", str(org), "--org", "Acme", *option, str(target)]
             _clean(runner.invoke(app, args), 2, word)
+    for command in (["report", "diagnosis"], ["report", "export", "--format", "csv"]):
+        _clean(runner.invoke(app, [*command, "--org", "Acme", "--out", str(a_file / "r.html")]), 2, "a file")
+        _clean(runner.invoke(app, [*command, "--org", "Acme", "--out", "/proc/x/r.html"]), 2, "not writable")
     # A pseudo file system where nothing can be created.
     _clean(runner.invoke(app, ["export", "/proc/sobre-test/out.csv", "--org", "Acme"]), 2, "not writable")
     _clean(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from sobre.core.cli_support import console, friendly_errors, settings
+from sobre.core.cli_support import console, friendly_errors, settings, writable_file
 
 report_app = typer.Typer(
     help="Diagnosis report (HTML, PDF) and exports of results (CSV, XLSX, JSON).", no_args_is_help=True
@@ -64,6 +64,7 @@ def diagnosis(
         # The organisation's slug in the name: reports of several organisations never overwrite each other.
         target.mkdir(parents=True, exist_ok=True)
         target = target / f"diagnostic-{slug(org)}-{lang}.{fmt}"
+    writable_file(target, "report")
     with console.status("Building the report…"):
         data = build_report_data(cfg.database_url, org, run)
         written = write_report(data, fmt, lang, target)
@@ -86,9 +87,10 @@ def export(
     from sobre.reporting.service import build_report_data
 
     cfg = settings(ctx, home)
-    data = build_report_data(cfg.database_url, org, run)
     if out.is_dir():
         out = out / f"diagnostic-results-{slug(org)}.{fmt}"
+    writable_file(out, "export")
+    data = build_report_data(cfg.database_url, org, run)
     path = exports.export(data, fmt, out)
     console.print(f"Exported: {path}", highlight=False, soft_wrap=True)
 
