@@ -75,13 +75,18 @@ class FootprintItem(Base):
     data_quality: Mapped[str | None] = mapped_column(sa.String(8))
     status: Mapped[str | None] = mapped_column(sa.String(12))
     factor_ref: Mapped[str | None] = mapped_column(sa.String(255))
+    ref_method: Mapped[str | None] = mapped_column(sa.String(40))
     lifetime_years: Mapped[float | None]
     lifetime_method: Mapped[str | None] = mapped_column(sa.String(40))
+    age_years: Mapped[float | None]
     annual_kwh: Mapped[float | None]
     kwh_method: Mapped[str | None] = mapped_column(sa.String(40))
     pue: Mapped[float | None]
+    pue_method: Mapped[str | None] = mapped_column(sa.String(40))
     country: Mapped[str | None] = mapped_column(sa.String(8))
+    country_method: Mapped[str | None] = mapped_column(sa.String(40))
     usage_rate: Mapped[float | None]
+    usage_method: Mapped[str | None] = mapped_column(sa.String(40))
     share: Mapped[float | None]
     share_method: Mapped[str | None] = mapped_column(sa.String(40))
     warnings: Mapped[str | None] = mapped_column(sa.Text)
