@@ -235,7 +235,9 @@ def _source(result: BoaviztImpacts) -> str:
         if result.kind in ("server", "cloud_instance")
         else "embedded = the terminal archetype's embodied impacts"
     )
-    return f"BoaviztAPI ({result.kind} {result.archetype}, location {result.location or 'default EEE'}); {what}"
+    return (
+        f"BoaviztAPI ({result.kind} {result.archetype}, location {result.location or 'default EEE'}); {what}"
+    )
 
 
 def _impact_rows(ref: str, result: BoaviztImpacts) -> list[dict[str, Any]]:
@@ -311,13 +313,15 @@ def apply_boavizta(
     """Copies of ``inventory`` and ``factors`` where servers, terminals and cloud instances use BoaviztAPI's
     figures.
 
-    Server and terminal equipment and cloud instances get ``model_ref`` = their BoaviztAPI ref (the cloud frame gains a
-    ``model_ref`` column); the factor set gains the matching impacts and defaults rows.  Nothing else
-    changes; the inputs are not modified.
+    Server and terminal equipment and cloud instances get ``model_ref`` = their BoaviztAPI ref (the cloud
+    frame gains a ``model_ref`` column); the factor set gains the matching impacts and defaults rows.
+    Nothing else changes; the inputs are not modified.
     """
     profiles = {
         r["ref"]: (r["hours_per_day"], r["days_per_year"])
-        for r in factors.defaults.filter(pl.col("ref").is_in([str(c) for c in TERMINALS])).iter_rows(named=True)
+        for r in factors.defaults.filter(pl.col("ref").is_in([str(c) for c in TERMINALS])).iter_rows(
+            named=True
+        )
     }
     rows = boavizta_rows(inventory, client, duration_years=duration_years, profiles=profiles)
     refs = {

@@ -17,7 +17,7 @@ from sobre.footprint.boavizta import (
     to_iso3,
 )
 from sobre.footprint.boavizta_rows import apply_boavizta, boavizta_factor_rows, boavizta_rows
-from sobre.footprint.schema import FACTOR_DEFAULTS, CLOUD, EQUIPMENT, SITES, FactorSet, Inventory
+from sobre.footprint.schema import CLOUD, EQUIPMENT, FACTOR_DEFAULTS, SITES, FactorSet, Inventory
 
 # An answer shaped as BoaviztAPI 2.5.0's POST /v1/server/?verbose=true (values made up, rounded shape kept).
 SERVER_ANSWER: dict[str, Any] = {

@@ -144,7 +144,9 @@ def test_unknown_is_never_zero() -> None:
     assert "no impact factor for 'switch'" in said(r, "equipment", 1)
     assert "no electricity factor for 'DE'" in said(r, "equipment", 2)
     assert "aucun facteur d'impact pour « switch »" in said(r, "equipment", 1, "fr")
-    assert any(describe(w, "en").startswith("1 × equipment: no impact factor for 'switch'") for w in r.warnings)
+    assert any(
+        describe(w, "en").startswith("1 × equipment: no impact factor for 'switch'") for w in r.warnings
+    )
 
 
 def test_lifetime_rules_and_reference_date() -> None:

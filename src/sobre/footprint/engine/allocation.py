@@ -192,7 +192,9 @@ def allocate(
         )
     )
     # Only hosts that carry VMs or volumes are joined (a semi-join keeps the wide copy small).
-    used = pl.concat([rows.select("host_id"), virtual_hosts]).select(pl.col("host_id").alias("item_id")).unique()
+    used = (
+        pl.concat([rows.select("host_id"), virtual_hosts]).select(pl.col("host_id").alias("item_id")).unique()
+    )
     hosted = hosts.join(used, on="item_id", how="semi").select(
         pl.col("item_id").alias("host_id"),
         "site_id",

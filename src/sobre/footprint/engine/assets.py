@@ -17,7 +17,8 @@ from sobre.footprint.engine.profiles import year_before
 from sobre.footprint.schema import CLOUD, EQUIPMENT, SITES, STORAGE, FactorSet, Inventory
 from sobre.inventory.taxonomy import ACTIVE_STATUSES, SiteKind, Status
 
-#: Reference item for per-GB storage factors; ``storage_gb:<media>`` (hdd, ssd…) is preferred when the set has it.
+#: Reference item for per-GB storage factors; ``storage_gb:<media>`` (hdd, ssd…) is preferred when the set
+#: has it.
 STORAGE_REF = "storage_gb"
 #: Category of an instance, and of a volume held at a cloud region (the instance type stays in the inventory).
 CLOUD_CATEGORY = "cloud_instance"

@@ -119,7 +119,10 @@ def apply_changes(
                 .then(life + change.years)
                 .otherwise(pl.col("lifetime_years"))
                 .alias("lifetime_years"),
-                pl.when(on & life.is_not_null()).then(life + change.years).otherwise(pl.col("_life")).alias("_life"),
+                pl.when(on & life.is_not_null())
+                .then(life + change.years)
+                .otherwise(pl.col("_life"))
+                .alias("_life"),
             )
         elif isinstance(change, BuyRefurbished):
             chosen = eq.filter(on & ~pl.col("refurbished").fill_null(False))
@@ -151,7 +154,10 @@ def apply_changes(
             ratio = (change.hours_per_day * change.days_per_year) / (change.from_hours * change.from_days)
             kwh = pl.coalesce("_kwh", "annual_kwh")
             eq = eq.with_columns(
-                pl.when(on & kwh.is_not_null()).then(kwh * ratio).otherwise(pl.col("annual_kwh")).alias("annual_kwh"),
+                pl.when(on & kwh.is_not_null())
+                .then(kwh * ratio)
+                .otherwise(pl.col("annual_kwh"))
+                .alias("annual_kwh"),
                 pl.when(on & kwh.is_not_null()).then(kwh * ratio).otherwise(pl.col("_kwh")).alias("_kwh"),
             )
         elif isinstance(change, ReuseAtEndOfLife):
@@ -197,7 +203,9 @@ def _efficient_refs(
             rows.with_columns(
                 pl.lit(name).alias("ref"),
                 *[(pl.col(c) * scale).alias(c) for c in ("value", "low", "high")],
-                (pl.lit(f"{ref} × {k:g} on manufacturing (efficient purchase); ") + pl.col("source")).alias("source"),
+                (pl.lit(f"{ref} × {k:g} on manufacturing (efficient purchase); ") + pl.col("source")).alias(
+                    "source"
+                ),
             )
         )
         e = change.energy.get(ref, 1.0)

@@ -150,7 +150,8 @@ def _summary(items: pl.DataFrame, excluded: pl.DataFrame, criteria: list[str]) -
         return out
     # Per-host figures (the sum of a host's shares) would split the count into one line per host.
     rows = warned.explode("w").with_columns(
-        pl.col("w").str.replace(r"\(total=[^)]*\)$", ""), pl.col("w").str.extract(r"^([a-z_0-9]+)").alias("code")
+        pl.col("w").str.replace(r"\(total=[^)]*\)$", ""),
+        pl.col("w").str.extract(r"^([a-z_0-9]+)").alias("code"),
     )
     context = pl.col("code").replace_strict(_SUMMARY_CONTEXT, default=None, return_dtype=pl.Utf8)
     rows = rows.with_columns(

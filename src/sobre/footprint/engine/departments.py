@@ -25,7 +25,13 @@ from sobre.footprint.schema import APP_LINKS, APPLICATIONS, EQUIPMENT, STORAGE, 
 from sobre.inventory.taxonomy import END_USER_CATEGORIES
 
 KEYS = ("vm", "volume", "application_users", "own", "unallocated")
-_W = {"item_kind": pl.Utf8, "item_id": pl.Int64, "department_id": pl.Int64, "weight": pl.Float64, "key": pl.Utf8}
+_W = {
+    "item_kind": pl.Utf8,
+    "item_id": pl.Int64,
+    "department_id": pl.Int64,
+    "weight": pl.Float64,
+    "key": pl.Utf8,
+}
 
 
 def _app_departments(inventory: Inventory, column: str) -> pl.DataFrame:
@@ -34,8 +40,10 @@ def _app_departments(inventory: Inventory, column: str) -> pl.DataFrame:
     apps = conform(inventory.applications, APPLICATIONS).select(
         pl.col("id").alias("application_id"), "department_id", pl.col("users").cast(pl.Float64)
     )
-    joined = links.select(pl.col(column).alias("target_id"), "application_id").unique().join(
-        apps, on="application_id", how="inner"
+    joined = (
+        links.select(pl.col(column).alias("target_id"), "application_id")
+        .unique()
+        .join(apps, on="application_id", how="inner")
     )
     # Users weigh the split when every application on the target gives them; otherwise an equal split.
     all_users = (pl.col("users").is_not_null() & (pl.col("users") > 0)).all().over("target_id")
@@ -81,7 +89,9 @@ def _remainders(result: Result, hosts: pl.DataFrame) -> pl.DataFrame:
     )
     children = (
         imp.filter(pl.col("item_kind").is_in(["vm", "storage", "idle"]))
-        .join(result.items.select("item_kind", "item_id", "host_id"), on=["item_kind", "item_id"], how="inner")
+        .join(
+            result.items.select("item_kind", "item_id", "host_id"), on=["item_kind", "item_id"], how="inner"
+        )
         .filter(pl.col("host_id").is_not_null())
         .group_by("host_id", "criterion", "stage")
         .agg(*[null_aware_sum(c) for c in ("value", "low", "high")])
@@ -91,7 +101,10 @@ def _remainders(result: Result, hosts: pl.DataFrame) -> pl.DataFrame:
         on=["item_id", "criterion", "stage"],
         how="left",
     )
-    rem = [(pl.col(a) - pl.col(b).fill_null(0.0)).alias(a) for a, b in (("value", "cv"), ("low", "cl"), ("high", "ch"))]
+    rem = [
+        (pl.col(a) - pl.col(b).fill_null(0.0)).alias(a)
+        for a, b in (("value", "cv"), ("low", "cl"), ("high", "ch"))
+    ]
     out = out.with_columns(rem)
     # Rounding noise of a fully allocated host is no remainder.
     tiny = pl.col("value").abs() <= 1e-9 * (pl.col("value").abs() + pl.col("cv").abs().fill_null(0.0))
@@ -116,7 +129,9 @@ def allocate_departments(result: Result, inventory: Inventory) -> pl.DataFrame:
         | ((pl.col("item_kind") == "storage") & pl.col("host_id").is_not_null())
     )
     hosts = children.select("host_id").drop_nulls().unique()
-    eq = conform(inventory.equipment, EQUIPMENT).select(pl.col("id").alias("item_id"), "category", "department_id")
+    eq = conform(inventory.equipment, EQUIPMENT).select(
+        pl.col("id").alias("item_id"), "category", "department_id"
+    )
     vms = conform(inventory.vms, VMS).select(pl.col("id").alias("item_id"), "department_id")
     vols = conform(inventory.storage, STORAGE).select(
         pl.col("id").alias("item_id"), "department_id", "application_id"
@@ -130,11 +145,26 @@ def allocate_departments(result: Result, inventory: Inventory) -> pl.DataFrame:
 
     weights = []
     # Children of hosts: VMs, volumes on arrays, idle capacity.
-    vm_rows = children.filter(pl.col("item_kind") == "vm").select("item_id").join(vms, on="item_id", how="left")
+    vm_rows = (
+        children.filter(pl.col("item_kind") == "vm").select("item_id").join(vms, on="item_id", how="left")
+    )
     weights.append(_weights("vm", vm_rows, pl.col("department_id"), _app_departments(inventory, "vm_id")))
-    vol_rows = children.filter(pl.col("item_kind") == "storage").select("item_id").join(vols, on="item_id", how="left")
-    vol_w = _weights("storage", vol_rows, pl.col("department_id"), pl.DataFrame(schema={"target_id": pl.Int64, "department_id": pl.Int64, "weight": pl.Float64}))
-    weights.append(vol_w.with_columns(pl.when(pl.col("key") == "own").then(pl.lit("volume")).otherwise(pl.col("key")).alias("key")))
+    vol_rows = (
+        children.filter(pl.col("item_kind") == "storage")
+        .select("item_id")
+        .join(vols, on="item_id", how="left")
+    )
+    vol_w = _weights(
+        "storage",
+        vol_rows,
+        pl.col("department_id"),
+        pl.DataFrame(schema={"target_id": pl.Int64, "department_id": pl.Int64, "weight": pl.Float64}),
+    )
+    weights.append(
+        vol_w.with_columns(
+            pl.when(pl.col("key") == "own").then(pl.lit("volume")).otherwise(pl.col("key")).alias("key")
+        )
+    )
     idle = children.filter(pl.col("item_kind") == "idle").select(
         pl.lit("idle").alias("item_kind"),
         "item_id",
@@ -153,10 +183,14 @@ def allocate_departments(result: Result, inventory: Inventory) -> pl.DataFrame:
         .join(eq, on="item_id", how="left")
     )
     end_user = [str(c) for c in END_USER_CATEGORIES]
-    own_eq = pl.when(pl.col("category").is_in(end_user) | pl.col("category").is_null()).then(pl.col("department_id"))
+    own_eq = pl.when(pl.col("category").is_in(end_user) | pl.col("category").is_null()).then(
+        pl.col("department_id")
+    )
     weights.append(_weights("equipment", plain_eq, own_eq, _app_departments(inventory, "equipment_id")))
     cloud = items.filter(pl.col("item_kind") == "cloud").select("item_id", "department_id")
-    weights.append(_weights("cloud", cloud, pl.col("department_id"), _app_departments(inventory, "cloud_instance_id")))
+    weights.append(
+        _weights("cloud", cloud, pl.col("department_id"), _app_departments(inventory, "cloud_instance_id"))
+    )
     free_vols = (
         total_kinds.filter(pl.col("item_kind") == "storage")
         .select("item_id")

@@ -14,8 +14,8 @@ from sobre.core.errors import NotFound
 from sobre.footprint.engine.assets import cloud_assets, counted_equipment, storage_assets
 from sobre.footprint.engine.compute import conform_factors
 from sobre.footprint.engine.frames import conform
-from sobre.footprint.engine.physical import compute_assets
 from sobre.footprint.engine.messages import describe_all
+from sobre.footprint.engine.physical import compute_assets
 from sobre.footprint.engine.profiles import hypothesis, profile_of
 from sobre.footprint.schema import (
     APP_LINKS,
@@ -66,7 +66,11 @@ def _asset_params(
     profile = _profile(result)
     one = Inventory(sites=inventory.sites)
     refs = set(factors.impacts["ref"].drop_nulls().to_list())
-    forced = stored_ref if stored_ref is not None and stored_ref.startswith("boavizta:") and stored_ref in refs else None
+    forced = (
+        stored_ref
+        if stored_ref is not None and stored_ref.startswith("boavizta:") and stored_ref in refs
+        else None
+    )
     if kind == "equipment":
         one.equipment = conform(inventory.equipment, EQUIPMENT).filter(pl.col("id") == item_id)
         if forced is not None:

@@ -118,7 +118,11 @@ def _with_capacity(a: pl.DataFrame, factors: FactorSet, criteria: list[str]) -> 
                     g = row[name][0] if row.height else None
                     # Drives without a factor for this criterion make the array's figure unknown, not
                     # its chassis alone.
-                    added = pl.lit(None, dtype=pl.Float64) if g is None else pl.col(name) + pl.col("storage_gb") * g
+                    added = (
+                        pl.lit(None, dtype=pl.Float64)
+                        if g is None
+                        else pl.col(name) + pl.col("storage_gb") * g
+                    )
                     exprs.append(pl.when(on).then(added).otherwise(pl.col(name)).alias(name))
         if exprs:
             a = a.with_columns(exprs)
@@ -209,7 +213,9 @@ def _status() -> pl.Expr:
         .otherwise(pl.lit("input"))
     )
     usage_status = (
-        pl.when(pl.col("usage_method").is_in(["input", "full"])).then(pl.lit("input")).otherwise(pl.lit("default"))
+        pl.when(pl.col("usage_method").is_in(["input", "full"]))
+        .then(pl.lit("input"))
+        .otherwise(pl.lit("default"))
     )
     ranks = [
         rank_expr(x, STATUS_ORDER)

@@ -1,10 +1,11 @@
 """Engine warnings as codes with parameters, translated only when shown.
 
 The engine writes each warning as ``code`` or ``code(key=value,key=value)``; an item's warnings are joined by
-``"; "``.  Values are plain tokens (codes, numbers, ``+``-joined lists): :func:`token` makes any text safe.
-What an item warning refers to (its reference item, country, host) is not repeated in the code: the item's own
-row carries it, and :func:`describe` takes it as ``context``.  The run's summary (``Result.warnings``) adds the
-count and the item kind, e.g. ``no_impact_factor(n=12,kind=equipment,ref=projector,stages=manufacturing/adpe)``.
+``"; "``.  Values are plain tokens (codes, numbers, ``+``-joined lists): :func:`token` makes any text
+safe.  What an item warning refers to (its reference item, country, host) is not repeated in the code: the
+item's own row carries it, and :func:`describe` takes it as ``context``.  The run's summary
+(``Result.warnings``) adds the count and the item kind, e.g.
+``no_impact_factor(n=12,kind=equipment,ref=projector,stages=manufacturing/adpe)``.
 
 Texts live in the footprint catalogues under ``footprint.warn.<code>``; a warning that is not a known code
 (a run stored before codes existed) is shown as it was written.

@@ -73,7 +73,9 @@ def _chosen(frame: pl.DataFrame, candidates: list[tuple[str, pl.Expr, str]], nam
         method = pl.when(expr.is_not_null()).then(pl.lit(name)).otherwise(method)
         status = pl.when(expr.is_not_null()).then(pl.lit(stat)).otherwise(status)
     return frame.with_columns(
-        pl.coalesce([c[1] for c in candidates]).alias(names[0]), method.alias(names[1]), status.alias(names[2])
+        pl.coalesce([c[1] for c in candidates]).alias(names[0]),
+        method.alias(names[1]),
+        status.alias(names[2]),
     )
 
 
@@ -148,7 +150,9 @@ def _defaults(a: pl.DataFrame, factors: FactorSet) -> pl.DataFrame:
     """The reference item's defaults as ``_d_<field>`` columns; a storage array's drives add theirs."""
     table = factors.defaults.filter(pl.col("ref").is_not_null()).unique("ref", keep="first")
     a = a.join(
-        table.select(pl.col("ref").alias("factor_ref"), *[pl.col(c).alias(f"_d_{c}") for c in _DEFAULT_FIELDS]),
+        table.select(
+            pl.col("ref").alias("factor_ref"), *[pl.col(c).alias(f"_d_{c}") for c in _DEFAULT_FIELDS]
+        ),
         on="factor_ref",
         how="left",
     )
@@ -281,7 +285,9 @@ def _refurbished(a: pl.DataFrame, factors: FactorSet, g4it: bool) -> pl.DataFram
     """A refurbished item carries a share of a new one's manufacturing (Sobre profile); without a factor for
     its category it is counted as new, with a warning."""
     refurb = refurbished_factors(factors) if not g4it else {}
-    is_refurb = pl.col("refurbished").fill_null(False) & (pl.col("item_kind") == "equipment") & pl.lit(not g4it)
+    is_refurb = (
+        pl.col("refurbished").fill_null(False) & (pl.col("item_kind") == "equipment") & pl.lit(not g4it)
+    )
     cat_factor = [
         _lookup(pl.col("category"), {k: v[i] for k, v in refurb.items()}, pl.Float64) for i in range(3)
     ]

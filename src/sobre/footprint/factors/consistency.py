@@ -37,10 +37,20 @@ class Problem:
 def _ranges(frame: pl.DataFrame, table: str, key: str) -> list[Problem]:
     bad = frame.filter(
         pl.col("value").is_not_null()
-        & ((pl.col("low").fill_null(pl.col("value")) > pl.col("value")) | (pl.col("high").fill_null(pl.col("value")) < pl.col("value")))
+        & (
+            (pl.col("low").fill_null(pl.col("value")) > pl.col("value"))
+            | (pl.col("high").fill_null(pl.col("value")) < pl.col("value"))
+        )
     )
     out = [
-        Problem("range", table, r[key], r["criterion"], r.get("stage"), f"low {r['low']} / value {r['value']} / high {r['high']}")
+        Problem(
+            "range",
+            table,
+            r[key],
+            r["criterion"],
+            r.get("stage"),
+            f"low {r['low']} / value {r['value']} / high {r['high']}",
+        )
         for r in bad.iter_rows(named=True)
     ]
     neg = frame.filter(pl.col("value") < 0)
@@ -77,12 +87,21 @@ def _part_of(frame: pl.DataFrame, table: str, keys: list[str]) -> list[Problem]:
 
 def _partial_stages(impacts: pl.DataFrame) -> list[Problem]:
     emb = impacts.filter(pl.col("stage").is_in(list(EMBODIED_STAGES)) & pl.col("value").is_not_null())
-    counts = emb.group_by("ref", "criterion").agg(pl.col("stage").n_unique().alias("n"), pl.col("stage").unique())
+    counts = emb.group_by("ref", "criterion").agg(
+        pl.col("stage").n_unique().alias("n"), pl.col("stage").unique()
+    )
     out = []
     for r in counts.filter(pl.col("n") < len(EMBODIED_STAGES)).sort("ref", "criterion").iter_rows(named=True):
         missing = sorted(set(EMBODIED_STAGES) - set(r["stage"]))
         out.append(
-            Problem("partial_stages", "impacts", r["ref"], r["criterion"], None, f"no row for {', '.join(missing)}")
+            Problem(
+                "partial_stages",
+                "impacts",
+                r["ref"],
+                r["criterion"],
+                None,
+                f"no row for {', '.join(missing)}",
+            )
         )
     return out
 

@@ -100,7 +100,9 @@ def save_factor_set(
     return head.id
 
 
-def save_derived(session: Session, factor_set: FactorSet, base: FactorSet, suffix: str, description: str) -> FactorSet:
+def save_derived(
+    session: Session, factor_set: FactorSet, base: FactorSet, suffix: str, description: str
+) -> FactorSet:
     """Keep a set made from ``base`` plus rows computed for one run (e.g. BoaviztAPI's), so the run can be
     explained and reproduced later.  Its id is ``<base id>+<suffix>`` and its version ``<base version>.<digest
     of the added rows>``: the same rows are stored once, whichever run asks again."""
@@ -110,7 +112,9 @@ def save_derived(session: Session, factor_set: FactorSet, base: FactorSet, suffi
     for attr in ("impacts", "defaults"):
         mine: pl.DataFrame = getattr(factor_set, attr)
         theirs: pl.DataFrame = getattr(base, attr)
-        added = mine.join(theirs.select("ref").unique(), on="ref", how="anti") if "ref" in mine.columns else mine
+        added = (
+            mine.join(theirs.select("ref").unique(), on="ref", how="anti") if "ref" in mine.columns else mine
+        )
         extra.append(added.sort(added.columns, nulls_last=True).write_csv())
     digest = hashlib.sha256("\x1e".join(extra).encode()).hexdigest()[:12]
     derived = FactorSet(
