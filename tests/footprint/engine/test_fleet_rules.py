@@ -348,6 +348,7 @@ def test_default_shares_follow_each_parameter() -> None:
     )
     r = compute(inv, factor_set(), reference_date=REF)
     shares = {(s.criterion, s.parameter): s for s in default_shares(r)}
+
     def embodied(i: int) -> float:
         return sum(value(r, "equipment", i, s) for s in ("manufacturing", "distribution", "end_of_life"))
 

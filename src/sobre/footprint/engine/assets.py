@@ -199,7 +199,8 @@ def cloud_assets(inventory: Inventory, factors: FactorSet, default_pue: float | 
     """Cloud instances as shares of the host archetype: vCPU / archetype threads × hours/8760 (× quantity).
 
     An instance belongs to its provider's region site (:func:`cloud_sites`): the site's country and PUE
-    apply, else the provider's PUE from the set, else ``default_pue``.
+    apply, else the provider's PUE from the set, else the default PUE (``default_pue``, kept in the
+    signature for callers; the engine applies it with the other PUE rules).
     """
     cloud = conform(inventory.cloud, CLOUD).join(cloud_sites(inventory), on="id", how="left")
     ref = cloud_host_ref(factors)
@@ -242,7 +243,7 @@ def cloud_assets(inventory: Inventory, factors: FactorSet, default_pue: float | 
         "site_id",
         "department_id",
         "data_quality",
-        provider_pue(pl.col("provider"), factors, default_pue).alias("pue_override"),
+        provider_pue(pl.col("provider"), factors).alias("pue_override"),
         warn.alias("pre_warning"),
     )
     return conform(assets, ASSET_SCHEMA)

@@ -107,10 +107,12 @@ def apply_changes(
     eq = conform(inventory.equipment, EQUIPMENT).join(_trace(result), on="id", how="left")
     impacts, defaults = factors.impacts, factors.defaults
     touched: set[int] = set()
+    # Rows split off an item (its refurbished share) are still that item for the changes that follow.
+    derived: dict[int, set[int]] = {}
     next_id = int(eq["id"].max() or 0) + 1 if eq.height else 1  # type: ignore[arg-type]
     for change in changes:
-        ids = change.ids
-        touched |= set(ids)
+        ids = set(change.ids).union(*(derived.get(i, set()) for i in change.ids))
+        touched |= ids
         on = _on(ids)
         if isinstance(change, ExtendLifetime):
             life = pl.coalesce("_life", "lifetime_years")
@@ -136,6 +138,8 @@ def apply_changes(
             )
             next_id += added.height
             touched |= set(added["id"].to_list())
+            for old, new in zip(chosen["id"].to_list(), added["id"].to_list(), strict=True):
+                derived.setdefault(int(old), set()).add(int(new))
             eq = pl.concat(
                 [
                     eq.with_columns(
@@ -148,7 +152,10 @@ def apply_changes(
                 ]
             )
         elif isinstance(change, ScaleQuantity):
-            factor = pl.col("id").replace_strict(change.factors, default=1.0, return_dtype=pl.Float64)
+            factors_by_id = dict(change.factors)
+            for old, factor_ in change.factors.items():
+                factors_by_id.update(dict.fromkeys(derived.get(old, ()), factor_))
+            factor = pl.col("id").replace_strict(factors_by_id, default=1.0, return_dtype=pl.Float64)
             eq = eq.with_columns((pl.col("quantity").fill_null(1.0) * factor).alias("quantity"))
         elif isinstance(change, Reschedule):
             ratio = (change.hours_per_day * change.days_per_year) / (change.from_hours * change.from_days)
@@ -168,8 +175,10 @@ def apply_changes(
             impacts, defaults = _efficient_refs(impacts, defaults, change)
             ref = pl.coalesce("_ref", "model_ref")
             targets = set(change.manufacturing) | set(change.energy)
+            # New models only: a refurbished share stays the model it is.
+            new = on & ~pl.col("refurbished").fill_null(False)
             eq = eq.with_columns(
-                pl.when(on & ref.is_in(list(targets)))
+                pl.when(new & ref.is_in(list(targets)))
                 .then(ref + "+efficient")
                 .otherwise(pl.col("model_ref"))
                 .alias("model_ref")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import polars as pl
 
 from sobre.footprint.engine.frames import conform, null_aware_sum
-from sobre.footprint.schema import APP_LINKS, APPLICATIONS, EQUIPMENT, STORAGE, VMS, Inventory, Result
+from sobre.footprint.schema import APP_LINKS, APPLICATIONS, STORAGE, Inventory, Result
 from sobre.inventory.taxonomy import END_USER_CATEGORIES
 
 KEYS = ("vm", "volume", "application_users", "own", "unallocated")
@@ -116,9 +116,10 @@ def _remainders(result: Result, hosts: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def allocate_departments(result: Result, inventory: Inventory) -> pl.DataFrame:
+def allocate_departments(result: Result, inventory: Inventory | None = None) -> pl.DataFrame:
     """The total's impacts by department: department_id (null = shared / unallocated), key, criterion,
     stage, value, low, high, items (rows with a part), unknown (of them, with an unknown value)."""
+    inventory = inventory if inventory is not None else Inventory()
     items = result.items
     total_kinds = items.filter(
         pl.col("item_kind").is_in(["equipment", "cloud"])
@@ -129,12 +130,19 @@ def allocate_departments(result: Result, inventory: Inventory) -> pl.DataFrame:
         | ((pl.col("item_kind") == "storage") & pl.col("host_id").is_not_null())
     )
     hosts = children.select("host_id").drop_nulls().unique()
-    eq = conform(inventory.equipment, EQUIPMENT).select(
-        pl.col("id").alias("item_id"), "category", "department_id"
-    )
-    vms = conform(inventory.vms, VMS).select(pl.col("id").alias("item_id"), "department_id")
-    vols = conform(inventory.storage, STORAGE).select(
-        pl.col("id").alias("item_id"), "department_id", "application_id"
+    # Departments as the run recorded them (items carry the department of their VM, volume or device);
+    # the inventory gives only what the run does not keep: applications, their users and links.
+    recorded = items.select("item_kind", "item_id", "category", "department_id")
+    eq = recorded.filter(pl.col("item_kind") == "equipment").drop("item_kind")
+    vms = recorded.filter(pl.col("item_kind") == "vm").select("item_id", "department_id")
+    vols = (
+        recorded.filter(pl.col("item_kind") == "storage")
+        .select("item_id", "department_id")
+        .join(
+            conform(inventory.storage, STORAGE).select(pl.col("id").alias("item_id"), "application_id"),
+            on="item_id",
+            how="left",
+        )
     )
     apps = conform(inventory.applications, APPLICATIONS).select(
         pl.col("id").alias("application_id"), pl.col("department_id").alias("_app_dept")

@@ -362,18 +362,19 @@ def _pue_country(
         )
     site_pue, provider = pl.col("site_pue"), pl.col("pue_override")
     cloud = pl.col("item_kind") == "cloud"
+    default = pl.lit(dpue, dtype=pl.Float64)
     return a.with_columns(
         pl.when(in_dc)
-        .then(pl.coalesce(site_pue, provider, pl.lit(dpue, dtype=pl.Float64)))
+        .then(pl.coalesce(site_pue, provider, default))
         .when(cloud)
-        .then(provider)
+        .then(pl.coalesce(provider, default))
         .otherwise(1.0)
         .alias("pue"),
         pl.when(in_dc & site_pue.is_not_null())
         .then(pl.lit("site"))
         .when((in_dc | cloud) & provider.is_not_null())
         .then(pl.lit("provider"))
-        .when(in_dc & pl.lit(dpue is not None))
+        .when((in_dc | cloud) & pl.lit(dpue is not None))
         .then(pl.lit("default"))
         .when(in_dc | cloud)
         .then(pl.lit("unknown"))
