@@ -97,3 +97,12 @@ def test_text_contrast_is_sufficient(page) -> None:
         return ['p', '.note', 'figcaption', 'a', '.range', 'caption'].map(s => document.querySelector(s))
             .filter(Boolean).map(ratio); }""")
     assert ratios and min(ratios) >= 4.5
+
+
+def test_axe_finds_no_violation(page) -> None:
+    """axe-core (WCAG 2.0/2.1 A and AA rules) on the rendered report."""
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright")
+    results = axe.Axe().run(
+        page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa"]}}
+    )
+    assert results.violations_count == 0, results.generate_report()

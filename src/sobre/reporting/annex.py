@@ -11,6 +11,8 @@ from sobre.reporting import fmt
 from sobre.reporting.model import BreakdownRow, ReportData
 from sobre.reporting.sections import ANNEX, Cell, Section, Table, crit_label, partial_note
 
+#: Rows per table in the annexes (the exports hold every row).
+ANNEX_ROWS = 40
 #: Labels of the parameters in a default's source ("lifetime: ADEME …; power: …").
 SOURCE_PARAMETERS = ("lifetime", "energy", "power", "profile", "cpu_threads", "note")
 

@@ -8,6 +8,7 @@ from sobre.reporting import fmt
 from sobre.reporting.model import Figure, ReportData
 from sobre.reporting.sections import (
     BODY,
+    MAX_ROWS,
     Cell,
     Section,
     Table,
@@ -225,7 +226,9 @@ def footprint(data: ReportData, lang: str) -> Section:
 def _department_keys(data: ReportData, lang: str) -> Table:
     keys = ("own", "vm", "volume", "application_users", "unallocated")
     rows = []
-    for d in data.departments:
+    # The shared part first: it is what the allocation could not give to anyone.
+    ordered = sorted(data.departments, key=lambda d: d.department_id is not None)
+    for d in ordered[:MAX_ROWS]:
         name = d.name if d.department_id is not None else t("department.shared", lang)
         rows.append(
             [Cell(name), *[Cell(fmt.num(d.keys.get(k), lang) if d.keys.get(k) else "–", True) for k in keys]]
@@ -291,7 +294,7 @@ def fleet(data: ReportData, lang: str) -> Section | None:
             plain=fmt.count(f.plain_servers, lang),
         )
     )
-    cats = sorted(f.units, key=lambda c: -f.units[c])
+    cats = sorted(f.units, key=lambda c: -f.units[c])[:MAX_ROWS]
     section.table = Table(
         t("fleet.caption", lang),
         [
