@@ -19,7 +19,10 @@ What a capability can declare:
   when ``sobre report`` loads;
 - ``demo``: the dotted path of a ``seed(ctx: DemoContext) -> list[Path]`` function that ``sobre demo`` calls
   after the demo town's footprint run (in capability order), to give the town this capability's data out of
-  the box; it returns the files it wrote (documents shown at the end of the demo).
+  the box; it returns the files it wrote (documents shown at the end of the demo);
+- ``provides``: named functions other capabilities may call without importing this one by name, e.g.
+  ``{"reen.strategy": "sobre.strategy.reen:content"}``; the consumer looks them up with :func:`provider`
+  and documents the contract (arguments, returned data) next to where it calls it.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ class Capability:
     web: str | None = None
     extends: dict[str, str] = field(default_factory=dict)
     demo: str | None = None
+    provides: dict[str, str] = field(default_factory=dict)
 
     @property
     def package(self) -> str:
@@ -132,6 +136,14 @@ def extensions_of(command: str) -> list[Callable[[Any], None]]:
 
 def demo_seeds() -> list[Callable[[DemoContext], list[Path]]]:
     return [load(c.demo) for c in all_capabilities() if c.demo]
+
+
+def provider(name: str) -> Callable[..., Any] | None:
+    """The function that a capability provides under ``name`` (first in order), or None when none does."""
+    for capability in all_capabilities():
+        if name in capability.provides:
+            return load(capability.provides[name])
+    return None
 
 
 def web_registrars() -> list[Callable[[Any], None]]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from sobre.core.db import get_engine
-from sobre.core.errors import NotFound
+from sobre.core.errors import InputError, NotFound
 from sobre.inventory.models import (
     Application,
     CloudInstance,
@@ -19,6 +21,7 @@ from sobre.inventory.models import (
     StorageVolume,
     VirtualMachine,
 )
+from sobre.inventory.taxonomy import Status
 from sobre.orgs.models import Organisation
 
 _TABLES: dict[str, Any] = {
@@ -143,3 +146,59 @@ def list_reviews(database_url: str, org: str) -> list[dict[str, Any]]:
             .order_by(ModelReview.model)
         )
         return [dict(r) for r in conn.execute(q).mappings()]
+
+
+#: Equipment fields other capabilities read through :func:`equipment_records` (lifecycle, purchasing).
+RECORD_FIELDS = (
+    "id",
+    "name",
+    "category",
+    "manufacturer",
+    "model",
+    "serial",
+    "quantity",
+    "status",
+    "purchase_date",
+    "retirement_date",
+    "refurbished",
+    "user",
+)
+
+
+def equipment_records(
+    session: Session, org_id: int, names: list[str] | None = None, ids: list[int] | None = None
+) -> list[dict[str, Any]]:
+    """Equipment rows of an organisation as plain dicts (``RECORD_FIELDS``), optionally only some names or
+    ids; for capabilities that follow items through their life without reading the inventory's tables."""
+    q = sa.select(*(getattr(Equipment, f) for f in RECORD_FIELDS)).where(Equipment.org_id == org_id)
+    if names is not None:
+        q = q.where(Equipment.name.in_(names))
+    if ids is not None:
+        q = q.where(Equipment.id.in_(ids))
+    return [dict(r) for r in session.execute(q.order_by(Equipment.name)).mappings()]
+
+
+def set_equipment_state(
+    session: Session,
+    org_id: int,
+    equipment_id: int,
+    *,
+    status: str | None = None,
+    retirement_date: date | None = None,
+    clear_retirement: bool = False,
+) -> None:
+    """Set an item's status (a ``taxonomy.Status`` value) and retirement date, e.g. when its lifecycle
+    events say it was reformed, given away or recycled; the footprint then counts it accordingly."""
+    values: dict[str, Any] = {}
+    if status is not None:
+        if status not in {s.value for s in Status}:
+            raise InputError("invalid status", column="status", value=status)
+        values["status"] = status
+    if retirement_date is not None or clear_retirement:
+        values["retirement_date"] = retirement_date
+    if values:
+        session.execute(
+            sa.update(Equipment)
+            .where(Equipment.org_id == org_id, Equipment.id == equipment_id)
+            .values(**values)
+        )
