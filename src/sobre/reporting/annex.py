@@ -27,7 +27,8 @@ def _value_cell(row: BreakdownRow | None, lang: str) -> Cell:
 
 
 def indicators(data: ReportData, lang: str) -> Section:
-    section = Section("annex-indicators", t("annex.indicators", lang), page_break=True)
+    # The annexes' wrapper starts the page: a second break here would leave its title alone on one.
+    section = Section("annex-indicators", t("annex.indicators", lang))
     colon = " : " if lang == "fr" else ": "
     section.text = [t("annex.indicators_intro", lang)] + [
         f"{crit_label(data, c.code, lang)}{colon}{partial_note(data, c.code, lang)}"
@@ -59,6 +60,33 @@ def indicators(data: ReportData, lang: str) -> Section:
             Table(t("annex.indicators_caption", lang, title=t(f"section.by_{by}", lang)), head, rows)
         )
     return section
+
+
+def quality_by_criterion(data: ReportData, lang: str) -> Section | None:
+    """The default shares of every criterion (the body shows the main one)."""
+    shares = data.quality.default_shares
+    if not shares:
+        return None
+    params = ("factor", "lifetime", "energy", "pue", "usage", "country", "any")
+    by = {(s.criterion, s.parameter): s.share for s in shares}
+    rows = [
+        [
+            Cell(crit_label(data, c.code, lang)),
+            *[Cell(fmt.pct(by.get((c.code, p)), lang), True) for p in params],
+        ]
+        for c in data.criteria
+        if any((c.code, p) in by for p in params)
+    ]
+    return Section(
+        "annex-quality",
+        t("annex.quality", lang),
+        table=Table(
+            t("annex.quality_caption", lang),
+            [t("col.criterion", lang), *[t(f"parameter.{p}", lang) for p in params]],
+            rows,
+            t("quality.shares_note", lang),
+        ),
+    )
 
 
 def methodology(data: ReportData, lang: str) -> Section:
@@ -258,4 +286,4 @@ def warnings(data: ReportData, lang: str) -> Section | None:
     return section
 
 
-ANNEX.extend([indicators, methodology, assumptions, sources, warnings])
+ANNEX.extend([indicators, quality_by_criterion, methodology, assumptions, sources, warnings])
