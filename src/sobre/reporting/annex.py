@@ -12,7 +12,7 @@ from sobre.reporting.model import BreakdownRow, ReportData
 from sobre.reporting.sections import ANNEX, Cell, Section, Table, crit_label, partial_note
 
 #: Rows per table in the annexes (the exports hold every row).
-ANNEX_ROWS = 40
+ANNEX_ROWS = 20
 #: Labels of the parameters in a default's source ("lifetime: ADEME …; power: …").
 SOURCE_PARAMETERS = ("lifetime", "energy", "power", "profile", "cpu_threads", "note")
 
@@ -54,11 +54,11 @@ def indicators(data: ReportData, lang: str) -> Section:
                 Cell(fmt.label(by, k, next(iter(by_key[k].values())).label, lang)),
                 *[_value_cell(by_key[k].get(c.code), lang) for c in data.criteria],
             ]
-            for k in order
+            for k in order[:ANNEX_ROWS]
         ]
-        section.extra.append(
-            Table(t("annex.indicators_caption", lang, title=t(f"section.by_{by}", lang)), head, rows)
-        )
+        note = t("more_rows", lang, n=len(order) - ANNEX_ROWS) if len(order) > ANNEX_ROWS else ""
+        caption = t("annex.indicators_caption", lang, title=t(f"section.by_{by}", lang))
+        section.extra.append(Table(caption, head, rows, note))
     return section
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sobre.core.i18n import has, t
+from sobre.core.i18n import t
 from sobre.reporting import charts, fmt
 from sobre.reporting.model import Breakdown, BreakdownRow, Figure, ReportData
 
@@ -166,8 +166,3 @@ def build_sections(data: ReportData, lang: str) -> tuple[list[Section], list[Sec
     body = [s for s in (b(data, lang) for b in BODY) if s is not None]
     annex = [s for s in (b(data, lang) for b in ANNEX) if s is not None]
     return body, annex
-
-
-def say(key: str, lang: str, **values: object) -> str:
-    """A message, or an empty string when a capability's message is missing (never a raw key)."""
-    return t(key, lang, **values) if has(key) else ""

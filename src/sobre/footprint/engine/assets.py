@@ -195,12 +195,11 @@ def cloud_sites(inventory: Inventory) -> pl.DataFrame:
     return pl.DataFrame(out, schema={"id": pl.Int64, "site_id": pl.Int64})
 
 
-def cloud_assets(inventory: Inventory, factors: FactorSet, default_pue: float | None) -> pl.DataFrame:
+def cloud_assets(inventory: Inventory, factors: FactorSet) -> pl.DataFrame:
     """Cloud instances as shares of the host archetype: vCPU / archetype threads × hours/8760 (× quantity).
 
     An instance belongs to its provider's region site (:func:`cloud_sites`): the site's country and PUE
-    apply, else the provider's PUE from the set, else the default PUE (``default_pue``, kept in the
-    signature for callers; the engine applies it with the other PUE rules).
+    apply, else the provider's PUE from the set, else the default PUE (applied with the other PUE rules).
     """
     cloud = conform(inventory.cloud, CLOUD).join(cloud_sites(inventory), on="id", how="left")
     ref = cloud_host_ref(factors)

@@ -12,7 +12,7 @@ from sobre.footprint.engine.assets import cloud_assets, counted_equipment, stora
 from sobre.footprint.engine.frames import col_v, conform, impact_columns, to_long
 from sobre.footprint.engine.messages import entry, parse
 from sobre.footprint.engine.physical import compute_assets
-from sobre.footprint.engine.profiles import PROFILES, check_profile, hypothesis
+from sobre.footprint.engine.profiles import PROFILES, check_profile
 from sobre.footprint.schema import (
     FACTOR_CRITERIA,
     FACTOR_DEFAULTS,
@@ -58,7 +58,7 @@ def compute(
     assets = pl.concat(
         [
             equipment,
-            cloud_assets(inventory, factors, hypothesis(factors, "default_pue")),
+            cloud_assets(inventory, factors),
             storage_assets(inventory, factors),
         ],
         how="vertical",

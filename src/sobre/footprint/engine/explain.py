@@ -16,7 +16,7 @@ from sobre.footprint.engine.compute import conform_factors
 from sobre.footprint.engine.frames import conform
 from sobre.footprint.engine.messages import describe_all
 from sobre.footprint.engine.physical import compute_assets
-from sobre.footprint.engine.profiles import hypothesis, profile_of
+from sobre.footprint.engine.profiles import profile_of
 from sobre.footprint.schema import (
     APP_LINKS,
     CLOUD,
@@ -80,7 +80,7 @@ def _asset_params(
         one.cloud = conform(inventory.cloud, CLOUD).filter(pl.col("id") == item_id)
         if forced is not None:
             one.cloud = one.cloud.with_columns(pl.lit(forced).alias("model_ref"))
-        assets = cloud_assets(one, factors, hypothesis(factors, "default_pue"))
+        assets = cloud_assets(one, factors)
     else:
         one.storage = conform(inventory.storage, STORAGE).filter(pl.col("id") == item_id)
         assets = storage_assets(one, factors)
