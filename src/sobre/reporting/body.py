@@ -270,10 +270,18 @@ def benchmarks(data: ReportData, lang: str) -> Section | None:
         rows,
         t("benchmarks.note", lang),
     )
+    stages = {r.key: r.share for r in data.breakdowns["stage"].for_criterion(data.primary)}
+    units = sum(data.fleet.units.values()) if data.fleet else 0.0
+    per_agent = units / data.organisation.employees if data.organisation.employees else None
     section.text = [
-        t("benchmarks.why.mix", lang),
+        t(
+            "benchmarks.why.mix",
+            lang,
+            manufacturing=fmt.pct(stages.get("manufacturing"), lang),
+            use=fmt.pct(stages.get("use"), lang),
+        ),
         t("benchmarks.why.scope", lang),
-        t("benchmarks.why.fleet", lang),
+        t("benchmarks.why.fleet", lang, devices=fmt.num(per_agent, lang)),
     ]
     return section
 

@@ -144,6 +144,9 @@ def explain(inventory: Inventory, factors: FactorSet, result: Result, item_kind:
                 "category": item.get("category"),
                 "host": item.get("host_id"),
             },
+            dict(
+                zip(factors.criteria["code"].to_list(), factors.criteria["label_en"].to_list(), strict=True)
+            ),
         ),
     }
     on_host = item_kind in ("vm", "idle") or (item_kind == "storage" and item["host_id"] is not None)
