@@ -62,33 +62,6 @@ def indicators(data: ReportData, lang: str) -> Section:
     return section
 
 
-def quality_by_criterion(data: ReportData, lang: str) -> Section | None:
-    """The default shares of every criterion (the body shows the main one)."""
-    shares = data.quality.default_shares
-    if not shares:
-        return None
-    params = ("factor", "lifetime", "energy", "pue", "usage", "country", "any")
-    by = {(s.criterion, s.parameter): s.share for s in shares}
-    rows = [
-        [
-            Cell(crit_label(data, c.code, lang)),
-            *[Cell(fmt.pct(by.get((c.code, p)), lang), True) for p in params],
-        ]
-        for c in data.criteria
-        if any((c.code, p) in by for p in params)
-    ]
-    return Section(
-        "annex-quality",
-        t("annex.quality", lang),
-        table=Table(
-            t("annex.quality_caption", lang),
-            [t("col.criterion", lang), *[t(f"parameter.{p}", lang) for p in params]],
-            rows,
-            t("quality.shares_note", lang),
-        ),
-    )
-
-
 def methodology(data: ReportData, lang: str) -> Section:
     run = data.run
     return Section(
@@ -227,14 +200,10 @@ def sources(data: ReportData, lang: str) -> Section:
                 for s in data.sources
             ],
         ),
-        extra=[
-            Table(
-                t("sources.references_caption", lang),
-                [t("col.reference", lang), t("col.source", lang)],
-                [[Cell(t(f"benchmark.{b.key}", lang, year=b.year)), Cell(b.source)] for b in data.benchmarks]
-                + [[Cell(t(f"equivalence.{e.key}", lang)), Cell(e.source)] for e in data.equivalences],
-            )
-        ]
+        # Long citations read better as paragraphs than squeezed into a second column.
+        after=[t("sources.references_caption", lang)]
+        + [f"{t(f'benchmark.{b.key}', lang, year=b.year)} — {b.source}" for b in data.benchmarks]
+        + [f"{t(f'equivalence.{e.key}', lang)} — {e.source}" for e in data.equivalences]
         if data.benchmarks or data.equivalences
         else [],
     )
@@ -286,4 +255,4 @@ def warnings(data: ReportData, lang: str) -> Section | None:
     return section
 
 
-ANNEX.extend([indicators, quality_by_criterion, methodology, assumptions, sources, warnings])
+ANNEX.extend([indicators, methodology, assumptions, sources, warnings])

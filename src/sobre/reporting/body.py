@@ -156,25 +156,19 @@ def summary(data: ReportData, lang: str) -> Section:
         t("summary.partial_note", lang) if any(x.partial for x in data.totals) else "",
     )
     if data.equivalences:
-        section.extra.append(
-            Table(
-                t("equivalences.caption", lang),
-                [t("col.equivalent", lang), t("col.count", lang), t("col.per_unit", lang)],
-                [
-                    [
-                        Cell(t(f"equivalence.{e.key}", lang)),
-                        Cell(
-                            fmt.count(_round_nicely(e.count) if e.count and e.count >= 10 else e.count, lang),
-                            True,
-                        ),
-                        Cell(
-                            fmt.quantity(Figure(e.unit_value, None, None, "kgCO2e"), lang, approx=False), True
-                        ),
-                    ]
-                    for e in data.equivalences
-                ],
-                t("equivalences.source", lang),
+        # One paragraph rather than a table: the same facts for a fraction of the page's elements.
+        items = [
+            t(
+                "equivalence.item",
+                lang,
+                n=fmt.count(_round_nicely(e.count) if e.count and e.count >= 10 else e.count, lang),
+                what=t(f"equivalence.{e.key}", lang),
+                unit=fmt.quantity(Figure(e.unit_value, None, None, "kgCO2e"), lang, approx=False),
             )
+            for e in data.equivalences
+        ]
+        section.after.append(
+            t("equivalences.text", lang, items=(" ; " if lang == "fr" else "; ").join(items))
         )
     return section
 
@@ -224,7 +218,12 @@ def footprint(data: ReportData, lang: str) -> Section:
 
 
 def _department_keys(data: ReportData, lang: str) -> Table:
-    keys = ("own", "vm", "volume", "application_users", "unallocated")
+    # Only the keys that gave something: a column of dashes says nothing.
+    keys = [
+        k
+        for k in ("own", "vm", "volume", "application_users", "unallocated")
+        if any(d.keys.get(k) for d in data.departments)
+    ]
     rows = []
     # The shared part first: it is what the allocation could not give to anyone.
     ordered = sorted(data.departments, key=lambda d: d.department_id is not None)
@@ -339,8 +338,9 @@ def fleet(data: ReportData, lang: str) -> Section | None:
             for c in cats
         ],
     )
-    section.extra.append(pyramid)
     dated = [b for b in bands if b.label != "unknown"]
+    if dated:  # with no purchase date at all the pyramid is one column of "undated"
+        section.extra.append(pyramid)
     section.chart = bar_chart_view(
         "chart-age",
         t("chart.age_title", lang),
@@ -450,41 +450,51 @@ def quality(data: ReportData, lang: str) -> Section:
             read=fmt.count(q.rows_read, lang),
         )
     )
-    params = ("factor", "lifetime", "energy", "pue", "usage", "country", "any")
+    params = [p for p in ("factor", "lifetime", "energy", "pue", "usage", "country", "any") if p in prim]
+    # One table for every criterion (main one first): the chart shows the main one, the table all of them.
+    by = {(s.criterion, s.parameter): s.share for s in q.default_shares}
+    others = [
+        c.code for c in data.criteria if c.code != data.primary and any((c.code, p) in by for p in params)
+    ]
     section.table = Table(
-        t("quality.shares_caption", lang, criterion=crit),
-        [t("col.parameter", lang), t("col.share_default", lang), t("col.items_default", lang)],
+        t("quality.shares_caption", lang),
+        [
+            t("col.parameter", lang),
+            crit,
+            t("col.items_default", lang),
+            *[crit_label(data, c, lang) for c in others],
+        ],
         [
             [
                 Cell(t(f"parameter.{p}", lang)),
                 Cell(fmt.pct(prim[p].share, lang), True),
                 Cell(f"{fmt.count(prim[p].items_default, lang)} / {fmt.count(prim[p].items, lang)}", True),
+                *[Cell(fmt.pct(by.get((c, p)), lang), True) for c in others],
             ]
             for p in params
-            if p in prim
         ],
         t("quality.shares_note", lang),
     )
     section.chart = bar_chart_view(
         "chart-quality",
         t("chart.quality_title", lang, criterion=crit),
-        [t(f"parameter.{p}", lang) for p in params if p in prim],
-        [Figure(prim[p].share, None, None, "%") for p in params if p in prim],
+        [t(f"parameter.{p}", lang) for p in params],
+        [Figure(prim[p].share, None, None, "%") for p in params],
         lang,
         share=True,
     )
+    # One row per parameter, its methods in words: "measured: 3, default: 2".
+    colon = " : " if lang == "fr" else ": "
     methods = [
-        [Cell(t(f"parameter.{p}", lang)), Cell(fmt.method(m, lang)), Cell(fmt.count(n, lang), True)]
+        [
+            Cell(t(f"parameter.{p}", lang)),
+            Cell(", ".join(f"{fmt.method(m, lang)}{colon}{fmt.count(n, lang)}" for m, n in counts.items())),
+        ]
         for p, counts in q.methods.items()
-        if p in ("factor", "lifetime", "energy", "pue")
-        for m, n in counts.items()
+        if p in ("factor", "lifetime", "energy", "pue") and counts
     ]
     section.extra.append(
-        Table(
-            t("quality.methods_caption", lang),
-            [t("col.parameter", lang), t("col.method", lang), t("col.items", lang)],
-            methods,
-        )
+        Table(t("quality.methods_caption", lang), [t("col.parameter", lang), t("col.methods", lang)], methods)
     )
     return section
 

@@ -52,6 +52,8 @@ class Section:
     text: list[str] = field(default_factory=list)
     bullets: list[str] = field(default_factory=list)
     subsections: list[Section] = field(default_factory=list)
+    #: Paragraphs after the tables (a closing remark, a list of facts too short for a table).
+    after: list[str] = field(default_factory=list)
     #: Starts a new page in print (main parts only: no near-empty pages).
     page_break: bool = False
 
