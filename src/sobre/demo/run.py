@@ -89,7 +89,7 @@ def run_demo(
     from sobre.orgs import service as orgs
     from sobre.reporting import exports, render
     from sobre.reporting.data import build_report_data as build_from_inputs
-    from sobre.reporting.service import report_inputs
+    from sobre.reporting.service import report_inputs, with_capability_sections
 
     checked_language(lang)
     say = step or (lambda _text: None)
@@ -134,7 +134,7 @@ def run_demo(
     inputs = report_inputs(url, ORG_NAME, run.id, author=AUTHOR)
     # A fixed issue date: the same seed gives the same report whatever day the demo runs.
     inputs.issued = ISSUED.isoformat()
-    data = build_from_inputs(inputs)
+    data = with_capability_sections(build_from_inputs(inputs), url, ORG_NAME)
     for language in [lang, *(x for x in LANGUAGES if x != lang and both_languages)]:
         html = render.render_html(data, language)
         html_path = out / f"diagnostic-{language}.html"

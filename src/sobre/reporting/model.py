@@ -327,8 +327,8 @@ class ReportData:
     scope: ScopeSplit | None = None
     benchmarks: list[Benchmark] = field(default_factory=list)
     equivalences: list[Equivalence] = field(default_factory=list)
-    #: Data other capabilities add to the report (maturity, action plan…), keyed by capability.
-    extra: dict[str, Any] = field(default_factory=dict)
+    #: Sections other capabilities add through the registry's ``report`` hook (maturity…), by language.
+    extra_sections: dict[str, list[Any]] = field(default_factory=dict)
 
     def criterion(self, code: str) -> Criterion:
         return next(c for c in self.criteria if c.code == code)
@@ -339,5 +339,6 @@ class ReportData:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (dates as ISO strings)."""
         data = asdict(self)
+        data.pop("extra_sections")  # rendered HTML, not figures
         data["run"]["reference_date"] = self.run.reference_date.isoformat()
         return data

@@ -1,10 +1,12 @@
 """The report's sections as view objects (texts, tables, charts) in one language, built from ReportData.
 
 The report is a list of sections assembled from data: ``BODY`` and ``ANNEX`` hold the builders, in order;
-each returns a :class:`Section` or None (nothing to say).  Another capability adds its own part of the
-diagnosis (maturity, action plan…) with :func:`register_section`, reading its data from
-``ReportData.extra``.  Tables in the body show the main criterion, one figure and its range per cell and the
-unknown items in their own column; tables of every criterion go to the annexes.
+each returns a :class:`Section` or None (nothing to say).  Other capabilities add their part of the diagnosis
+(maturity, action plan…) through the registry's ``report`` hook (``sobre.core.capabilities``): their sections
+come in ``ReportData.extra_sections`` as rendered HTML and are placed before the recommendations.
+
+Tables in the body show the main criterion, one figure and its range per cell and the unknown items in their
+own column; tables of every criterion go to the annexes.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ class Section:
     text: list[str] = field(default_factory=list)
     bullets: list[str] = field(default_factory=list)
     subsections: list[Section] = field(default_factory=list)
+    #: An HTML fragment another capability rendered (escaped by it), shown after the texts.
+    html: str = ""
     #: Paragraphs after the tables (a closing remark, a list of facts too short for a table).
     after: list[str] = field(default_factory=list)
     #: Starts a new page in print (main parts only: no near-empty pages).
@@ -153,18 +157,11 @@ BODY: list[Builder] = []
 ANNEX: list[Builder] = []
 
 
-def register_section(builder: Builder, *, annex: bool = False, before: str | None = None) -> None:
-    """Add a section builder to the report (another capability's part), before the builder named
-    ``before`` (a function name, e.g. ``"recommendations"``) or at the end."""
-    target = ANNEX if annex else BODY
-    if builder in target:
-        return
-    names = [b.__name__ for b in target]
-    target.insert(names.index(before) if before in names else len(target), builder)
-
-
 def build_sections(data: ReportData, lang: str) -> tuple[list[Section], list[Section]]:
     """(body sections, annex sections) for ``data`` in ``lang``."""
     body = [s for s in (b(data, lang) for b in BODY) if s is not None]
+    added = [Section(x.id, x.title, html=x.html, page_break=True) for x in data.extra_sections.get(lang, [])]
+    at = next((i for i, s in enumerate(body) if s.id == "recommendations"), len(body))
+    body[at:at] = added
     annex = [s for s in (b(data, lang) for b in ANNEX) if s is not None]
     return body, annex

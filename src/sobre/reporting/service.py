@@ -175,9 +175,21 @@ def build_report_data(
     author: str | None = None,
 ) -> ReportData:
     """The report's data for one run of ``org`` (default: its latest run; computed if it has none)."""
-    return build_from_inputs(
-        report_inputs(database_url, org, run_id, compute_if_missing=compute_if_missing, author=author)
+    return with_capability_sections(
+        build_from_inputs(
+            report_inputs(database_url, org, run_id, compute_if_missing=compute_if_missing, author=author)
+        ),
+        database_url,
+        org,
     )
+
+
+def with_capability_sections(data: ReportData, database_url: str, org: str) -> ReportData:
+    """``data`` with the sections other capabilities add (maturity…) in every language."""
+    from sobre.core.capabilities import report_sections
+
+    data.extra_sections = {lang: report_sections(database_url, org, lang) for lang in LANGUAGES}
+    return data
 
 
 @dataclass
