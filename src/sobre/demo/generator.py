@@ -31,6 +31,7 @@ from sobre.demo.town import (
     PLAIN_SERVERS,
     PREFIX,
     REFERENCE_DATE,
+    ROOM_NETWORK_POWER_W,
     SERVER_ROOMS,
 )
 
@@ -180,6 +181,7 @@ def _servers(rng: random.Random) -> tuple[str, list[tuple[str, int, str]]]:
     header = [
         "name",
         "category",
+        "type_label",
         "manufacturer",
         "model",
         "quantity",
@@ -290,6 +292,7 @@ def _servers(rng: random.Random) -> tuple[str, list[tuple[str, int, str]]]:
                     model=model,
                     quantity=qty,
                     purchase_date=_purchase(rng, (1, 6)).isoformat(),
+                    annual_kwh=round(ROOM_NETWORK_POWER_W[category] * 8760 / 1000, 1),
                     site=room,
                     data_quality="medium",
                 )
@@ -323,6 +326,7 @@ def _servers(rng: random.Random) -> tuple[str, list[tuple[str, int, str]]]:
         _equipment(
             name="Vidéoprojecteurs écoles",
             category="display",
+            type_label="Vidéoprojecteur",
             manufacturer="Epson",
             model="EB-W51",
             quantity=45,

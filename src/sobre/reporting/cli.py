@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from sobre.core.cli_support import console, friendly_errors, settings, writable_file
+from sobre.core.errors import InputError
 
 report_app = typer.Typer(
     help="Diagnosis report (HTML, PDF) and exports of results (CSV, XLSX, JSON).", no_args_is_help=True
@@ -52,6 +53,7 @@ def diagnosis(
     lang: str = typer.Option("fr", "--lang", help=_LANG_HELP),
     out: Path = typer.Option(None, "--out", help="File or folder to write (default: <home>/reports/)."),
     run: int = typer.Option(None, "--run", help="Footprint run id (default: the latest; computed if none)."),
+    author: str = typer.Option(None, "--author", help="Author shown on the cover page."),
     home: str = typer.Option(None, "--home", help="Data folder."),
 ) -> None:
     """Write the diagnosis report of an organisation."""
@@ -66,7 +68,7 @@ def diagnosis(
         target = target / f"diagnostic-{slug(org)}-{lang}.{fmt}"
     writable_file(target, "report")
     with console.status("Building the report…"):
-        data = build_report_data(cfg.database_url, org, run)
+        data = build_report_data(cfg.database_url, org, run, author=author)
         written = write_report(data, fmt, lang, target)
     console.print(f"Report written: {written.path.resolve().as_uri()}", highlight=False, soft_wrap=True)
 
@@ -79,14 +81,26 @@ def export(
     fmt: str = typer.Option(..., "--format", help="csv, xlsx or json."),
     out: Path = typer.Option(..., "--out", help="File (or folder) to write."),
     run: int = typer.Option(None, "--run", help="Footprint run id (default: the latest; computed if none)."),
+    items: bool = typer.Option(
+        False, "--items", help="Every item's figures per stage and criterion with status and source (CSV)."
+    ),
     home: str = typer.Option(None, "--home", help="Data folder."),
 ) -> None:
-    """Export the report's figures (totals, breakdowns, hotspots, idle hosts, recommendations)."""
+    """Export the report's figures (totals, breakdowns, hotspots, idle hosts, recommendations), or with
+    --items every item's figures."""
     from sobre.orgs.service import slug
     from sobre.reporting import exports
-    from sobre.reporting.service import build_report_data
+    from sobre.reporting.service import build_report_data, report_inputs
 
     cfg = settings(ctx, home)
+    if items:
+        if fmt != "csv":
+            raise InputError("the item-level export is CSV", column="--format", value=fmt, expected="csv")
+        target = out / f"diagnostic-elements-{slug(org)}.csv" if out.is_dir() else out
+        writable_file(target, "export")
+        path = exports.write_items(report_inputs(cfg.database_url, org, run), target)
+        console.print(f"Exported: {path}", highlight=False, soft_wrap=True)
+        return
     if out.is_dir():
         out = out / f"diagnostic-results-{slug(org)}.{fmt}"
     writable_file(out, "export")
