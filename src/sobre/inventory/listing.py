@@ -271,8 +271,8 @@ def check_equipment(values: dict[str, str]) -> tuple[dict[str, Any], dict[str, s
 
 
 def save_equipment(session: Session, org_id: int, item_id: int | None, values: dict[str, Any]) -> int:
-    """Create (``item_id`` None) or update one item from checked values; sites and departments are found
-    by name (an unknown name is an error: sites carry their kind and PUE, so they are imported, not typed).
+    """Create (``item_id`` None) or update one item from checked values (names need not be unique: the
+    item keeps its source key); sites and departments are found by name (an unknown name is an error: sites carry their kind and PUE, so they are imported, not typed).
     The model is matched to the catalogue again when it changed.  Returns the item's id."""
     if item_id is None:
         row = Equipment(org_id=org_id)
@@ -281,11 +281,6 @@ def save_equipment(session: Session, org_id: int, item_id: int | None, values: d
         if found is None or found.org_id != org_id:
             raise NotFound(f"no equipment item {item_id}")
         row = found
-    clash = session.scalar(
-        sa.select(Equipment.id).where(Equipment.org_id == org_id, Equipment.name == values["name"])
-    )
-    if clash is not None and clash != item_id:
-        raise InputError("an item already has this name", column="name", value=values["name"])
     for field, model in (("site", Site), ("department", Department)):
         name = values.get(field)
         ref = None
