@@ -17,15 +17,15 @@ from sobre.inventory.models import Equipment, ImportBatch, ModelReview
 from tests.web.harness import World, build_world, csrf_from
 
 #: A French GLPI computer export as GLPI writes it (cp1252, ';', dd/mm/yyyy, "Dell Inc.", a model that
-#: matches three catalogue references), with two rows that must be rejected: an impossible date and a
-#: negative quantity-free duplicate name.
+#: matches three catalogue references), with rows that must be rejected: an impossible date, and two
+#: items with one manufacturer and serial (which of them is the real one is for a person to say).
 GLPI = (
     "Nom;Entité;Statut;Fabricant;Modèle;Type;Numéro de série;Lieu;Utilisateur;Date d'achat\n"
     "PC-001;Compta;En service;Dell Inc.;Latitude 5420;Portable;ABC123;;jdupont;01/09/2022\n"
     "PC-002;Compta;En réparation;Hewlett-Packard;EliteBook 840;Portable;ABC124;;;\n"
     "PC-003;Compta;En service;Hewlett-Packard;EliteBook 840;Portable;ABC125;;mdurand;31/02/2022\n"
     "PC-004;Urbanisme;En stock;Lenovo;ThinkPad T14;Portable;ABC126;;;15/06/2021\n"
-    "PC-004;Urbanisme;En stock;Lenovo;ThinkPad T14;Portable;ABC127;;;15/06/2021\n"
+    "PC-005;Urbanisme;En stock;Lenovo;ThinkPad T14;Portable;ABC126;;;15/06/2021\n"
     "ECR-01;Compta;En service;Dell;P2419H;Moniteur;S1;;;2020-01-02\n"
 ).encode("cp1252")
 
@@ -65,11 +65,11 @@ def test_import_rejects_download_and_review(world: World) -> None:
     with session_scope(world.url) as s:
         batch = s.scalars(sa.select(ImportBatch)).one()
         batch_id, rejected, inserted = batch.id, batch.rejected, batch.inserted
-    assert rejected == 3 and inserted == 3  # the bad date and both copies of the duplicated name
+    assert rejected == 3 and inserted == 3  # the bad date and both rows of one serial
     rejects = manager.get(world.a_url(f"/imports/{batch_id}/rejects"))
     assert rejects.status_code == 200 and rejects.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(rejects.content.decode("utf-8-sig")), delimiter=";"))
-    assert {"PC-003", "PC-004"} <= {cell for row in rows for cell in row}
+    assert {"PC-003", "PC-004", "PC-005"} <= {cell for row in rows for cell in row}
     # A viewer reads the result and downloads the rejects, but imports nothing.
     viewer = world.client("viewer")
     assert viewer.get(world.a_url(f"/imports/{batch_id}/rejects")).status_code == 200
