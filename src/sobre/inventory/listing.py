@@ -1,9 +1,9 @@
 """Listing, reading and editing inventory items for the pages and the API.
 
-Every list is one ``SELECT`` filtered, sorted and paginated by the database (``sobre.web.paging``), with
-the site and department names joined; filters accept only the columns a kind declares, sorting only its
-sortable columns.  Model reviews are resolved here too: the chosen reference goes to every item that
-carries the reviewed manufacturer and model.
+Every list is filtered, sorted and paginated by the database: the count and the page's ids read the item
+table alone, then the page's rows are joined to their site and department names; filters accept only the
+columns a kind declares, sorting only its sortable columns.  Model reviews are resolved here too: the
+chosen reference goes to every item that carries the reviewed manufacturer and model.
 """
 
 from __future__ import annotations
@@ -29,7 +29,16 @@ from sobre.inventory.models import (
     StorageVolume,
     VirtualMachine,
 )
-from sobre.inventory.taxonomy import Category, Criticality, DataQuality, Status
+from sobre.inventory.taxonomy import (
+    Category,
+    Criticality,
+    DataQuality,
+    ServiceStatus,
+    SiteKind,
+    Status,
+    VmKind,
+)
+from sobre.web.paging import PageRequest, PageResult
 
 
 @dataclass(frozen=True)
@@ -125,10 +134,10 @@ def _column(k: Kind, name: str) -> Any:
     return getattr(k.model, name)
 
 
-def _joined(k: Kind) -> sa.Select[Any]:
+def _joined(k: Kind, ids: list[int]) -> sa.Select[Any]:
     model = k.model
     columns = [model.id, model.name, *(_column(k, c).label(c) for c in k.columns)]
-    stmt = sa.select(*columns)
+    stmt = sa.select(*columns).where(model.id.in_(ids))
     if "site" in k.columns:
         stmt = stmt.outerjoin(Site, Site.id == model.site_id)
     if "department" in k.columns:
@@ -136,42 +145,87 @@ def _joined(k: Kind) -> sa.Select[Any]:
     return stmt
 
 
-def items_query(
+def _like(text: str) -> str:
+    """A LIKE pattern for "contains ``text``" (its wildcards escaped with a backslash)."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _filtered(k: Kind, org_id: int, filters: dict[str, str], search: str) -> sa.Select[Any]:
+    """The ids of the kind's items that pass the filters (sites and departments filtered by name)."""
+    model = k.model
+    stmt = sa.select(model.id).where(model.org_id == org_id)
+    for name, value in filters.items():
+        if not value:
+            continue
+        if name not in k.filters:
+            raise InputError("unknown filter", column=name, value=value, expected=", ".join(k.filters))
+        if name in ("site", "department"):
+            ref = getattr(model, f"{name}_id")
+            target = Site if name == "site" else Department
+            named = sa.select(target.id).where(target.org_id == org_id, target.name == value)
+            stmt = stmt.where(ref.is_(None) if value == "-" else ref.in_(named))
+        elif value == "-":  # the "none" choice: items with no value
+            stmt = stmt.where(getattr(model, name).is_(None))
+        else:
+            stmt = stmt.where(getattr(model, name) == value)
+    if search:
+        stmt = stmt.where(sa.func.lower(model.name).like(_like(search), escape="\\"))
+    return stmt
+
+
+def items_page(
+    session: Session,
     org_id: int,
     key: str,
+    page: PageRequest,
     *,
     filters: dict[str, str] | None = None,
     search: str = "",
     sort: str = "name",
     descending: bool = False,
-) -> sa.Select[Any]:
-    """The list of one kind for an organisation: exact filters, a name search (case-insensitive), a sort
-    among the kind's sortable columns (ties broken by id); rows carry ``id``, ``name`` and the columns."""
+) -> PageResult:
+    """One page of a kind's list: exact filters, a name search (case-insensitive), a sort among the kind's
+    sortable columns (ties broken by id); rows carry ``id``, ``name`` and the kind's columns.
+
+    Done in the database for lists of 100,000 items: the count and the page's ids read the item table
+    alone (an index on (organisation, name) serves the default order), then only the page's rows are
+    joined to their site and department names."""
     k = kind(key)
-    stmt = _joined(k).where(k.model.org_id == org_id)
-    for name, value in (filters or {}).items():
-        if not value:
-            continue
-        if name not in k.filters:
-            raise InputError("unknown filter", column=name, value=value, expected=", ".join(k.filters))
-        if value == "-":  # the "none" choice: items with no value
-            stmt = stmt.where(_column(k, name).is_(None))
-        else:
-            stmt = stmt.where(_column(k, name) == value)
-    if search:
-        pattern = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(sa.func.lower(k.model.name).like(pattern, escape="\\"))
+    ids = _filtered(k, org_id, filters or {}, search)
+    total = session.scalar(sa.select(sa.func.count()).select_from(ids.subquery())) or 0
     if sort not in k.sortable:
         sort = "name"
-    column = _column(k, sort)
-    return stmt.order_by(column.desc() if descending else column.asc(), k.model.id)
+    column = getattr(k.model, sort)
+    order = [column.desc() if descending else column.asc(), k.model.id]
+    chosen = list(session.scalars(ids.order_by(*order).limit(page.per_page).offset(page.offset)))
+    rows = list(session.execute(_joined(k, chosen)).all()) if chosen else []
+    rank = {item_id: i for i, item_id in enumerate(chosen)}
+    rows.sort(key=lambda r: rank[r.id])
+    return PageResult(rows, int(total), page.page, page.per_page)
+
+
+#: Filters whose values are a vocabulary (offered whole) rather than read from the organisation's rows.
+VOCABULARIES: dict[str, tuple[str, ...]] = {
+    "equipment.category": tuple(c.value for c in Category),
+    "equipment.status": tuple(s.value for s in Status),
+    "vms.kind": tuple(v.value for v in VmKind),
+    "services.status": tuple(s.value for s in ServiceStatus),
+    "sites.kind": tuple(s.value for s in SiteKind),
+    "criticality": tuple(c.value for c in Criticality),
+    "data_quality": tuple(q.value for q in DataQuality),
+}
 
 
 def filter_choices(session: Session, org_id: int, key: str) -> dict[str, list[str]]:
-    """The values each filter of a kind can take in this organisation (distinct, sorted)."""
+    """The values each filter of a kind can take: its vocabulary, else the organisation's distinct values."""
     k = kind(key)
     out: dict[str, list[str]] = {}
     for name in k.filters:
+        fixed = VOCABULARIES.get(f"{key}.{name}") or VOCABULARIES.get(name)
+        if fixed is not None:
+            out[name] = list(fixed)
+            continue
         if name == "site":
             q = sa.select(Site.name).where(Site.org_id == org_id)
         elif name == "department":
@@ -179,7 +233,7 @@ def filter_choices(session: Session, org_id: int, key: str) -> dict[str, list[st
         else:
             column = getattr(k.model, name)
             q = sa.select(column).where(k.model.org_id == org_id, column.is_not(None)).distinct()
-        out[name] = sorted(str(v) for v in session.scalars(q) if v is not None)[:200]
+        out[name] = sorted(str(v) for v in session.scalars(q.limit(500)) if v is not None)[:200]
     return out
 
 
@@ -271,9 +325,10 @@ def check_equipment(values: dict[str, str]) -> tuple[dict[str, Any], dict[str, s
 
 
 def save_equipment(session: Session, org_id: int, item_id: int | None, values: dict[str, Any]) -> int:
-    """Create (``item_id`` None) or update one item from checked values (names need not be unique: the
-    item keeps its source key); sites and departments are found by name (an unknown name is an error: sites carry their kind and PUE, so they are imported, not typed).
-    The model is matched to the catalogue again when it changed.  Returns the item's id."""
+    """Create (``item_id`` None) or update one item from checked values; names need not be unique (an
+    item keeps its source key).  Sites and departments are found by name: an unknown one is an error, as
+    sites carry their kind and PUE and are imported, not typed.  The model is matched to the catalogue
+    again when it changed.  Returns the item's id."""
     if item_id is None:
         row = Equipment(org_id=org_id)
     else:
@@ -355,3 +410,34 @@ def catalogue_search(text: str, limit: int = 20) -> list[str]:
         return []
     out = [r.ref for r in matching.catalogue() if all(w in r.ref.lower() for w in words)]
     return out[:limit]
+
+
+def dashboard_facts(session: Session, org_id: int) -> dict[str, Any]:
+    """What the dashboard tells of the inventory, in one pass over the equipment: rows and items per data
+    quality level, rows matched to a model reference, and the open model reviews."""
+    rows = session.execute(
+        sa.select(
+            Equipment.data_quality,
+            sa.func.count(),
+            sa.func.sum(Equipment.quantity),
+            sa.func.count(Equipment.model_ref),
+        )
+        .where(Equipment.org_id == org_id)
+        .group_by(Equipment.data_quality)
+    ).all()
+    order = [q.value for q in DataQuality]
+    by_quality = {
+        str(level): {"rows": int(n), "quantity": float(q or 0)}
+        for level, n, q, _ in sorted(rows, key=lambda r: order.index(r[0]) if r[0] in order else 9)
+    }
+    reviews = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ModelReview)
+        .where(ModelReview.org_id == org_id, ModelReview.status == "open")
+    )
+    return {
+        "equipment_by_quality": by_quality,
+        "equipment": sum(int(r[1]) for r in rows),
+        "equipment_with_model_ref": sum(int(r[3]) for r in rows),
+        "open_model_reviews": int(reviews or 0),
+    }

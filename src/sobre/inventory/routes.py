@@ -10,11 +10,12 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
+from sobre.core import i18n
 from sobre.core.errors import InputError, NotFound
 from sobre.inventory import listing
 from sobre.web.context import Ctx, RequestContext
 from sobre.web.forms import Form
-from sobre.web.paging import PageRequest, paginate, parse_sort
+from sobre.web.paging import PageRequest, parse_sort
 from sobre.web.permissions import ROLES
 from sobre.web.registry import CapabilityRegistry
 
@@ -39,6 +40,12 @@ def choice_key(field: str, value: str) -> str:
     if field == "category":
         return f"category.{value}"
     return f"inventory.choice.{field}.{value or 'none'}"
+
+
+def choice_label(ctx: RequestContext, field: str, value: str) -> str:
+    """A filter value as people read it (vocabularies translated, names as they are)."""
+    key = choice_key(field, value)
+    return ctx.t(key) if i18n.has(key) else value
 
 
 def item_footprint(ctx: RequestContext, run_kind: str | None, item_id: int) -> dict[str, Any] | None:
@@ -69,15 +76,16 @@ def register(registry: CapabilityRegistry) -> None:
         sort = parse_sort(params.get("sort"), k.sortable, "name")
         filters = {f: params.get(f, "") for f in k.filters}
         with ctx.session() as s:
-            stmt = listing.items_query(
+            result = listing.items_page(
+                s,
                 ctx.org.id,
                 k.key,
+                PageRequest(page, LIST_PAGE),
                 filters=filters,
                 search=params.get("q", ""),
                 sort=sort.key,
                 descending=sort.descending,
             )
-            result = paginate(s, stmt, PageRequest(page, LIST_PAGE), scalars=False)
             choices = listing.filter_choices(s, ctx.org.id, k.key)
         return ctx.render(
             "inventory/items.html",
@@ -88,6 +96,7 @@ def register(registry: CapabilityRegistry) -> None:
             sort=sort,
             choices=choices,
             filters=filters,
+            choice=lambda field, value: choice_label(ctx, field, value),
         )
 
     @page("/inventory/{kind}/{item_id:int}", permission=VIEW)

@@ -105,15 +105,16 @@ def register(registry: CapabilityRegistry) -> None:
         k = listing.kind(kind)
         filters = {f: request.query_params.get(f, "")[:255] for f in k.filters}
         with ctx.session() as s:
-            stmt = listing.items_query(
+            result = listing.items_page(
+                s,
                 ctx.org.id,
                 kind,
+                paging,
                 filters=filters,
                 search=q,
                 sort=sort.lstrip("-"),
                 descending=sort.startswith("-"),
             )
-            result = paginate(s, stmt, paging, scalars=False)
         items = [
             {"id": r.id, "name": r.name, "kind": kind, "fields": {c: r._mapping[c] for c in k.columns}}
             for r in result.items
