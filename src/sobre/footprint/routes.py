@@ -19,6 +19,7 @@ from sobre.core.errors import InputError, NotFound, SobreError
 from sobre.footprint.runs import background, queries, service
 from sobre.web.context import Ctx, RequestContext
 from sobre.web.forms import Form
+from sobre.web.paging import PageResult
 from sobre.web.permissions import ROLES
 from sobre.web.registry import CapabilityRegistry
 
@@ -29,7 +30,7 @@ FACTORS = "footprint.factors"
 BREAKDOWNS = ("stage", "category", "site", "department", "application")
 #: Bars per chart: the largest groups; the table under the chart lists the same rows.
 CHART_ROWS = 10
-FACTOR_ROWS_PAGE = 50
+RUNS_PAGE = 20
 
 
 def label(ctx: RequestContext, by: str, row: dict[str, Any]) -> str:
@@ -139,11 +140,9 @@ def register(registry: CapabilityRegistry) -> None:
 
         assert ctx.org is not None
         metas = service.list_runs(ctx.database_url, ctx.org.name)
-        size = 20
-        shown = metas[(page_no - 1) * size : page_no * size]
-        from sobre.web.paging import PageResult
-
-        result = PageResult(shown, len(metas), page_no, size)
+        # An organisation keeps tens of runs, not thousands: they are listed whole, shown by pages.
+        shown = metas[(page_no - 1) * RUNS_PAGE : page_no * RUNS_PAGE]
+        result = PageResult(shown, len(metas), page_no, RUNS_PAGE)
         done = [m for m in metas if m.status == "done"]
         return ctx.render(
             "footprint/runs.html",

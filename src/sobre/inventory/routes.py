@@ -138,7 +138,8 @@ def register(registry: CapabilityRegistry) -> None:
                 with ctx.session() as s:
                     item_id = listing.save_equipment(s, ctx.org.id, item_id, checked)
             except InputError as exc:
-                form.error(exc.column or "name", ctx.t(f"inventory.form.bad_{exc.column or 'name'}"))
+                field, key = exc.column or "name", f"inventory.form.bad_{exc.column}"
+                form.error(field, ctx.t(key) if i18n.has(key) else str(exc))
         if not form.ok:
             return form_page(ctx, form, item_id, 422)
         assert item_id is not None
