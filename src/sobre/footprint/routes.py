@@ -95,7 +95,7 @@ def find_run(ctx: RequestContext, run_id: int) -> service.RunMeta:
 
 def dashboard(ctx: RequestContext) -> dict[str, Any] | None:
     """The organisation's home panel: totals with ranges, breakdowns, data quality, latest run, reviews."""
-    from sobre.inventory import listing
+    from sobre.inventory import service as inventory
 
     assert ctx.org is not None
     if not ctx.can(VIEW):
@@ -104,7 +104,7 @@ def dashboard(ctx: RequestContext) -> dict[str, Any] | None:
     cached = _DASHBOARDS.get(key)
     if cached is None or cached[0] != version:
         with ctx.session() as s:
-            stats = listing.dashboard_facts(s, ctx.org.id)
+            stats = inventory.dashboard_facts(s, ctx.org.id)
         latest = service.latest_run(ctx.database_url, ctx.org.name)
         rows = {}
         if latest is not None:
