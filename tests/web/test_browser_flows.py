@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from sobre.core.db import session_scope
 from sobre.core.settings import load_settings
+from sobre.footprint.factors.store import list_factor_sets
 from sobre.footprint.runs.service import run_footprint
 from sobre.inventory.importer import import_file
 from sobre.inventory.models import Equipment
@@ -44,6 +45,7 @@ class Site:
     glpi: Path
     first_run: int
     item: int
+    factor_set: str
 
 
 @pytest.fixture(scope="module")
@@ -61,10 +63,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     first = run_footprint(url, ORG).id
     with session_scope(url) as s:
         item = s.scalar(sa.select(Equipment.id).where(Equipment.name == "pc-1"))
+        builtin = list_factor_sets(s)[0]
     glpi = root / "glpi_ordinateurs.csv"
     glpi.write_bytes(GLPI)
     with live_server(home) as base:
-        yield Site(base, org_id, glpi, first, int(item or 0))
+        yield Site(base, org_id, glpi, first, int(item or 0), f"{builtin['id']}/{builtin['version']}")
 
 
 @pytest.fixture(scope="module")
@@ -154,12 +157,14 @@ def test_every_page_meets_the_budgets_and_has_no_serious_accessibility_violation
         f"{o}/runs/{r}/explain?item=equipment:{site.item}",
         f"{o}/runs/compare?a={r}&b={r}&by=department",
         f"{o}/factors",
+        f"{o}/factors/{site.factor_set}",
+        f"{o}/imports/1",
         f"{o}/reports",
     ]
     measures = [measure(browser, site.base, p, state) for p in paths]
     measures.append(measure(browser, site.base, paths[0], state, lang="en"))
     viewer = signed_in_state(browser, site.base, VIEWER)
-    measures.append(measure(browser, site.base, paths[9], viewer))
+    measures.append(measure(browser, site.base, f"{o}/runs", viewer))
     for m in measures:
         print(m.line())
         assert m.status == 200, m.url
