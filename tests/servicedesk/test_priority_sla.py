@@ -166,9 +166,19 @@ def test_pending_moves_the_due_date() -> None:
     opened = at(2025, 6, 2, 9)
     pending = (at(2025, 6, 2, 10), Status.PENDING)
     back = (at(2025, 6, 2, 14), Status.ASSIGNED)
-    ok = clock(RESOLVE_4H, timeline(opened, pending, back, (at(2025, 6, 2, 16, 30), Status.SOLVED)), CAL, at(2025, 6, 3, 9))
+    ok = clock(
+        RESOLVE_4H,
+        timeline(opened, pending, back, (at(2025, 6, 2, 16, 30), Status.SOLVED)),
+        CAL,
+        at(2025, 6, 3, 9),
+    )
     assert (ok.due, ok.state, ok.elapsed_s) == (at(2025, 6, 2, 17), State.MET, 3.5 * 3600)
-    late = clock(RESOLVE_4H, timeline(opened, pending, back, (at(2025, 6, 2, 17, 15), Status.SOLVED)), CAL, at(2025, 6, 3, 9))
+    late = clock(
+        RESOLVE_4H,
+        timeline(opened, pending, back, (at(2025, 6, 2, 17, 15), Status.SOLVED)),
+        CAL,
+        at(2025, 6, 3, 9),
+    )
     assert (late.state, late.breached_at) == (State.BREACHED, at(2025, 6, 2, 17))
     # Still pending the next day: the due date is suspended, one hour has run.
     paused = clock(RESOLVE_4H, timeline(opened, pending), CAL, at(2025, 6, 3, 12))
@@ -185,7 +195,12 @@ def test_a_reopened_ticket_resumes_where_it_stopped() -> None:
         (at(2025, 6, 5, 9), Status.CLOSED),
     )
     c = clock(target, tl, CAL, at(2025, 6, 6, 9))
-    assert (c.due, c.done_at, c.state, c.elapsed_s) == (at(2025, 6, 4, 10), at(2025, 6, 4, 9, 45), State.MET, 6300)
+    assert (c.due, c.done_at, c.state, c.elapsed_s) == (
+        at(2025, 6, 4, 10),
+        at(2025, 6, 4, 9, 45),
+        State.MET,
+        6300,
+    )
 
 
 def test_escalation_levels_fire_before_at_and_after_the_breach() -> None:
@@ -193,8 +208,13 @@ def test_escalation_levels_fire_before_at_and_after_the_breach() -> None:
     target = Target(Kind.RESOLVE, 240, levels)
     c = clock(target, timeline(at(2025, 6, 2, 9)), CAL, at(2025, 6, 2, 15))
     assert c.due == at(2025, 6, 2, 14) and c.state is State.BREACHED
-    assert [(f.level.offset_minutes, f.at) for f in c.fired] == [(-60, at(2025, 6, 2, 12)), (0, at(2025, 6, 2, 14))]
+    assert [(f.level.offset_minutes, f.at) for f in c.fired] == [
+        (-60, at(2025, 6, 2, 12)),
+        (0, at(2025, 6, 2, 14)),
+    ]
     assert c.upcoming is not None and c.upcoming.at == at(2025, 6, 3, 14)
     # Solved before the warning: nothing fires.
-    done = clock(target, timeline(at(2025, 6, 2, 9), (at(2025, 6, 2, 11), Status.SOLVED)), CAL, at(2025, 6, 4, 9))
+    done = clock(
+        target, timeline(at(2025, 6, 2, 9), (at(2025, 6, 2, 11), Status.SOLVED)), CAL, at(2025, 6, 4, 9)
+    )
     assert done.state is State.MET and done.fired == () and done.upcoming is None

@@ -1,10 +1,10 @@
 """The impact of an incident: technical (what and who it reached), energy and economic, as Estimates.
 
-- **Technical.** :func:`reach` walks the inventory's dependency graph from the items linked to the ticket:
-  a site carries its hosts, a host its VMs and the applications running on it, a VM its applications, an
-  application the digital services built on it.  Users affected are the largest user count among the
-  applications and services reached (one person using two affected applications counts once, so the counts
-  are not added).
+- **Technical.** :func:`reach` walks the inventory's dependency graph from the items linked to the ticket,
+  down to what depends on them (a site carries its hosts, a host its VMs and applications, an application
+  the digital services built on it) and up to what they run on (application → VM → host → site).  Users
+  affected are the largest user count among the applications and services reached (one person using two
+  affected applications counts once, so the counts are not added).
 - **Energy.** Extra energy = Σ over the hosts of (observed − baseline power) × time × PUE.  Observed power
   comes as samples (measured by supervision) or as one figure a technician gives (input); the result is in
   kWh and, with the site's electricity factor, in kgCO2e.  The range carries the factor's range and, for
@@ -44,38 +44,52 @@ class Node:
 
 @dataclass(frozen=True)
 class Reach:
-    """What an incident on some items touches."""
+    """What an incident on some items touches (``affected``: they and what depends on them) and what they
+    run on (``runs_on``: their VMs, hosts and sites, where the energy is drawn)."""
 
-    items: tuple[Node, ...]
+    affected: tuple[Node, ...]
+    runs_on: tuple[Node, ...]
     users: int | None
     users_source: str
 
-    def of_kind(self, kind: str) -> list[Node]:
-        return [n for n in self.items if n.kind == kind]
+    def of_kind(self, kind: str, *, runs_on: bool = False) -> list[Node]:
+        return [n for n in (self.runs_on if runs_on else self.affected) if n.kind == kind]
+
+
+_ORDER = {"site": 0, "equipment": 1, "vm": 2, "cloud": 3, "application": 4, "service": 5}
+
+
+def _walk(start: list[tuple[str, int]], edges: Mapping[tuple[str, int], Iterable[tuple[str, int]]]) -> set:
+    seen: set[tuple[str, int]] = set()
+    stack = list(start)
+    while stack:
+        key = stack.pop()
+        if key not in seen:
+            seen.add(key)
+            stack.extend(edges.get(key, ()))
+    return seen
 
 
 def reach(nodes: Iterable[Node], start: Iterable[tuple[str, int]]) -> Reach:
-    """Every node that depends, directly or not, on one of ``start`` (the start nodes included)."""
+    """Walk the graph from the ``start`` items: down to what depends on them, up to what they run on."""
     by_key = {(n.kind, n.id): n for n in nodes}
+    begin = [k for k in start if k in by_key]
     children: dict[tuple[str, int], list[tuple[str, int]]] = {}
     for key, node in by_key.items():
         for parent in node.parents:
             children.setdefault(parent, []).append(key)
-    seen: dict[tuple[str, int], Node] = {}
-    stack = [k for k in start if k in by_key]
-    while stack:
-        key = stack.pop()
-        if key in seen:
-            continue
-        seen[key] = by_key[key]
-        stack.extend(children.get(key, ()))
-    order = {"site": 0, "equipment": 1, "vm": 2, "cloud": 3, "application": 4, "service": 5}
-    items = tuple(sorted(seen.values(), key=lambda n: (order.get(n.kind, 9), n.name)))
-    counted = [n for n in items if n.kind in ("application", "service") and n.users]
+    parents = {key: [p for p in node.parents if p in by_key] for key, node in by_key.items()}
+
+    def ordered(keys: set) -> tuple[Node, ...]:
+        return tuple(sorted((by_key[k] for k in keys), key=lambda n: (_ORDER.get(n.kind, 9), n.name)))
+
+    affected = ordered(_walk(begin, children))
+    runs_on = ordered(_walk(begin, parents) - set(begin))
+    counted = [n for n in affected if n.kind in ("application", "service") and n.users]
     if counted:
         top = max(counted, key=lambda n: n.users or 0)
-        return Reach(items, top.users, f"{top.kind} {top.name}")
-    return Reach(items, None, "")
+        return Reach(affected, runs_on, top.users, f"{top.kind} {top.name}")
+    return Reach(affected, runs_on, None, "")
 
 
 # ---------------------------------------------------------------- energy

@@ -1,4 +1,4 @@
-"""Reading tickets: queues, summaries and the whole of one ticket, as plain data for the CLI, pages and API."""
+"""Reading tickets: queues, summaries and the whole of one ticket, as plain data (CLI, pages, API)."""
 
 from __future__ import annotations
 
