@@ -83,7 +83,7 @@ class Vault:
     def exists(self) -> bool:
         return self.path.is_file()
 
-    def keys(self) -> list[Key]:
+    def load(self) -> list[Key]:
         """The keys, the encrypting one first; created (one new key) when the file does not exist yet."""
         if not self.path.exists():
             self._write([_new_key()], create=True)
@@ -138,14 +138,14 @@ class Vault:
 
     def rotate(self) -> Key:
         """Add a new encrypting key (the old ones stay, to decrypt existing values and older backups)."""
-        keys = self.keys()
+        keys = self.load()
         new = _new_key()
         self._write([new, *keys])
         return new
 
     def retire(self, kid: str) -> None:
         """Drop an old key; the encrypting key cannot be retired."""
-        keys = self.keys()
+        keys = self.load()
         if keys[0].id == kid:
             raise VaultError("the current key cannot be retired; rotate first")
         if kid not in {k.id for k in keys}:
@@ -154,7 +154,7 @@ class Vault:
 
     def backup(self, target: Path) -> Path:
         """Copy the key file to ``target`` (mode 0600), for safekeeping apart from the database."""
-        keys = self.keys()
+        keys = self.load()
         copy = Vault(target)
         if target.exists():
             raise VaultError(f"{target} exists already; choose a new file")
@@ -167,7 +167,7 @@ class Vault:
         """(ciphertext text, key id) of ``plaintext`` under the current key."""
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-        key = self.keys()[0]
+        key = self.load()[0]
         nonce = secrets.token_bytes(12)
         sealed = AESGCM(key.secret).encrypt(nonce, plaintext.encode("utf-8"), aad)
         return PREFIX + _b64(nonce + sealed), key.id
@@ -176,7 +176,7 @@ class Vault:
         from cryptography.exceptions import InvalidTag
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-        key = next((k for k in self.keys() if k.id == kid), None)
+        key = next((k for k in self.load() if k.id == kid), None)
         if key is None:
             raise VaultError(
                 f"the key {kid} that encrypted this value is not in {self.path}; restore the key file "
