@@ -122,10 +122,23 @@ def export_command(
     path: Path = typer.Argument(..., help="File to write."),
     org: str = _ORG,
     kind: str = typer.Option("equipment", "--kind", help=f"One of {', '.join(KINDS)}."),
-    fmt: str = typer.Option("csv", "--format", help="csv, xlsx or json."),
+    fmt: str = typer.Option(
+        "csv", "--format", help="csv, xlsx or json; ansible (an Ansible inventory) with the service desk."
+    ),
     home: str = _HOME,
 ) -> None:
-    """Export one kind of inventory rows in Sobre's format (re-importable as is)."""
+    """Export one kind of inventory rows in Sobre's format (re-importable as is), or another format that a
+    capability provides as ``inventory.export.<format>(database_url, org, path) -> count``."""
+    if fmt not in exporter.EXPORT_FORMATS:
+        from sobre.core.capabilities import provider
+
+        other = provider(f"inventory.export.{fmt}")
+        if other is None:
+            known = ", ".join(exporter.EXPORT_FORMATS)
+            raise SobreError(f"unknown export format {fmt!r} (expected: {known})")
+        n = other(settings(ctx, home).database_url, org, path)
+        console.print(Text(f"Exported {n} entries ({fmt}) to {path}"))
+        return
     n = exporter.export(settings(ctx, home).database_url, org, kind, fmt, path)
     console.print(Text(f"Exported {n} {kind} rows to {path}"))
 
