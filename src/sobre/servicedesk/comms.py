@@ -49,14 +49,14 @@ _MONTHS = {
 
 
 def when(moment: datetime, lang: str, timezone: str) -> str:
-    """A date and time as people write it: « 2 juin 2025 à 09:00 », "2 June 2025, 09:00"."""
+    """A date and time as people write it: « le 2 juin 2025 à 09:00 », "2 June 2025, 09:00"."""
     from zoneinfo import ZoneInfo
 
     local = moment.astimezone(ZoneInfo(timezone))
     month = _MONTHS[lang][local.month - 1]
     if lang == "fr":
         day = "1er" if local.day == 1 else str(local.day)
-        return f"{day} {month} {local.year} à {local:%H:%M}"
+        return f"le {day} {month} {local.year} à {local:%H:%M}"
     return f"{local.day} {month} {local.year}, {local:%H:%M}"
 
 

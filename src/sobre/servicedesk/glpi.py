@@ -257,7 +257,7 @@ def parse_rows(
         current = ""
         try:
             current = "id"
-            gid = cell("id", "")
+            gid = re.sub(r"\s", "", cell("id", ""))  # "1 204" with a number format's thin space
             if not gid:
                 raise ValueError("an ID is required")
             if gid in seen:
@@ -275,6 +275,7 @@ def parse_rows(
             )
             if status is None:
                 raise ValueError("unknown status")
+            current = "opened_at"
             t = GlpiTicket(
                 line, gid, title, status, "incident", parse_datetime(cell("opened_at", ""), zone, date_order)
             )

@@ -138,7 +138,7 @@ def _upsert(
         )
     t.kind, t.title, t.description, t.status = g.kind, g.title, g.description, g.status
     t.requester, t.assignee, t.source = g.requester, g.assignee, "glpi" if g.source == "glpi" else g.source
-    t.urgency, t.impact, t.priority = g.urgency, g.impact, priority
+    t.urgency, t.impact, t.priority, t.sla_priority = g.urgency, g.impact, priority, priority
     t.category_id, t.group_id = _category(session, org_id, g.category), _group(session, org_id, g.group)
     t.opened_at, t.owned_at, t.solved_at, t.closed_at = g.opened_at, g.owned_at, g.solved_at, g.closed_at
     t.solution, t.satisfaction = g.solution, g.satisfaction

@@ -24,6 +24,8 @@ KINDS = ("procedure", "faq", "guide", "tutorial", "eco_gesture")
 AUDIENCES = ("end_user", "manager", "technical", "all")
 STATUSES = ("draft", "published", "archived")
 STARTER = Path(__file__).parent / "data" / "kb"
+#: A suggestion scores at least this share of the best one.
+SUGGEST_SHARE = 0.6
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
 _WORD = re.compile(r"\w+", re.UNICODE)
 #: Words too common to help find an article (French and English), left out of suggestions.
@@ -293,7 +295,8 @@ def search(
     if published_only:
         conditions.append("a.status = 'published'")
     where = " AND ".join(conditions)
-    if session.get_bind().dialect.name == "postgresql":
+    pg = session.get_bind().dialect.name == "postgresql"
+    if pg:
         joiner = " | " if any_term else " & "
         # Words from the \w+ pattern carry no tsquery operator; each is a prefix, stemmed per language.
         params["q"] = joiner.join(f"{t}:*" for t in terms)
@@ -318,7 +321,8 @@ def search(
     articles = {
         a.id: a for a in session.scalars(sa.select(Article).where(Article.id.in_([r[0] for r in rows])))
     }
-    return [card(articles[r[0]], excerpt=r[2]) for r in rows]
+    # Higher is better on both: BM25 is negated on SQLite.
+    return [card(articles[r[0]], excerpt=r[2], score=float(r[1]) if pg else -float(r[1])) for r in rows]
 
 
 def suggest(
@@ -333,12 +337,17 @@ def suggest(
 ) -> list[dict[str, Any]]:
     """Published articles that may answer a ticket being opened (its title and description), those of the
     ticket's category first."""
-    terms = [w for w in words(text) if len(w) > 2 and w not in _STOP][:12]
+    # Cut long words to a 6-letter prefix: a crude stemmer, so "imprimante" also finds "imprimer".
+    terms = [w[:6] for w in words(text) if len(w) > 2 and w not in _STOP][:12]
     if not terms:
         return []
     found = search(
         session, org_id, " ".join(terms), lang=lang, audience=audience, any_term=True, limit=limit * 3
     )
+    if found:
+        # A match on one common word of a long ticket is noise: keep those close to the best.
+        best = max(c["score"] for c in found)
+        found = [c for c in found if c["score"] >= SUGGEST_SHARE * best]
     if category_id is not None:
         ids = {
             a

@@ -159,6 +159,9 @@ class Ticket(Base):
     urgency: Mapped[int] = mapped_column(default=3)
     impact: Mapped[int] = mapped_column(default=3)
     priority: Mapped[int] = mapped_column(default=3)
+    #: The priority whose SLA targets the ticket got when it was opened; raising the priority later (by
+    #: hand or by an escalation) does not move its targets, as in GLPI.
+    sla_priority: Mapped[int] = mapped_column(default=3)
     source: Mapped[str] = mapped_column(sa.String(10), default="cli")  # portal, phone, email, alert, glpi…
     opened_at: Mapped[datetime] = _at()
     owned_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -134,6 +134,7 @@ def open_ticket(
         urgency=int(urgency),
         impact=int(impact),
         priority=priority,
+        sla_priority=priority,
         source=source,
         group_id=g.id if g else None,
         opened_at=at,
@@ -466,7 +467,7 @@ def clocks(session: Session, t: Ticket, now: datetime | None = None) -> tuple[sl
     """The time-to-own and time-to-resolve clocks of a ticket."""
     at = _when(now)
     conf = settings(session, t.org_id)
-    own, resolve = targets(session, t.org_id, t.priority)
+    own, resolve = targets(session, t.org_id, t.sla_priority)
     tl = timeline(session, t)
     return sla.clock(own, tl, conf.calendar, at), sla.clock(resolve, tl, conf.calendar, at)
 

@@ -354,6 +354,7 @@ def upgrade() -> None:
         sa.Column("urgency", sa.Integer(), nullable=False),
         sa.Column("impact", sa.Integer(), nullable=False),
         sa.Column("priority", sa.Integer(), nullable=False),
+        sa.Column("sla_priority", sa.Integer(), nullable=False),
         sa.Column("source", sa.String(length=10), nullable=False),
         sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("owned_at", sa.DateTime(timezone=True), nullable=True),
