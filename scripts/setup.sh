@@ -11,12 +11,15 @@ dev=0
 python=${PYTHON:-python3}
 "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Sobre needs Python >= 3.11")'
 
-# Debian packages: WeasyPrint needs Pango; the tests need a PostgreSQL server, Chromium and pdftotext.
+# Debian packages: WeasyPrint needs Pango; the tests need a PostgreSQL server, Chromium, pdftotext and Java.
 need=()
 ldconfig -p 2>/dev/null | grep -q libpangoft2 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 if [ "$dev" = 1 ]; then
   command -v chromium >/dev/null || need+=(chromium)
   command -v pdftotext >/dev/null || need+=(poppler-utils)
+  command -v java >/dev/null || need+=(openjdk-17-jre-headless)  # the Spark path of the ROT scan
+  command -v rmlint >/dev/null || need+=(rmlint)  # the ROT benchmark compares with rmlint and fdupes
+  command -v fdupes >/dev/null || need+=(fdupes)
   if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     need+=(postgresql)
   fi

@@ -14,6 +14,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from sobre import __version__
+from sobre.core.actor import Actor, bind_actor
 from sobre.core.capabilities import all_capabilities, command_owner, extensions_of, load
 
 
@@ -89,6 +90,17 @@ def root(
     ),
 ) -> None:
     ctx.obj = {"home": home}
+    # The audit log names the operating-system account behind every change made from the command line.
+    bind_actor(Actor(f"cli:{_os_user()}", "cli"))
+
+
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        return "unknown"
 
 
 def main() -> None:

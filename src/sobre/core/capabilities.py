@@ -17,9 +17,10 @@ What a capability can declare:
 - ``extends``: subcommands added to another capability's command group, e.g.
   ``{"report": "sobre.lifecycle.cli:register_report"}``: a ``register(group: typer.Typer)`` function called
   when ``sobre report`` loads;
-- ``demo``: the dotted path of a ``seed(ctx: DemoContext) -> list[Path]`` function that ``sobre demo`` calls
-  after the demo town's footprint run (in capability order), to give the town this capability's data out of
-  the box; it returns the files it wrote (documents shown at the end of the demo);
+- ``demo``: the dotted path of a ``seed(ctx: DemoContext) -> list[Path | str]`` function that ``sobre demo``
+  calls after the demo town's footprint run (in capability order), to give the town this capability's data
+  out of the box; it returns the files it wrote (documents shown at the end of the demo) and, as strings,
+  short notes that the demo prints once at its end (e.g. the demo administrator's password);
 - ``provides``: named functions other capabilities may call without importing this one by name, e.g.
   ``{"reen.strategy": "sobre.strategy.reen:content"}``; the consumer looks them up with :func:`provider`
   and documents the contract (arguments, returned data) next to where it calls it.
@@ -134,7 +135,7 @@ def extensions_of(command: str) -> list[Callable[[Any], None]]:
     return [load(c.extends[command]) for c in all_capabilities() if command in c.extends]
 
 
-def demo_seeds() -> list[Callable[[DemoContext], list[Path]]]:
+def demo_seeds() -> list[Callable[[DemoContext], list[Path | str]]]:
     return [load(c.demo) for c in all_capabilities() if c.demo]
 
 

@@ -81,6 +81,9 @@ def upgrade(engine: sa.Engine) -> None:
 
 @cache
 def _engine_for(url: str) -> sa.Engine:
+    from sobre.core import audit
+
+    audit.install()  # every change made through this engine's sessions is audited
     engine = make_engine(url)
     upgrade(engine)
     return engine

@@ -46,6 +46,11 @@ def use_language(lang: str) -> Iterator[None]:
         _current.reset(token)
 
 
+def bind_language(lang: str) -> None:
+    """Make ``lang`` the default of :func:`t` for the rest of this context (a web request's task)."""
+    _current.set(check_language(lang))
+
+
 def current_language() -> str:
     return _current.get()
 

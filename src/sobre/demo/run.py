@@ -43,6 +43,8 @@ class DemoResult:
     exports: list[Path] = field(default_factory=list)
     #: Files written by other capabilities' demo seeds (strategy, declarations…).
     documents: list[Path] = field(default_factory=list)
+    #: Notes from the seeds, printed once at the end (how to sign in…).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
@@ -122,7 +124,11 @@ def run_demo(
     context = DemoContext(url, ORG_NAME, REFERENCE_DATE, run.id, home, out, lang, seed)
     for seed_capability in demo_seeds():
         say(f"seed {seed_capability.__module__.split('.')[1]}")
-        result.documents.extend(seed_capability(context))
+        for item in seed_capability(context):
+            if isinstance(item, str):
+                result.notes.append(item)
+            else:
+                result.documents.append(item)
     say("report")
     data = build_report_data(url, ORG_NAME, run.id)
     for language in [lang, *(x for x in LANGUAGES if x != lang and both_languages)]:

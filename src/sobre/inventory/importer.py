@@ -20,6 +20,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
+from sobre.core import audit
 from sobre.core.db import get_engine
 from sobre.core.errors import InputError, NotFound
 from sobre.inventory import finishing, store
@@ -369,6 +370,17 @@ def _import_file(
                 if dry_run:
                     trans.rollback()
                 else:
+                    # Bulk rows bypass the ORM audit hook: one entry tells what the import did.
+                    audit.record(
+                        conn,
+                        action="bulk",
+                        entity="import_batch",
+                        entity_id=batch_id,
+                        org_id=org_id,
+                        summary=f"import of {path.name} ({kind}, {fmt}): {summary.inserted} inserted, "
+                        f"{summary.updated} updated, {summary.rejected} rejected",
+                        after={"file": path.name, "sha256": facts.sha256, **summary.by_kind},
+                    )
                     trans.commit()
         except BaseException:
             trans.rollback()

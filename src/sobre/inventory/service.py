@@ -21,7 +21,7 @@ from sobre.inventory.models import (
     StorageVolume,
     VirtualMachine,
 )
-from sobre.inventory.taxonomy import Status
+from sobre.inventory.taxonomy import ACTIVE_STATUSES, Status
 from sobre.orgs.models import Organisation
 
 _TABLES: dict[str, Any] = {
@@ -314,3 +314,20 @@ def topology(session: Session, org_id: int) -> list[dict[str, Any]]:
             }
         )
     return nodes
+
+
+def user_logins(database_url: str, org: str) -> set[str]:
+    """Logins of the people who hold equipment still in the organisation (the inventory's users)."""
+
+    with get_engine(database_url).connect() as conn:
+        org_id = _org_id(conn, org)
+        rows = conn.execute(
+            sa.select(Equipment.user)
+            .where(
+                Equipment.org_id == org_id,
+                Equipment.user.is_not(None),
+                Equipment.status.in_([str(s) for s in ACTIVE_STATUSES]),
+            )
+            .distinct()
+        )
+        return {str(u).strip() for (u,) in rows if str(u).strip()}

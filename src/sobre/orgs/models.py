@@ -16,6 +16,8 @@ def utcnow() -> datetime:
 
 class Organisation(Base):
     __tablename__ = "organisation"
+    #: The audit log files an organisation's own changes under itself.
+    __audit_org__ = "id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)

@@ -39,3 +39,20 @@ def get(session: Session, name: str) -> Organisation:
 
 def list_all(session: Session) -> list[Organisation]:
     return list(session.scalars(sa.select(Organisation).order_by(Organisation.name)))
+
+
+def get_by_id(session: Session, org_id: int) -> Organisation:
+    org = session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound(f"no organisation {org_id}")
+    return org
+
+
+def names(session: Session, ids: list[int] | set[int]) -> dict[int, str]:
+    """Organisation id → name, for the given ids."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        sa.select(Organisation.id, Organisation.name).where(Organisation.id.in_(list(ids)))
+    )
+    return {org_id: name for org_id, name in rows}

@@ -39,6 +39,8 @@ def demo(
     for path in result.html[1:] + result.pdf + result.exports + result.documents:
         console.print(f"  {path}", highlight=False, soft_wrap=True)
     console.print(f"Inputs: {result.out / 'inputs'}   Data: {result.home}", highlight=False, soft_wrap=True)
+    for note in result.notes:
+        console.print(note, highlight=False, markup=False, soft_wrap=True)
 
 
 @report_app.command("diagnosis")

@@ -1,0 +1,184 @@
+"""A live ``sobre serve`` on a free loopback port, and the page budgets checked in a real browser.
+
+Reusable by every capability's page tests:
+
+- :func:`live_server` starts ``sobre serve`` (a real uvicorn process) over a home folder and/or a database;
+- :func:`launch_chromium` drives Debian's Chromium headless through Playwright (nothing is downloaded);
+- :func:`measure` loads one page in a fresh browser context (a first visit, empty cache) and returns its
+  requests, transferred bytes, DOM node count, EcoIndex, external resources and axe-core violations;
+- :func:`assert_budgets` checks a measure against Sobre's budgets (≤ 150 KB, ≤ 10 requests, no external
+  resource, EcoIndex ≥ 75, no serious or critical axe violation).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from sobre.ecodesign import ecoindex
+
+CHROMIUM = Path("/usr/bin/chromium")
+#: Flags for Chromium here: no sandbox as root, and no background connections (the network is closed).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+MAX_KB = 150
+MAX_REQUESTS = 10
+MIN_ECOINDEX = 75
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def live_server(home: Path, database_url: str | None = None, workers: int = 1) -> Iterator[str]:
+    """Run ``sobre serve`` until the block ends; yields its base URL once ``/healthz`` answers."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("SOBRE_HOME", "SOBRE_DATABASE_URL")}
+    if database_url:
+        env["SOBRE_DATABASE_URL"] = database_url
+    log = (home.parent / f"serve-{port}.log").open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sobre",
+            "serve",
+            "--home",
+            str(home),
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"sobre serve stopped: {(home.parent / f'serve-{port}.log').read_text()[-2000:]}"
+                )
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("sobre serve did not answer within 60 s")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@contextmanager
+def launch_chromium() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(
+            "Debian's Chromium (/usr/bin/chromium) is not installed; scripts/setup.sh --dev installs it"
+        )
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass
+class Measure:
+    url: str
+    status: int
+    requests: int
+    bytes: int
+    dom: int
+    external: list[str] = field(default_factory=list)
+    violations: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def kilobytes(self) -> float:
+        return self.bytes / 1024
+
+    @property
+    def ecoindex(self) -> float:
+        # The product's EcoIndex, which counts size in kB of 1,000 bytes as the reference does.
+        return ecoindex.score(self.dom, self.requests, self.bytes / 1000)
+
+    def line(self) -> str:
+        return (
+            f"{self.url}: {self.requests} requests, {self.kilobytes:.1f} KB, {self.dom} nodes, "
+            f"EcoIndex {self.ecoindex:.0f} ({ecoindex.grade(self.ecoindex)})"
+        )
+
+
+def measure(browser: Any, base: str, path: str, storage_state: Any = None, *, lang: str = "fr") -> Measure:
+    """Load ``path`` as a first visit (fresh context, empty cache) and measure it, axe-core included."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(storage_state=storage_state, locale=lang)
+    page = context.new_page()
+    sizes: list[int] = []
+    urls: list[str] = []
+
+    def finished(request: Any) -> None:
+        if request.url.startswith("data:"):  # inline, never on the network
+            return
+        urls.append(request.url)
+        try:
+            s = request.sizes()
+            sizes.append(int(s["responseHeadersSize"]) + int(s["responseBodySize"]))
+        except Exception:  # a request without a response (aborted) weighs nothing
+            sizes.append(0)
+
+    page.on("requestfinished", finished)
+    response = page.goto(base + path, wait_until="networkidle")
+    dom = int(page.evaluate("document.getElementsByTagName('*').length"))
+    results = Axe().run(page)
+    serious = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+    status = response.status if response else 0
+    context.close()
+    external = [u for u in urls if not u.startswith(base) and not u.startswith("data:")]
+    return Measure(path, status, len(urls), sum(sizes), dom, external, serious)
+
+
+def assert_budgets(m: Measure) -> None:
+    assert not m.external, f"{m.url} loads external resources: {m.external}"
+    assert m.requests <= MAX_REQUESTS, m.line()
+    assert m.kilobytes <= MAX_KB, m.line()
+    assert m.ecoindex >= MIN_ECOINDEX, m.line()
+    problems = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in m.violations
+    ]
+    assert not problems, f"{m.url}: accessibility violations: {problems}"
