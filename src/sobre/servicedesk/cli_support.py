@@ -20,22 +20,10 @@ JSON = typer.Option(False, "--json", help="Print JSON.")
 
 
 def actor() -> str:
-    """Who acts from the command line: the audit log's CLI actor where the core names one, else the
-    operating-system account."""
-    try:
-        from sobre.core.actor import current_actor  # type: ignore[import-not-found]
+    """Who acts from the command line, as the audit log names it (``cli:<account>``)."""
+    from sobre.core.actor import current_actor
 
-        label = current_actor().label
-        if label != "system":
-            return str(label)
-    except ImportError:
-        pass
-    import getpass
-
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli:unknown"
+    return current_actor().label
 
 
 @contextmanager

@@ -436,6 +436,8 @@ class SecretReveal(Base):
     """Every attempt to read a confidential field, granted or refused."""
 
     __tablename__ = "sd_secret_reveal"
+    #: Each attempt is written to the audit log explicitly, with a sentence (see ``techdoc.reveal``).
+    __audit__ = False
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(_org(), index=True)
