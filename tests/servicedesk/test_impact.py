@@ -57,7 +57,7 @@ def test_hand_computed_incident(estate: tuple[str, int]) -> None:
         assert again["energy_kwh"]["value"] == pytest.approx(2.25)
         from sobre.servicedesk.views import view
 
-        assert view(s, oid, t.number)["impact"]["cost_eur"]["value"] == pytest.approx(10950.0)
+        assert view(s, oid, t.number)["assessment"]["cost_eur"]["value"] == pytest.approx(10950.0)
 
 
 def test_a_host_failure_reaches_every_application_on_it(estate: tuple[str, int]) -> None:

@@ -17,6 +17,7 @@ CAPABILITY = Capability(
     },
     cli="sobre.servicedesk.cli:register",
     models="sobre.servicedesk.models",
+    web="sobre.servicedesk.routes:register",
     demo="sobre.servicedesk.demo:seed",
     provides={
         "servicedesk.kpis": "sobre.servicedesk.service:kpis",

@@ -158,9 +158,9 @@ def show(
         console.print(Text(f"  [{f['at']}] {f['author']}: {f['body']}"))
     for d in data["diagnosis"]:
         console.print(Text(f"  {d['step']}: {d['body']}"))
-    if data["impact"]:
+    if data["assessment"]:
         for key, label in (("energy_kwh", "extra energy"), ("kgco2e", "emissions"), ("cost_eur", "cost")):
-            e = data["impact"][key] or {}
+            e = data["assessment"][key] or {}
             console.print(Text(f"  {label}: {_figure(e)}"))
 
 

@@ -147,7 +147,13 @@ def records(session: Session, org_id: int) -> list[dict[str, Any]]:
         .order_by(DocRecord.item_kind, DocRecord.item_name)
     )
     return [
-        {"kind": r.item_kind, "name": r.item_name, "settings": r.settings or {}, "item_id": r.item_id}
+        {
+            "id": r.id,
+            "kind": r.item_kind,
+            "name": r.item_name,
+            "settings": r.settings or {},
+            "item_id": r.item_id,
+        }
         for r in rows
     ]
 

@@ -151,7 +151,7 @@ def view(
         else []
     )
     impact = session.get(Impact, t.id)
-    data["impact"] = (
+    data["assessment"] = (
         {
             "technical": impact.technical,
             "energy_kwh": impact.energy_kwh,
