@@ -336,7 +336,9 @@ def register(registry: CapabilityRegistry) -> None:
         try:
             review = date.fromisoformat(f["review_on"]) if f.get("review_on") else None
         except ValueError:
-            return article_form(ctx, article_id, Form(dict[str, object](f), {"review_on": ctx.t("sd.form.date")}), 422)
+            return article_form(
+                ctx, article_id, Form(dict[str, object](f), {"review_on": ctx.t("sd.form.date")}), 422
+            )
         try:
             with ctx.session() as s:
                 a = kb.save(
