@@ -272,6 +272,8 @@ def _recurring_incidents(s, oid, rng, app, server, end, incidents, problems, com
             now=start + timedelta(minutes=30),
         )
         back = start + timedelta(hours=1 + k)
+        # The application's users are the public: the cost counts the staff kept from working (the agents at
+        # the counters), not the citizens.
         incidents.assess(
             s,
             oid,
@@ -279,6 +281,7 @@ def _recurring_incidents(s, oid, rng, app, server, end, incidents, problems, com
             outage_start=start,
             outage_end=back,
             recovery_cost=120.0,
+            users=40 + 15 * k,
             hosts=[{"name": server["name"], "observed_w": 380.0 + 20 * k, "baseline_w": 160.0, "hours": 6.0}],
             now=back,
         )
