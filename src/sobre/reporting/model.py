@@ -217,6 +217,8 @@ class ReportData:
     assumptions: list[Assumption]
     category_defaults: list[CategoryDefault]
     recommendations: list[Recommendation] = field(default_factory=list)
+    #: Sections other capabilities add through the registry's ``report`` hook (maturity…), by language.
+    extra_sections: dict[str, list[Any]] = field(default_factory=dict)
 
     def criterion(self, code: str) -> Criterion:
         return next(c for c in self.criteria if c.code == code)
@@ -227,5 +229,6 @@ class ReportData:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (dates as ISO strings)."""
         data = asdict(self)
+        data.pop("extra_sections")  # rendered HTML, not figures
         data["run"]["reference_date"] = self.run.reference_date.isoformat()
         return data
