@@ -269,3 +269,16 @@ def review(
         return
     for r in rows:
         console.print(Text(f"{r['review_on']} {r['slug']} ({r['lang']}) {r['title']}"))
+
+
+@kb_app.command("reindex")
+@friendly_errors
+def reindex(ctx: typer.Context, home: str = HOME) -> None:
+    """Remake the full-text index of the knowledge base from the articles."""
+    from sobre.core.cli_support import settings
+    from sobre.core.db import session_scope
+    from sobre.servicedesk import search
+
+    with session_scope(settings(ctx, home).database_url) as s:
+        search.rebuild(s)
+    console.print(Text("Search index rebuilt"))

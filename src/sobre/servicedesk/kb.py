@@ -1,9 +1,10 @@
 """Use cases of the knowledge base: articles with their versions, review dates, full-text search,
 suggestions for a new ticket, accessible HTML and PDF, and Sobre's starter set of eco-gestures.
 
-Search runs in the database: SQLite's FTS5 (accents folded, every word matched as a prefix, ranked by BM25
-with the title weighing most) or PostgreSQL's full-text search (each article stemmed in its own language,
-ranked by ``ts_rank``).  Bodies are Markdown; raw HTML in them is shown as text, never run.
+Search runs in the database (:mod:`sobre.servicedesk.search`): SQLite's FTS5 (accents folded, every word
+matched as a prefix, ranked by BM25 with the title weighing most) or PostgreSQL's full-text search (each
+article stemmed in its own language, ranked by ``ts_rank``).  Bodies are Markdown; raw HTML in them is
+shown as text, never run.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from sobre.core.errors import InputError, NotFound, SobreError
+from sobre.servicedesk import search as index
 from sobre.servicedesk.models import Article, ArticleTicket, ArticleVersion, Category, utcnow
 
 KINDS = ("procedure", "faq", "guide", "tutorial", "eco_gesture")
@@ -28,6 +30,7 @@ STARTER = Path(__file__).parent / "data" / "kb"
 SUGGEST_SHARE = 0.6
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
 _WORD = re.compile(r"\w+", re.UNICODE)
+_MARKS = re.compile(r"[#*_`>]+")
 #: Words too common to help find an article (French and English), left out of suggestions.
 _STOP_WORDS = (
     "le la les un une des de du et ou en au aux ce ces cette mon ma mes ne pas plus sur pour par avec "
@@ -295,34 +298,20 @@ def search(
     if published_only:
         conditions.append("a.status = 'published'")
     where = " AND ".join(conditions)
-    pg = session.get_bind().dialect.name == "postgresql"
-    if pg:
-        joiner = " | " if any_term else " & "
+    index.ensure_index(session)
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         # Words from the \w+ pattern carry no tsquery operator; each is a prefix, stemmed per language.
-        params["q"] = joiner.join(f"{t}:*" for t in terms)
-        config = "CASE a.lang WHEN 'fr' THEN 'french'::regconfig ELSE 'english'::regconfig END"
-        sql = (
-            "SELECT a.id, ts_rank(a.search, q) AS rank, "
-            f"ts_headline({config}, a.body, q, 'MaxWords=30, MinWords=10, StartSel=«, StopSel=»') AS excerpt "
-            "FROM sd_article a, "
-            "(SELECT to_tsquery('french', :q) || to_tsquery('english', :q) || to_tsquery('simple', :q)"
-            " AS q) s "
-            f"WHERE a.search @@ q AND {where} ORDER BY rank DESC, a.id LIMIT :limit"
-        )
+        params["q"] = (" | " if any_term else " & ").join(f"{t}:*" for t in terms)
     else:
         params["q"] = _fts5_query(terms, any_term)
-        sql = (
-            "SELECT a.id, bm25(sd_article_fts, 10.0, 4.0, 1.0) AS rank, "
-            "snippet(sd_article_fts, 2, '«', '»', '…', 24) AS excerpt "
-            "FROM sd_article_fts JOIN sd_article a ON a.id = sd_article_fts.rowid "
-            f"WHERE sd_article_fts MATCH :q AND {where} ORDER BY rank, a.id LIMIT :limit"
-        )
+    sql = index.query(dialect, where)
     rows = session.execute(sa.text(sql), params).all()
     articles = {
         a.id: a for a in session.scalars(sa.select(Article).where(Article.id.in_([r[0] for r in rows])))
     }
-    # Higher is better on both: BM25 is negated on SQLite.
-    return [card(articles[r[0]], excerpt=r[2], score=float(r[1]) if pg else -float(r[1])) for r in rows]
+    # The excerpt is plain text: Markdown marks (headings, emphasis) left out.
+    return [card(articles[r[0]], excerpt=_MARKS.sub("", r[2] or "").strip(), score=float(r[1])) for r in rows]
 
 
 def suggest(

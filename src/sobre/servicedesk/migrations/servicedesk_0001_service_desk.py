@@ -1,5 +1,6 @@
 """service desk: tickets, problems, communication, knowledge base (with full-text search), technical
-documentation with encrypted confidential fields
+documentation with encrypted confidential fields (the knowledge base's search index is derived data, made by
+``sobre.servicedesk.search``)
 
 Revision ID: servicedesk_0001
 Revises: inventory_0001
@@ -658,52 +659,11 @@ def upgrade() -> None:
     with op.batch_alter_table("sd_ticket_item", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_sd_ticket_item_ticket_id"), ["ticket_id"], unique=False)
 
-    _create_search()
-
-
-def _create_search() -> None:
-    """Full-text search of the knowledge base: FTS5 on SQLite, a generated tsvector on PostgreSQL."""
-    dialect = op.get_bind().dialect.name
-    if dialect == "sqlite":
-        # External-content FTS5 table kept in step by triggers; accents folded, so "eco" finds "éco".
-        op.execute(
-            "CREATE VIRTUAL TABLE sd_article_fts USING fts5(title, summary, body, "
-            "content='sd_article', content_rowid='id', tokenize='unicode61 remove_diacritics 2')"
-        )
-        op.execute(
-            "CREATE TRIGGER sd_article_fts_ai AFTER INSERT ON sd_article BEGIN "
-            "INSERT INTO sd_article_fts(rowid, title, summary, body) "
-            "VALUES (new.id, new.title, new.summary, new.body); END"
-        )
-        op.execute(
-            "CREATE TRIGGER sd_article_fts_ad AFTER DELETE ON sd_article BEGIN "
-            "INSERT INTO sd_article_fts(sd_article_fts, rowid, title, summary, body) "
-            "VALUES ('delete', old.id, old.title, old.summary, old.body); END"
-        )
-        op.execute(
-            "CREATE TRIGGER sd_article_fts_au AFTER UPDATE ON sd_article BEGIN "
-            "INSERT INTO sd_article_fts(sd_article_fts, rowid, title, summary, body) "
-            "VALUES ('delete', old.id, old.title, old.summary, old.body); "
-            "INSERT INTO sd_article_fts(rowid, title, summary, body) "
-            "VALUES (new.id, new.title, new.summary, new.body); END"
-        )
-    elif dialect == "postgresql":
-        # Stemmed in the article's own language; title weighs most, then the summary.
-        config = "CASE lang WHEN 'fr' THEN 'french'::regconfig ELSE 'english'::regconfig END"
-        op.execute(
-            "ALTER TABLE sd_article ADD COLUMN search tsvector GENERATED ALWAYS AS ("
-            f"setweight(to_tsvector({config}, coalesce(title, '')), 'A') || "
-            f"setweight(to_tsvector({config}, coalesce(summary, '')), 'B') || "
-            f"setweight(to_tsvector({config}, coalesce(body, '')), 'C')) STORED"
-        )
-        op.execute("CREATE INDEX ix_sd_article_search ON sd_article USING gin (search)")
-
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        for name in ("sd_article_fts_ai", "sd_article_fts_ad", "sd_article_fts_au"):
-            op.execute(f"DROP TRIGGER IF EXISTS {name}")
-        op.execute("DROP TABLE IF EXISTS sd_article_fts")
+    from sobre.servicedesk.search import drop_index
+
+    drop_index(op.get_bind())
     with op.batch_alter_table("sd_ticket_item", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_sd_ticket_item_ticket_id"))
 
