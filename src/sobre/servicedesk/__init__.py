@@ -22,5 +22,6 @@ CAPABILITY = Capability(
     provides={
         "servicedesk.kpis": "sobre.servicedesk.service:kpis",
         "inventory.export.ansible": "sobre.servicedesk.ansible:export",
+        "servicedesk.incident_from_alert": "sobre.servicedesk.incidents:on_alert",
     },
 )

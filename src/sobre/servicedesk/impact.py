@@ -117,6 +117,7 @@ class HostEnergy:
     measured: bool = False  # samples come from a meter or RAPL
     baseline_source: str = ""
     pue_source: str = ""
+    samples_source: str = "supervision samples"
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ def host_extra_kwh(host: HostEnergy) -> Estimate:
         wh = sum((s.watts - host.baseline_w) * (s.end - s.start).total_seconds() / 3600 for s in host.samples)
         status = Status.MEASURED if host.measured else Status.MODELLED
         spread = 0.0
-        source = "supervision samples"
+        source = host.samples_source
     elif host.observed_w is not None and host.window_h is not None:
         wh = (host.observed_w - host.baseline_w) * host.window_h
         status, spread, source = Status.INPUT, INPUT_POWER_SPREAD, "power given by the technician"

@@ -3,12 +3,12 @@
 The inventory is read through ``sobre.inventory.service.topology``; the electricity factor and the default
 PUE come from the organisation's footprint factor set (with its overrides), as the footprint uses them.
 Observed power comes, in this order, from what the technician gives, from the supervision capability when
-the host is supervised, or stays unknown.
+the host is supervised (its readings through ``sobre.supervision.service``), or stays unknown.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -92,21 +92,95 @@ def _pue(host: dict[str, Any], site: dict[str, Any] | None, factor_set: Any) -> 
     return float(default), f"{where} has no PUE: default {default} of factor set {factor_set.id}"
 
 
+#: Power readings of a supervised host, best first: a whole-machine meter (PDU outlet, BMC), then RAPL (CPU
+#: and memory only, so its extra energy is a lower bound); (metric, labels it must carry, what it is).
+POWER_SOURCES = (
+    ("power_watts", ("method", "pdu"), "smart PDU outlet readings"),
+    ("power_watts", ("method", "bmc"), "BMC power readings (IPMI DCMI)"),
+    ("power_watts", None, "power meter readings"),
+    ("rapl_watts", None, "RAPL readings (CPU and memory only: a lower bound)"),
+)
+#: How far back the baseline (the median power before the incident) looks.
+BASELINE_DAYS = 7
+
+
+def _summed(series: list[Any], gap: float) -> tuple[list[float], list[float], list[bool]]:
+    """Several series of one quantity (PDU outlets, RAPL zones) added at every reading time; each time also
+    says whether every series had a reading less than ``gap`` seconds old (else the sum is incomplete)."""
+    times = sorted({float(t) for s in series for t in s.ts})
+    total, whole = [0.0] * len(times), [True] * len(times)
+    for s in series:
+        ts, vs, j = [float(t) for t in s.ts], [float(v) for v in s.values], -1
+        for i, t in enumerate(times):
+            while j + 1 < len(ts) and ts[j + 1] <= t:
+                j += 1
+            if j < 0 or t - ts[j] > gap:
+                whole[i] = False
+            else:
+                total[i] += vs[j]
+    return times, total, whole
+
+
+def _steps(
+    times: list[float],
+    watts: list[float],
+    whole: list[bool],
+    start: float,
+    end: float,
+    gap: float,
+    last: float,
+) -> list[calc.PowerSample]:
+    """Readings as steps over [start, end), each held until the next one (the last for ``last`` seconds, the
+    meter's pace); a step longer than ``gap`` is a hole in the readings and is left out."""
+    out = []
+    for i, t0 in enumerate(times):
+        t1 = times[i + 1] if i + 1 < len(times) else t0 + last
+        a, b = max(t0, start), min(t1, end)
+        if b > a and whole[i] and t1 - t0 <= gap:
+            out.append(
+                calc.PowerSample(datetime.fromtimestamp(a, UTC), datetime.fromtimestamp(b, UTC), watts[i])
+            )
+    return out
+
+
 def _supervised_samples(
     session: Session, org_id: int, equipment_id: int, start: datetime, end: datetime
-) -> tuple[list[calc.PowerSample], float | None, bool] | None:
-    """Power samples of a supervised host over [start, end), its baseline and whether they are measured;
-    None when supervision is not installed or does not watch this host."""
-    from sobre.core.capabilities import provider
+) -> tuple[list[calc.PowerSample], float | None, str] | None:
+    """The measured power of the supervised host of an inventory item over [start, end), its baseline (the
+    median power of the 7 days before) and what the readings are; None when no host has power readings."""
+    import statistics
 
-    source = provider("supervision.host_power")
-    if source is None:
+    from sobre.orgs import service as orgs
+    from sobre.supervision import service as supervision
+
+    url = session.connection().engine.url.render_as_string(hide_password=False)
+    org = orgs.get_by_id(session, org_id).name
+    host = next((h for h in supervision.list_hosts(url, org) if h["equipment_id"] == equipment_id), None)
+    if host is None:
         return None
-    found = source(session, org_id, equipment_id, start, end)
-    if not found:
-        return None
-    samples = [calc.PowerSample(a, b, w) for a, b, w in found["samples"]]
-    return samples, found.get("baseline_w"), bool(found.get("measured"))
+    gap = max(4 * float(host.get("interval_s") or 15.0), 600.0)
+    a, b = start.timestamp(), end.timestamp()
+    read: dict[str, list[Any]] = {}
+    for metric, label, what in POWER_SOURCES:
+        if metric not in read:
+            read[metric] = supervision.metric_series(
+                url, org, host["name"], metric, a - BASELINE_DAYS * 86400, b
+            )
+        series = [s for s in read[metric] if label is None or label in tuple(s.labels)]
+        if not series:
+            continue
+        # A meter keeps its own pace (a PDU logs every few minutes): gaps are judged by it, up to an hour.
+        spacing = statistics.median([float(d) for s in series for d in (s.ts[1:] - s.ts[:-1])] or [0.0])
+        meter_gap = min(max(gap, 4 * spacing), 3600.0)
+        times, watts, whole = _summed(series, meter_gap)
+        samples = _steps(times, watts, whole, a, b, meter_gap, min(spacing or meter_gap, meter_gap))
+        if not samples:
+            continue
+        before = [w for t, w, ok in zip(times, watts, whole, strict=True) if t < a and ok]
+        covered = sum((s.end - s.start).total_seconds() for s in samples) / 3600
+        what = f"{what} of supervised host {host['name']}, covering {covered:.2f} h of {(b - a) / 3600:.2f} h"
+        return samples, (statistics.median(before) if before else None), what
+    return None
 
 
 def assess(
@@ -220,13 +294,15 @@ def _compute(session: Session, t: Ticket, row: Impact) -> dict[str, Any]:
         baseline = g.get("baseline_w")
         baseline_source = "baseline given by the technician" if baseline is not None else ""
         samples: list[calc.PowerSample] = []
-        measured = False
+        measured, samples_source = False, ""
         if g.get("observed_w") is None and window_end is not None:
             found = _supervised_samples(session, t.org_id, node.id, window_start, window_end)
             if found is not None:
-                samples, supervised_baseline, measured = found
+                samples, supervised_baseline, samples_source = found
+                measured = True
                 if baseline is None and supervised_baseline is not None:
-                    baseline, baseline_source = supervised_baseline, "baseline from supervision"
+                    baseline = supervised_baseline
+                    baseline_source = f"baseline: median power of the {BASELINE_DAYS} days before"
         if baseline is None and fact.get("power_w") is not None:
             baseline, baseline_source = float(fact["power_w"]), "baseline: declared power of the inventory"
         hours = g.get("hours")
@@ -243,6 +319,7 @@ def _compute(session: Session, t: Ticket, row: Impact) -> dict[str, Any]:
                 measured,
                 baseline_source,
                 pue_source,
+                samples_source,
             )
         )
     org_country = _org_country(session, t.org_id)
@@ -359,7 +436,8 @@ def _item_name(session: Session, org_id: int, kind: str, item_id: int) -> str | 
 
 
 def on_alert(event: Any) -> str | None:
-    """The ``supervision.alert`` subscriber: a major or critical alert opens an incident; returns its ref."""
+    """``servicedesk.incident_from_alert``, called by supervision with its ``AlertFired`` when a major or
+    critical alert starts firing unmuted: opens the incident (once) and returns its reference ``#number``."""
     from sobre.core.db import session_scope
 
     with session_scope(event.database_url) as session:
