@@ -100,6 +100,8 @@ POWER_SOURCES = (
     ("power_watts", None, "power meter readings"),
     ("rapl_watts", None, "RAPL readings (CPU and memory only: a lower bound)"),
 )
+#: Shortest hole in the readings that is left out rather than bridged (longer for a slower meter: 4 readings).
+MIN_GAP_S = 600.0
 #: How far back the baseline (the median power before the incident) looks.
 BASELINE_DAYS = 7
 
@@ -158,7 +160,6 @@ def _supervised_samples(
     host = next((h for h in supervision.list_hosts(url, org) if h["equipment_id"] == equipment_id), None)
     if host is None:
         return None
-    gap = max(4 * float(host.get("interval_s") or 15.0), 600.0)
     a, b = start.timestamp(), end.timestamp()
     read: dict[str, list[Any]] = {}
     for metric, label, what in POWER_SOURCES:
@@ -171,7 +172,7 @@ def _supervised_samples(
             continue
         # A meter keeps its own pace (a PDU logs every few minutes): gaps are judged by it, up to an hour.
         spacing = statistics.median([float(d) for s in series for d in (s.ts[1:] - s.ts[:-1])] or [0.0])
-        meter_gap = min(max(gap, 4 * spacing), 3600.0)
+        meter_gap = min(max(MIN_GAP_S, 4 * spacing), 3600.0)
         times, watts, whole = _summed(series, meter_gap)
         samples = _steps(times, watts, whole, a, b, meter_gap, min(spacing or meter_gap, meter_gap))
         if not samples:
