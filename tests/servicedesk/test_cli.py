@@ -133,5 +133,5 @@ def test_errors_are_one_line(home: Path) -> None:
     assert "no ticket #42" in out
     out = _run("ticket", "impact", "1", "--org", ORG, "--host", "bad", code=2)
     assert "NAME:OBSERVED_W:BASELINE_W" in out
-    out = _run("export", "x.yml", "--org", ORG, "--format", "puppet", code=1)
+    out = _run("export", "x.yml", "--org", ORG, "--format", "puppet", code=2)
     assert "unknown export format" in out
