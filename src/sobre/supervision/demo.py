@@ -68,9 +68,9 @@ def _day_shape(t: float) -> float:
     return 0.35 + 0.65 * (math.sin(math.pi * (hour - 7) / 12) if working else 0.0)
 
 
-def _points(h: DemoHost, host_id: int, rng: random.Random, now: float) -> list[store.Row]:
+def _points(h: DemoHost, host_id: int, rng: random.Random, now: float, days: int) -> list[store.Row]:
     rows: list[store.Row] = []
-    start = now - DAYS * 86400
+    start = now - days * 86400
     end = now - h.stopped_s
     size = 200 * GB
     n = int((end - start) // STEP_S) + 1
@@ -170,9 +170,18 @@ def _wazuh(now: float) -> str:
 
 
 def populate(
-    database_url: str, org: str, *, seed: int = 2026, now: float | None = None, folder: Path
+    database_url: str,
+    org: str,
+    *,
+    seed: int = 2026,
+    now: float | None = None,
+    folder: Path,
+    days: int = DAYS,
 ) -> dict[str, int]:
-    """Give ``org`` the demo's supervision (hosts linked to inventory items of their names, if any)."""
+    """Give ``org`` the demo's supervision (hosts linked to inventory items of their names, if any).
+
+    ``days`` of metrics end at ``now``; tests ask for fewer than the demo's three.
+    """
     rng = random.Random(seed)
     now = float(int(time.time() if now is None else now) // STEP_S * STEP_S)
     known = {h["name"] for h in service.list_hosts(database_url, org)}
@@ -184,7 +193,7 @@ def populate(
             )
     ids = service.host_ids(database_url, org)
     for h in HOSTS:
-        rows += _points(h, ids[h.name], rng, now)
+        rows += _points(h, ids[h.name], rng, now, days)
     with get_engine(database_url).begin() as conn:
         store.write(conn, rows)
     with get_engine(database_url).begin() as conn:
@@ -229,7 +238,7 @@ def populate(
         ],
     )
     today = at.date()
-    service.compute_energy(database_url, org, today - timedelta(days=DAYS), today)
+    service.compute_energy(database_url, org, today - timedelta(days=days), today)
     return {"hosts": len(HOSTS), "points": len(rows), "alerts": len(open_alerts), "security": counts["new"]}
 
 

@@ -261,19 +261,19 @@ def register(registry: Any) -> None:  # noqa: C901  (one function per page, regi
         fields = rule_fields(ctx, form)
         if form.ok:
             try:
-                if rule_id is not None:
-                    before = listing.rule_by_id(ctx.database_url, name, rule_id)
-                    if before["name"] != fields["name"]:
-                        alerting.remove_rule(ctx.database_url, name, before["name"])
+                before = listing.rule_by_id(ctx.database_url, name, rule_id) if rule_id is not None else None
+                new_name = fields.pop("name")
                 alerting.add_rule(
                     ctx.database_url,
                     name,
-                    fields.pop("name"),
+                    new_name,
                     fields.pop("metric"),
                     fields.pop("op"),
                     fields.pop("threshold"),
                     **fields,
                 )
+                if before is not None and before["name"] != new_name:  # renamed: only once the new one is in
+                    alerting.remove_rule(ctx.database_url, name, before["name"])
             except InputError as exc:
                 form.error(
                     {"labels": "labels", "severity": "severity"}.get(exc.column or "", "clear"), str(exc)
