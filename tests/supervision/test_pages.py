@@ -129,7 +129,9 @@ def test_acknowledge_and_resolve_an_alert_from_its_page(town: World) -> None:
     r = tech.post(f"{path}/ack", data={"csrf_token": token})
     assert r.status_code == 409 and "est déjà résolue" in r.text
     # A missing alert is a 404.
-    assert tech.post(town.a_url("/supervision/alerts/999999/ack"), data={"csrf_token": token}).status_code == 404
+    assert (
+        tech.post(town.a_url("/supervision/alerts/999999/ack"), data={"csrf_token": token}).status_code == 404
+    )
 
 
 def test_alerts_list_filters_sorts_and_pages_in_the_database(town: World) -> None:
@@ -198,7 +200,14 @@ def test_rules_form_checks_each_field_and_exports_prometheus_rules(town: World) 
     token = csrf_from(tech.get(town.a_url("/supervision/rules")).text)
     bad = tech.post(
         town.a_url("/supervision/rules"),
-        data={"csrf_token": token, "name": "", "metric": "load1", "op": "?", "threshold": "beaucoup", "for": "5x"},
+        data={
+            "csrf_token": token,
+            "name": "",
+            "metric": "load1",
+            "op": "?",
+            "threshold": "beaucoup",
+            "for": "5x",
+        },
     )
     assert bad.status_code == 422
     for name in ("name", "op", "threshold", "for"):
@@ -246,7 +255,7 @@ def test_security_event_records_what_was_done(town: World) -> None:
 
 
 def test_agents_post_to_the_web_application_with_their_own_token(town: World) -> None:
-    """``sobre serve`` is the server agents post to: agent tokens only, and always for their own organisation."""
+    """``sobre serve`` is the server agents post to: agent tokens only, for their own organisation."""
     token_a = service.create_token(town.url, ORG_A, "agents A")
     token_b = service.create_token(town.url, "Commune B", "agents B")
     http = town.anonymous()
@@ -271,5 +280,7 @@ def test_agents_post_to_the_web_application_with_their_own_token(town: World) ->
     assert 'org="Commune A"' in metrics.text and 'org="Commune B"' not in metrics.text
     assert http.get("/metrics").status_code == 401
     # Errors are problem documents, not pages.
-    bad = http.post("/api/supervision/v1/points", content=b"{", headers={"authorization": f"Bearer {token_a}"})
+    bad = http.post(
+        "/api/supervision/v1/points", content=b"{", headers={"authorization": f"Bearer {token_a}"}
+    )
     assert bad.status_code == 400 and bad.headers["content-type"].startswith("application/problem+json")
