@@ -88,8 +88,9 @@ def silence_times(
         form.error("ends", ctx.t("sup.silence.end_before_start"))
     elif ends - starts > timedelta(seconds=MAX_SILENCE):
         form.error("ends", ctx.t("sup.form.duration_max", max=format_duration(MAX_SILENCE)))
-    lists = form.values.get("_lists") or {}
-    weekdays = sorted({int(d) for d in lists.get("weekday", []) if isinstance(d, str) and d in "0123456"})  # type: ignore[union-attr]
+    lists = form.values.get("_lists")
+    chosen = lists.get("weekday", []) if isinstance(lists, dict) else []
+    weekdays = sorted({int(d) for d in chosen if isinstance(d, str) and len(d) == 1 and d in "0123456"})
     until = local("until")
     return starts, ends, zone_name, weekdays, until
 
@@ -128,7 +129,7 @@ def register(registry: Any) -> None:  # noqa: C901  (one function per page, regi
             rows=rows,
             sort=sort,
             params={k: v for k, v in params.items() if v},
-            filters=Form(params),
+            filters=Form(dict(params)),
             states=(*listing.ALERT_STATES, "all"),
             grades=listing.GRADES,
             sources=listing.ALERT_SOURCES,

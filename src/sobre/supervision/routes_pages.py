@@ -147,7 +147,7 @@ def register(registry: Any) -> None:  # noqa: C901  (one function per page, regi
             rows=rows,
             sort=sort,
             params={k: v for k, v in params.items() if v},
-            filters=Form(params),
+            filters=Form(dict(params)),
             form=form or Form({"host_class": "server"}),
             classes=service.HOST_CLASSES,
             states=listing.HOST_STATES,

@@ -112,7 +112,7 @@ def register(registry: Any) -> None:  # noqa: C901  (one function per page, regi
             rows=rows,
             sort=sort,
             params={k: v for k, v in params.items() if v},
-            filters=Form(params),
+            filters=Form(dict(params)),
             statuses=(*listing.SECURITY_STATUSES, "all"),
             grades=listing.GRADES,
             sources=listing.SECURITY_SOURCES,

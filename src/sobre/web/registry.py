@@ -128,11 +128,12 @@ class WebRegistry:
 
     def is_endpoint(self, path: str) -> bool:
         """Whether ``path`` is served by an endpoint router (its errors are answered as the API's are)."""
-        return any(
-            getattr(route, "path_regex", None) is not None and route.path_regex.match(path)
-            for router in self.endpoint_routers
-            for route in router.routes
-        )
+        for router in self.endpoint_routers:
+            for route in router.routes:
+                pattern = getattr(route, "path_regex", None)
+                if pattern is not None and pattern.match(path):
+                    return True
+        return False
 
     def capability(self, name: str, folder: Path | None = None) -> CapabilityRegistry:
         if folder is not None:
