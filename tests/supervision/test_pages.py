@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from sobre.supervision import alerting, demo, ingest, service, triage
 from tests.web.harness import World, audit_count, build_world, csrf_from
@@ -258,29 +259,32 @@ def test_agents_post_to_the_web_application_with_their_own_token(town: World) ->
     """``sobre serve`` is the server agents post to: agent tokens only, for their own organisation."""
     token_a = service.create_token(town.url, ORG_A, "agents A")
     token_b = service.create_token(town.url, "Commune B", "agents B")
-    http = town.anonymous()
-    body = {"host": "srv-nouveau", "interval": 15, "points": [["cpu_utilisation", {}, time.time(), 0.25]]}
-    # A person's session or API token opens nothing here.
-    assert town.client("admin").post("/api/supervision/v1/points", json=body).status_code == 401
-    assert town.api("admin").post("/api/supervision/v1/points", json=body).status_code == 401
-    r = http.post("/api/supervision/v1/points", json=body, headers={"authorization": f"Bearer {token_b}"})
-    assert r.status_code == 202, r.text
-    # B's token posted it: it is B's host, not A's, whatever the URL or body might say.
-    r = http.post(
-        f"/api/supervision/v1/points?org={town.a}",
-        json={**body, "org": ORG_A},
-        headers={"authorization": f"Bearer {token_b}"},
-    )
-    assert r.status_code == 202
-    assert "srv-nouveau" in {h["name"] for h in service.list_hosts(town.url, "Commune B")}
-    assert "srv-nouveau" not in {h["name"] for h in service.list_hosts(town.url, ORG_A)}
-    # /metrics answers the token's organisation only.
-    metrics = http.get("/metrics", headers={"authorization": f"Bearer {token_a}"})
-    assert metrics.status_code == 200
-    assert 'org="Commune A"' in metrics.text and 'org="Commune B"' not in metrics.text
-    assert http.get("/metrics").status_code == 401
-    # Errors are problem documents, not pages.
-    bad = http.post(
-        "/api/supervision/v1/points", content=b"{", headers={"authorization": f"Bearer {token_a}"}
-    )
-    assert bad.status_code == 400 and bad.headers["content-type"].startswith("application/problem+json")
+    with TestClient(town.app, raise_server_exceptions=False) as http:  # runs the app's lifespan
+        body = {"host": "srv-nouveau", "interval": 15, "points": [["cpu_utilisation", {}, time.time(), 0.25]]}
+        # A person's session or API token opens nothing here.
+        assert town.client("admin").post("/api/supervision/v1/points", json=body).status_code == 401
+        assert town.api("admin").post("/api/supervision/v1/points", json=body).status_code == 401
+        r = http.post("/api/supervision/v1/points", json=body, headers={"authorization": f"Bearer {token_b}"})
+        assert r.status_code == 202, r.text
+        # B's token posted it: it is B's host, not A's, whatever the URL or body might say.
+        r = http.post(
+            f"/api/supervision/v1/points?org={town.a}",
+            json={**body, "org": ORG_A},
+            headers={"authorization": f"Bearer {token_b}"},
+        )
+        assert r.status_code == 202
+        assert "srv-nouveau" in {h["name"] for h in service.list_hosts(town.url, "Commune B")}
+        assert "srv-nouveau" not in {h["name"] for h in service.list_hosts(town.url, ORG_A)}
+        # /metrics answers the token's organisation only.
+        metrics = http.get("/metrics", headers={"authorization": f"Bearer {token_a}"})
+        assert metrics.status_code == 200
+        assert 'org="Commune A"' in metrics.text and 'org="Commune B"' not in metrics.text
+        assert http.get("/metrics").status_code == 401
+        # Errors are problem documents, not pages.
+        bad = http.post(
+            "/api/supervision/v1/points", content=b"{", headers={"authorization": f"Bearer {token_a}"}
+        )
+        assert bad.status_code == 400 and bad.headers["content-type"].startswith("application/problem+json")
+    # The points were queued; the application's shutdown wrote what was queued.
+    latest = service.latest_metrics(town.url, "Commune B", "srv-nouveau")
+    assert [(m["metric"], m["value"]) for m in latest] == [("cpu_utilisation", 0.25)]
