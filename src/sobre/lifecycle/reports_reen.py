@@ -251,9 +251,11 @@ def reen_document(database_url: str, org: str, year: int, lang: str) -> Document
     )
 
 
-def yearly_document(database_url: str, org: str, year: int, lang: str) -> Document:
+def yearly_document(database_url: str, org: str, year: int, lang: str, *, chart: bool = True) -> Document:
     """The yearly lifecycle and purchasing report: KPIs and their trend, fleet age, lifetimes reached at end
-    of life per category, destinations of retired equipment, purchases, AGEC and REEN art. 16 figures."""
+    of life per category, destinations of retired equipment, purchases, AGEC and REEN art. 16 figures.
+
+    ``chart=False`` leaves out the destinations chart (pages draw their own, as SVG without styles)."""
     from sobre.reporting import charts
 
     check_year(year)
@@ -326,9 +328,9 @@ def yearly_document(database_url: str, org: str, year: int, lang: str) -> Docume
     )
     dest = k["reuse_rate"].detail.get("destinations", {})
     labels = [t(f"lc.kind.{x}", lang) for x in dest]
-    chart = None
-    if dest:
-        chart = charts.bar_chart(
+    svg = None
+    if dest and chart:
+        svg = charts.bar_chart(
             "destinations",
             t("lc.year.dest_title", lang),
             charts.describe(labels, [fmt.count(v, lang) for v in dest.values()], lang),
@@ -343,7 +345,7 @@ def yearly_document(database_url: str, org: str, year: int, lang: str) -> Docume
         Block(
             "destinations",
             t("lc.year.dest_title", lang),
-            chart=chart,
+            chart=svg,
             chart_caption=t("lc.year.dest_caption", lang, year=year),
             tables=[
                 DocTable(

@@ -227,14 +227,17 @@ def add_entry(database_url: str, org: str, title: str, **fields: Any) -> dict[st
         return _view(row, None)
 
 
-def update_entry(database_url: str, org: str, entry_id: int, **fields: Any) -> dict[str, Any]:
+def update_entry(
+    database_url: str, org: str, entry_id: int, *, clear: bool = False, **fields: Any
+) -> dict[str, Any]:
+    """Assess an entry; ``None`` leaves a field as it is, unless ``clear`` (a form that shows every field)."""
     _check(fields)
     with session_scope(database_url) as session:
         row = session.get(WatchEntry, entry_id)
         if row is None or row.org_id != _org(session, org):
             raise NotFound(f"no watch entry {entry_id}")
         for k, v in fields.items():
-            if v is not None:
+            if v is not None or clear:
                 setattr(row, k, v)
         return _view(row, None)
 
