@@ -251,15 +251,24 @@ def reen_document(database_url: str, org: str, year: int, lang: str) -> Document
     )
 
 
-def yearly_document(database_url: str, org: str, year: int, lang: str, *, chart: bool = True) -> Document:
+def yearly_document(
+    database_url: str,
+    org: str,
+    year: int,
+    lang: str,
+    *,
+    chart: bool = True,
+    data: LifecycleData | None = None,
+) -> Document:
     """The yearly lifecycle and purchasing report: KPIs and their trend, fleet age, lifetimes reached at end
     of life per category, destinations of retired equipment, purchases, AGEC and REEN art. 16 figures.
 
-    ``chart=False`` leaves out the destinations chart (pages draw their own, as SVG without styles)."""
+    ``chart=False`` leaves out the destinations chart (pages draw their own, as SVG without styles);
+    ``data`` is what :func:`gather` read, when the caller has it already."""
     from sobre.reporting import charts
 
     check_year(year)
-    data = gather(database_url, org)
+    data = data or gather(database_url, org)
     k = kpi_calc.compute(data.events, data.purchases, data.fleet, year)
     blocks = [
         Block(

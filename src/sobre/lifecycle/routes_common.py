@@ -304,7 +304,7 @@ _SAYINGS = [
     (r"supplier '(?P<name>.+)' exists", "lc.err.exists"),
     (r"watch source '(?P<name>.+)' exists", "lc.err.exists"),
     (r"an entry for .+ exists", "lc.err.entry_exists"),
-    (r"a feed address starts with http:// or https://", "lc.err.url"),
+    (r"a feed address starts with http:// or https://|not a usable address.*", "lc.err.url"),
     (r"the file is too large", "lc.err.file_size"),
     (r"the attachment is not a PDF, PNG or JPEG file.*", "lc.err.proof_type"),
     (r"the attachment is empty", "lc.err.empty_file"),

@@ -187,10 +187,7 @@ def kpi_charts(data: Any, year: int, lang: str) -> list[dict[str, Any]]:
     ]
 
 
-def report_charts(database_url: str, org: str, year: int, lang: str) -> dict[str, list[dict[str, Any]]]:
-    from sobre.lifecycle.gather import gather
-
-    data = gather(database_url, org)
+def report_charts(data: Any, year: int, lang: str) -> dict[str, list[dict[str, Any]]]:
     k = kpi_calc.compute(data.events, data.purchases, data.fleet, year)
     dest = k["reuse_rate"].detail.get("destinations", {})
     ages = k["fleet_age"].detail["by_category"]
@@ -360,12 +357,14 @@ def register(registry: CapabilityRegistry) -> None:
 
     @page("/regulatory/report", permission="lifecycle.view", name="lifecycle.report")
     def report(ctx: Ctx) -> Response:
+        from sobre.lifecycle.gather import gather
         from sobre.lifecycle.reports_reen import yearly_document
 
         assert ctx.org is not None
         year = chosen_year(ctx)
-        doc = yearly_document(ctx.database_url, ctx.org.name, year, ctx.lang, chart=False)
-        charts = report_charts(ctx.database_url, ctx.org.name, year, ctx.lang)
+        data = gather(ctx.database_url, ctx.org.name)
+        doc = yearly_document(ctx.database_url, ctx.org.name, year, ctx.lang, chart=False, data=data)
+        charts = report_charts(data, year, ctx.lang)
         return document_page(ctx, doc, "report", charts=charts, params={"year": year})
 
     @page("/regulatory/{document}/export", permission="lifecycle.view", name="lifecycle.export")
