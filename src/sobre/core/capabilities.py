@@ -21,6 +21,9 @@ What a capability can declare:
   calls after the demo town's footprint run (in capability order), to give the town this capability's data
   out of the box; it returns the files it wrote (documents shown at the end of the demo) and, as strings,
   short notes that the demo prints once at its end (e.g. the demo administrator's password);
+- ``report``: the dotted path of a ``sections(database_url, org, lang) -> list[ReportSection]`` function whose
+  sections the diagnosis report adds after its own (the maturity of the organisation…), so the report names no
+  capability;
 - ``provides``: named functions other capabilities may call without importing this one by name, e.g.
   ``{"reen.strategy": "sobre.strategy.reen:content"}``; the consumer looks them up with :func:`provider`
   and documents the contract (arguments, returned data) next to where it calls it.
@@ -55,6 +58,18 @@ class DemoContext:
 
 
 @dataclass(frozen=True)
+class ReportSection:
+    """A section another capability adds to the diagnosis report: an HTML fragment it rendered (escaped)."""
+
+    id: str
+    title: str
+    #: The body under the section's heading: paragraphs, an accessible chart and its data table.
+    html: str
+    #: One line per figure, for the report's summary or exports.
+    summary: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class Capability:
     name: str
     #: Position in ``sobre --help`` and in menus (smaller first).
@@ -66,6 +81,7 @@ class Capability:
     web: str | None = None
     extends: dict[str, str] = field(default_factory=dict)
     demo: str | None = None
+    report: str | None = None
     provides: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -150,3 +166,8 @@ def provider(name: str) -> Callable[..., Any] | None:
 def web_registrars() -> list[Callable[[Any], None]]:
     """The ``register`` functions of capabilities that add pages and API routes."""
     return [load(c.web) for c in all_capabilities() if c.web]
+
+
+def report_sections(database_url: str, org: str, lang: str) -> list[ReportSection]:
+    """The sections other capabilities add to an organisation's diagnosis report, in capability order."""
+    return [s for c in all_capabilities() if c.report for s in load(c.report)(database_url, org, lang)]

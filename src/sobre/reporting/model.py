@@ -128,6 +128,9 @@ class DataQuality:
     by_level: list[QualityRow]
     lifetime_methods: dict[str, int]
     kwh_methods: dict[str, int]
+    #: Yearly use-stage electricity of the counted equipment (quantity × kWh) and the part that was measured.
+    kwh_total: float
+    kwh_measured: float
     unknown_by_criterion: dict[str, int]
     default_share: float | None  # share of the primary total resting on default inputs
     rows_read: int
@@ -217,6 +220,8 @@ class ReportData:
     assumptions: list[Assumption]
     category_defaults: list[CategoryDefault]
     recommendations: list[Recommendation] = field(default_factory=list)
+    #: Sections other capabilities add through the registry's ``report`` hook (maturity…), by language.
+    extra_sections: dict[str, list[Any]] = field(default_factory=dict)
 
     def criterion(self, code: str) -> Criterion:
         return next(c for c in self.criteria if c.code == code)
@@ -227,5 +232,6 @@ class ReportData:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (dates as ISO strings)."""
         data = asdict(self)
+        data.pop("extra_sections")  # rendered HTML, not figures
         data["run"]["reference_date"] = self.run.reference_date.isoformat()
         return data

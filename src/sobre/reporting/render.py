@@ -81,6 +81,7 @@ def render_html(data: ReportData, lang: str) -> str:
         "quality": quality_section(data, lang),
         "reco": reco,
         "reco_cards": reco_cards,
+        "extra_sections": data.extra_sections.get(lang, []),
         "method": method,
         "assumptions": assumptions,
         "sources": sources,

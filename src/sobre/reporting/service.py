@@ -130,7 +130,11 @@ def build_report_data(
     database_url: str, org: str, run_id: int | None = None, *, compute_if_missing: bool = True
 ) -> ReportData:
     """The report's data for one run of ``org`` (default: its latest run; computed if it has none)."""
-    return build_from_inputs(report_inputs(database_url, org, run_id, compute_if_missing=compute_if_missing))
+    from sobre.core.capabilities import report_sections
+
+    data = build_from_inputs(report_inputs(database_url, org, run_id, compute_if_missing=compute_if_missing))
+    data.extra_sections = {lang: report_sections(database_url, org, lang) for lang in LANGUAGES}
+    return data
 
 
 @dataclass

@@ -1,0 +1,685 @@
+"""``sobre assess …``, ``sobre referential …`` and ``sobre service assessments`` (through ``extends``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from sobre.core.cli_support import console, friendly_errors, print_json, settings
+from sobre.core.db import session_scope
+from sobre.core.errors import InputError
+
+assess_app = typer.Typer(
+    help="Assessments: maturity of the organisation, RGESN eco-design and RGAA accessibility of a service.",
+    no_args_is_help=True,
+)
+referential_app = typer.Typer(
+    help="Referentials of assessments (versioned, with their licence).", no_args_is_help=True
+)
+
+_ORG = typer.Option(..., "--org", help="Organisation name.")
+_BY = typer.Option(..., "--by", help="Who acts (name or e-mail); recorded with the time.")
+_JSON = typer.Option(False, "--json", help="Print JSON.")
+_LANG = typer.Option("fr", "--lang", help="Language: fr or en.")
+_HOME = typer.Option(None, "--home", help="Data folder (default: $SOBRE_HOME).")
+
+
+def _url(ctx: typer.Context, home: str | None) -> str:
+    return settings(ctx, home).database_url
+
+
+def _pct(figure: dict[str, Any]) -> str:
+    if figure.get("value") is None:
+        return f"unknown ({figure.get('reason') or 'no data'})"
+    text = f"{figure['value']:.1f} %"
+    low, high = figure.get("low"), figure.get("high")
+    if (
+        low is not None
+        and high is not None
+        and (abs(low - figure["value"]) > 0.05 or abs(high - figure["value"]) > 0.05)
+    ):
+        text += f" [{low:.1f}–{high:.1f}]"
+    return text
+
+
+def _lang(lang: str) -> str:
+    from sobre.core.i18n import check_language
+
+    try:
+        return check_language(lang)
+    except ValueError as exc:
+        raise InputError("unsupported language", column="--lang", value=lang, expected="fr or en") from exc
+
+
+# -- assessments --------------------------------------------------------------------------------------------
+
+
+@assess_app.command("start")
+@friendly_errors
+def start(
+    ctx: typer.Context,
+    kind: str = typer.Argument(..., help="maturity, rgesn or rgaa."),
+    org: str = _ORG,
+    by: str = _BY,
+    service: str = typer.Option(None, "--service", help="Digital service assessed (RGESN, RGAA)."),
+    referential: str = typer.Option(None, "--referential", help="Referential code (default per kind)."),
+    version: str = typer.Option(None, "--version", help="Referential version (default: the newest)."),
+    title: str = typer.Option(None, "--title", help="Title of the assessment."),
+    on: str = typer.Option(None, "--date", help="Date of the assessment, YYYY-MM-DD (default: today)."),
+    previous: int = typer.Option(None, "--from", help="Carry the answers of this earlier assessment over."),
+    target_score: float = typer.Option(None, "--target-score", help="Score aimed at (%)."),
+    target_date: str = typer.Option(None, "--target-date", help="When the target is due (YYYY-MM-DD)."),
+    sample: str = typer.Option(None, "--sample", help="Pages, journeys or scope assessed."),
+    evaluator: str = typer.Option(None, "--evaluator", help="Entity carrying out the assessment."),
+    role: str = typer.Option("referent", "--role", help="Role of the person starting it."),
+    as_json: bool = _JSON,
+    home: str = _HOME,
+) -> None:
+    """Start an assessment (a draft that referents fill in)."""
+    from sobre.assessment import service as svc
+
+    with session_scope(_url(ctx, home)) as session:
+        view = svc.start(
+            session,
+            org,
+            kind,
+            by=by,
+            role=role,
+            referential=referential,
+            version=version,
+            service=service,
+            title=title,
+            assessed_on=date.fromisoformat(on) if on else None,
+            from_assessment=previous,
+            details={
+                "target_score": target_score,
+                "target_date": target_date,
+                "sample": sample,
+                "evaluator": evaluator,
+            },
+        )
+    if as_json:
+        print_json(view.to_dict())
+        return
+    console.print(
+        Text(
+            f"Started assessment {view.id}: {view.title} ({view.referential} {view.version}, "
+            f"{view.items} items, {view.answered} answered)."
+        )
+    )
+
+
+def _evidence(texts: list[str], links: list[str], files: list[Path]) -> list[Any]:
+    from sobre.assessment.service import EvidenceInput
+
+    return (
+        [EvidenceInput("text", text=t) for t in texts]
+        + [EvidenceInput("link", url=u) for u in links]
+        + [EvidenceInput.from_file(f) for f in files]
+    )
+
+
+@assess_app.command("answer")
+@friendly_errors
+def answer(
+    ctx: typer.Context,
+    assessment: int = typer.Argument(..., help="Assessment id."),
+    item: str = typer.Argument(..., help="Item id in the referential (1.1, a3…)."),
+    org: str = _ORG,
+    by: str = _BY,
+    level: int = typer.Option(None, "--level", help="Maturity level 0–4."),
+    status: str = typer.Option(
+        None,
+        "--status",
+        help="RGESN: Validé, Non validé, En cours, Non applicable, "
+        "À évaluer; RGAA: C, NC, NA, NT; maturity: na.",
+    ),
+    target: int = typer.Option(None, "--target", help="Target maturity level 0–4."),
+    page: str = typer.Option(None, "--page", help="RGAA: page of the sample."),
+    comment: str = typer.Option(None, "--comment", help="Comment."),
+    evidence: list[str] = typer.Option([], "--evidence", help="Evidence as text (repeatable)."),
+    link: list[str] = typer.Option([], "--link", help="Evidence as a link (repeatable)."),
+    file: list[Path] = typer.Option([], "--file", help="Evidence as an attached file (repeatable)."),
+    role: str = typer.Option("referent", "--role", help="Role of the person answering."),
+    as_json: bool = _JSON,
+    home: str = _HOME,
+) -> None:
+    """Answer one item, with comment and evidence."""
+    from sobre.assessment import service as svc
+
+    with session_scope(_url(ctx, home)) as session:
+        view = svc.answer(
+            session,
+            org,
+            assessment,
+            item,
+            by=by,
+            role=role,
+            status=status,
+            level=level,
+            target=target,
+            comment=comment,
+            page=page,
+            evidence=_evidence(evidence, link, file),
+        )
+    if as_json:
+        print_json(view.to_dict())
+        return
+    value = view.status or (None if view.level is None else f"level {view.level}")
+    console.print(
+        Text(
+            f"{item}{' on ' + view.page if view.page else ''}: {value or '-'}"
+            f"{'' if view.target_level is None else f' (target {view.target_level})'}, "
+            f"{len(view.evidence)} evidence, by {view.answered_by}."
+        )
+    )
+
+
+@assess_app.command("score")
+@friendly_errors
+def score(
+    ctx: typer.Context,
+    assessment: int = typer.Argument(..., help="Assessment id."),
+    org: str = _ORG,
+    lang: str = _LANG,
+    as_json: bool = _JSON,
+    home: str = _HOME,
+) -> None:
+    """Scores of an assessment, overall and per theme, with their range."""
+    from sobre.assessment import service as svc
+    from sobre.assessment.results import summary
+
+    with session_scope(_url(ctx, home)) as session:
+        result = svc.score(session, org, assessment, _lang(lang))
+        data = summary(result, lang)
+        view = svc.get(session, org, assessment)
+    if as_json:
+        print_json({"assessment": view.to_dict(), **data})
+        return
+    console.print(Text(f"{view.title} — {view.status}", style="bold"))
+    console.print(Text(f"Overall: {_pct(data['overall'])}"))
+    if "target" in data:
+        console.print(Text(f"Target: {_pct(data['target'])}"))
+    if "average" in data:
+        console.print(
+            Text(f"Average rate over pages: {_pct(data['average'])}; state: {data['state'] or 'incomplete'}")
+        )
+    table = Table("theme", "label", "score", "target" if data["kind"] == "maturity" else "detail")
+    for code, t in data["themes"].items():
+        detail = (
+            _pct(t["target"])
+            if "target" in t
+            else ", ".join(f"{k} {v}" for k, v in t.get("counts", {}).items() if v)
+        )
+        table.add_row(code, Text(t["label"]), _pct(t["score"]), Text(detail))
+    console.print(table)
+    if data["counts"]:
+        console.print(Text("Counts: " + ", ".join(f"{k} {v}" for k, v in data["counts"].items())))
+    for w in data["overall"]["warnings"]:
+        console.print(Text(f"Note: {w}", style="yellow"))
+    console.print(Text(f"Method: {data['overall']['source']}", style="dim"))
+
+
+@assess_app.command("compare")
+@friendly_errors
+def compare(
+    ctx: typer.Context,
+    first: int = typer.Argument(..., help="Earlier assessment id."),
+    second: int = typer.Argument(..., help="Later assessment id."),
+    org: str = _ORG,
+    as_json: bool = _JSON,
+    home: str = _HOME,
+) -> None:
+    """Compare two assessments: overall and per theme, and the items whose answer changed."""
+    from sobre.assessment import service as svc
+
+    with session_scope(_url(ctx, home)) as session:
+        data = svc.compare(session, org, first, second)
+    if as_json:
+        print_json(data)
+        return
+    delta = data["overall"]["delta"]
+    console.print(
+        Text(
+            f"Overall: {_pct(data['overall']['before'])} → {_pct(data['overall']['after'])}"
+            + ("" if delta is None else f" ({delta:+.1f} points)")
+        )
+    )
+    table = Table("theme", "label", "before", "after", "change")
+    for code, t in data["themes"].items():
+        table.add_row(
+            code,
+            Text(t["label"]),
+            _pct(t["before"] or {}),
+            _pct(t["after"] or {}),
+            "" if t["delta"] is None else f"{t['delta']:+.1f}",
+        )
+    console.print(table)
+    console.print(Text(f"{len(data['changes'])} answers changed."))
+
+
+@assess_app.command("export")
+@friendly_errors
+def export(
+    ctx: typer.Context,
+    assessment: int = typer.Argument(..., help="Assessment id."),
+    org: str = _ORG,
+    out: Path = typer.Option(..., "--out", help="XLSX file to write."),
+    lang: str = _LANG,
+    home: str = _HOME,
+) -> None:
+    """Export an assessment's answers to XLSX, to fill in offline and import back."""
+    from sobre.assessment import xlsx
+
+    with session_scope(_url(ctx, home)) as session:
+        path = xlsx.export(session, org, assessment, out, _lang(lang))
+    console.print(Text(f"Exported assessment {assessment} to {path}"), soft_wrap=True)
+
+
+@assess_app.command("import")
+@friendly_errors
+def import_(
+    ctx: typer.Context,
+    path: Path = typer.Argument(..., help="XLSX file exported by 'sobre assess export' and filled in."),
+    org: str = _ORG,
+    by: str = _BY,
+    into: int = typer.Option(
+        None, "--into", help="Assessment to update (default: the one named in the file)."
+    ),
+    new: bool = typer.Option(False, "--new", help="Create a new assessment from the file instead."),
+    role: str = typer.Option("referent", "--role", help="Role of the person importing."),
+    home: str = _HOME,
+) -> None:
+    """Import answers from XLSX (all rows or nothing; errors name sheet, row and column)."""
+    from sobre.assessment import xlsx
+
+    cfg = settings(ctx, home)
+    with session_scope(cfg.database_url) as session:
+        report = xlsx.import_file(
+            session, org, path, by=by, role=role, into=into, new=new, rejects_dir=cfg.rejects_dir
+        )
+    console.print(
+        Text(
+            f"Imported {path.name} into assessment {report.assessment_id}: {report.changed} answers "
+            f"changed, {report.unchanged} unchanged, {report.pages} pages, {report.derogations} "
+            "derogations."
+        )
+    )
+
+
+@assess_app.command("list")
+@friendly_errors
+def list_(
+    ctx: typer.Context,
+    org: str = _ORG,
+    kind: str = typer.Option(None, "--kind", help="maturity, rgesn or rgaa."),
+    service: str = typer.Option(None, "--service", help="Only assessments of this digital service."),
+    as_json: bool = _JSON,
+    home: str = _HOME,
+) -> None:
+    """List the organisation's assessments."""
+    from sobre.assessment import service as svc
+
+    with session_scope(_url(ctx, home)) as session:
+        views = svc.list_assessments(session, org, kind=kind, service=service)
+    if as_json:
+        print_json([v.to_dict() for v in views])
+        return
+    table = Table("id", "kind", "referential", "service", "date", "status", "answered", "title")
+    for v in views:
+        table.add_row(
+            str(v.id),
+            v.kind,
+            f"{v.referential} {v.version}",
+            Text(v.service or "-"),
+            v.assessed_on.isoformat(),
+            v.status,
+            f"{v.answered}/{v.items}",
+            Text(v.title),
+        )
+    console.print(table)
+
+
+@assess_app.command("show")
+@friendly_errors
+def show(
+    ctx: typer.Context,
+    assessment: int = typer.Argument(..., help="Assessment id."),
+    org: str = _ORG,
+    lang: str = _LANG,
+    trail: bool = typer.Option(False, "--trail", help="Also show who did what and when."),
+    as_json: bool = _JSON,
+    home: str = _HOME,
+) -> None:
+    """Show an assessment with its answers and evidence."""
+    from sobre.assessment import service as svc
+    from sobre.assessment.referentials import text
+
+    with session_scope(_url(ctx, home)) as session:
+        view = svc.get(session, org, assessment)
+        rows = svc.answers(session, org, assessment)
+        package = svc.package_of(session, org, assessment)
+        trail_rows = svc.events(session, org, assessment) if trail or as_json else []
+    if as_json:
+        print_json({**view.to_dict(), "answers": [r.to_dict() for r in rows], "trail": trail_rows})
+        return
+    for key, value in view.to_dict().items():
+        console.print(Text(f"{key}: {'-' if value in (None, {}) else value}"))
+    table = Table("item", "page", "answer", "target", "evidence", "by", "when", "question")
+    for r in rows:
+        answer_text = r.status or ("" if r.level is None else str(r.level))
+        table.add_row(
+            r.item_id,
+            r.page,
+            answer_text,
+            "" if r.target_level is None else str(r.target_level),
+            str(len(r.evidence)),
+            Text(r.answered_by),
+            r.answered_at.strftime("%Y-%m-%d %H:%M"),
+            Text(text(package.item(r.item_id).question, _lang(lang))[:70]),
+        )
+    console.print(table)
+    for e in trail_rows:
+        console.print(
+            Text(
+                f"{e['at'][:19]} {e['by']} ({e['role'] or '-'}) {e['action']} "
+                f"{e['item'] or ''}{' ' + e['page'] if e['page'] else ''}: {e['before'] or ''} → "
+                f"{e['after'] or ''}"
+            )
+        )
+
+
+def _workflow(action: str) -> Any:
+    @friendly_errors
+    def command(
+        ctx: typer.Context,
+        assessment: int = typer.Argument(..., help="Assessment id."),
+        org: str = _ORG,
+        by: str = _BY,
+        role: str = typer.Option(
+            "manager" if action in ("validate", "return") else "referent",
+            "--role",
+            help="Role of the person acting.",
+        ),
+        reason: str = typer.Option(None, "--reason", help="Why it goes back (return)."),
+        allow_incomplete: bool = typer.Option(
+            False, "--allow-incomplete", help="Validate although items are not answered (validate)."
+        ),
+        home: str = _HOME,
+    ) -> None:
+        from sobre.assessment import service as svc
+
+        with session_scope(_url(ctx, home)) as session:
+            if action == "submit":
+                view = svc.submit(session, org, assessment, by=by, role=role)
+            elif action == "validate":
+                view = svc.validate(
+                    session, org, assessment, by=by, role=role, allow_incomplete=allow_incomplete
+                )
+            else:
+                view = svc.send_back(session, org, assessment, by=by, role=role, reason=reason or "")
+        console.print(Text(f"Assessment {view.id} is now {view.status}."))
+
+    return command
+
+
+assess_app.command("submit", help="A referent submits a draft for review.")(_workflow("submit"))
+assess_app.command("validate", help="A manager validates a submitted assessment (scores are frozen).")(
+    _workflow("validate")
+)
+assess_app.command("return", help="A manager sends a submitted assessment back, with a reason.")(
+    _workflow("return")
+)
+
+
+@assess_app.command("details")
+@friendly_errors
+def details(
+    ctx: typer.Context,
+    assessment: int = typer.Argument(..., help="Assessment id."),
+    org: str = _ORG,
+    by: str = _BY,
+    set_: list[str] = typer.Option(
+        [],
+        "--set",
+        help="FIELD=VALUE (repeatable): sample, evaluator, referent, "
+        "target_score, target_date, plan, review_frequency, contact, technologies, "
+        "tools, environment, default_target, scope.",
+    ),
+    home: str = _HOME,
+) -> None:
+    """Set the scope and declaration details of an assessment."""
+    from sobre.assessment import service as svc
+
+    fields: dict[str, str] = {}
+    for pair in set_:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise InputError("expected FIELD=VALUE", column="--set", value=pair)
+        fields[key.strip()] = value.strip()
+    with session_scope(_url(ctx, home)) as session:
+        view = svc.set_details(session, org, assessment, by=by, **fields)
+    console.print(Text(f"Details of assessment {view.id}: {view.details}"))
+
+
+@assess_app.command("page")
+@friendly_errors
+def page(
+    ctx: typer.Context,
+    assessment: int = typer.Argument(..., help="RGAA audit id."),
+    code: str = typer.Argument(..., help="Page code in the sample, e.g. P01."),
+    title: str = typer.Option(..., "--title", help="Page title (Accueil, Contact…)."),
+    org: str = _ORG,
+    by: str = _BY,
+    url: str = typer.Option(None, "--url", help="Address of the page."),
+    process: str = typer.Option(None, "--process", help="Name of the process (several pages) it belongs to."),
+    home: str = _HOME,
+) -> None:
+    """Add or update a page of an RGAA audit's sample."""
+    from sobre.assessment import service as svc
+
+    with session_scope(_url(ctx, home)) as session:
+        added = svc.add_page(session, org, assessment, code, title, by=by, url=url, process=process)
+    console.print(
+        Text(f"Page {added.code}: {added.title}{' (' + added.process + ')' if added.process else ''}.")
+    )
+
+
+@assess_app.command("derogation")
+@friendly_errors
+def derogation(
+    ctx: typer.Context,
+    assessment: int = typer.Argument(..., help="RGAA audit id."),
+    kind: str = typer.Argument(..., help="burden (charge disproportionnée) or exempt (non soumis)."),
+    content: str = typer.Option(..., "--content", help="The content concerned."),
+    org: str = _ORG,
+    by: str = _BY,
+    criteria: list[str] = typer.Option([], "--criterion", help="RGAA criterion concerned (repeatable)."),
+    pages_: list[str] = typer.Option([], "--page", help="Page concerned (repeatable; default every page)."),
+    justification: str = typer.Option(None, "--justification", help="Why the burden is disproportionate."),
+    alternative: str = typer.Option(None, "--alternative", help="The accessible alternative offered."),
+    home: str = _HOME,
+) -> None:
+    """Record a derogation for disproportionate burden, or content exempt from the obligation."""
+    from sobre.assessment import service as svc
+
+    with session_scope(_url(ctx, home)) as session:
+        row = svc.add_derogation(
+            session,
+            org,
+            assessment,
+            kind,
+            content,
+            by=by,
+            criteria=criteria,
+            pages=pages_,
+            justification=justification,
+            alternative=alternative,
+        )
+    console.print(
+        Text(f"Derogation {row['id']} ({row['kind']}) on {', '.join(row['criteria']) or 'no criterion'}.")
+    )
+
+
+@assess_app.command("recommend")
+@friendly_errors
+def recommend(
+    ctx: typer.Context,
+    assessment: int = typer.Argument(..., help="Assessment id."),
+    org: str = _ORG,
+    limit: int = typer.Option(None, "--limit", help="At most this many."),
+    lang: str = _LANG,
+    as_json: bool = _JSON,
+    home: str = _HOME,
+) -> None:
+    """Recommendations ordered by gap, priority and difficulty, each ready to become an action."""
+    from sobre.assessment import service as svc
+    from sobre.assessment.referentials import text
+
+    lang = _lang(lang)
+    with session_scope(_url(ctx, home)) as session:
+        actions = svc.recommendations(session, org, assessment, limit=limit)
+    if as_json:
+        print_json([a.to_dict() for a in actions])
+        return
+    table = Table("item", "gap", "gain", "priority", "difficulty", "owner", "action")
+    for a in actions:
+        table.add_row(
+            a.origin[2],
+            f"{a.gap:g}",
+            "" if a.gain is None else f"+{a.gain:.1f}",
+            a.priority or "",
+            a.difficulty or "",
+            Text(a.owner_role or ""),
+            Text(text(a.title, lang)),
+        )
+    console.print(table)
+
+
+@assess_app.command("history")
+@friendly_errors
+def history(
+    ctx: typer.Context,
+    org: str = _ORG,
+    kind: str = typer.Option(None, "--kind", help="maturity, rgesn or rgaa."),
+    service: str = typer.Option(None, "--service", help="Only assessments of this digital service."),
+    as_json: bool = _JSON,
+    home: str = _HOME,
+) -> None:
+    """Assessments over time with their overall score."""
+    from sobre.assessment import service as svc
+
+    with session_scope(_url(ctx, home)) as session:
+        rows = svc.history(session, org, kind=kind, service=service)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("date", "id", "kind", "referential", "service", "status", "overall")
+    for r in rows:
+        table.add_row(
+            r["assessed_on"],
+            str(r["id"]),
+            r["kind"],
+            r["referential"],
+            Text(r["service"] or "-"),
+            r["status"],
+            _pct(r["overall"]),
+        )
+    console.print(table)
+
+
+@assess_app.command("declaration")
+@friendly_errors
+def declaration(
+    ctx: typer.Context,
+    assessment: int = typer.Argument(..., help="RGESN or RGAA assessment id (maturity: a summary)."),
+    org: str = _ORG,
+    fmt: str = typer.Option("html", "--format", help="html, pdf or docx."),
+    lang: str = _LANG,
+    out: Path = typer.Option(None, "--out", help="File or folder to write (default: <home>/reports/)."),
+    home: str = _HOME,
+) -> None:
+    """Write the eco-design (RGESN) or accessibility (RGAA) declaration, or a maturity summary."""
+    from sobre.assessment import declarations
+
+    cfg = settings(ctx, home)
+    target = out or cfg.reports_dir
+    with session_scope(cfg.database_url) as session:
+        path = declarations.write(session, org, assessment, fmt, _lang(lang), target)
+    console.print(Text(f"Written: {path.resolve()}"), soft_wrap=True)
+
+
+@assess_app.command("evidence")
+@friendly_errors
+def evidence_file(
+    ctx: typer.Context,
+    assessment: int = typer.Argument(..., help="Assessment id."),
+    evidence: int = typer.Argument(..., help="Evidence id (see 'sobre assess show --json')."),
+    org: str = _ORG,
+    out: Path = typer.Option(..., "--out", help="Folder or file to write the attached file to."),
+    home: str = _HOME,
+) -> None:
+    """Save an attached evidence file."""
+    from sobre.assessment import service as svc
+
+    with session_scope(_url(ctx, home)) as session:
+        name, content = svc.evidence_file(session, org, assessment, evidence)
+    path = out / name if out.is_dir() else out
+    path.write_bytes(content)
+    console.print(Text(f"Written: {path}"), soft_wrap=True)
+
+
+@assess_app.command("delete")
+@friendly_errors
+def delete(
+    ctx: typer.Context,
+    assessment: int = typer.Argument(..., help="Assessment id."),
+    org: str = _ORG,
+    home: str = _HOME,
+) -> None:
+    """Delete an assessment with its answers, evidence and trail."""
+    from sobre.assessment import service as svc
+
+    with session_scope(_url(ctx, home)) as session:
+        svc.delete(session, org, assessment)
+    console.print(Text(f"Deleted assessment {assessment}."))
+
+
+def register(app: typer.Typer) -> None:
+    from sobre.assessment.referential_cli import referential_app
+
+    app.add_typer(assess_app, name="assess")
+    app.add_typer(referential_app, name="referential")
+
+
+def register_service(group: typer.Typer) -> None:
+    """``sobre service assessments NAME``: the RGESN and RGAA assessments of one digital service."""
+
+    @group.command("assessments")
+    @friendly_errors
+    def service_assessments(
+        ctx: typer.Context,
+        name: str = typer.Argument(..., help="Service name."),
+        org: str = _ORG,
+        as_json: bool = _JSON,
+        home: str = _HOME,
+    ) -> None:
+        """The assessments (RGESN, RGAA) of a digital service over time, with their scores."""
+        from sobre.assessment import service as svc
+
+        with session_scope(_url(ctx, home)) as session:
+            rows = svc.history(session, org, service=name)
+        if as_json:
+            print_json(rows)
+            return
+        table = Table("date", "id", "kind", "referential", "status", "overall")
+        for r in rows:
+            table.add_row(
+                r["assessed_on"], str(r["id"]), r["kind"], r["referential"], r["status"], _pct(r["overall"])
+            )
+        console.print(table)
