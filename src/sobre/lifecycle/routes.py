@@ -17,7 +17,14 @@ from sobre.web.registry import CapabilityRegistry
 
 
 def register(registry: CapabilityRegistry) -> None:
-    from sobre.lifecycle import routes_api, routes_events, routes_purchases, routes_reports, routes_watch
+    from sobre.lifecycle import (
+        routes_api,
+        routes_api_purchases,
+        routes_events,
+        routes_purchases,
+        routes_reports,
+        routes_watch,
+    )
 
     permission = registry.permission
     permission("lifecycle.view", ROLES, "lc.perm.view")
@@ -31,6 +38,7 @@ def register(registry: CapabilityRegistry) -> None:
     routes_reports.register(registry)
     routes_watch.register(registry)
     routes_api.register(registry)
+    routes_api_purchases.register(registry)
 
     menu = registry.menu
     menu("lc.menu.lifecycle", "lifecycle.events", permission="lifecycle.view", order=50)
