@@ -320,6 +320,55 @@ def test_agec_figures_across_the_change_of_decree_as_computed_by_hand(site: Worl
     assert "12% · declared 1,300.00 € / 11,000.00 € 20% no" in en
 
 
+RETIREMENTS = [  # (item, kind, date, extra facts): the REEN art. 16 organisation, computed by hand below
+    ("PC-001", "reformed", "2023-11-02", {"reason": "obsolete"}),
+    ("PC-001", "donated", "2024-02-10", {"counterpart": "École du Parc", "reuse_commitment": True}),
+    ("PC-002", "reformed", "2023-12-15", {"reason": "failure"}),
+    ("PC-002", "recycled", "2024-03-05", {"counterpart": "Ecosystem", "certificate": "C-1"}),
+    ("ECR-001", "reformed", "2023-09-09", {"reason": "obsolete"}),
+    ("TEL-001", "reformed", "2023-06-01", {"reason": "obsolete"}),
+    ("TEL-001", "resold", "2024-08-01", {"price": 40.0, "reuse_commitment": True}),
+    ("UC-OLD", "reformed", "2023-05-01", {"reason": "obsolete"}),
+    ("UC-OLD", "donated", "2024-01-20", {"counterpart": "Emmaüs Connect", "reuse_commitment": True}),
+    ("PC-003", "reformed", "2024-07-01", {"reason": "obsolete"}),
+    ("PC-003", "donated", "2024-07-20", {"counterpart": "Collège Jean Moulin", "reuse_commitment": True}),
+]
+
+
+def test_reen_reuse_rate_of_reformed_equipment_as_computed_by_hand(site: World) -> None:
+    from datetime import date
+
+    from sobre.lifecycle.events import EventFacts, Kind
+
+    home = site.app.state.sobre.settings.home
+    for item, kind, day, extra in RETIREMENTS:
+        facts = EventFacts(Kind(kind), date.fromisoformat(day), "dsi", **extra)
+        service.record_event(site.url, home, ORG, item, facts)
+    viewer = site.client("viewer")
+    fr = text_of(viewer.get(site.a_url("/regulatory/agec?year=2024")).text)
+    # In stock on 1 January 2024: PC-001, PC-002, ECR-001, TEL-001 (UC-OLD was over ten years old when
+    # reformed). Sent to reuse in 2024 with a commitment: PC-001, TEL-001 and PC-003 (reformed in July).
+    # 3 / 4 = 75 % against the 2024 minimum of décret 2023-266 (35 %): met.
+    assert (
+        "Matériels informatiques réformés orientés vers le réemploi (A / B) 01/01/2024 – 31/12/2024 "
+        "75 % · déclaré 3 / 4 matériels 35 % oui Décret n° 2023-266 du 12 avril 2023" in fr
+    )
+    # Disposals of 2024: PC-001, PC-002 (recycled), TEL-001, PC-003; three of them to reuse.
+    assert "Part des sorties de l'année orientées vers le réemploi 01/01/2024 – 31/12/2024 75 %" in fr
+    # 2025: only ECR-001 left in stock, nothing sent to reuse yet: 0 %, known, short of the 50 % minimum.
+    fr25 = text_of(viewer.get(site.a_url("/regulatory/agec?year=2025")).text)
+    assert "(A / B) 01/01/2025 – 31/12/2025 0,0 % · déclaré 0 / 1 matériels 50 % non" in fr25
+    viewer.cookies.set("sobre_lang", "en")
+    en = text_of(viewer.get(site.a_url("/regulatory/agec?year=2024")).text)
+    assert "(A / B) 2024-01-01 – 2024-12-31 75% · declared 3 / 4 items 35% yes" in en
+    # The API gives the same figure with its dated rule and the rows it counted.
+    rate = site.api("viewer").get(f"/api/v1/orgs/{site.a}/reports/agec?year=2024").json()["reen16"]["rate"]
+    assert (rate["numerator"], rate["denominator"], rate["target"], rate["met"]) == (3, 4, 0.35, True)
+    assert rate["target_rule"]["instrument"] == "Décret n° 2023-266 du 12 avril 2023"
+    rows = {r["item"]: r for r in rate["trail"]["rows"]}
+    assert rows["UC-OLD"]["excluded"] == "over 10 years old at reform"
+    assert rows["PC-003"]["in_stock_1_january"] == "no" and rows["PC-003"]["sent_to_reuse_in_year"] == "yes"
+
 def test_the_explain_trail_lists_the_rows_counted_with_links_to_them(lite: World) -> None:
     manager = lite.client("manager")
     _enter_purchases(lite, manager)
