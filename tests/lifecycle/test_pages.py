@@ -369,6 +369,7 @@ def test_reen_reuse_rate_of_reformed_equipment_as_computed_by_hand(site: World) 
     assert rows["UC-OLD"]["excluded"] == "over 10 years old at reform"
     assert rows["PC-003"]["in_stock_1_january"] == "no" and rows["PC-003"]["sent_to_reuse_in_year"] == "yes"
 
+
 def test_the_explain_trail_lists_the_rows_counted_with_links_to_them(lite: World) -> None:
     manager = lite.client("manager")
     _enter_purchases(lite, manager)
