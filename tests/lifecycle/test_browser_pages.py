@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +21,13 @@ import sqlalchemy as sa
 
 from sobre.core.db import session_scope
 from sobre.core.settings import load_settings
-from sobre.footprint.runs.service import run_footprint
 from sobre.inventory.importer import import_file
-from sobre.lifecycle import purchasing, service, watch
-from sobre.lifecycle.events import EventFacts, Kind
+from sobre.lifecycle import purchasing
 from sobre.orgs import service as orgs
 from sobre.web.app import build_registry
 from tests.lifecycle.conftest import ORG, pdf_bytes, write_glpi
 from tests.lifecycle.test_pages import BATCH, MALFORMED
+from tests.lifecycle.test_pages_routes import seed_rows
 from tests.web.harness import PASSWORD, concrete_path, make_user
 from tests.web.live import assert_budgets, launch_chromium, live_server, measure
 
@@ -59,84 +57,17 @@ class Site:
 
 
 def _seed(url: str, home: Path, folder: Path) -> dict[str, object]:
-    """A small commune with some of everything, as the CLI and the demo would leave it."""
+    """A small commune with some of everything, its manager and a viewer."""
     with session_scope(url) as s:
         org_id = orgs.create(s, ORG, inhabitants=52_000, employees=400, country="FR").id
     assert (
         import_file(url, ORG, write_glpi(folder), kind="equipment", rejects_dir=folder / "rejects").rejected
         == 0
     )
-    service.record_event(
-        url, home, ORG, "PC-001", EventFacts(Kind.REPAIRED, date(2024, 2, 1), "tech", cost=85.0)
-    )
-    service.record_event(
-        url, home, ORG, "PC-001", EventFacts(Kind.REFORMED, date(2024, 11, 4), "dsi", reason="obsolete")
-    )
-    service.record_event(
-        url,
-        home,
-        ORG,
-        "PC-001",
-        EventFacts(
-            Kind.DONATED, date(2025, 1, 15), "dsi", counterpart="École du Parc", reuse_commitment=True
-        ),
-    )
-    batch = folder / "collecte-2024.csv"
-    batch.write_bytes(BATCH.replace(b"2025", b"2024"))
-    cert = folder / "certificat.pdf"
-    cert.write_bytes(pdf_bytes("Certificat 2024"))
-    service.import_events(url, home, ORG, batch, batch="Collecte 2024", certificate=cert)
-    purchasing.add_purchase(
-        url,
-        ORG,
-        ["PC-003"],
-        purchase_date=date(2024, 9, 2),
-        category="laptop",
-        quantity=1.0,
-        unit_price=650.0,
-        condition="refurbished",
-        supplier="Reconditio",
-        ecolabels=["TCO Certified"],
-    )
-    purchasing.add_purchase(
-        url,
-        ORG,
-        [],
-        purchase_date=date(2025, 3, 2),
-        category="smartphone",
-        quantity=4.0,
-        unit_price=300.0,
-        condition="new",
-        supplier="Télécom SA",
-        recycled_content_pct=12.0,
-    )
-    purchasing.assess(
-        url,
-        ORG,
-        "Reconditio",
-        {"env_policy": {"answer": "yes", "evidence": "p.pdf"}, "takeback": {"answer": "no"}},
-        assessed_on=date(2025, 2, 1),
-    )
-    watch.add_entry(
-        url, ORG, "Décret 2024-134", kind="regulation", tags=["achats"], relevance=5, decision="comply"
-    )
-    run_footprint(url, ORG, reference_date=date(2025, 12, 31))
+    samples = seed_rows(url, home, folder, ORG)
     make_user(url, MANAGER, roles={org_id: "manager"})
     make_user(url, VIEWER, roles={org_id: "viewer"})
-    with session_scope(url) as s:
-        ids = {
-            "item_id": s.execute(sa.text("select id from equipment where name = 'PC-001'")).scalar_one(),
-            "batch_id": s.execute(sa.text("select id from lifecycle_batch")).scalar_one(),
-            "purchase_id": s.execute(sa.text("select min(id) from lifecycle_purchase")).scalar_one(),
-            "supplier_id": s.execute(
-                sa.text("select id from lifecycle_supplier where name = 'Reconditio'")
-            ).scalar_one(),
-            "assessment_id": s.execute(sa.text("select id from lifecycle_assessment")).scalar_one(),
-            "entry_id": s.execute(sa.text("select id from lifecycle_watch_entry")).scalar_one(),
-            "event_id": s.execute(sa.text("select max(id) from lifecycle_event")).scalar_one(),
-            "document": "agec",
-        }
-    return {"org": org_id, **ids}
+    return {"org": org_id, **samples}
 
 
 @pytest.fixture(scope="module")
@@ -177,8 +108,11 @@ def lifecycle_pages(site: Site, cookies: dict[str, str]) -> list[str]:
             continue
         path = concrete_path(spec, site.org, site.samples)
         r = httpx.get(site.base + path, cookies=cookies, timeout=60)
-        if r.status_code == 200 and r.headers["content-type"].startswith("text/html"):
-            paths.append(path)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/html"), (
+            path,
+            r.status_code,
+        )
+        paths.append(path)
     o = f"/o/{site.org}"
     paths += [
         f"{o}/regulatory/agec/trail?year=2024&n=3",
