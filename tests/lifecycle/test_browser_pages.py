@@ -27,7 +27,7 @@ from sobre.orgs import service as orgs
 from sobre.web.app import build_registry
 from tests.lifecycle.conftest import ORG, pdf_bytes, write_glpi
 from tests.lifecycle.test_pages import BATCH, MALFORMED
-from tests.lifecycle.test_pages_routes import seed_rows
+from tests.lifecycle.test_pages_routes import QUERIES, seed_rows
 from tests.web.harness import PASSWORD, concrete_path, make_user
 from tests.web.live import assert_budgets, launch_chromium, live_server, measure
 
@@ -106,7 +106,7 @@ def lifecycle_pages(site: Site, cookies: dict[str, str]) -> list[str]:
             continue
         if spec.name in DOWNLOADS:
             continue
-        path = concrete_path(spec, site.org, site.samples)
+        path = concrete_path(spec, site.org, site.samples) + QUERIES.get(spec.name, "")
         r = httpx.get(site.base + path, cookies=cookies, timeout=60)
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/html"), (
             path,
@@ -121,7 +121,6 @@ def lifecycle_pages(site: Site, cookies: dict[str, str]) -> list[str]:
         f"{o}/regulatory/reen?year=2025&part=reen-impact",
         f"{o}/regulatory/reen?year=2025&part=reen-indicators",
         f"{o}/regulatory/csrd?part=e1-6",
-        f"{o}/lifecycle/items/{site.samples['item_id']}/compare?repair_cost=180&extension=2",
         f"{o}/lifecycle?kind=recycled&sort=item",
     ]
     return paths
