@@ -18,6 +18,16 @@ G4IT = SHARED / "data" / "g4it"
 _counter = itertools.count()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_actor() -> Iterator[None]:
+    """Each test starts as ``system`` (a CLI command run in-process binds its actor for the whole thread)."""
+    from sobre.core import actor
+
+    token = actor._current.set(None)
+    yield
+    actor._current.reset(token)
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     if not SHARED.is_dir():
