@@ -8,8 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.pgserver import PgServer
+
+# Property tests must not fail because a shared machine is slow: no per-example deadline, no "too slow" check.
+settings.register_profile("sobre", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("sobre")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
