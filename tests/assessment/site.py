@@ -51,6 +51,8 @@ def build_town(url: str, data_dir: Path, seed: int = 16) -> Town:
         town.ids.update(maturity_2025=first, maturity_2026=second)
         town.ids["rgesn"] = demo._rgesn(s, ORG, date(2026, 3, 15), rng, data_dir / "rgesn-2024.json")
         town.ids["rgaa"] = demo._rgaa(s, ORG, date(2026, 3, 15), rng, data_dir / "rgaa-4.1.2-criteres.json")
-        draft = svc.start(s, ORG, "rgesn", by=PEOPLE["referent"], service=SERVICE, assessed_on=date(2026, 9, 1))
+        draft = svc.start(
+            s, ORG, "rgesn", by=PEOPLE["referent"], service=SERVICE, assessed_on=date(2026, 9, 1)
+        )
         town.ids["rgesn_draft"] = draft.id
     return town

@@ -7,8 +7,8 @@ sends back and deletes.  The person acting and their role are always the signed-
 owner's), never a form field.  Installing a referential changes what every organisation of the installation
 sees, so only an installation administrator does it.
 
-The pages live in ``routes_referentials``, ``routes_assessments``, ``routes_answers`` and ``routes_files``; the API in
-``routes_api``.
+The pages live in ``routes_referentials``, ``routes_assessments``, ``routes_answers`` and
+``routes_files``; the API in ``routes_api``.
 """
 
 from __future__ import annotations
