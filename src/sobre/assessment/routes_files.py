@@ -119,7 +119,13 @@ def register(registry: Any) -> None:
         read = read_upload(ctx, upload, MAX_XLSX_BYTES)
         if isinstance(read, str):
             return render(ctx, "assessment/import.html", 422, problems=[], error=ctx.t(read), back=back)
-        report, problems = import_upload(ctx, *read, into=into, new=new)
+        try:
+            report, problems = import_upload(ctx, *read, into=into, new=new)
+        except SobreError as exc:
+            if type(exc) is not SobreError:
+                raise
+            error = ctx.t("assessment.error.workflow", detail=str(exc))
+            return render(ctx, "assessment/import.html", 409, problems=[], error=error, back=back)
         if report is None:
             return render(ctx, "assessment/import.html", 422, problems=problems, error=None, back=back)
         return ctx.redirect(
