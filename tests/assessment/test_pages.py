@@ -23,7 +23,7 @@ SERVICE = "Portail famille"
 
 @pytest.fixture
 def web(db_url: str, tmp_path: Path, data_dir: Path) -> Iterator[World]:
-    """The web world (two organisations, one member per role) with a digital service and the official files."""
+    """The web world (two organisations, one member per role), a digital service and the official files."""
     w = build_world(db_url, tmp_path / "home")
     with session_scope(db_url) as s:
         services.create(s, ORG, SERVICE, url="https://famille.example.org")

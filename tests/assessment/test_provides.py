@@ -1,10 +1,11 @@
-"""``rgesn.score``, which the eco-design objectives look up in the registry: the latest validated RGESN score."""
+"""``rgesn.score``, which the eco-design objectives look up: the latest validated RGESN score of a service."""
 
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
+from sqlalchemy.orm import Session
 
 from sobre.assessment import service as svc
 from sobre.core.capabilities import provider
@@ -16,7 +17,7 @@ from sobre.inventory import services
 ORG, SERVICE = "Sobreville", "Portail citoyen"
 
 
-def _validated(session, when: date, validated: list[str]) -> int:  # type: ignore[no-untyped-def]
+def _validated(session: Session, when: date, validated: list[str]) -> int:
     a = svc.start(session, ORG, "rgesn", by="claire", service=SERVICE, assessed_on=when)
     for item in validated:
         svc.answer(
