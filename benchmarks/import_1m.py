@@ -97,10 +97,12 @@ print(time.perf_counter() - t)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--quick", action="store_true", help="50,000 rows (development loop)")
+    parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--repeat", type=int, default=1, help="import the file N times (fresh database each)")
     args = parser.parse_args()
+    args.rows = args.rows or (50_000 if args.quick else 1_000_000)
     work = args.workdir or Path(tempfile.mkdtemp(prefix="sobre-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     csv_path = work / "equipment_1m.csv"
@@ -124,6 +126,19 @@ def main() -> None:
             f"sobre import    : {i_time:6.1f} s, peak RSS {i_mem:7.0f} MB "
             f"({i_time / p_time:.1f}x pandas; parse, validate, match, write SQLite)"
         )
+    from benchmarks import harness
+
+    harness.emit(
+        harness.Figure(
+            f"import {args.rows:,} rows",
+            min(runs),
+            peak_mb=i_mem,
+            anchor="pandas.read_csv",
+            anchor_seconds=p_time,
+            target="≤ 3× anchor",
+        ),
+        harness.Figure(f"import memory {args.rows:,} rows", min(runs), peak_mb=i_mem, target="≤ 1 GB"),
+    )
     print(
         json.dumps(
             {

@@ -418,11 +418,18 @@ def _quality(
     by_status = rows("status", STATUS_ORDER)
     default_value = sum(q.value or 0.0 for q in by_status if q.key in ("default", "archetype"))
     total_known = sum(q.value or 0.0 for q in by_status)
+    energy = items.select(
+        (pl.col("quantity").fill_null(0) * pl.col("annual_kwh").fill_null(0)).alias("kwh"), "kwh_method"
+    )
+    kwh_total = float(energy["kwh"].sum() or 0.0)
+    kwh_measured = float(energy.filter(pl.col("kwh_method") == "measured")["kwh"].sum() or 0.0)
     return DataQuality(
         by_status=by_status,
         by_level=rows("data_quality", LEVEL_ORDER),
         lifetime_methods=counts("lifetime_method"),
         kwh_methods=counts("kwh_method"),
+        kwh_total=kwh_total,
+        kwh_measured=kwh_measured,
         unknown_by_criterion=unknown_by,
         default_share=default_value / total_known if total_known else None,
         rows_read=sum(i.rows_read for i in imports),

@@ -246,6 +246,16 @@ def quality_section(data: ReportData, lang: str) -> Section:
             read=fmt.count(q.rows_read, lang),
         )
     )
+    if q.kwh_measured > 0:
+        section.text.append(
+            t(
+                "quality.energy_measured",
+                lang,
+                measured=fmt.num(q.kwh_measured, lang),
+                total=fmt.num(q.kwh_total, lang),
+                share=fmt.pct(q.kwh_measured / q.kwh_total if q.kwh_total else None, lang),
+            )
+        )
     unit = fmt.unit(data.criterion(data.primary).unit)
     head = [
         t("col.status", lang),
