@@ -71,7 +71,7 @@ def generate_inventory(
                 "pue": np.where(site_kind == "data_centre", rng.uniform(1.2, 2.0, n_sites), np.nan),
             }
         )
-        .with_columns(pl.col("pue").fill_nan(None))
+        .with_columns(pl.col("pue").fill_nan(None), pl.lit(None, dtype=pl.Utf8).alias("provider"))
         .cast(SITES)
     )  # type: ignore[arg-type]
     cats = np.array(list(MIX))

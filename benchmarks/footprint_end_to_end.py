@@ -26,7 +26,7 @@ import polars as pl  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from benchmarks import harness  # noqa: E402
-from sobre.core.db import get_engine, session_scope  # noqa: E402
+from sobre.core.db import Base, get_engine, session_scope  # noqa: E402
 from sobre.footprint.runs.store import bulk_insert  # noqa: E402
 from sobre.footprint.schema import Inventory  # noqa: E402
 from sobre.orgs import service as orgs  # noqa: E402
@@ -69,6 +69,9 @@ def insert_inventory(url: str, org_id: int, inventory: Inventory) -> None:
     with get_engine(url).begin() as conn:
         for frame_name, table, dropped in _TABLES:
             frame: pl.DataFrame = getattr(inventory, frame_name).drop(list(dropped))
+            # Contract columns the inventory tables do not hold (filled by other capabilities) are left out.
+            held = set(Base.metadata.tables[table].columns.keys())
+            frame = frame.select([c for c in frame.columns if c in held])
             if frame.height == 0:
                 continue
             fills = [

@@ -68,7 +68,11 @@ def test_breakdowns_equal_hand_numbers(data) -> None:
         {"laptop": 475.0, "rack_server": 316.0, "cloud": 25.0, "storage": 3.0}
     )
     assert _values(data, "site") == pytest.approx({"Mairie": 475.0, "Salle serveur": 316.0, "": 28.0})
-    assert _values(data, "department") == pytest.approx({"Finances": 500.0, HOSTILE: 316.0, "": 3.0})
+    # srv-01 (316) is shared infrastructure: each VM's quarter goes to the VM's department, its idle half and
+    # the volume without a department stay shared; the laptop lot and the cloud instance are Finances'.
+    assert _values(data, "department") == pytest.approx(
+        {"Finances": 475.0 + 79.0 + 25.0, HOSTILE: 79.0, "": 158.0 + 3.0}
+    )
     assert _values(data, "application") == pytest.approx({"Compta": 158.0})
     for by in ("stage", "category", "site", "department"):
         rows = data.breakdowns[by].for_criterion("climate_change")
@@ -79,13 +83,14 @@ def test_breakdowns_equal_hand_numbers(data) -> None:
 
 
 def test_hotspots_idle_and_quality(data) -> None:
+    # Each item once: the host's idle half is a column of its own row, not a second entry.
     assert [(h.item_kind, h.name) for h in data.hotspots] == [
         ("equipment", "Portables finances"),
         ("equipment", "srv-01"),
-        ("idle", "srv-01"),
         ("cloud", "cloud-web"),
         ("storage", "backup-s3"),
     ]
+    assert data.hotspots[1].idle_share == 0.5 and data.hotspots[0].idle_share is None
     assert data.hotspots[0].figure.value == pytest.approx(475.0)
     assert data.hotspots[0].share == pytest.approx(475.0 / 819.0)
     idle = data.idle
@@ -96,7 +101,12 @@ def test_hotspots_idle_and_quality(data) -> None:
     assert idle.hosts[0].host_total.value == pytest.approx(316.0)
     q = data.quality
     assert {r.key: r.items for r in q.by_status} == {"input": 1, "modelled": 1, "default": 2}
-    assert q.default_share == pytest.approx(478.0 / 819.0)
+    # From each parameter's method: the laptop lot's default lifetime (425 + 30 + 10 of embodied) and default
+    # energy (10): 475 of 819 rest on at least one default.  Item statuses are not used.
+    assert q.default_share == pytest.approx(475.0 / 819.0)
+    shares = {(s.criterion, s.parameter): s.share for s in q.default_shares}
+    assert shares["climate_change", "lifetime"] == pytest.approx(465.0 / 819.0)
+    assert shares["climate_change", "energy"] == pytest.approx(10.0 / 819.0)
     assert (q.rows_read, q.rows_rejected) == (13, 2)
     assert q.unknown_by_criterion == {"climate_change": 0, "adpe": 2}
 

@@ -23,7 +23,6 @@ from sobre.footprint.schema import (
 )
 from sobre.reporting.data import ReportInputs, build_report_data
 from sobre.reporting.model import RunInfo
-from sobre.reporting.recommendations import recommend
 
 REF_DATE = date(2025, 12, 31)
 
@@ -32,23 +31,35 @@ def _frame(rows: list[dict], schema: dict) -> pl.DataFrame:
     return pl.DataFrame([{k: r.get(k) for k in schema} for r in rows], schema=schema)
 
 
+PHONE_W = 4.0
+FR = 0.05
+RATIO = 11 * 251 / (24 * 365)  # opening hours over always on
+
+
+def _impact(ref: str, per_stage: tuple[float, float, float]) -> list[dict]:
+    return [
+        dict(
+            ref=ref,
+            stage=stage,
+            criterion="climate_change",
+            value=v,
+            low=v,
+            high=v,
+            source="test",
+            licence="CC0",
+            row_id=f"{ref}-{stage}",
+        )
+        for stage, v in zip(("manufacturing", "distribution", "end_of_life"), per_stage, strict=True)
+    ]
+
+
 def factors() -> FactorSet:
-    impacts = []
-    for ref, per_stage in {"laptop": (170.0, 12.0, 3.0), "rack_server": (1000.0, 20.0, 30.0)}.items():
-        for stage, v in zip(("manufacturing", "distribution", "end_of_life"), per_stage, strict=True):
-            impacts.append(
-                dict(
-                    ref=ref,
-                    stage=stage,
-                    criterion="climate_change",
-                    value=v,
-                    low=v,
-                    high=v,
-                    source="test",
-                    licence="CC0",
-                    row_id=f"{ref}-{stage}",
-                )
-            )
+    impacts = (
+        _impact("laptop", (170.0, 12.0, 3.0))
+        + _impact("rack_server", (1000.0, 20.0, 30.0))
+        + _impact("ip_phone", (60.0, 0.6, 1.6))
+        + _impact("printer", (100.0, 0.0, 0.0))
+    )
     return FactorSet(
         id="t",
         version="1",
@@ -72,9 +83,9 @@ def factors() -> FactorSet:
                 dict(
                     country="FR",
                     criterion="climate_change",
-                    value=0.05,
-                    low=0.05,
-                    high=0.05,
+                    value=FR,
+                    low=FR,
+                    high=FR,
                     year=2024,
                     source="test",
                     licence="CC0",
@@ -102,21 +113,48 @@ def factors() -> FactorSet:
                     cpu_threads=32,
                     source="test",
                 ),
+                dict(
+                    ref="ip_phone",
+                    lifetime_years=5.0,
+                    lifetime_low=5.0,
+                    lifetime_high=5.0,
+                    power_w=PHONE_W,
+                    hours_per_day=24.0,
+                    days_per_year=365.0,
+                    source="test",
+                ),
+                dict(
+                    ref="printer",
+                    lifetime_years=5.0,
+                    lifetime_low=5.0,
+                    lifetime_high=5.0,
+                    annual_kwh=20.0,
+                    source="test",
+                ),
             ],
             FACTOR_DEFAULTS,
         ),
         item_types=_frame(
             [
-                dict(type="laptop", default_ref="laptop", lifetime_years=4.0, is_server=False),
-                dict(type="rack_server", default_ref="rack_server", lifetime_years=5.0, is_server=True),
+                dict(type=c, default_ref=c, lifetime_years=life, is_server=c == "rack_server")
+                for c, life in (("laptop", 4.0), ("rack_server", 5.0), ("ip_phone", 5.0), ("printer", 5.0))
             ],
             FACTOR_ITEM_TYPES,
         ),
-        hypotheses={"default_pue": 1.5},
+        hypotheses={
+            "default_pue": 1.5,
+            "refurbished_factor:laptop": 0.5,
+            "efficient_manufacturing:laptop": 0.75,
+            "efficient_energy:laptop": 0.8,
+        },
     )
 
 
 def inventory() -> Inventory:
+    office, room = (
+        dict(site_id=1, country="FR", status="in_use"),
+        dict(site_id=2, country="FR", status="in_use"),
+    )
     return Inventory(
         sites=_frame(
             [
@@ -133,21 +171,50 @@ def inventory() -> Inventory:
                     name="laptops",
                     category="laptop",
                     quantity=10.0,
-                    status="in_use",
-                    site_id=1,
-                    country="FR",
                     purchase_date=date(2024, 1, 1),
+                    **office,
                 ),
                 dict(
                     id=2,
                     name="host",
                     category="rack_server",
                     quantity=1.0,
-                    status="in_use",
-                    site_id=2,
-                    country="FR",
                     cpu_threads=32,
                     purchase_date=date(2023, 1, 1),
+                    **room,
+                ),
+                dict(
+                    id=3,
+                    name="plain",
+                    category="rack_server",
+                    quantity=1.0,
+                    purchase_date=date(2023, 1, 1),
+                    **room,
+                ),
+                dict(id=4, name="phones", category="ip_phone", quantity=5.0, **office),
+                dict(
+                    id=5,
+                    name="single printers",
+                    category="printer",
+                    type_label="Imprimante",
+                    quantity=2.0,
+                    **office,
+                ),
+                dict(
+                    id=6,
+                    name="mfp",
+                    category="printer",
+                    type_label="Imprimante multifonction",
+                    quantity=1.0,
+                    **office,
+                ),
+                dict(
+                    id=7,
+                    name="second laptop",
+                    category="laptop",
+                    quantity=1.0,
+                    purchase_date=date(2024, 1, 1),
+                    **office,
                 ),
             ],
             EQUIPMENT,
@@ -161,53 +228,70 @@ def data():
     inv, fs = inventory(), factors()
     result = compute(inv, fs, profile="sobre", reference_date=REF_DATE, org_country="FR")
     run = RunInfo(None, None, REF_DATE, "sobre", "x", "sobre-x", "t", "1")
-    return build_report_data(ReportInputs("Org", run, result, factors=fs, inventory=inv, country="FR"))
+    inputs = ReportInputs("Org", run, result, factors=fs, inventory=inv, country="FR", surplus_devices=[7])
+    return build_report_data(inputs)
 
 
-def test_lifetime_extension_and_consolidation_effects(data) -> None:
-    recs = {r.key: r for r in data.recommendations}
-    # 10 laptops: embodied 185 kgCO2e each over 4 years, then over 6 years.
-    lifetime = recs["lifetime_extension"]
-    assert lifetime.avoided["climate_change"].value == pytest.approx(10 * 185.0 * (1 / 4 - 1 / 6))
-    assert lifetime.items == 10 and lifetime.params["years"] == 2
-    # The host: 4 of 32 vCPU used → 87.5 % idle; consolidated at 80 % load it needs 0.125 / 0.8 of a host.
-    host_total = 1050.0 / 5 + 1000.0 * 0.05 * 2.0
-    consolidation = recs["consolidation"]
-    assert consolidation.avoided["climate_change"].value == pytest.approx(host_total * (1 - 0.125 / 0.8))
-    total = data.total("climate_change").total.value
-    assert consolidation.share == pytest.approx(consolidation.avoided["climate_change"].value / total)
-    f = consolidation.avoided["climate_change"]
-    assert f.low <= f.value <= f.high
-    # Largest avoided impact first.
-    values = [r.avoided["climate_change"].value for r in data.recommendations]
-    assert values == sorted(values, reverse=True)
+def _avoided(data, key: str) -> float:
+    rec = next(r for r in data.recommendations if r.key == key)
+    return rec.avoided["climate_change"].value
 
 
-def test_refurbished_only_when_the_engine_credits_it(data) -> None:
-    # Methodology sobre-2025.1 counts refurbished devices as new: a zero effect is not shown as a saving.
-    assert "refurbished" not in {r.key for r in data.recommendations}
+# Per year, by hand (climate change, kg CO2e):
+LAPTOPS = 10 * 185 / 4 + 10 * 20 * FR  # ten laptops, default 4 years, 20 kWh each
+HOST = 1050 / 5 + 1000 * FR * 2.0  # embodied over 5 years + use at PUE 2
+PHONES = 5 * 62.2 / 5 + 5 * PHONE_W * 24 * 365 / 1000 * FR
+PRINTER = 100 / 5 + 20 * FR
 
 
-def test_refurbished_effect_with_an_engine_that_credits_it(data) -> None:
-    """With a rule that avoids manufacturing for refurbished devices, 30 % of renewals avoid 30 % of it."""
+def test_eight_levers_each_quantified(data) -> None:
+    assert {r.key for r in data.recommendations} == {
+        "lifetime_extension",
+        "refurbished",
+        "fewer_devices",
+        "servers",
+        "switch_off",
+        "printing",
+        "reuse",
+        "purchasing",
+    }
+    # Two more years for laptops (both rows), phones and printers.
+    assert _avoided(data, "lifetime_extension") == pytest.approx(
+        11 * 185 * (1 / 4 - 1 / 6) + 5 * 62.2 * (1 / 5 - 1 / 7) + 3 * 100 * (1 / 5 - 1 / 7)
+    )
+    # 30 % of the laptops refurbished, carrying half of a new one's manufacturing.
+    assert _avoided(data, "refurbished") == pytest.approx(0.3 * 11 * 170 / 4 * 0.5)
+    assert _avoided(data, "fewer_devices") == pytest.approx(185 / 4 + 20 * FR)
+    # The host is 4/32 used: its hardware becomes (4/32)/0.6; the plain server keeps 0.15/0.6 of itself.
+    assert _avoided(data, "servers") == pytest.approx(HOST * (1 - (4 / 32) / 0.6) + HOST * (1 - 0.15 / 0.6))
+    assert _avoided(data, "switch_off") == pytest.approx(5 * PHONE_W * 24 * 365 / 1000 * FR * (1 - RATIO))
+    assert _avoided(data, "printing") == pytest.approx(2 * PRINTER)  # the MFP stays
+    assert _avoided(data, "reuse") == pytest.approx(11 * 3 / 4 + 5 * 1.6 / 5)
+    assert _avoided(data, "purchasing") == pytest.approx(11 * (170 / 4 * 0.25 + 20 * FR * 0.2))
+    for rec in data.recommendations:
+        assert rec.owner and rec.horizon and rec.kpi and rec.cost and rec.practice
 
-    def crediting(inv: Inventory, fs: FactorSet, **kw: object):
-        result = compute(inv, fs, **kw)
-        refurb = inv.equipment.filter(pl.col("refurbished").fill_null(False)).get_column("id")
-        impacts = result.impacts.with_columns(
-            pl.when((pl.col("item_id").is_in(refurb.implode())) & (pl.col("stage") == "manufacturing"))
-            .then(0.0)
-            .otherwise(pl.col(c))
-            .alias(c)
-            for c in ("value", "low", "high")
-        )
-        result.impacts = impacts
-        return result
 
+def test_combined_counts_overlaps_once(data) -> None:
+    """Every change in sequence on one copy: the second laptop goes, the others live 6 years, 30 % of them
+    are refurbished, the new ones efficient; phones live 7 years and sleep at night; the single printers go;
+    servers are consolidated; end-user devices leave through reuse."""
+    laptops_after = 7 * 170 * 0.75 / 6 + 3 * 170 * 0.5 / 6 + 10 * 12 / 6 + 7 * 20 * 0.8 * FR + 3 * 20 * FR
+    phones_after = 5 * 60.6 / 7 + 5 * PHONE_W * 24 * 365 / 1000 * FR * RATIO
+    mfp_after = 100 / 7 + 20 * FR
+    host_after = HOST * (4 / 32) / 0.6 + HOST * 0.15 / 0.6
+    before = LAPTOPS + (185 / 4 + 20 * FR) + PHONES + 3 * PRINTER + 2 * HOST
+    after = laptops_after + phones_after + mfp_after + host_after
+    combined = data.combined.avoided["climate_change"].value
+    assert combined == pytest.approx(before - after)
+    assert combined < sum(r.avoided["climate_change"].value for r in data.recommendations)
+    assert data.combined.share == pytest.approx(combined / data.total("climate_change").total.value)
+
+
+def test_no_recommendation_on_a_changed_inventory() -> None:
     inv, fs = inventory(), factors()
-    result = compute(inv, fs, profile="sobre", reference_date=REF_DATE)
+    result = compute(inv, fs, profile="sobre", reference_date=REF_DATE, org_country="FR")
     run = RunInfo(None, None, REF_DATE, "sobre", "x", "sobre-x", "t", "1")
-    inputs = ReportInputs("Org", run, result, factors=fs, inventory=inv, country="FR")
-    data = build_report_data(inputs, recommend=lambda i, d: recommend(i, d, compute=crediting))
-    refurb = next(r for r in data.recommendations if r.key == "refurbished")
-    assert refurb.avoided["climate_change"].value == pytest.approx(0.3 * 10 * 170.0 / 4)
+    inputs = ReportInputs("Org", run, result, factors=fs, inventory=inv, inventory_matches_run=False)
+    data = build_report_data(inputs)
+    assert data.recommendations == [] and data.combined is None

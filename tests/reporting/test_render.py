@@ -20,6 +20,10 @@ from tests.reporting.tiny import tiny_inputs
 
 SECTIONS = [
     "section.summary",
+    "section.scope",
+    "section.benchmarks",
+    "section.fleet",
+    "section.annexes",
     "section.breakdown",
     "section.by_stage",
     "section.by_category",
@@ -80,10 +84,13 @@ def test_sections_in_both_languages(lang: str, html_fr: str, html_en: str) -> No
 
 
 def test_figures_formatted_per_language(html_fr: str, html_en: str) -> None:
-    assert "607 – 1\u202f081" in html_fr and "607 – 1,081" in html_en
-    assert "54,6" in html_fr and "54.6" in html_en  # per employee
-    assert "inconnu" in html_fr and "unknown" in html_en  # ADPe unknown items are said, never 0
-    assert "2 élément(s) inconnu(s)" in html_fr
+    # Rounded to what the range allows, in a unit that fits the magnitude.
+    assert "≈ 819 kg CO₂e (607–1\u202f080)" in html_fr and "≈ 819 kg CO₂e (607–1,080)" in html_en
+    assert "61,8 g Sb eq" in html_fr and "61.8 g Sb eq" in html_en  # not 6.18 × 10⁻² kg
+    assert "54,6 kg CO₂e" in html_fr and "54.6 kg CO₂e" in html_en  # per agent
+    # ADPe is partial (two stages unknown): said wherever its total is shown, never a silent 0.
+    assert "(partiel)" in html_fr and "partiel, inconnus : fabrication 1, distribution 1 éléments" in html_fr
+    assert "(partial)" in html_en
 
 
 def test_inventory_names_are_escaped(html_fr: str) -> None:
@@ -95,7 +102,8 @@ def test_inventory_names_are_escaped(html_fr: str) -> None:
 
 def test_every_chart_is_valid_accessible_svg_with_a_table(html_fr: str) -> None:
     svgs = re.findall(r"<svg\b.*?</svg>", html_fr, re.S)
-    assert len(svgs) >= 7  # five breakdowns, hotspots, idle, data quality
+    # Summary, stages, categories, hotspots, data quality (no dated item: no age chart).
+    assert len(svgs) >= 5
     for svg in svgs:
         root = ET.fromstring(svg)
         assert root.tag == f"{SVG_NS}svg"
@@ -130,19 +138,42 @@ def test_pdf_pages_and_text(data, tmp_path: Path) -> None:
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
     assert pages >= 6
+    # PDF/UA: tagged, with the document's language.
+    assert re.search(r"Tagged:\s+yes", info), info
+    assert _pdf_language(pdf) == "fr"
     text = subprocess.run(
         ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
     for needle in (
         "Synthèse",
+        "Période de référence",
         "Méthodologie",
-        "819",
-        "607 – 1 081",
+        "≈ 819 kg CO₂e (607–1 080)",
         "Salle serveur",
         "Sources des facteurs",
-        "Page 1 / ",
+        "Page 2 / ",
     ):
         assert needle in text.replace("\u202f", " "), needle
+    # The running header names the organisation (from page 2, the cover has none).
+    assert text.count("Tinyville <b>&</b>") >= pages
+
+
+def _pdf_language(pdf: Path) -> str | None:
+    """The catalogue's /Lang, looked for in the file and in its compressed object streams."""
+    import zlib
+
+    raw = pdf.read_bytes()
+    chunks = [raw]
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", raw, re.S):
+        try:
+            chunks.append(zlib.decompress(stream))
+        except zlib.error:
+            continue
+    for chunk in chunks:
+        found = re.search(rb"/Lang\s*\(([^)]*)\)", chunk)
+        if found:
+            return found.group(1).decode()
+    return None
 
 
 def test_exports(data, tmp_path: Path) -> None:

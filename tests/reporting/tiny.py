@@ -169,7 +169,7 @@ def tiny_result() -> Result:
         items=pl.DataFrame(items, schema=RESULT_ITEMS),
         impacts=pl.DataFrame(impacts, schema=RESULT_IMPACTS),
         criteria=criteria,
-        warnings=["1 item without an ADPe factor for distribution"],
+        warnings=["no_impact_factor(n=1,kind=equipment,ref=laptop,stages=distribution/adpe)"],
     )
 
 

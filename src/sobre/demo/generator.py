@@ -31,6 +31,7 @@ from sobre.demo.town import (
     PLAIN_SERVERS,
     PREFIX,
     REFERENCE_DATE,
+    ROOM_NETWORK_POWER_W,
     SERVER_ROOMS,
 )
 
@@ -169,8 +170,8 @@ def _glpi_end_user(rng: random.Random) -> str:
             )
     # Deliberate defects, each of which the importer must reject with a clear reason.
     rows[17]["Date d'achat"] = "31/02/2021"  # impossible date
-    rows[230]["Lieu"] = "Annexe Bellevue"  # a site that does not exist
-    rows[402]["Nom"] = rows[401]["Nom"]  # the same name twice: both rows are rejected
+    rows[230]["Date d'achat"] = "01/01/2099"  # bought far in the future: not a plausible date
+    rows[402]["Numéro de série"] = rows[401]["Numéro de série"]  # the same serial twice: both rejected
     rows[950]["Mémoire (Go)"] = "huit"  # text in a number column
     return _rows_to_csv(header, rows, sep=";")
 
@@ -180,6 +181,7 @@ def _servers(rng: random.Random) -> tuple[str, list[tuple[str, int, str]]]:
     header = [
         "name",
         "category",
+        "type_label",
         "manufacturer",
         "model",
         "quantity",
@@ -290,6 +292,7 @@ def _servers(rng: random.Random) -> tuple[str, list[tuple[str, int, str]]]:
                     model=model,
                     quantity=qty,
                     purchase_date=_purchase(rng, (1, 6)).isoformat(),
+                    annual_kwh=round(ROOM_NETWORK_POWER_W[category] * 8760 / 1000, 1),
                     site=room,
                     data_quality="medium",
                 )
@@ -323,6 +326,7 @@ def _servers(rng: random.Random) -> tuple[str, list[tuple[str, int, str]]]:
         _equipment(
             name="Vidéoprojecteurs écoles",
             category="display",
+            type_label="Vidéoprojecteur",
             manufacturer="Epson",
             model="EB-W51",
             quantity=45,

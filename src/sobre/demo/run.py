@@ -12,7 +12,7 @@ from sobre.core.db import session_scope
 from sobre.core.errors import SobreError
 from sobre.core.i18n import LANGUAGES
 from sobre.demo.generator import generate
-from sobre.demo.town import DEPARTMENTS, INHABITANTS, ORG_NAME, REFERENCE_DATE
+from sobre.demo.town import AUTHOR, DEPARTMENTS, INHABITANTS, ISSUED, ORG_NAME, REFERENCE_DATE
 from sobre.reporting.service import checked_language
 
 #: A file that marks a folder as a demo home, so that ``sobre demo`` never wipes a real one.
@@ -88,7 +88,8 @@ def run_demo(
     from sobre.inventory.importer import import_file
     from sobre.orgs import service as orgs
     from sobre.reporting import exports, render
-    from sobre.reporting.service import build_report_data
+    from sobre.reporting.data import build_report_data as build_from_inputs
+    from sobre.reporting.service import report_inputs, with_capability_sections
 
     checked_language(lang)
     say = step or (lambda _text: None)
@@ -130,7 +131,10 @@ def run_demo(
             else:
                 result.documents.append(item)
     say("report")
-    data = build_report_data(url, ORG_NAME, run.id)
+    inputs = report_inputs(url, ORG_NAME, run.id, author=AUTHOR)
+    # A fixed issue date: the same seed gives the same report whatever day the demo runs.
+    inputs.issued = ISSUED.isoformat()
+    data = with_capability_sections(build_from_inputs(inputs), url, ORG_NAME)
     for language in [lang, *(x for x in LANGUAGES if x != lang and both_languages)]:
         html = render.render_html(data, language)
         html_path = out / f"diagnostic-{language}.html"
@@ -140,4 +144,5 @@ def run_demo(
             result.pdf.append(render.write_pdf(data, language, out / f"diagnostic-{language}.pdf", html=html))
     for fmt in exports.FORMATS:
         result.exports.append(exports.export(data, fmt, out / f"diagnostic-resultats.{fmt}"))
+    result.exports.append(exports.write_items(inputs, out / "diagnostic-elements.csv"))
     return result

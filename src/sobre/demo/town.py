@@ -8,6 +8,9 @@ ORG_NAME = "Ville de Sobreville"
 INHABITANTS = 60_000
 #: The reporting year of the demo ends here, so that the demo's figures do not change with the calendar.
 REFERENCE_DATE = date(2025, 12, 31)
+#: Who hands the demo report over, and the date it is issued (fixed, so the report is the same every day).
+AUTHOR = "Direction du numérique, Ville de Sobreville"
+ISSUED = date(2026, 1, 15)
 
 DEPARTMENTS = [  # name, headcount
     ("Direction générale", 45),
@@ -187,5 +190,8 @@ APPS = [  # name, domain, users, department, VMs, on cloud
 #: Power of always-on office network gear (W), declared as yearly energy (× 8,760 h); other items rely on
 #: the factor set's defaults.
 NETWORK_POWER_W = {"switch": 60, "wifi_access_point": 15, "ups": 90}
+#: The same for the server rooms' gear (data-centre switches, routers, firewalls; a UPS's own losses), as an
+#: inventory taken from nameplates and PDU readings would give them (demo figures, not factors).
+ROOM_NETWORK_POWER_W = {"switch": 300, "router": 100, "firewall": 150, "ups": 250}
 #: Physical servers that are not virtualisation hosts (every third server is one) and were not retired.
 PLAIN_SERVERS = [f"srv-{i + 1:03d}" for i in range(120) if i % 3 and i not in (7, 58)]

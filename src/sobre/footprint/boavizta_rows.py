@@ -1,16 +1,20 @@
-"""BoaviztAPI as an optional engine for servers and cloud instances: extra factor rows and their mapping.
+"""BoaviztAPI as an optional engine for servers, cloud instances and end-user terminals: extra factor rows
+and their mapping.
 
 Sobre's engine computes non-use stages as ``quantity × factor[ref, stage, criterion] × usage_rate /
-lifetime`` (DESIGN §5).  This module asks a BoaviztAPI server for each distinct server configuration and
-cloud instance of an inventory, and writes its bottom-up figures as factor rows under new references
-(``boavizta:server:<hash>``, ``boavizta:cloud:<hash>``), so the ordinary engine uses them:
+lifetime`` (DESIGN §5).  This module asks a BoaviztAPI server for each distinct server configuration,
+cloud instance and terminal (laptops, desktops, monitors, smartphones, tablets: its ``/v1/terminal`` and
+``/v1/peripheral`` routes) of an inventory, and writes its figures as factor rows under new references
+(``boavizta:server:<hash>``, ``boavizta:cloud:<hash>``, ``boavizta:terminal:<hash>``), so the ordinary
+engine uses them:
 
 - ``impacts`` rows, stage ``manufacturing``: BoaviztAPI's whole-life embedded impact per unit (its
   ``embedded`` covers the manufacture of the components; it states that end of life is not included, and
   it has no transport for servers), ``low``/``high`` from its ``min``/``max``;
 - ``defaults`` rows: the lifetime BoaviztAPI assumed and its modelled average power and use-time ratio as
   ``power_w``/``annual_kwh``, so the use stage (Sobre's electricity factors and PUE) rests on Boavizta's
-  power model when the inventory declares no energy.
+  power model when the inventory declares no energy.  A terminal keeps Sobre's usage profile of its
+  category (hours per day, days per year): BoaviztAPI's archetypes assume a 24 h × 365 d use-time ratio.
 
 Stages and criteria BoaviztAPI does not compute get no row: the engine then reports them unknown, not 0.
 """
@@ -40,6 +44,14 @@ MAPPING = {"item_kind": pl.Utf8, "item_id": pl.Int64, "ref": pl.Utf8, "request":
 #: Licence of the figures: BoaviztAPI's repository has a single licence (AGPL-3.0) and no separate data
 #: licence; its factors come from public LCAs it cites in its answers and documentation.
 LICENCE = "AGPL-3.0 (BoaviztAPI; no separate data licence)"
+#: Sobre end-user category → BoaviztAPI terminal kind (route) and archetype (professional where it exists).
+TERMINALS = {
+    Category.LAPTOP: ("laptop", "laptop-pro"),
+    Category.DESKTOP: ("desktop", "desktop-pro"),
+    Category.MONITOR: ("monitor", "monitor-default"),
+    Category.SMARTPHONE: ("smartphone", "smartphone-default"),
+    Category.TABLET: ("tablet", "tablet-default"),
+}
 #: Sobre server category → BoaviztAPI server archetype and case type.  BoaviztAPI 2.5.0 has generic
 #: ``platform_compute_{low,medium,high}`` archetypes; a tower server is closest to the small one.
 ARCHETYPES = {
@@ -122,6 +134,19 @@ def _server_jobs(inventory: Inventory) -> list[tuple[int, str, dict[str, Any]]]:
     return jobs
 
 
+def _terminal_jobs(inventory: Inventory) -> list[tuple[int, str, dict[str, Any]]]:
+    """(item_id, name, call arguments) for each laptop, desktop, monitor, smartphone and tablet."""
+    equipment = inventory.equipment.filter(pl.col("category").is_in([str(c) for c in TERMINALS]))
+    countries = _site_countries(inventory)
+    jobs = []
+    for row in equipment.iter_rows(named=True):
+        kind, archetype = TERMINALS[Category(row["category"])]
+        country = row.get("country") or countries.get(row.get("site_id") or -1)
+        args = {"kind": kind, "archetype": archetype, "country_iso3": _iso3(country, row, "equipment")}
+        jobs.append((int(row["id"]), str(row.get("name") or ""), args))
+    return jobs
+
+
 def _cloud_jobs(inventory: Inventory) -> list[tuple[int, str, dict[str, Any]]]:
     jobs = []
     for row in inventory.cloud.iter_rows(named=True):
@@ -145,8 +170,16 @@ def _iso3(country: Any, row: dict[str, Any], kind: str) -> str | None:
         raise BoaviztaError(f"{kind} {row.get('id')} ({row.get('name')!r}), column 'country': {exc}") from exc
 
 
-def boavizta_rows(inventory: Inventory, client: BoaviztClient, *, duration_years: float = 1) -> BoaviztaRows:
-    """Ask ``client`` once per distinct server configuration / cloud instance of ``inventory``.
+def boavizta_rows(
+    inventory: Inventory,
+    client: BoaviztClient,
+    *,
+    duration_years: float = 1,
+    profiles: dict[str, tuple[float | None, float | None]] | None = None,
+) -> BoaviztaRows:
+    """Ask ``client`` once per distinct server configuration / cloud instance / terminal of ``inventory``.
+
+    ``profiles`` (category → hours per day, days per year) gives terminals Sobre's usage profile.
 
     ``duration_years`` is the period asked of BoaviztAPI; the rows do not depend on it (the embedded
     figure is brought back to the whole life, see ``BoaviztImpacts.embedded_total``).  A failed request
@@ -157,8 +190,10 @@ def boavizta_rows(inventory: Inventory, client: BoaviztClient, *, duration_years
     defaults: list[dict[str, Any]] = []
     mapping: list[dict[str, Any]] = []
     done: dict[str, BoaviztImpacts] = {}
+    category_of = {k: str(c) for c, (k, _) in TERMINALS.items()}
     for kind, item_kind, jobs in (
         ("server", "equipment", _server_jobs(inventory)),
+        ("terminal", "equipment", _terminal_jobs(inventory)),
         ("cloud", "cloud", _cloud_jobs(inventory)),
     ):
         for item_id, name, args in jobs:
@@ -168,13 +203,16 @@ def boavizta_rows(inventory: Inventory, client: BoaviztClient, *, duration_years
                 try:
                     if kind == "server":
                         result = client.server(duration_hours=hours, **args)
+                    elif kind == "terminal":
+                        result = client.terminal(duration_hours=hours, **args)
                     else:
                         result = client.cloud_instance(duration_hours=hours, **args)
                 except BoaviztaError as exc:
                     raise BoaviztaError(f"{item_kind} {item_id} ({name!r}): {exc}") from exc
                 done[ref] = result
                 impacts += _impact_rows(ref, result)
-                defaults.append(_default_row(ref, result))
+                profile = (profiles or {}).get(category_of.get(args.get("kind", ""), ""))
+                defaults.append(_default_row(ref, result, profile if kind == "terminal" else None))
             mapping.append(
                 {
                     "item_kind": item_kind,
@@ -192,9 +230,13 @@ def boavizta_rows(inventory: Inventory, client: BoaviztClient, *, duration_years
 
 
 def _source(result: BoaviztImpacts) -> str:
-    return (
-        f"BoaviztAPI ({result.kind} {result.archetype}, location {result.location or 'default EEE'}); "
+    what = (
         "embedded = manufacture of components, end of life not included"
+        if result.kind in ("server", "cloud_instance")
+        else "embedded = the terminal archetype's embodied impacts"
+    )
+    return (
+        f"BoaviztAPI ({result.kind} {result.archetype}, location {result.location or 'default EEE'}); {what}"
     )
 
 
@@ -220,11 +262,28 @@ def _impact_rows(ref: str, result: BoaviztImpacts) -> list[dict[str, Any]]:
     return rows
 
 
-def _default_row(ref: str, result: BoaviztImpacts) -> dict[str, Any]:
+def _default_row(
+    ref: str, result: BoaviztImpacts, profile: tuple[float | None, float | None] | None = None
+) -> dict[str, Any]:
     power = _num(result.details.get("avg_power_w"))
     ratio = _num(result.details.get("use_time_ratio"))
     life = result.lifetime_hours
     lifetime_years = life / HOURS_PER_YEAR if life else None
+    if profile is not None:
+        # A terminal: BoaviztAPI's power, Sobre's profile of the category (energy = power × hours × days).
+        hours, days = profile
+        return {
+            "ref": ref,
+            "lifetime_years": lifetime_years,
+            "lifetime_low": lifetime_years,
+            "lifetime_high": lifetime_years,
+            "annual_kwh": None,
+            "power_w": power,
+            "hours_per_day": hours,
+            "days_per_year": days,
+            "cpu_threads": None,
+            "source": f"{_source(result)}; avg_power modelled by BoaviztAPI, usage profile of the category",
+        }
     annual_kwh = power * ratio * HOURS_PER_YEAR / 1000 if power is not None and ratio is not None else None
     return {
         "ref": ref,
@@ -251,13 +310,20 @@ def boavizta_factor_rows(
 def apply_boavizta(
     inventory: Inventory, factors: FactorSet, client: BoaviztClient, *, duration_years: float = 1
 ) -> tuple[Inventory, FactorSet]:
-    """Copies of ``inventory`` and ``factors`` where servers and cloud instances use BoaviztAPI's figures.
+    """Copies of ``inventory`` and ``factors`` where servers, terminals and cloud instances use BoaviztAPI's
+    figures.
 
-    Server equipment and cloud instances get ``model_ref`` = their BoaviztAPI ref (the cloud frame gains a
-    ``model_ref`` column); the factor set gains the matching impacts and defaults rows.  Nothing else
-    changes; the inputs are not modified.
+    Server and terminal equipment and cloud instances get ``model_ref`` = their BoaviztAPI ref (the cloud
+    frame gains a ``model_ref`` column); the factor set gains the matching impacts and defaults rows.
+    Nothing else changes; the inputs are not modified.
     """
-    rows = boavizta_rows(inventory, client, duration_years=duration_years)
+    profiles = {
+        r["ref"]: (r["hours_per_day"], r["days_per_year"])
+        for r in factors.defaults.filter(pl.col("ref").is_in([str(c) for c in TERMINALS])).iter_rows(
+            named=True
+        )
+    }
+    rows = boavizta_rows(inventory, client, duration_years=duration_years, profiles=profiles)
     refs = {
         kind: dict(zip(part["item_id"].to_list(), part["ref"].to_list(), strict=True))
         for kind, part in ((k, rows.mapping.filter(pl.col("item_kind") == k)) for k in ("equipment", "cloud"))

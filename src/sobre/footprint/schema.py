@@ -18,7 +18,14 @@ STAGES = ("manufacturing", "distribution", "use", "end_of_life")
 EMBODIED_STAGES = ("manufacturing", "distribution", "end_of_life")
 
 # ---------------------------------------------------------------- inputs (one frame per inventory table)
-SITES = {"id": pl.Int64, "name": pl.Utf8, "kind": pl.Utf8, "country": pl.Utf8, "pue": pl.Float64}
+SITES = {
+    "id": pl.Int64,
+    "name": pl.Utf8,
+    "kind": pl.Utf8,
+    "country": pl.Utf8,
+    "pue": pl.Float64,
+    "provider": pl.Utf8,  # cloud regions and colocation: whose site it is
+}
 DEPARTMENTS = {"id": pl.Int64, "name": pl.Utf8, "headcount": pl.Int64}
 EQUIPMENT = {
     "id": pl.Int64,
@@ -47,6 +54,11 @@ EQUIPMENT = {
     "site_id": pl.Int64,
     "department_id": pl.Int64,
     "data_quality": pl.Utf8,
+    # A declared virtualisation host: its unallocated capacity is idle even when it carries no VM.
+    "hypervisor": pl.Boolean,
+    # Share of the item handed on for reuse at its end of life (status ``reuse`` means 1): the end-of-life
+    # stage of that share is borne by the next user (cut-off rule).
+    "reuse_share": pl.Float64,
 }
 VMS = {
     "id": pl.Int64,
@@ -213,15 +225,21 @@ RESULT_ITEMS = {
     "data_quality": pl.Utf8,
     "status": pl.Utf8,  # Estimate status of the weakest input: measured, input, modelled, default, unknown
     "factor_ref": pl.Utf8,
+    "ref_method": pl.Utf8,  # how the reference item was found (model_ref, model_matching, item_type, …)
     "lifetime_years": pl.Float64,
     "lifetime_method": pl.Utf8,
+    "age_years": pl.Float64,  # age at the reference date (equipment with a purchase date)
     "annual_kwh": pl.Float64,
     "kwh_method": pl.Utf8,
     "pue": pl.Float64,
+    "pue_method": pl.Utf8,
     "country": pl.Utf8,
+    "country_method": pl.Utf8,
     "usage_rate": pl.Float64,
+    "usage_method": pl.Utf8,
     "share": pl.Float64,
     "share_method": pl.Utf8,
+    # Warning codes with parameters (``sobre.footprint.engine.messages``), joined by "; ".
     "warnings": pl.Utf8,
 }
 #: One row per item, criterion and stage.  ``value`` null means unknown (reason in items.warnings).

@@ -240,6 +240,7 @@ def asset_context(database_url: str, org: str) -> dict[str, dict[int, dict[str, 
 RECORD_FIELDS = (
     "id",
     "name",
+    "external_key",  # names are not unique (GLPI names monitors after their model): this key is
     "category",
     "manufacturer",
     "model",

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import typer
 
-from sobre.core.cli_support import console, friendly_errors, settings
+from sobre.core.cli_support import console, friendly_errors, settings, writable_file
+from sobre.core.errors import InputError
 
 report_app = typer.Typer(
     help="Diagnosis report (HTML, PDF) and exports of results (CSV, XLSX, JSON).", no_args_is_help=True
@@ -52,17 +53,22 @@ def diagnosis(
     lang: str = typer.Option("fr", "--lang", help=_LANG_HELP),
     out: Path = typer.Option(None, "--out", help="File or folder to write (default: <home>/reports/)."),
     run: int = typer.Option(None, "--run", help="Footprint run id (default: the latest; computed if none)."),
+    author: str = typer.Option(None, "--author", help="Author shown on the cover page."),
     home: str = typer.Option(None, "--home", help="Data folder."),
 ) -> None:
     """Write the diagnosis report of an organisation."""
+    from sobre.orgs.service import slug
     from sobre.reporting.service import build_report_data, write_report
 
     cfg = settings(ctx, home)
     target = out or cfg.reports_dir
-    if out is None:
+    if out is None or out.is_dir():
+        # The organisation's slug in the name: reports of several organisations never overwrite each other.
         target.mkdir(parents=True, exist_ok=True)
+        target = target / f"diagnostic-{slug(org)}-{lang}.{fmt}"
+    writable_file(target, "report")
     with console.status("Building the report…"):
-        data = build_report_data(cfg.database_url, org, run)
+        data = build_report_data(cfg.database_url, org, run, author=author)
         written = write_report(data, fmt, lang, target)
     console.print(f"Report written: {written.path.resolve().as_uri()}", highlight=False, soft_wrap=True)
 
@@ -75,13 +81,29 @@ def export(
     fmt: str = typer.Option(..., "--format", help="csv, xlsx or json."),
     out: Path = typer.Option(..., "--out", help="File (or folder) to write."),
     run: int = typer.Option(None, "--run", help="Footprint run id (default: the latest; computed if none)."),
+    items: bool = typer.Option(
+        False, "--items", help="Every item's figures per stage and criterion with status and source (CSV)."
+    ),
     home: str = typer.Option(None, "--home", help="Data folder."),
 ) -> None:
-    """Export the report's figures (totals, breakdowns, hotspots, idle hosts, recommendations)."""
+    """Export the report's figures (totals, breakdowns, hotspots, idle hosts, recommendations), or with
+    --items every item's figures."""
+    from sobre.orgs.service import slug
     from sobre.reporting import exports
-    from sobre.reporting.service import build_report_data
+    from sobre.reporting.service import build_report_data, report_inputs
 
     cfg = settings(ctx, home)
+    if items:
+        if fmt != "csv":
+            raise InputError("the item-level export is CSV", column="--format", value=fmt, expected="csv")
+        target = out / f"diagnostic-elements-{slug(org)}.csv" if out.is_dir() else out
+        writable_file(target, "export")
+        path = exports.write_items(report_inputs(cfg.database_url, org, run), target)
+        console.print(f"Exported: {path}", highlight=False, soft_wrap=True)
+        return
+    if out.is_dir():
+        out = out / f"diagnostic-results-{slug(org)}.{fmt}"
+    writable_file(out, "export")
     data = build_report_data(cfg.database_url, org, run)
     path = exports.export(data, fmt, out)
     console.print(f"Exported: {path}", highlight=False, soft_wrap=True)

@@ -13,7 +13,8 @@ from typing import Any
 
 import polars as pl
 
-from sobre.footprint.schema import FactorSet, Inventory, Result
+from sobre.footprint.schema import STAGES, FactorSet, Inventory, Result
+from sobre.reporting import facts
 from sobre.reporting.model import (
     Assumption,
     Breakdown,
@@ -22,6 +23,8 @@ from sobre.reporting.model import (
     Criterion,
     CriterionTotal,
     DataQuality,
+    DefaultShare,
+    DepartmentRow,
     Figure,
     Hotspot,
     IdleCapacity,
@@ -51,6 +54,8 @@ class Names:
     applications: dict[int, str] = field(default_factory=dict)
     #: Users per application, for the per-user figure of each application.
     application_users: dict[int, int] = field(default_factory=dict)
+    #: Site kind (office, server_room, data_centre, colocation, cloud_region) per site id.
+    site_kinds: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -67,8 +72,19 @@ class ReportInputs:
     country: str | None = None
     factors: FactorSet | None = None
     imports: list[ImportStat] = field(default_factory=list)
-    #: The engine's inputs, needed only to compute the recommendations' effects.
+    #: The engine's inputs: the recommendations re-run the engine on them, the departmental allocation
+    #: reads the applications and their links.
     inventory: Inventory | None = None
+    #: False when the inventory changed since the run: recommendations are then left out.
+    inventory_matches_run: bool = True
+    #: Equipment ids a person holds beyond one computer, one phone and two monitors (from the
+    #: inventory's assignments; the report keeps no name).
+    surplus_devices: list[int] = field(default_factory=list)
+    author: str = ""
+    report_version: str = "1"
+    issued: str = ""
+    #: Report-level notes (codes with parameters), e.g. the inventory changed since the run.
+    notes: list[str] = field(default_factory=list)
 
 
 def total_rows() -> pl.Expr:
@@ -130,7 +146,7 @@ def _figure(row: dict | None, unit: str) -> Figure:
 def build_report_data(
     inputs: ReportInputs,
     *,
-    recommend: Callable[[ReportInputs, ReportData], list] | None = None,
+    recommend: Callable[..., Any] | None = None,
 ) -> ReportData:
     """Turn one run's results into the report's data.
 
@@ -148,12 +164,22 @@ def build_report_data(
     totals_frame = _aggregate(counted.with_columns(pl.lit("all").alias("_all")), ["_all"])
     total_by_crit = {r["criterion"]: r for r in totals_frame.to_dicts()}
 
+    unknown_stages = (
+        counted.filter(pl.col("value").is_null())
+        .group_by("criterion", "stage")
+        .agg(pl.struct("item_kind", "item_id").n_unique().alias("n"))
+    )
+    by_stage: dict[str, dict[str, int]] = {}
+    for r in unknown_stages.iter_rows(named=True):
+        by_stage.setdefault(r["criterion"], {})[r["stage"]] = int(r["n"])
     totals: list[CriterionTotal] = []
     for code in codes:
         fig = _figure(total_by_crit.get(code), units[code])
         per_emp = fig.scaled(1 / inputs.employees) if inputs.employees else None
         per_user = fig.scaled(1 / inputs.users) if inputs.users else None
-        totals.append(CriterionTotal(code, fig, per_emp, per_user))
+        per_inh = fig.scaled(1 / inputs.inhabitants) if inputs.inhabitants else None
+        stages = {st: by_stage.get(code, {}).get(st, 0) for st in STAGES if by_stage.get(code, {}).get(st)}
+        totals.append(CriterionTotal(code, fig, per_emp, per_user, per_inh, stages))
 
     def share(value: float | None, criterion: str) -> float | None:
         tot = total_by_crit.get(criterion)
@@ -211,10 +237,13 @@ def build_report_data(
         "site",
         rows_from(_aggregate(counted, ["site_id"]), "site_id", lambda k: names.sites.get(k, "") if k else ""),
     )
+    from sobre.footprint.engine.departments import allocate_departments
+
+    allocation = allocate_departments(result, inputs.inventory)
     breakdowns["department"] = Breakdown(
         "department",
         rows_from(
-            _aggregate(counted, ["department_id"]),
+            _aggregate_parts(allocation, ["department_id"]),
             "department_id",
             lambda k: names.departments.get(k, "") if k else "",
         ),
@@ -228,7 +257,9 @@ def build_report_data(
     hotspots = _hotspots(result, joined, primary, units.get(primary, ""), names, share)
     idle = _idle(result, joined, primary, units.get(primary, ""), names, share)
     quality = _quality(result, counted, primary, codes, inputs.imports, share)
+    quality.notes = list(inputs.notes)
     sources, assumptions, defaults = _sources_and_assumptions(inputs)
+    primary_total = next((t for t in totals if t.criterion == primary), None)
 
     data = ReportData(
         organisation=Organisation(
@@ -245,6 +276,9 @@ def build_report_data(
                 .sum()
                 or 0.0
             ),
+            author=inputs.author,
+            report_version=inputs.report_version,
+            issued=inputs.issued,
         ),
         run=inputs.run,
         criteria=criteria,
@@ -258,13 +292,69 @@ def build_report_data(
         assumptions=assumptions,
         category_defaults=defaults,
     )
-    if recommend is None and inputs.inventory is not None and inputs.factors is not None:
+    data.departments = _departments(allocation, primary, units.get(primary, ""), names, share)
+    if primary_total is not None:
+        unit = units.get(primary, "")
+        data.scope = facts.scope_split(result, primary, unit, names.site_kinds, facts.in_scope_keys(result))
+        data.benchmarks = facts.benchmarks(primary_total.per_employee, primary_total.per_inhabitant)
+        data.equivalences = facts.equivalences(primary_total.total) if unit == "kgCO2e" else []
+    data.fleet = facts.fleet_facts(result, inputs.factors, inputs.employees)
+    usable = inputs.inventory is not None and inputs.inventory_matches_run
+    if recommend is None and usable and inputs.factors is not None:
         from sobre.reporting.recommendations import recommend as default_recommend
 
         recommend = default_recommend
-    if recommend is not None:
-        data.recommendations = recommend(inputs, data)
+    if recommend is not None and usable:
+        found = recommend(inputs, data)
+        if isinstance(found, tuple):
+            data.recommendations, data.combined = found
+        else:
+            data.recommendations = found
     return data
+
+
+def _aggregate_parts(allocation: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
+    """Sum the departmental allocation's parts per keys and criterion (value/low/high, unknown counts)."""
+    agg = allocation.group_by([*keys, "criterion"]).agg(
+        pl.col("value").sum(),
+        pl.col("low").sum(),
+        pl.col("high").sum(),
+        pl.col("value").is_not_null().sum().alias("known"),
+        pl.col("unknown").sum(),
+    )
+    return agg.with_columns(
+        *(pl.when(pl.col("known") > 0).then(pl.col(c)).alias(c) for c in ("value", "low", "high"))
+    )
+
+
+def _departments(
+    allocation: pl.DataFrame,
+    primary: str,
+    unit: str,
+    names: Names,
+    share: Callable[[float | None, str], float | None],
+) -> list[DepartmentRow]:
+    """Departments of the primary criterion with the part each allocation key gave them."""
+    prim = allocation.filter(pl.col("criterion") == primary)
+    out = []
+    for (dept,), group in prim.group_by(["department_id"]):
+        known = group.filter(pl.col("value").is_not_null())
+        value = float(known["value"].sum()) if known.height else None
+        fig = Figure(
+            value,
+            float(known["low"].sum()) if known.height else None,
+            float(known["high"].sum()) if known.height else None,
+            unit,
+            int(group["unknown"].sum() or 0),
+        )
+        keys = {
+            r["key"]: float(r["value"])
+            for r in known.group_by("key").agg(pl.col("value").sum()).iter_rows(named=True)
+        }
+        name = names.departments.get(dept, str(dept)) if dept is not None else ""
+        out.append(DepartmentRow(dept, name, fig, share(value, primary), keys))
+    out.sort(key=lambda d: (d.department_id is None, d.figure.value is None, -(d.figure.value or 0.0)))
+    return out
 
 
 def _item_sums(joined: pl.DataFrame, primary: str) -> pl.DataFrame:
@@ -279,24 +369,21 @@ def _hotspots(
     names: Names,
     share: Callable[[float | None, str], float | None],
 ) -> list[Hotspot]:
-    """Largest items of the total, plus hosts' idle capacity (an allocation, shown because it is waste)."""
-    candidates = joined.filter(total_rows() | (pl.col("item_kind") == "idle"))
-    sums = _item_sums(candidates, primary).filter(pl.col("value").is_not_null())
+    """Largest items of the total, each named once; a host's idle share is shown on its own row."""
+    sums = _item_sums(joined.filter(total_rows()), primary).filter(pl.col("value").is_not_null())
     top = sums.sort(["value", "item_kind", "item_id"], descending=[True, False, False]).head(TOP_HOTSPOTS)
     info = result.items.join(top.select("item_kind", "item_id"), on=["item_kind", "item_id"], how="inner")
     by_key = {(r["item_kind"], r["item_id"]): r for r in info.to_dicts()}
-    host_names = _host_names(result)
+    idle = result.items.filter(pl.col("item_kind") == "idle")
+    idle_share = dict(zip(idle["item_id"].to_list(), idle["share"].to_list(), strict=True))
     out = []
     for r in top.to_dicts():
         item = by_key.get((r["item_kind"], r["item_id"]), {})
-        name = item.get("name") or ""
-        if r["item_kind"] == "idle" and not name:
-            name = host_names.get(item.get("host_id") or r["item_id"], str(r["item_id"]))
         out.append(
             Hotspot(
                 item_kind=r["item_kind"],
                 item_id=int(r["item_id"]),
-                name=name,
+                name=item.get("name") or "",
                 category=item.get("category"),
                 site=names.sites.get(item["site_id"]) if item.get("site_id") else None,
                 quantity=item.get("quantity"),
@@ -304,6 +391,7 @@ def _hotspots(
                 lifetime_years=item.get("lifetime_years"),
                 figure=Figure(r["value"], r["low"], r["high"], unit, int(r["unknown"])),
                 share=share(r["value"], primary),
+                idle_share=idle_share.get(int(r["item_id"])) if r["item_kind"] == "equipment" else None,
             )
         )
     return out
@@ -415,9 +503,14 @@ def _quality(
     )
     unknown_by = {c: 0 for c in codes}
     unknown_by.update({r["criterion"]: int(r["n"]) for r in unknown_items.to_dicts()})
+    from sobre.footprint.engine.quality import default_shares, method_counts
+
     by_status = rows("status", STATUS_ORDER)
-    default_value = sum(q.value or 0.0 for q in by_status if q.key in ("default", "archetype"))
-    total_known = sum(q.value or 0.0 for q in by_status)
+    shares = [
+        DefaultShare(s.criterion, s.parameter, s.share, s.items_default, s.items)
+        for s in default_shares(result)
+    ]
+    overall = next((s.share for s in shares if s.criterion == primary and s.parameter == "any"), None)
     energy = items.select(
         (pl.col("quantity").fill_null(0) * pl.col("annual_kwh").fill_null(0)).alias("kwh"), "kwh_method"
     )
@@ -431,11 +524,13 @@ def _quality(
         kwh_total=kwh_total,
         kwh_measured=kwh_measured,
         unknown_by_criterion=unknown_by,
-        default_share=default_value / total_known if total_known else None,
+        default_share=overall,
         rows_read=sum(i.rows_read for i in imports),
         rows_rejected=sum(i.rejected for i in imports),
         imports=imports,
         warnings=list(result.warnings),
+        default_shares=shares,
+        methods=method_counts(result),
     )
 
 

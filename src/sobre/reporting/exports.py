@@ -10,10 +10,13 @@ import csv
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sobre.core.errors import InputError
 from sobre.reporting.model import ReportData
+
+if TYPE_CHECKING:
+    from sobre.reporting.data import ReportInputs
 
 FORMATS = ("csv", "xlsx", "json")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -281,6 +284,105 @@ def write_xlsx(data: ReportData, path: Path) -> Path:
 
 def write_json(data: ReportData, path: Path) -> Path:
     path.write_text(json.dumps(data.to_dict(), ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    return path
+
+
+#: Columns of the item-level export, in order (one row per item, criterion and stage).
+ITEM_COLUMNS = [
+    "item_kind",
+    "item_id",
+    "name",
+    "category",
+    "site",
+    "department",
+    "host_id",
+    "quantity",
+    "criterion",
+    "stage",
+    "value",
+    "low",
+    "high",
+    "unit",
+    "status",
+    "data_quality",
+    "factor_ref",
+    "ref_method",
+    "source",
+    "licence",
+    "lifetime_years",
+    "lifetime_method",
+    "age_years",
+    "annual_kwh",
+    "kwh_method",
+    "pue",
+    "pue_method",
+    "country",
+    "country_method",
+    "usage_rate",
+    "usage_method",
+    "share",
+    "share_method",
+    "warnings",
+]
+
+
+def item_rows(inputs: ReportInputs) -> Any:
+    """Every item's figures per stage and criterion, with its status, trace and the source of the factor row
+    behind the figure (the impact row for non-use stages, the electricity row for use), as a Polars frame."""
+    import polars as pl
+
+    result, factors, names = inputs.result, inputs.factors, inputs.names
+    items = result.items.with_columns(
+        pl.col("site_id").replace_strict(names.sites, default=None, return_dtype=pl.Utf8).alias("site"),
+        pl.col("department_id")
+        .replace_strict(names.departments, default=None, return_dtype=pl.Utf8)
+        .alias("department"),
+    )
+    units = dict(zip(result.criteria["code"].to_list(), result.criteria["unit"].to_list(), strict=True))
+    out = result.impacts.join(items, on=["item_kind", "item_id"], how="left").with_columns(
+        pl.col("criterion").replace_strict(units, default=None, return_dtype=pl.Utf8).alias("unit")
+    )
+    if factors is not None:
+        imp = factors.impacts.select(
+            pl.col("ref").alias("factor_ref"),
+            "stage",
+            "criterion",
+            pl.col("source").alias("_is"),
+            pl.col("licence").alias("_il"),
+        ).unique(["factor_ref", "stage", "criterion"], keep="first")
+        el = (
+            factors.electricity.sort("year", descending=True, nulls_last=True)
+            .unique(["country", "criterion"], keep="first")
+            .select("country", "criterion", pl.col("source").alias("_es"), pl.col("licence").alias("_el"))
+        )
+        out = out.join(imp, on=["factor_ref", "stage", "criterion"], how="left").join(
+            el, on=["country", "criterion"], how="left"
+        )
+        use = pl.col("stage") == "use"
+        out = out.with_columns(
+            pl.when(use).then(pl.col("_es")).otherwise(pl.col("_is")).alias("source"),
+            pl.when(use).then(pl.col("_el")).otherwise(pl.col("_il")).alias("licence"),
+        )
+    else:
+        out = out.with_columns(pl.lit(None, pl.Utf8).alias("source"), pl.lit(None, pl.Utf8).alias("licence"))
+    return out.select(ITEM_COLUMNS).sort("item_kind", "item_id", "criterion", "stage")
+
+
+def write_items(inputs: ReportInputs, path: Path) -> Path:
+    """The item-level export as CSV (UTF-8 with BOM; text cells neutralised against formula injection), so a
+    hotspot can be audited row by row."""
+    import polars as pl
+
+    frame = item_rows(inputs)
+    text = [c for c, t in frame.schema.items() if t == pl.Utf8]
+    frame = frame.with_columns(
+        pl.when(pl.col(c).str.contains(r"^[=+\-@\t\r]")).then("'" + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c in text
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as fh:
+        fh.write("\ufeff".encode())
+        frame.write_csv(fh)
     return path
 
 

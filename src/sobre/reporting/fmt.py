@@ -64,6 +64,82 @@ def figure(fig: Figure | None, lang: str, *, with_range: bool = True) -> str:
     return text
 
 
+#: Readable units by magnitude: (unit code, threshold, divisor, label), largest first.
+SCALES: dict[str, list[tuple[float, float, str]]] = {
+    "kgCO2e": [(1e6, 1e6, "kt CO₂e"), (1e3, 1e3, "t CO₂e"), (1.0, 1.0, "kg CO₂e"), (0.0, 1e-3, "g CO₂e")],
+    "kgSbeq": [(1.0, 1.0, "kg Sb eq"), (1e-3, 1e-3, "g Sb eq"), (0.0, 1e-6, "mg Sb eq")],
+    "MJ": [(1e6, 1e6, "TJ"), (1e3, 1e3, "GJ"), (0.0, 1.0, "MJ")],
+    "kWh": [(1e6, 1e6, "GWh"), (1e3, 1e3, "MWh"), (0.0, 1.0, "kWh")],
+    "m3": [(1.0, 1.0, "m³"), (0.0, 1e-3, "L")],
+}
+
+
+def _significant(value: float, digits: int) -> float:
+    if value == 0:
+        return 0.0
+    return round(value, digits - 1 - int(math.floor(math.log10(abs(value)))))
+
+
+def _plain(value: float, lang: str) -> str:
+    """A rounded number without spurious decimals (162, 5.5, 0.025)."""
+    if value == 0:
+        return "0"
+    mag = abs(value)
+    decimals = 0 if mag >= 100 else max(0, 2 - int(math.floor(math.log10(mag))))
+    text = format_number(value, lang, decimals)
+    if decimals:
+        text = text.rstrip("0").rstrip(",." if lang == "en" else ",")
+    return text
+
+
+def scaled(value: float, unit_code: str) -> tuple[float, str]:
+    """The divisor and label that make ``value`` read well (162 t CO₂e, 5.5 g Sb eq)."""
+    for threshold, divisor, label in SCALES.get(unit_code, []):
+        if abs(value) >= threshold:
+            return divisor, label
+    return 1.0, unit(unit_code)
+
+
+def quantity(fig: Figure | None, lang: str, *, with_range: bool = True, approx: bool = True) -> str:
+    """'≈ 162 t CO₂e (125–215)': a unit that fits the magnitude and digits the range allows.
+
+    Three significant digits, two when the range is wider than the value; the range in the same unit."""
+    if fig is None or fig.value is None:
+        return t("unknown", lang)
+    divisor, label = scaled(fig.value, fig.unit)
+    spread = (
+        (fig.high - fig.low) / abs(fig.value)
+        if fig.value and fig.low is not None and fig.high is not None
+        else 0
+    )
+    digits = 2 if spread > 1 else 3
+    value = _significant(fig.value / divisor, digits)
+    text = f"{'≈ ' if approx else ''}{_plain(value, lang)} {label}"
+    if with_range and fig.low is not None and fig.high is not None and fig.low != fig.high:
+        lo = _significant(fig.low / divisor, digits)
+        hi = _significant(fig.high / divisor, digits)
+        text += f" ({_plain(lo, lang)}–{_plain(hi, lang)})"
+    return text
+
+
+def rng_q(fig: Figure | None, lang: str) -> str:
+    """The range of ``fig`` in the unit :func:`quantity` chooses for its value ('125–215')."""
+    if fig is None or fig.value is None or fig.low is None or fig.high is None:
+        return ""
+    divisor, _label = scaled(fig.value, fig.unit)
+    spread = (fig.high - fig.low) / abs(fig.value) if fig.value else 0
+    digits = 2 if spread > 1 else 3
+    lo, hi = _significant(fig.low / divisor, digits), _significant(fig.high / divisor, digits)
+    return f"{_plain(lo, lang)}–{_plain(hi, lang)}"
+
+
+def ratio(value: float | None, lang: str) -> str:
+    """A small ratio with plain decimals (0.005 devices per agent, not 5 × 10⁻³)."""
+    if value is None:
+        return t("unknown", lang)
+    return format_number(value, lang, 3 if abs(value) < 0.1 else 2)
+
+
 def count(value: float | int | None, lang: str) -> str:
     if value is None:
         return t("not_given", lang)
@@ -80,7 +156,10 @@ def label(by: str, key: str, text: str, lang: str) -> str:
         except KeyError:
             return key
     if not key:
-        return t("no_site" if by == "site" else "no_department" if by == "department" else "unknown", lang)
+        # A department row without a department is the shared, unallocated part of the infrastructure.
+        return t(
+            "no_site" if by == "site" else "department.shared" if by == "department" else "unknown", lang
+        )
     return text or key
 
 

@@ -43,6 +43,13 @@ class CriterionTotal:
     total: Figure
     per_employee: Figure | None  # None: the headcount is unknown
     per_user: Figure | None
+    per_inhabitant: Figure | None = None
+    #: Stage → number of items whose figure for that stage is unknown: a criterion with any is *partial*.
+    unknown_by_stage: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def partial(self) -> bool:
+        return any(self.unknown_by_stage.values())
 
 
 @dataclass
@@ -81,6 +88,8 @@ class Hotspot:
     lifetime_years: float | None
     figure: Figure
     share: float | None
+    #: For a virtualisation host: the share left idle (its idle capacity is part of this one row).
+    idle_share: float | None = None
 
 
 @dataclass
@@ -123,6 +132,17 @@ class ImportStat:
 
 
 @dataclass
+class DefaultShare:
+    """The part of one criterion's total resting on a default for one parameter (``any``: at least one)."""
+
+    criterion: str
+    parameter: str  # factor, lifetime, energy, pue, usage, country, any
+    share: float | None
+    items_default: int
+    items: int
+
+
+@dataclass
 class DataQuality:
     by_status: list[QualityRow]
     by_level: list[QualityRow]
@@ -132,11 +152,17 @@ class DataQuality:
     kwh_total: float
     kwh_measured: float
     unknown_by_criterion: dict[str, int]
-    default_share: float | None  # share of the primary total resting on default inputs
+    default_share: float | None  # share of the primary total resting on at least one default parameter
     rows_read: int
     rows_rejected: int
     imports: list[ImportStat]
     warnings: list[str]
+    #: Per criterion and parameter: how much rests on defaults (computed from each parameter's method).
+    default_shares: list[DefaultShare] = field(default_factory=list)
+    #: Parameter → {method: items}: how each parameter was chosen.
+    methods: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: Messages of the report itself (e.g. the inventory changed since the run), as codes.
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -168,12 +194,87 @@ class CategoryDefault:
 
 @dataclass
 class Recommendation:
-    key: str  # lifetime_extension, consolidation, refurbished
+    #: lifetime_extension, refurbished, fewer_devices, servers, switch_off, printing, reuse, purchasing
+    key: str
     params: dict[str, float | int | str]
     items: float  # number of items concerned
     avoided: dict[str, Figure]  # per criterion, per year
     share: float | None  # avoided share of the primary total
     hotspot: str  # what in the diagnosis triggered it
+    cost: str = ""  # order of magnitude: savings, low, medium, high
+    owner: str = ""  # owner role (message key suffix)
+    horizon: str = ""  # short (< 1 y), medium (1-3 y), long (> 3 y)
+    kpi: str = ""  # the indicator that will show it worked (message key suffix)
+    practice: str = ""  # the DINUM good-practice guide's practice ids it implements, e.g. "d.2, f.1"
+
+
+@dataclass
+class Combined:
+    """Every recommendation applied in sequence on one copy of the inventory: overlaps counted once."""
+
+    avoided: dict[str, Figure]
+    share: float | None
+    keys: list[str]
+
+
+@dataclass
+class DepartmentRow:
+    department_id: int | None  # None: shared / unallocated
+    name: str
+    figure: Figure  # primary criterion
+    share: float | None
+    keys: dict[str, float]  # allocation key → part of the figure
+
+
+@dataclass
+class AgeBand:
+    label: str  # "0-1", "1-2", … "8+", "unknown"
+    counts: dict[str, float]  # category → units
+
+
+@dataclass
+class FleetFacts:
+    """What the fleet looks like: devices per agent, age, stock, renewals, old items, servers."""
+
+    per_agent: dict[str, float | None]  # category → units per agent
+    units: dict[str, float]  # category → units counted
+    age_bands: list[AgeBand]
+    median_age: dict[str, float | None]  # category → median age (years)
+    past_default: dict[str, float]  # category → units older than the category's default lifetime
+    in_stock: float
+    renewal_rate: float | None  # units bought during the reporting year / units
+    servers: int  # physical servers
+    virtualisation_hosts: int
+    plain_servers: int  # servers that are not virtualisation hosts
+
+
+@dataclass
+class ScopeSplit:
+    """The total split as in the ADEME/Arcep studies: end-user devices, networks, data centres."""
+
+    end_user: Figure
+    network: Figure
+    data_centre: Figure
+    in_scope: list[str]  # message keys of what the inventory covers
+    out_of_scope: list[str]  # message keys of what the diagnosis does not measure
+
+
+@dataclass
+class Benchmark:
+    key: str  # reference id (message key suffix)
+    per: str  # agent, inhabitant
+    reference: float  # kgCO2e per person and year
+    ours: Figure | None  # the organisation's figure per person
+    source: str
+    year: int
+
+
+@dataclass
+class Equivalence:
+    key: str  # message key suffix
+    unit_value: float  # kgCO2e per unit
+    count: float | None  # how many units the total equals
+    source: str
 
 
 @dataclass
@@ -201,6 +302,9 @@ class Organisation:
     country: str | None
     items: int  # equipment rows counted in the total
     quantity: float  # equipment units counted in the total
+    author: str = ""  # who hands the report over (cover page)
+    report_version: str = "1"
+    issued: str = ""  # date the report was written (ISO)
 
 
 @dataclass
@@ -220,6 +324,12 @@ class ReportData:
     assumptions: list[Assumption]
     category_defaults: list[CategoryDefault]
     recommendations: list[Recommendation] = field(default_factory=list)
+    combined: Combined | None = None
+    departments: list[DepartmentRow] = field(default_factory=list)
+    fleet: FleetFacts | None = None
+    scope: ScopeSplit | None = None
+    benchmarks: list[Benchmark] = field(default_factory=list)
+    equivalences: list[Equivalence] = field(default_factory=list)
     #: Sections other capabilities add through the registry's ``report`` hook (maturity…), by language.
     extra_sections: dict[str, list[Any]] = field(default_factory=dict)
 

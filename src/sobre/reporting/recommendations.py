@@ -1,29 +1,84 @@
-"""First recommendations, each with its effect computed by re-running the pure engine on a modified inventory.
+"""Eight recommendations on the usual levers, each quantified by re-running the engine on changed inputs.
 
-Only the equipment rows a recommendation touches are recomputed (before and after), so that the cost stays
-small for large estates: equipment rows are computed independently of each other by the engine (VM shares
-and idle capacity are allocations of their hosts and never enter the total).
+Each recommendation is a list of changes (``sobre.footprint.engine.changes``) on the equipment rows it
+concerns.  Its effect is the run's own figures for those rows minus the engine's figures for the changed
+rows (equipment rows are computed independently of each other, so only they are re-run).  The combined
+figure applies every recommendation **in sequence on one copy** of the inventory, so overlapping levers
+(a longer life and refurbished purchases act on the same manufacturing) are counted once.
+
+Levers, with the DINUM good-practice guide's practices they implement (DINUM/MTE/INR 2023, Licence
+Ouverte 2.0): lifetime (d.2, f.1), refurbished purchases (e.1), fewer devices per person (d.1),
+consolidation and virtualisation of servers (h.4), switch-off rules (f.2, f.8), printing (f.7), end-of-life
+channels (i.2, i.3), purchasing criteria (e.2).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass
+from dataclasses import replace as dc_replace
 
 import polars as pl
 
-from sobre.footprint.schema import EQUIPMENT, Inventory, Result
-from sobre.inventory.taxonomy import ACTIVE_STATUSES, END_USER_CATEGORIES
+from sobre.footprint.engine.changes import (
+    BuyRefurbished,
+    Change,
+    EfficientModels,
+    ExtendLifetime,
+    Reschedule,
+    ReuseAtEndOfLife,
+    ScaleQuantity,
+    apply_changes,
+    subset,
+)
+from sobre.footprint.engine.frames import conform
+from sobre.footprint.schema import EQUIPMENT, Result
+from sobre.inventory.taxonomy import (
+    ACTIVE_STATUSES,
+    END_USER_CATEGORIES,
+    NETWORK_CATEGORIES,
+    PUE_SITE_KINDS,
+    SERVER_CATEGORIES,
+    Category,
+)
 from sobre.reporting.data import ReportInputs
-from sobre.reporting.model import Figure, Recommendation, ReportData
-
-LIFETIME_EXTENSION_YEARS = 2
-#: A host is consolidated when more than half of it is idle; the consolidated hosts run at this load.
-IDLE_THRESHOLD = 0.5
-TARGET_LOAD = 0.8
-REFURBISHED_RATE = 0.3
+from sobre.reporting.model import Combined, Figure, Recommendation, ReportData
 
 Compute = Callable[..., Result]
+
+LIFETIME_EXTENSION_YEARS = 2
+REFURBISHED_RATE = 0.3
+#: Hosts are consolidated to this load (DESIGN §7's example scenario); a host more idle than that is merged.
+TARGET_LOAD = 0.6
+#: Average utilisation of a server that is not virtualised: NRDC, "Data Center Efficiency Assessment"
+#: (issue paper IP:14-08-A, 2014): "average server utilization ... 12 to 18 percent" — the midpoint.
+PLAIN_SERVER_LOAD = 0.15
+#: Opening hours of offices and schools assumed by the switch-off rule: 11 h a day on 251 weekdays (2025:
+#: 365 days − 104 weekend days − 10 public holidays on weekdays).
+OPEN_HOURS, OPEN_DAYS = 11.0, 251.0
+#: Words of a multifunction printer's type (the shared devices single printers are merged into).
+MFP_WORDS = re.compile(r"multifonction|multifunction|\bmfp\b|\bmfc\b|copieur|copier", re.I)
+
+_END_USER = [str(c) for c in END_USER_CATEGORIES]
+_ACTIVE = [str(s) for s in ACTIVE_STATUSES]
+_SERVERS = [str(c) for c in SERVER_CATEGORIES]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one recommendation does: the changes, the items concerned, and how it is presented."""
+
+    key: str
+    changes: list[Change]
+    items: float
+    hotspot: str
+    cost: str
+    owner: str
+    horizon: str
+    kpi: str
+    practice: str
+    params: dict[str, float | int | str]
 
 
 def _engine_compute() -> Compute:
@@ -32,16 +87,272 @@ def _engine_compute() -> Compute:
     return compute
 
 
-def _subset(inventory: Inventory, equipment: pl.DataFrame) -> Inventory:
-    """An inventory holding only ``equipment`` (plus sites and departments, which the rules read)."""
-    return Inventory(sites=inventory.sites, departments=inventory.departments, equipment=equipment)
+class _Context:
+    """The inputs every plan reads: the equipment with the run's trace, and the engine call."""
+
+    def __init__(self, inputs: ReportInputs, compute: Compute) -> None:
+        assert inputs.inventory is not None and inputs.factors is not None
+        self.inputs = inputs
+        self.compute = compute
+        self.inventory = dc_replace(
+            inputs.inventory, equipment=conform(inputs.inventory.equipment, EQUIPMENT)
+        )
+        trace = inputs.result.items.filter(pl.col("item_kind") == "equipment").select(
+            pl.col("item_id").alias("id"),
+            pl.col("lifetime_years").alias("_life"),
+            pl.col("kwh_method").alias("_kwh_method"),
+            pl.col("factor_ref").alias("_ref"),
+        )
+        sites = self.inventory.sites.select(pl.col("id").alias("site_id"), pl.col("kind").alias("_site_kind"))
+        # Only the rows the run counted (a retired item of a past year is no lever).
+        self.eq = self.inventory.equipment.join(trace, on="id", how="inner").join(
+            sites, on="site_id", how="left"
+        )
+
+    def run(self, ids: frozenset[int], changes: list[Change]) -> Result:
+        assert self.inputs.factors is not None
+        inv, factors, touched = apply_changes(
+            self.inventory, self.inputs.factors, changes, self.inputs.result
+        )
+        return self.compute(
+            subset(inv, touched | ids),
+            factors,
+            profile=self.inputs.run.profile,
+            reference_date=self.inputs.run.reference_date,
+            org_country=self.inputs.country,
+        )
 
 
-def _sums(
-    result: Result, criteria: list[str]
-) -> dict[str, tuple[float | None, float | None, float | None, int]]:
-    eq = result.impacts.filter(pl.col("item_kind") == "equipment")
-    agg = eq.group_by("criterion").agg(
+def _ids(frame: pl.DataFrame) -> frozenset[int]:
+    return frozenset(int(i) for i in frame["id"].to_list())
+
+
+def _units(frame: pl.DataFrame) -> float:
+    return float(frame["quantity"].fill_null(1.0).sum() or 0.0)
+
+
+def _end_user_in_service(ctx: _Context) -> pl.DataFrame:
+    return ctx.eq.filter(
+        pl.col("category").is_in(_END_USER)
+        & pl.col("status").fill_null("in_use").is_in(_ACTIVE)
+        & pl.col("retirement_date").is_null()
+    )
+
+
+def lifetime(ctx: _Context) -> Plan | None:
+    """Keep end-user devices two years longer than the lifetime the run used."""
+    devices = _end_user_in_service(ctx)
+    if devices.height == 0:
+        return None
+    return Plan(
+        "lifetime_extension",
+        [ExtendLifetime(_ids(devices), LIFETIME_EXTENSION_YEARS)],
+        _units(devices),
+        "end_user",
+        "savings",
+        "it_department",
+        "short",
+        "average_lifetime",
+        "d.2, f.1",
+        {"years": LIFETIME_EXTENSION_YEARS},
+    )
+
+
+def refurbished(ctx: _Context) -> Plan | None:
+    """Buy refurbished for 30 % of renewals of the categories the factor set has a refurbished factor for."""
+    assert ctx.inputs.factors is not None
+    cats = [k.split(":", 1)[1] for k in ctx.inputs.factors.hypotheses if k.startswith("refurbished_factor:")]
+    devices = _end_user_in_service(ctx).filter(
+        pl.col("category").is_in(cats) & ~pl.col("refurbished").fill_null(False)
+    )
+    if devices.height == 0 or ctx.inputs.run.profile != "sobre":
+        return None
+    return Plan(
+        "refurbished",
+        [BuyRefurbished(_ids(devices), REFURBISHED_RATE)],
+        _units(devices),
+        "renewals",
+        "savings",
+        "it_and_purchasing",
+        "medium",
+        "refurbished_share",
+        "e.1",
+        {"rate": REFURBISHED_RATE},
+    )
+
+
+def fewer_devices(ctx: _Context) -> Plan | None:
+    """Withdraw the devices a person holds beyond one computer, one phone and two monitors."""
+    surplus = ctx.eq.filter(pl.col("id").is_in(ctx.inputs.surplus_devices))
+    if surplus.height == 0:
+        return None
+    return Plan(
+        "fewer_devices",
+        [ScaleQuantity(dict.fromkeys(_ids(surplus), 0.0))],
+        _units(surplus),
+        "equipment_rate",
+        "savings",
+        "it_department",
+        "short",
+        "devices_per_user",
+        "d.1",
+        {},
+    )
+
+
+def servers(ctx: _Context) -> Plan | None:
+    """Consolidate hosts below the target load and virtualise the servers that are not hosts."""
+    items = ctx.inputs.result.items
+    idle = items.filter(pl.col("item_kind") == "idle").select(pl.col("host_id").alias("id"), "share")
+    factors: dict[int, float] = {}
+    for host_id, idle_share in idle.iter_rows():
+        load = 1.0 - (idle_share or 0.0)
+        if load < TARGET_LOAD:
+            factors[int(host_id)] = load / TARGET_LOAD
+    hosts = set(items.filter(pl.col("item_kind").is_in(["vm", "idle"]))["host_id"].drop_nulls().to_list())
+    plain = ctx.eq.filter(
+        pl.col("category").is_in(_SERVERS)
+        & ~pl.col("id").is_in(list(hosts))
+        & pl.col("status").fill_null("in_use").is_in(_ACTIVE)
+    )
+    for server_id in plain["id"].to_list():
+        factors[int(server_id)] = PLAIN_SERVER_LOAD / TARGET_LOAD
+    if not factors:
+        return None
+    return Plan(
+        "servers",
+        [ScaleQuantity(factors)],
+        float(len(factors)),
+        "idle",
+        "medium",
+        "infrastructure",
+        "medium",
+        "virtualisation_rate",
+        "h.4",
+        {"target": TARGET_LOAD, "plain": plain.height, "load": PLAIN_SERVER_LOAD},
+    )
+
+
+def switch_off(ctx: _Context) -> Plan | None:
+    """Switch always-on office equipment off outside opening hours (phones, Wi-Fi, switches, screens)."""
+    assert ctx.inputs.factors is not None
+    d = ctx.inputs.factors.defaults
+    hours = dict(zip(d["ref"].to_list(), d["hours_per_day"].to_list(), strict=True))
+    days = dict(zip(d["ref"].to_list(), d["days_per_year"].to_list(), strict=True))
+    ref = pl.col("_ref")
+    h = pl.coalesce("hours_per_day", ref.replace_strict(hours, default=None, return_dtype=pl.Float64))
+    dd = pl.coalesce("days_per_year", ref.replace_strict(days, default=None, return_dtype=pl.Float64))
+    office = ~pl.col("_site_kind").is_in([str(k) for k in PUE_SITE_KINDS]).fill_null(False)
+    cats = [*_END_USER, *(str(c) for c in NETWORK_CATEGORIES)]
+    # Always on: by its profile, or a declared yearly energy for network gear (which runs day and night).
+    always = (h.fill_null(0) >= 20) | (
+        pl.col("category").is_in([str(c) for c in NETWORK_CATEGORIES]) & pl.col("annual_kwh").is_not_null()
+    )
+    chosen = ctx.eq.filter(
+        pl.col("category").is_in(cats)
+        & office
+        & always
+        & (pl.col("_kwh_method") != "not_powered")
+        & (pl.col("_kwh_method") != "measured")
+    ).with_columns(h.fill_null(24.0).alias("_h"), dd.fill_null(365.0).alias("_d"))
+    if chosen.height == 0:
+        return None
+    changes: list[Change] = [
+        Reschedule(_ids(group), OPEN_HOURS, OPEN_DAYS, float(hh), float(ddd))
+        for (hh, ddd), group in chosen.group_by(["_h", "_d"])
+    ]
+    return Plan(
+        "switch_off",
+        changes,
+        _units(chosen),
+        "always_on",
+        "low",
+        "it_and_facilities",
+        "short",
+        "switched_off_share",
+        "f.2, f.8",
+        {"hours": OPEN_HOURS, "days": OPEN_DAYS},
+    )
+
+
+def printing(ctx: _Context) -> Plan | None:
+    """Merge single-function printers into the shared multifunction printers."""
+    printers = ctx.eq.filter(pl.col("category") == str(Category.PRINTER))
+    labels = printers.with_columns(
+        (pl.col("type_label").fill_null("") + " " + pl.col("model").fill_null(""))
+        .map_elements(lambda t: bool(MFP_WORDS.search(t)), return_dtype=pl.Boolean)
+        .alias("_mfp")
+    )
+    single = labels.filter(~pl.col("_mfp"))
+    if single.height == 0 or labels.filter(pl.col("_mfp")).height == 0:
+        return None
+    return Plan(
+        "printing",
+        [ScaleQuantity(dict.fromkeys(_ids(single), 0.0))],
+        _units(single),
+        "printers",
+        "low",
+        "it_and_responsible_digital",
+        "short",
+        "users_per_printer",
+        "f.7, d.1",
+        {},
+    )
+
+
+def reuse(ctx: _Context) -> Plan | None:
+    """Hand end-user devices on for reuse (donation, resale) at the end of their use here."""
+    devices = ctx.eq.filter(pl.col("category").is_in(_END_USER) & (pl.col("reuse_share").fill_null(0) < 1))
+    if devices.height == 0 or ctx.inputs.run.profile != "sobre":
+        return None
+    return Plan(
+        "reuse",
+        [ReuseAtEndOfLife(_ids(devices), 1.0)],
+        _units(devices),
+        "end_of_life",
+        "low",
+        "it_and_responsible_digital",
+        "short",
+        "reuse_rate",
+        "i.2, i.3",
+        {},
+    )
+
+
+def purchasing(ctx: _Context) -> Plan | None:
+    """Renew with models in the best quarter of manufacturers' footprints (manufacturing and energy)."""
+    assert ctx.inputs.factors is not None
+    hyp = ctx.inputs.factors.hypotheses
+    mfg = {k.split(":", 1)[1]: v for k, v in hyp.items() if k.startswith("efficient_manufacturing:")}
+    energy = {k.split(":", 1)[1]: v for k, v in hyp.items() if k.startswith("efficient_energy:")}
+    refs = set(mfg) | set(energy)
+    devices = _end_user_in_service(ctx).filter(pl.col("_ref").is_in(list(refs)))
+    if devices.height == 0:
+        return None
+    return Plan(
+        "purchasing",
+        [EfficientModels(_ids(devices), mfg, energy)],
+        _units(devices),
+        "renewals",
+        "low",
+        "purchasing",
+        "long",
+        "purchases_meeting_criteria",
+        "e.2",
+        {},
+    )
+
+
+#: In the order the combined scenario applies them: fewer devices first (nothing is done to a device that
+#: goes), then what changes a device's life, then energy and end of life.
+PLANS = (fewer_devices, lifetime, refurbished, purchasing, printing, servers, switch_off, reuse)
+
+
+def _totals(result: Result, ids: frozenset[int] | None, criteria: list[str]) -> dict[str, tuple]:
+    imp = result.impacts.filter(pl.col("item_kind") == "equipment")
+    if ids is not None:
+        imp = imp.filter(pl.col("item_id").is_in(list(ids)))
+    agg = imp.group_by("criterion").agg(
         pl.col("value").sum(),
         pl.col("low").sum(),
         pl.col("high").sum(),
@@ -49,7 +360,7 @@ def _sums(
         pl.col("item_id").filter(pl.col("value").is_null()).n_unique().alias("unknown"),
     )
     rows = {r["criterion"]: r for r in agg.to_dicts()}
-    out: dict[str, tuple[float | None, float | None, float | None, int]] = {}
+    out = {}
     for code in criteria:
         r = rows.get(code)
         if r is None or not r["known"]:
@@ -59,37 +370,21 @@ def _sums(
     return out
 
 
-def _avoided(before: Result, after: Result, data: ReportData) -> dict[str, Figure]:
-    """Before − after per criterion; the range is the difference of the bounds, widened to hold the value."""
-    codes = [c.code for c in data.criteria]
+def _avoided(before: dict, after: dict, data: ReportData) -> dict[str, Figure]:
+    """Before − after per criterion; the range is the difference of the bounds, widened to hold the value.
+    An effect that is 0 only because the stages it acts on are unknown is unknown."""
     units = {c.code: c.unit for c in data.criteria}
-    b, a = _sums(before, codes), _sums(after, codes)
     out = {}
-    for code in codes:
-        bv, bl, bh, bu = b[code]
-        av, al, ah, au = a[code]
-        if bv is None or av is None or bl is None or al is None or bh is None or ah is None:
+    for code in units:
+        bv, bl, bh, bu = before.get(code, (None, None, None, 0))
+        av, al, ah, au = after.get(code, (None, None, None, 0))
+        if None in (bv, av, bl, al, bh, ah) or ((bv - av) == 0 and (bu or au)):
             out[code] = Figure(None, None, None, units[code], max(bu, au))
             continue
         value = bv - av
-        if value == 0 and (bu or au):
-            # Nothing changed in the known part: the stages the change acts on are unknown, so is the effect.
-            out[code] = Figure(None, None, None, units[code], max(bu, au))
-            continue
         lo, hi = sorted((bl - al, bh - ah))
         out[code] = Figure(value, min(lo, value), max(hi, value), units[code], max(bu, au))
     return out
-
-
-def _run(compute: Compute, inputs: ReportInputs, inventory: Inventory) -> Result:
-    assert inputs.factors is not None
-    return compute(
-        inventory,
-        inputs.factors,
-        profile=inputs.run.profile,
-        reference_date=inputs.run.reference_date,
-        org_country=inputs.country,
-    )
 
 
 def _share(fig: Figure | None, data: ReportData) -> float | None:
@@ -99,152 +394,46 @@ def _share(fig: Figure | None, data: ReportData) -> float | None:
     return fig.value / total
 
 
-def _end_user_devices(inventory: Inventory, result: Result) -> pl.DataFrame:
-    """Active end-user devices without a retirement date, with the lifetime the run used."""
-    eq = inventory.equipment
-    lifetimes = result.items.filter(pl.col("item_kind") == "equipment").select(
-        pl.col("item_id").alias("id"), pl.col("lifetime_years").alias("_lifetime")
-    )
-    return eq.filter(
-        pl.col("category").is_in([str(c) for c in END_USER_CATEGORIES])
-        & pl.col("status").fill_null("in_use").is_in([str(s) for s in ACTIVE_STATUSES])
-        & pl.col("retirement_date").is_null()
-    ).join(lifetimes, on="id", how="inner")
-
-
-def lifetime_extension(inputs: ReportInputs, data: ReportData, compute: Compute) -> Recommendation | None:
-    """Keep end-user devices ``LIFETIME_EXTENSION_YEARS`` longer: their lifetime becomes a declared one."""
-    assert inputs.inventory is not None
-    devices = _end_user_devices(inputs.inventory, inputs.result)
-    if devices.height == 0:
-        return None
-    before_eq = devices.drop("_lifetime")
-    after_eq = devices.with_columns(
-        (pl.col("_lifetime").fill_null(pl.col("lifetime_years")) + LIFETIME_EXTENSION_YEARS).alias(
-            "lifetime_years"
+def recommend(
+    inputs: ReportInputs, data: ReportData, compute: Compute | None = None
+) -> tuple[list[Recommendation], Combined | None]:
+    """The recommendations that apply to this inventory (largest effect first) and their combined effect."""
+    if inputs.inventory is None or inputs.factors is None or inputs.inventory.equipment.height == 0:
+        return [], None
+    ctx = _Context(inputs, compute or _engine_compute())
+    codes = [c.code for c in data.criteria]
+    plans = [p for p in (make(ctx) for make in PLANS) if p is not None]
+    found = []
+    for plan in plans:
+        ids = frozenset().union(*(c.ids for c in plan.changes))
+        before = _totals(inputs.result, ids, codes)
+        after = _totals(ctx.run(ids, plan.changes), None, codes)
+        avoided = _avoided(before, after, data)
+        found.append(
+            Recommendation(
+                plan.key,
+                plan.params,
+                plan.items,
+                avoided,
+                _share(avoided.get(data.primary), data),
+                plan.hotspot,
+                plan.cost,
+                plan.owner,
+                plan.horizon,
+                plan.kpi,
+                plan.practice,
+            )
         )
-    ).drop("_lifetime")
-    before = _run(compute, inputs, _subset(inputs.inventory, before_eq))
-    after = _run(compute, inputs, _subset(inputs.inventory, after_eq))
-    avoided = _avoided(before, after, data)
-    scope = _sums(before, [data.primary])[data.primary][0]
-    total = data.total(data.primary).total.value
-    params: dict[str, float | int | str] = {"years": LIFETIME_EXTENSION_YEARS}
-    if scope is not None and total:
-        params["scope_share"] = scope / total
-    return Recommendation(
-        "lifetime_extension",
-        params,
-        float(devices["quantity"].fill_null(1).sum()),
-        avoided,
-        _share(avoided.get(data.primary), data),
-        "end_user",
-    )
-
-
-def consolidation(inputs: ReportInputs, data: ReportData, compute: Compute) -> Recommendation | None:
-    """Hosts more than half idle: the hardware needed is their allocated load at ``TARGET_LOAD``.
-
-    Modelled as a fractional quantity of the same host (allocated share ÷ target load), which scales its
-    embodied and use impacts alike; a busier host draws more power, so this is an upper estimate.
-    """
-    assert inputs.inventory is not None
-    idle = inputs.result.items.filter((pl.col("item_kind") == "idle") & (pl.col("share") > IDLE_THRESHOLD))
-    if idle.height == 0:
-        return None
-    keep = idle.select(pl.col("host_id").alias("id"), ((1 - pl.col("share")) / TARGET_LOAD).alias("_keep"))
-    hosts = inputs.inventory.equipment.join(keep, on="id", how="inner")
-    before = _run(compute, inputs, _subset(inputs.inventory, hosts.drop("_keep")))
-    after_eq = hosts.with_columns((pl.col("quantity").fill_null(1.0) * pl.col("_keep")).alias("quantity"))
-    after = _run(compute, inputs, _subset(inputs.inventory, after_eq.drop("_keep")))
-    avoided = _avoided(before, after, data)
-    return Recommendation(
-        "consolidation",
-        {"target": TARGET_LOAD},
-        float(hosts.height),
-        avoided,
-        _share(avoided.get(data.primary), data),
-        "idle",
-    )
-
-
-def refurbished(inputs: ReportInputs, data: ReportData, compute: Compute) -> Recommendation | None:
-    """Refurbished for ``REFURBISHED_RATE`` of end-user devices; only if the engine credits refurbishing.
-
-    The engine's rule decides what a refurbished device avoids; when it counts refurbished as new (as
-    methodology sobre-2025.1 does), the effect would be a meaningless zero, so no recommendation is made.
-    """
-    assert inputs.inventory is not None
-    devices = _end_user_devices(inputs.inventory, inputs.result).drop("_lifetime")
-    devices = devices.filter(~pl.col("refurbished").fill_null(False))
-    if devices.height == 0 or not _engine_credits_refurbished(inputs, devices.head(1), compute):
-        return None
-    offset = int(inputs.inventory.equipment["id"].max() or 0) + 1  # type: ignore[arg-type]
-    new = devices.with_columns(pl.col("quantity").fill_null(1.0) * (1 - REFURBISHED_RATE))
-    refurb = devices.with_columns(
-        pl.col("quantity").fill_null(1.0) * REFURBISHED_RATE,
-        pl.lit(True).alias("refurbished"),
-        (pl.col("id") + offset).alias("id"),
-        (pl.col("name") + " (refurbished)").alias("name"),
-    )
-    before = _run(compute, inputs, _subset(inputs.inventory, devices))
-    after = _run(compute, inputs, _subset(inputs.inventory, pl.concat([new, refurb], how="vertical")))
-    avoided = _avoided(before, after, data)
-    primary = avoided.get(data.primary)
-    base = _sums(before, [data.primary])[data.primary][0]
-    if primary is None or primary.value is None or not base or abs(primary.value) <= 1e-9 * abs(base):
-        return None
-    return Recommendation(
-        "refurbished",
-        {"rate": REFURBISHED_RATE},
-        float(devices["quantity"].fill_null(1).sum()),
-        avoided,
-        _share(primary, data),
-        "renewals",
-    )
-
-
-def _engine_credits_refurbished(inputs: ReportInputs, probe: pl.DataFrame, compute: Compute) -> bool:
-    """Whether the engine's rule gives a refurbished device a smaller footprint, tried on one device first
-    (cheap) before the whole fleet is recomputed."""
-    assert inputs.inventory is not None
-    new = _run(compute, inputs, _subset(inputs.inventory, probe))
-    refurb = _run(
-        compute, inputs, _subset(inputs.inventory, probe.with_columns(pl.lit(True).alias("refurbished")))
-    )
-    a = new.impacts.filter(pl.col("item_kind") == "equipment").get_column("value").drop_nulls().sum()
-    b = refurb.impacts.filter(pl.col("item_kind") == "equipment").get_column("value").drop_nulls().sum()
-    return bool(b < a)
-
-
-def recommend(inputs: ReportInputs, data: ReportData, compute: Compute | None = None) -> list[Recommendation]:
-    """The recommendations that apply to this inventory, largest avoided impact first."""
-    if inputs.inventory is None or inputs.factors is None:
-        return []
-    compute = compute or _engine_compute()
-    inventory = inputs.inventory
-    if inventory.equipment.height == 0:
-        return []
-    # Frames may come without every contract column (hand-built inputs); the engine conforms them.
-    inputs = replace(inputs, inventory=replace(inventory, equipment=_conform(inventory.equipment)))
-    found = [
-        r
-        for r in (
-            lifetime_extension(inputs, data, compute),
-            consolidation(inputs, data, compute),
-            refurbished(inputs, data, compute),
+    combined = None
+    if plans:
+        changes = [c for p in plans for c in p.changes]
+        ids = frozenset().union(*(c.ids for c in changes))
+        avoided = _avoided(
+            _totals(inputs.result, ids, codes), _totals(ctx.run(ids, changes), None, codes), data
         )
-        if r is not None
-    ]
+        combined = Combined(avoided, _share(avoided.get(data.primary), data), [p.key for p in plans])
     found.sort(key=lambda r: -(r.avoided[data.primary].value or 0.0) if data.primary in r.avoided else 0.0)
-    return found
+    return found, combined
 
 
-def _conform(frame: pl.DataFrame) -> pl.DataFrame:
-    missing = [
-        pl.lit(None, dtype=dtype).alias(col) for col, dtype in EQUIPMENT.items() if col not in frame.columns
-    ]
-    return frame.with_columns(missing) if missing else frame
-
-
-__all__ = ["consolidation", "lifetime_extension", "recommend", "refurbished"]
+__all__ = ["PLANS", "recommend"]

@@ -4,29 +4,18 @@ from __future__ import annotations
 
 import base64
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import jinja2
 
 from sobre import __version__
 from sobre.core.i18n import check_language, t
-from sobre.reporting import fmt
+from sobre.reporting import annex, body  # noqa: F401  (register the report's sections)
 from sobre.reporting.model import ReportData
-from sobre.reporting.sections import (
-    Cell,
-    Table,
-    breakdown_section,
-    crit_label,
-    hotspots_section,
-    idle_section,
-    methodology_sections,
-    quality_section,
-    recommendations_section,
-    summary,
-)
+from sobre.reporting.sections import build_sections
 
 TEMPLATES = Path(__file__).parent / "templates"
-BREAKDOWNS = ("stage", "category", "site", "department", "application")
 
 
 def _env() -> jinja2.Environment:
@@ -40,51 +29,41 @@ def _env() -> jinja2.Environment:
     )
 
 
+def _period(data: ReportData, lang: str) -> str:
+    from sobre.footprint.engine.profiles import year_before
+
+    end = data.run.reference_date
+    start = year_before(end) + timedelta(days=1)
+    return t("cover.period_value", lang, start=start.isoformat(), end=end.isoformat())
+
+
 def render_html(data: ReportData, lang: str) -> str:
     """The report as one self-contained HTML page (CSS inlined, SVG charts inline, no JavaScript)."""
     check_language(lang)
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
-    sections = [breakdown_section(data, data.breakdowns[b], lang) for b in BREAKDOWNS if b in data.breakdowns]
-    reco, reco_cards = recommendations_section(data, lang)
-    method, assumptions, sources = methodology_sections(data, lang)
+    body_sections, annex_sections = build_sections(data, lang)
+    org = data.organisation
+    cover = {
+        "period": _period(data, lang),
+        "author": org.author or t("cover.author_default", lang, org=org.name),
+        "version": org.report_version or "1",
+        "issued": org.issued or data.run.created_at[:10] if data.run.created_at else org.issued or "—",
+        "run": t(
+            "cover.run_value",
+            lang,
+            run=data.run.run_id if data.run.run_id is not None else "—",
+            set=data.run.factor_set_id,
+            version=data.run.factor_set_version,
+        ),
+    }
     context = {
         "lang": lang,
         "t": lambda key, **kw: t(key, lang, **kw),
         "data": data,
         "css": css,
-        "summary": summary(data, lang),
-        "summary_table": Table(
-            t("summary.table_caption", lang),
-            [
-                t("summary.criterion", lang),
-                t("summary.total", lang),
-                t("col.range", lang),
-                t("summary.per_employee", lang),
-                t("summary.per_user", lang),
-                t("col.unknown", lang),
-            ],
-            [
-                [
-                    Cell(f"{crit_label(data, x.criterion, lang)} ({fmt.unit(x.total.unit)})"),
-                    Cell(fmt.num(x.total.value, lang), True),
-                    Cell(fmt.rng(x.total.low, x.total.high, lang), True),
-                    Cell(fmt.num(x.per_employee.value if x.per_employee else None, lang), True),
-                    Cell(fmt.num(x.per_user.value if x.per_user else None, lang), True),
-                    Cell(fmt.count(x.total.unknown, lang), True),
-                ]
-                for x in data.totals
-            ],
-        ),
-        "breakdowns": sections,
-        "hotspots": hotspots_section(data, lang),
-        "idle": idle_section(data, lang),
-        "quality": quality_section(data, lang),
-        "reco": reco,
-        "reco_cards": reco_cards,
-        "extra_sections": data.extra_sections.get(lang, []),
-        "method": method,
-        "assumptions": assumptions,
-        "sources": sources,
+        "cover": cover,
+        "body": body_sections,
+        "annex": annex_sections,
         "version": __version__,
         "run_id": data.run.run_id if data.run.run_id is not None else "—",
     }
@@ -108,7 +87,10 @@ def write_pdf(data: ReportData, lang: str, path: Path, *, html: str | None = Non
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     path.parent.mkdir(parents=True, exist_ok=True)
     html = html if html is not None else render_html(data, lang)
-    weasyprint.HTML(string=svg_as_images(html), base_url=str(path.parent)).write_pdf(str(path))
+    # PDF/UA-1: a tagged PDF (structure tree, reading order, alternative texts) whose language is the
+    # document's <html lang>.
+    document = weasyprint.HTML(string=svg_as_images(html), base_url=str(path.parent))
+    document.write_pdf(str(path), pdf_variant="pdf/ua-1")
     return path
 
 

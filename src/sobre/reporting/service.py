@@ -4,21 +4,57 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from sobre.core.db import session_scope
 from sobre.core.errors import InputError
 from sobre.core.i18n import LANGUAGES
-from sobre.footprint.schema import Inventory
 from sobre.inventory.models import Application, Department, Equipment, ImportBatch, Site
+from sobre.inventory.taxonomy import ACTIVE_STATUSES
 from sobre.orgs import service as orgs
 from sobre.reporting.data import Names, ReportInputs
 from sobre.reporting.data import build_report_data as build_from_inputs
 from sobre.reporting.model import ImportStat, ReportData, RunInfo
 
 FORMATS = ("html", "pdf")
+
+
+#: Categories of the devices a person needs one of (computers) or two of (monitors).
+COMPUTERS = ("laptop", "desktop", "thin_client", "workstation")
+MAX_MONITORS = 2
+
+
+def surplus_devices(session: Session, org_id: int) -> list[int]:
+    """Equipment ids a person holds beyond one computer, a desk phone beside a smartphone, and two monitors.
+
+    Only single items assigned to a person and in service count; the newest device of each kind is kept.
+    The names of people are read here and never leave this function.
+    """
+    rows = session.execute(
+        sa.select(Equipment.id, Equipment.user, Equipment.category, Equipment.purchase_date).where(
+            Equipment.org_id == org_id,
+            Equipment.user.is_not(None),
+            Equipment.user != "",
+            Equipment.quantity == 1,
+            Equipment.status.in_([str(s) for s in ACTIVE_STATUSES]),
+        )
+    ).all()
+    by_person: dict[str, dict[str, list[tuple]]] = {}
+    for item_id, user, category, bought in rows:
+        by_person.setdefault(str(user), {}).setdefault(category, []).append((bought or date.min, item_id))
+    surplus: list[int] = []
+    for held in by_person.values():
+        computers = sorted((d for c in COMPUTERS for d in held.get(c, [])), reverse=True)
+        surplus += [i for _, i in computers[1:]]
+        if held.get("smartphone"):
+            surplus += [i for _, i in held.get("ip_phone", [])]
+        monitors = sorted(held.get("monitor", []), reverse=True)
+        surplus += [i for _, i in monitors[MAX_MONITORS:]]
+    return sorted(surplus)
 
 
 def report_inputs(
@@ -28,6 +64,7 @@ def report_inputs(
     *,
     compute_if_missing: bool = True,
     progress: Callable[[str], None] | None = None,
+    author: str | None = None,
 ) -> ReportInputs:
     """Everything a report needs for one run (default: the organisation's latest successful run; when there
     is none and ``compute_if_missing``, one is computed now with the default factor set)."""
@@ -58,8 +95,10 @@ def report_inputs(
         oid = organisation.id
         factors = load_factor_set(session, meta.factor_set_id, meta.factor_set_version, org_id=oid)
         inventory = load_inventory(session, oid)
+        site_rows = session.execute(sa.select(Site.id, Site.name, Site.kind).where(Site.org_id == oid)).all()
         names = Names(
-            sites=dict(session.execute(sa.select(Site.id, Site.name).where(Site.org_id == oid)).all()),
+            sites={r[0]: r[1] for r in site_rows},
+            site_kinds={r[0]: r[2] for r in site_rows},
             departments=dict(
                 session.execute(
                     sa.select(Department.id, Department.name).where(Department.org_id == oid)
@@ -103,14 +142,10 @@ def report_inputs(
             factor_set_licence=factors.licence,
             inputs_hash=meta.inputs_hash,
         )
-        current: Inventory | None = inventory
-        if inputs_hash(inventory) != meta.inputs_hash:
-            # Recommendations re-run the engine on the inventory: on a changed one they would not match.
-            result.warnings.append(
-                f"the inventory changed since footprint run {meta.id}: recommendations are left out; "
-                "compute a new run ('sobre footprint run') to get them"
-            )
-            current = None
+        matches = inputs_hash(inventory) == meta.inputs_hash
+        # Recommendations re-run the engine on the inventory: on a changed one they would not match.
+        notes = [] if matches else [f"inventory_changed(run={meta.id})"]
+        surplus = surplus_devices(session, oid) if matches else []
         return ReportInputs(
             organisation=organisation.name,
             run=run,
@@ -122,17 +157,37 @@ def report_inputs(
             country=organisation.country,
             factors=factors,
             imports=imports,
-            inventory=current,
+            inventory=inventory,
+            inventory_matches_run=matches,
+            surplus_devices=surplus,
+            author=author or "",
+            issued=date.today().isoformat(),
+            notes=notes,
         )
 
 
 def build_report_data(
-    database_url: str, org: str, run_id: int | None = None, *, compute_if_missing: bool = True
+    database_url: str,
+    org: str,
+    run_id: int | None = None,
+    *,
+    compute_if_missing: bool = True,
+    author: str | None = None,
 ) -> ReportData:
     """The report's data for one run of ``org`` (default: its latest run; computed if it has none)."""
+    return with_capability_sections(
+        build_from_inputs(
+            report_inputs(database_url, org, run_id, compute_if_missing=compute_if_missing, author=author)
+        ),
+        database_url,
+        org,
+    )
+
+
+def with_capability_sections(data: ReportData, database_url: str, org: str) -> ReportData:
+    """``data`` with the sections other capabilities add (maturity…) in every language."""
     from sobre.core.capabilities import report_sections
 
-    data = build_from_inputs(report_inputs(database_url, org, run_id, compute_if_missing=compute_if_missing))
     data.extra_sections = {lang: report_sections(database_url, org, lang) for lang in LANGUAGES}
     return data
 

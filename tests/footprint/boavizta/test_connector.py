@@ -17,7 +17,7 @@ from sobre.footprint.boavizta import (
     to_iso3,
 )
 from sobre.footprint.boavizta_rows import apply_boavizta, boavizta_factor_rows, boavizta_rows
-from sobre.footprint.schema import CLOUD, EQUIPMENT, SITES, FactorSet, Inventory
+from sobre.footprint.schema import CLOUD, EQUIPMENT, FACTOR_DEFAULTS, SITES, FactorSet, Inventory
 
 # An answer shaped as BoaviztAPI 2.5.0's POST /v1/server/?verbose=true (values made up, rounded shape kept).
 SERVER_ANSWER: dict[str, Any] = {
@@ -161,17 +161,21 @@ def test_identical_servers_cost_one_call() -> None:
 def test_rows_requests_and_mapping() -> None:
     client = FakeBoaviztClient()
     rows = boavizta_rows(_inventory(), client)
-    # srv-a and srv-b share one request; srv-c, blade-1 and two cloud instances have their own.
-    assert client.calls == 5
+    # srv-a and srv-b share one request; srv-c, blade-1, the laptop and two cloud instances have their own.
+    assert client.calls == 6
     mapping = {(r["item_kind"], r["item_id"]): r["ref"] for r in rows.mapping.iter_rows(named=True)}
     assert set(mapping) == {
         ("equipment", 1),
         ("equipment", 2),
         ("equipment", 3),
+        ("equipment", 4),
         ("equipment", 5),
         ("cloud", 10),
         ("cloud", 11),
     }
+    laptop = next(r for r in client.requests if r.kind == "laptop")
+    assert laptop.path == "/v1/terminal/laptop" and ("archetype", "laptop-pro") in laptop.params
+    assert mapping["equipment", 4].startswith("boavizta:terminal:")
     assert mapping["equipment", 1] == mapping["equipment", 2] != mapping["equipment", 3]
     assert mapping["equipment", 1].startswith("boavizta:server:") and mapping["cloud", 10].startswith(
         "boavizta:cloud:"
@@ -201,13 +205,25 @@ def test_rows_requests_and_mapping() -> None:
     assert defaults["power_w"] == 300.0 and defaults["annual_kwh"] == pytest.approx(300 * 8.76)
 
 
-def test_apply_boavizta_changes_only_servers_and_cloud() -> None:
+def test_apply_boavizta_changes_servers_terminals_and_cloud() -> None:
     inventory = _inventory()
-    factors = FactorSet(id="sobre-default", version="1", publisher="Sobre", year=2025, licence="CC-BY-4.0")
+    factors = FactorSet(
+        id="sobre-default",
+        version="1",
+        publisher="Sobre",
+        year=2025,
+        licence="CC-BY-4.0",
+        defaults=pl.DataFrame(
+            [{"ref": "laptop", "hours_per_day": 7.0, "days_per_year": 228.0}], schema=FACTOR_DEFAULTS
+        ),
+    )
     new_inventory, new_factors = apply_boavizta(inventory, factors, FakeBoaviztClient())
     refs = dict(zip(new_inventory.equipment["id"], new_inventory.equipment["model_ref"], strict=True))
-    assert refs[4] == "laptop"  # not a server: untouched
+    assert refs[4].startswith("boavizta:terminal:")  # the laptop goes to BoaviztAPI's terminal route
     assert all(refs[i].startswith("boavizta:server:") for i in (1, 2, 3, 5))
+    laptop = new_factors.defaults.filter(pl.col("ref") == refs[4]).row(0, named=True)
+    # BoaviztAPI's power with the category's usage profile (not its 24 h × 365 d use-time ratio).
+    assert (laptop["power_w"], laptop["hours_per_day"], laptop["days_per_year"]) == (50.0, 7.0, 228.0)
     assert new_inventory.cloud["model_ref"].str.starts_with("boavizta:cloud:").all()
     assert new_inventory.equipment.drop("model_ref").equals(inventory.equipment.drop("model_ref"))
     assert new_inventory.sites.equals(inventory.sites)
@@ -216,7 +232,7 @@ def test_apply_boavizta_changes_only_servers_and_cloud() -> None:
     assert factors.impacts.height == 0 and new_factors.impacts.height > 0
     assert set(new_factors.impacts["ref"]) <= set(refs.values()) | set(new_inventory.cloud["model_ref"])
     assert new_factors.impacts.schema == factors.impacts.schema
-    assert new_factors.defaults.height == 5
+    assert new_factors.defaults.height == 1 + 6  # the set's own row, one per distinct request
 
 
 def test_failure_names_the_item_and_the_request() -> None:
@@ -317,7 +333,7 @@ def test_request_is_a_stable_cache_key() -> None:
         a.server(None, None, "FRA", 0, None)
 
 
-def test_engine_uses_boavizta_rows_for_servers_only() -> None:
+def test_engine_uses_boavizta_rows_for_servers_and_terminals() -> None:
     from datetime import date
 
     engine = pytest.importorskip("sobre.footprint.engine")
@@ -344,7 +360,7 @@ def test_engine_uses_boavizta_rows_for_servers_only() -> None:
     before = engine.compute(inventory, factors, reference_date=date(2025, 12, 31))
     after = engine.compute(new_inventory, new_factors, reference_date=date(2025, 12, 31))
     refs = dict(zip(after.items["item_id"], after.items["factor_ref"], strict=True))
-    assert refs[1].startswith("boavizta:server:") and refs[2] == "laptop"
+    assert refs[1].startswith("boavizta:server:") and refs[2].startswith("boavizta:terminal:")
 
     def cc(result: Any, item: int, stage: str) -> Any:
         return result.impacts.filter(
@@ -356,7 +372,8 @@ def test_engine_uses_boavizta_rows_for_servers_only() -> None:
 
     assert cc(after, 1, "manufacturing") == pytest.approx(1000 / 4)  # fake whole-life figure / 4 years
     assert cc(after, 1, "end_of_life") is None  # BoaviztAPI has no end of life: unknown, not 0
-    assert cc(after, 2, "manufacturing") == cc(before, 2, "manufacturing")  # the laptop is untouched
+    assert cc(after, 2, "manufacturing") == pytest.approx(200 / 4)  # the fake terminal's figure / 4 years
+    assert cc(before, 2, "manufacturing") != cc(after, 2, "manufacturing")
     kwh = after.items.filter(pl.col("item_id") == 1)["annual_kwh"].item()
     assert kwh == pytest.approx(300 * 8.76)  # the fake's modelled power feeds the use stage
 

@@ -112,3 +112,21 @@ def test_overrides_cli(home: Path) -> None:
         & (fs.impacts["criterion"] == "climate_change")
     ).row(0, named=True)
     assert (row["value"], row["low"], row["high"]) == (250.0, 200.0, 300.0)
+
+
+def test_check_reports_partial_stages_and_fails_on_errors(home: Path, tmp_path: Path) -> None:
+    problems = json.loads(_ok(["factors", "check", "--json"]))  # the built-in set: no error
+    assert problems and {p["code"] for p in problems} == {"partial_stages"}
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "itemImpact.csv").write_text(
+        "name;lifecycleStep;criterion;value;unit;source\n"
+        "Laptop;MANUFACTURING;Resource use, fossils;2410;MJ;test\n"
+        "Laptop;MANUFACTURING;Primary energy;1300;MJ;test\n",
+        encoding="utf-8",
+    )
+    _ok(["factors", "import", str(folder), "--id", "bad", "--version", "1", "--format", "g4it"])
+    result = runner.invoke(app, ["factors", "check", "bad", "--json"])
+    assert result.exit_code == 1
+    found = [p for p in json.loads(result.output) if p["code"] == "fossil_above_primary"]
+    assert [(p["key"], p["stage"]) for p in found] == [("Laptop", "manufacturing")]

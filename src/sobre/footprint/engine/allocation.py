@@ -24,13 +24,17 @@ from sobre.footprint.schema import APP_LINKS, APPLICATIONS, STORAGE, VMS, Invent
 #: Trace fields a VM, volume or idle row inherits from its host.
 HOST_TRACE = (
     "factor_ref",
+    "ref_method",
     "lifetime_years",
     "lifetime_method",
     "annual_kwh",
     "kwh_method",
     "pue",
+    "pue_method",
     "country",
+    "country_method",
     "usage_rate",
+    "usage_method",
 )
 _TOLERANCE = 1e-9
 _STORAGE_KINDS = ["storage", "stockage"]
@@ -99,9 +103,9 @@ def _vm_shares(vms: pl.DataFrame, profile: str) -> pl.DataFrame:
     )
     warn = (
         pl.when(keyed & (sum_key > 1.0 + _TOLERANCE))
-        .then(pl.lit("allocation keys on the host sum above 1: normalised"))
+        .then(pl.lit("keys_normalised"))
         .when(pl.col("_w_cpu").is_not_null() & pl.col("vcpu").is_null())
-        .then(pl.lit("no vCPU: the mean vCPU of the host's other VMs used"))
+        .then(pl.lit("vcpu_imputed"))
     )
     return vms.with_columns(share.alias("share0"), method.alias("share_method"), warn.alias("pre_warning"))
 
@@ -147,9 +151,7 @@ def allocate(
             pl.col("_gb") / pl.max_horizontal(pl.col("_gb").sum().over("host_id"), pl.col("host_storage_gb"))
         ).alias("share0"),
         pl.lit("capacity").alias("share_method"),
-        pl.when(pl.col("_gb").is_null())
-        .then(pl.lit("no capacity or used GB: share unknown"))
-        .alias("pre_warning"),
+        pl.when(pl.col("_gb").is_null()).then(pl.lit("no_capacity_share")).alias("pre_warning"),
     )
     rows = pl.concat([vm_rows, vol_rows], how="vertical_relaxed")
     total = pl.col("share0").sum().over("host_id")
@@ -159,16 +161,24 @@ def allocate(
         join_warnings(
             [
                 pl.col("pre_warning"),
-                pl.when(over).then(
-                    pl.format("allocations on host {} sum to {}: normalised to 1", "host_id", total)
-                ),
+                pl.when(over).then(pl.format("allocations_normalised(total={})", total.round(4))),
             ]
         ).alias("pre_warning"),
     )
-    idle = (
+    # Idle capacity is a virtualisation host's: one that carries VMs or is declared a hypervisor.  A storage
+    # array's unallocated space is not idle compute (its remainder stays with the array).
+    declared = hosts.filter(pl.col("hypervisor").fill_null(False)).select(pl.col("item_id").alias("host_id"))
+    with_vms = rows.filter((pl.col("item_kind") == "vm") & pl.col("host_id").is_not_null()).select("host_id")
+    counted_hosts = hosts.select(pl.col("item_id").alias("host_id"))
+    virtual_hosts = pl.concat([declared, with_vms]).unique().join(counted_hosts, on="host_id", how="semi")
+    allocated = (
         rows.filter(pl.col("host_id").is_not_null())
         .group_by("host_id")
         .agg(pl.col("share").sum().alias("allocated"))
+    )
+    idle = (
+        virtual_hosts.join(allocated, on="host_id", how="left")
+        .with_columns(pl.col("allocated").fill_null(0.0))
         .select(
             pl.lit("idle").alias("item_kind"),
             pl.col("host_id").alias("item_id"),
@@ -182,7 +192,9 @@ def allocate(
         )
     )
     # Only hosts that carry VMs or volumes are joined (a semi-join keeps the wide copy small).
-    used = rows.select(pl.col("host_id").alias("item_id")).unique()
+    used = (
+        pl.concat([rows.select("host_id"), virtual_hosts]).select(pl.col("host_id").alias("item_id")).unique()
+    )
     hosted = hosts.join(used, on="item_id", how="semi").select(
         pl.col("item_id").alias("host_id"),
         "site_id",
@@ -198,11 +210,11 @@ def allocate(
         found = pl.col("host_status").is_not_null()
         missing = (
             pl.when(pl.col("host_id").is_null())
-            .then(pl.lit("no host: unknown"))
+            .then(pl.lit("no_host"))
             .when(~found & pl.col("host_id").is_in(excluded_ids.implode()))
-            .then(pl.format("host {} not counted this year: unknown", "host_id"))
+            .then(pl.lit("host_not_counted"))
             .when(~found)
-            .then(pl.format("host {} not found: unknown", "host_id"))
+            .then(pl.lit("host_not_found"))
         )
         share_status: pl.Expr = (
             pl.when(pl.col("share_method").is_in(["equal", "vcpu_imputed"]))
@@ -271,7 +283,7 @@ def applications(inventory: Inventory, targets: pl.DataFrame, impact_cols: list[
     joined = joined.with_columns(
         *[(pl.col(c) / pl.col("n_apps")).alias(c) for c in impact_cols],
         pl.when(pl.col("status").is_null())
-        .then(pl.format("linked {} {} not found or not counted", "target_kind", "target_id"))
+        .then(pl.format("target_missing(target={})", "target_kind"))
         .alias("_warn"),
         rank_expr(pl.col("status"), STATUS_ORDER).alias("_srank"),
         rank_expr(pl.col("data_quality"), QUALITY_ORDER).alias("_qrank"),
@@ -280,7 +292,7 @@ def applications(inventory: Inventory, targets: pl.DataFrame, impact_cols: list[
         *[null_aware_sum(c) for c in impact_cols],
         pl.col("_srank").max(),
         pl.col("_qrank").max(),
-        pl.col("_warn").drop_nulls().str.join("; ").alias("_warns"),
+        pl.col("_warn").drop_nulls().unique(maintain_order=True).str.join("; ").alias("_warns"),
         pl.len().alias("_n_links"),
     )
     out = apps.select(pl.col("id").alias("item_id"), "name", "department_id").join(
@@ -293,9 +305,7 @@ def applications(inventory: Inventory, targets: pl.DataFrame, impact_cols: list[
         pl.lit("per_target_app_count").alias("share_method"),
         join_warnings(
             [
-                pl.when(pl.col("_n_links").is_null()).then(
-                    pl.lit("no link to a VM, cloud instance or equipment: unknown")
-                ),
+                pl.when(pl.col("_n_links").is_null()).then(pl.lit("no_link")),
                 pl.when(pl.col("_warns") != "").then(pl.col("_warns")),
             ]
         ).alias("warnings"),

@@ -12,12 +12,18 @@ from datetime import date
 import polars as pl
 
 from sobre.footprint.engine.frames import conform
+from sobre.footprint.engine.messages import entry, token
 from sobre.footprint.engine.profiles import year_before
-from sobre.footprint.schema import CLOUD, EQUIPMENT, STORAGE, FactorSet, Inventory
-from sobre.inventory.taxonomy import ACTIVE_STATUSES, Status
+from sobre.footprint.schema import CLOUD, EQUIPMENT, SITES, STORAGE, FactorSet, Inventory
+from sobre.inventory.taxonomy import ACTIVE_STATUSES, SiteKind, Status
 
-#: Reference item for per-GB storage factors.
+#: Reference item for per-GB storage factors; ``storage_gb:<media>`` (hdd, ssd…) is preferred when the set
+#: has it.
 STORAGE_REF = "storage_gb"
+#: Category of an instance, and of a volume held at a cloud region (the instance type stays in the inventory).
+CLOUD_CATEGORY = "cloud_instance"
+CLOUD_STORAGE_CATEGORY = "cloud_storage"
+STORAGE_CATEGORY = "storage_volume"
 #: Host archetypes for cloud instances, in order of preference.
 CLOUD_HOST_REFS = ("cloud_host", "rack_server")
 HOURS_PER_YEAR = 8760.0
@@ -55,6 +61,8 @@ ASSET_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "site_id": pl.Int64,
     "department_id": pl.Int64,
     "data_quality": pl.Utf8,
+    "hypervisor": pl.Boolean,
+    "reuse_share": pl.Float64,
     "pue_override": pl.Float64,
     "pre_warning": pl.Utf8,
 }
@@ -81,16 +89,18 @@ def counted_equipment(
     else:
         reason = (
             pl.when(pl.col("purchase_date") > reference_date)
-            .then(pl.lit("bought after the reference date"))
+            .then(pl.lit("bought_after_reference"))
             .when(~active & ~retired_in_year.fill_null(False))
-            .then(pl.lit("inactive status and not retired during the reporting year"))
+            .then(pl.lit("inactive_not_retired_in_year"))
             .otherwise(None)
         )
+        # Statuses are few: their safe spelling is computed once per distinct value, not per row.
+        odd = {v: entry("status_unknown", status=token(v)) for v in eq["status"].drop_nulls().unique()}
         pre = (
             pl.when(~known)
-            .then(pl.format("unknown status '{}' counted as in use", status))
+            .then(status.replace_strict(odd, default=None, return_dtype=pl.Utf8))
             .when(~active)
-            .then(pl.lit("retired during the reporting year: counted for the full year"))
+            .then(pl.lit("retired_in_year"))
             .otherwise(None)
         )
     eq = eq.with_columns(reason.alias("excluded_reason"), pre.alias("pre_warning"))
@@ -127,6 +137,12 @@ def counted_equipment(
         "site_id",
         "department_id",
         "data_quality",
+        "hypervisor",
+        # Handed on for reuse: the next user bears the end of life (cut-off rule), Sobre profile only.
+        pl.when(pl.lit(profile != "g4it") & (status == Status.REUSE.value))
+        .then(pl.lit(1.0))
+        .otherwise(pl.col("reuse_share"))
+        .alias("reuse_share"),
         pl.lit(None, dtype=pl.Float64).alias("pue_override"),
         "pre_warning",
     )
@@ -142,9 +158,50 @@ def cloud_host_ref(factors: FactorSet) -> str | None:
     return None
 
 
-def cloud_assets(inventory: Inventory, factors: FactorSet, default_pue: float | None) -> pl.DataFrame:
-    """Cloud instances as shares of the host archetype: vCPU / archetype threads × hours/8760 (× quantity)."""
+def cloud_sites(inventory: Inventory) -> pl.DataFrame:
+    """Cloud instance id → the provider's site (kind ``cloud_region``), when the inventory has one.
+
+    A site matches an instance when its provider is the instance's (case-insensitive) and, among several
+    such sites, when its name holds the instance's region code (``AWS Paris eu-west-3``), else when its
+    country is the instance's; a provider with a single region site takes every instance.
+    """
     cloud = conform(inventory.cloud, CLOUD)
+    sites = conform(inventory.sites, SITES).filter(
+        (pl.col("kind") == SiteKind.CLOUD_REGION.value) & pl.col("provider").is_not_null()
+    )
+    out: dict[str, list[int | None]] = {"id": [], "site_id": []}
+    if cloud.height and sites.height:
+        by_provider: dict[str, list[dict]] = {}
+        for site in sites.iter_rows(named=True):
+            by_provider.setdefault(str(site["provider"]).strip().lower(), []).append(site)
+        keys = cloud.select("provider", "region", "country").unique()
+        chosen: dict[tuple, int] = {}
+        for provider, region, country in keys.iter_rows():
+            candidates = by_provider.get(str(provider or "").strip().lower(), [])
+            pick = None
+            if region:
+                named = [c for c in candidates if str(region).lower() in str(c["name"] or "").lower()]
+                pick = named[0] if len(named) == 1 else None
+            if pick is None and country:
+                same = [c for c in candidates if c["country"] == country]
+                pick = same[0] if len(same) == 1 else None
+            if pick is None and len(candidates) == 1:
+                pick = candidates[0]
+            if pick is not None:
+                chosen[(provider, region, country)] = int(pick["id"])
+        for row in cloud.select("id", "provider", "region", "country").iter_rows():
+            out["id"].append(row[0])
+            out["site_id"].append(chosen.get((row[1], row[2], row[3])))
+    return pl.DataFrame(out, schema={"id": pl.Int64, "site_id": pl.Int64})
+
+
+def cloud_assets(inventory: Inventory, factors: FactorSet) -> pl.DataFrame:
+    """Cloud instances as shares of the host archetype: vCPU / archetype threads × hours/8760 (× quantity).
+
+    An instance belongs to its provider's region site (:func:`cloud_sites`): the site's country and PUE
+    apply, else the provider's PUE from the set, else the default PUE (applied with the other PUE rules).
+    """
+    cloud = conform(inventory.cloud, CLOUD).join(cloud_sites(inventory), on="id", how="left")
     ref = cloud_host_ref(factors)
     threads = None
     if ref is not None:
@@ -158,30 +215,23 @@ def cloud_assets(inventory: Inventory, factors: FactorSet, default_pue: float | 
         .then(hours / HOURS_PER_YEAR)
         .otherwise(pl.col("vcpu") / pl.lit(threads, dtype=pl.Float64) * hours / HOURS_PER_YEAR)
     )
-    pue_map = {k.lower(): float(v) for k, v in factors.cloud_pue.items()}
-    pue = (
-        pl.col("provider")
-        .str.to_lowercase()
-        .replace_strict(pue_map, default=default_pue, return_dtype=pl.Float64)
-    )
     warn = (
         pl.when(own_ref)
         .then(None)
         .when(pl.lit(ref is None))
-        .then(
-            pl.lit("no host archetype ('cloud_host' or 'rack_server') in the factor set: cloud share unknown")
-        )
+        .then(pl.lit("cloud_no_host_archetype"))
         .when(pl.lit(threads is None))
-        .then(pl.format("host archetype '{}' has no cpu_threads: cloud share unknown", pl.lit(ref)))
+        .then(pl.lit(entry("cloud_archetype_no_threads", archetype=ref)))
         .when(pl.col("vcpu").is_null())
-        .then(pl.lit("no vCPU: cloud share unknown"))
+        .then(pl.lit("cloud_no_vcpu"))
         .otherwise(None)
     )
     assets = cloud.select(
         pl.lit("cloud").alias("item_kind"),
         pl.col("id").alias("item_id"),
         "name",
-        pl.col("instance_type").alias("category"),
+        pl.lit(CLOUD_CATEGORY).alias("category"),
+        pl.col("instance_type").alias("type_label"),
         pl.coalesce(pl.col("model_ref"), pl.lit(ref, dtype=pl.Utf8)).alias("forced_ref"),
         pl.col("quantity").fill_null(1.0),
         share.alias("alloc"),
@@ -189,40 +239,73 @@ def cloud_assets(inventory: Inventory, factors: FactorSet, default_pue: float | 
         pl.when(own_ref).then(pl.lit("cloud_instance")).otherwise(pl.lit("cloud_vcpu")).alias("share_method"),
         pl.lit("in_use").alias("status_in"),
         "country",
+        "site_id",
         "department_id",
         "data_quality",
-        pue.alias("pue_override"),
+        provider_pue(pl.col("provider"), factors).alias("pue_override"),
         warn.alias("pre_warning"),
     )
     return conform(assets, ASSET_SCHEMA)
 
 
+def provider_pue(provider: pl.Expr, factors: FactorSet, default: float | None = None) -> pl.Expr:
+    """The set's PUE for a cloud provider (``cloud_pue``), else ``default`` (null when both are unknown)."""
+    pue_map = {k.lower(): float(v) for k, v in factors.cloud_pue.items()}
+    if not pue_map:
+        return pl.lit(default, dtype=pl.Float64)
+    return provider.str.to_lowercase().replace_strict(pue_map, default=default, return_dtype=pl.Float64)
+
+
+def storage_ref(media: pl.Expr, factors: FactorSet) -> pl.Expr:
+    """``storage_gb:<media>`` when the set has impact rows for it, else ``storage_gb`` (null when neither)."""
+    refs = set(factors.impacts["ref"].drop_nulls().to_list())
+    by_media = {r.split(":", 1)[1]: r for r in refs if r.startswith(STORAGE_REF + ":")}
+    generic = pl.lit(STORAGE_REF if STORAGE_REF in refs else None, dtype=pl.Utf8)
+    if not by_media:
+        return generic
+    found = media.str.to_lowercase().replace_strict(by_media, default=None, return_dtype=pl.Utf8)
+    return pl.coalesce(found, generic)
+
+
 def storage_assets(inventory: Inventory, factors: FactorSet) -> pl.DataFrame:
-    """Volumes not on equipment: (capacity or used GB) × replicas units of the ``storage_gb`` item."""
+    """Volumes not on equipment: (capacity or used GB) × replicas units of the ``storage_gb`` item.
+
+    A volume held at a cloud region is cloud storage: the provider's PUE applies when the site gives none.
+    """
     st = conform(inventory.storage, STORAGE).filter(pl.col("equipment_id").is_null())
-    has_ref = STORAGE_REF in set(factors.impacts["ref"].to_list())
+    sites = conform(inventory.sites, SITES).select(
+        pl.col("id").alias("site_id"), pl.col("kind").alias("_kind"), pl.col("provider").alias("_provider")
+    )
+    st = st.join(sites.unique("site_id"), on="site_id", how="left")
+    ref = storage_ref(pl.col("media"), factors)
     gb = pl.coalesce("capacity_gb", "used_gb") * pl.col("replicas").fill_null(1.0)
+    in_cloud = (pl.col("_kind") == SiteKind.CLOUD_REGION.value).fill_null(False)
     warn = (
-        pl.when(pl.lit(not has_ref))
-        .then(pl.lit(f"not on equipment and no '{STORAGE_REF}' factor in the set: unknown"))
+        pl.when(ref.is_null())
+        .then(pl.lit(entry("storage_no_factor", ref=STORAGE_REF)))
         .when(pl.coalesce("capacity_gb", "used_gb").is_null())
-        .then(pl.lit("no capacity or used GB: unknown"))
+        .then(pl.lit("storage_no_capacity"))
         .when(pl.col("capacity_gb").is_null())
-        .then(pl.lit("no capacity: used GB counted"))
+        .then(pl.lit("storage_used_gb"))
         .otherwise(None)
     )
     assets = st.select(
         pl.lit("storage").alias("item_kind"),
         pl.col("id").alias("item_id"),
         "name",
-        pl.col("media").alias("category"),
-        pl.lit(STORAGE_REF if has_ref else None, dtype=pl.Utf8).alias("forced_ref"),
+        pl.when(in_cloud)
+        .then(pl.lit(CLOUD_STORAGE_CATEGORY))
+        .otherwise(pl.lit(STORAGE_CATEGORY))
+        .alias("category"),
+        pl.col("media").alias("type_label"),
+        ref.alias("forced_ref"),
         gb.alias("quantity"),
         pl.lit(1.0).alias("alloc"),
         pl.lit("in_use").alias("status_in"),
         "site_id",
         "department_id",
         "data_quality",
+        pl.when(in_cloud).then(provider_pue(pl.col("_provider"), factors)).alias("pue_override"),
         warn.alias("pre_warning"),
     )
     return conform(assets, ASSET_SCHEMA)

@@ -10,8 +10,9 @@ import polars as pl
 from sobre.footprint.engine.allocation import HOST_TRACE, allocate, applications, linked_targets
 from sobre.footprint.engine.assets import cloud_assets, counted_equipment, storage_assets
 from sobre.footprint.engine.frames import col_v, conform, impact_columns, to_long
+from sobre.footprint.engine.messages import entry, parse
 from sobre.footprint.engine.physical import compute_assets
-from sobre.footprint.engine.profiles import PROFILES, check_profile, hypothesis
+from sobre.footprint.engine.profiles import PROFILES, check_profile
 from sobre.footprint.schema import (
     FACTOR_CRITERIA,
     FACTOR_DEFAULTS,
@@ -31,7 +32,7 @@ TOTAL_KINDS = ("equipment", "cloud", "storage")
 
 
 def methodology(profile: str) -> str:
-    """The methodology id stored with a run, e.g. ``sobre-2025.1``."""
+    """The methodology id stored with a run, e.g. ``sobre-2026.1``."""
     return PROFILES[check_profile(profile)]
 
 
@@ -57,7 +58,7 @@ def compute(
     assets = pl.concat(
         [
             equipment,
-            cloud_assets(inventory, factors, hypothesis(factors, "default_pue")),
+            cloud_assets(inventory, factors),
             storage_assets(inventory, factors),
         ],
         how="vertical",
@@ -124,29 +125,51 @@ def conform_factors(factors: FactorSet) -> FactorSet:
     )
 
 
+#: Warning parameters the summary takes from the item row, by code (so that lines name the reference or
+#: country at fault, as the item-level entries do through their row).
+_SUMMARY_CONTEXT = {
+    "no_impact_factor": "factor_ref",
+    "no_electricity_factor": "country",
+    "refurbished_no_factor": "category",
+}
+
+
 def _summary(items: pl.DataFrame, excluded: pl.DataFrame, criteria: list[str]) -> list[str]:
-    """Aggregated warnings: counts per item kind and message, not one line per item."""
+    """Aggregated warnings, one line per item kind, code and context: ``code(n=…,kind=…,…)``."""
     out: list[str] = []
     if not criteria:
-        out.append("the factor set has no criteria: nothing computed")
+        out.append("no_criteria")
     if excluded.height:
         counts = excluded.group_by("excluded_reason").len().sort("excluded_reason")
         for reason, n in counts.iter_rows():
-            out.append(f"{n} equipment item(s) not counted: {reason}")
+            out.append(entry("not_counted", n=n, kind="equipment", reason=reason))
     warned = items.filter(pl.col("warnings").is_not_null()).select(
-        "item_kind", pl.col("warnings").str.split("; ").alias("w")
+        "item_kind", "factor_ref", "country", "category", pl.col("warnings").str.split("; ").alias("w")
     )
-    if warned.height:
-        # Drop ids from per-host messages so they aggregate into one line.
-        counts = (
-            warned.explode("w")
-            .with_columns(pl.col("w").str.replace_all(r"\b(host|vm|cloud|equipment) \d+", "$1 …"))
-            .group_by("item_kind", "w")
-            .len()
-            .sort("item_kind", "w")
-        )
-        for kind, message, n in counts.iter_rows():
-            out.append(f"{n} {kind} item(s): {message}")
+    if not warned.height:
+        return out
+    # Per-host figures (the sum of a host's shares) would split the count into one line per host.
+    rows = warned.explode("w").with_columns(
+        pl.col("w").str.replace(r"\(total=[^)]*\)$", ""),
+        pl.col("w").str.extract(r"^([a-z_0-9]+)").alias("code"),
+    )
+    context = pl.col("code").replace_strict(_SUMMARY_CONTEXT, default=None, return_dtype=pl.Utf8)
+    rows = rows.with_columns(
+        pl.when(context == "factor_ref")
+        .then(pl.col("factor_ref"))
+        .when(context == "country")
+        .then(pl.col("country"))
+        .when(context == "category")
+        .then(pl.col("category"))
+        .alias("ctx_value"),
+        context.alias("ctx_key"),
+    )
+    counts = rows.group_by("item_kind", "w", "ctx_key", "ctx_value").len().sort("item_kind", "w", "ctx_value")
+    for kind, warning, ctx_key, ctx_value, n in counts.iter_rows():
+        parsed = parse(warning)
+        code, params = parsed if parsed is not None else (warning, {})
+        extra = {ctx_key.replace("factor_", ""): ctx_value} if ctx_key and ctx_value is not None else {}
+        out.append(entry(code, n=n, kind=kind, **extra, **params))
     return out
 
 

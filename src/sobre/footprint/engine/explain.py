@@ -14,8 +14,9 @@ from sobre.core.errors import NotFound
 from sobre.footprint.engine.assets import cloud_assets, counted_equipment, storage_assets
 from sobre.footprint.engine.compute import conform_factors
 from sobre.footprint.engine.frames import conform
+from sobre.footprint.engine.messages import describe_all
 from sobre.footprint.engine.physical import compute_assets
-from sobre.footprint.engine.profiles import PROFILES, hypothesis
+from sobre.footprint.engine.profiles import profile_of
 from sobre.footprint.schema import (
     APP_LINKS,
     CLOUD,
@@ -33,10 +34,7 @@ def _n(x: float | None) -> str:
 
 
 def _profile(result: Result) -> str:
-    for name, version in PROFILES.items():
-        if version == result.methodology:
-            return name
-    raise ValueError(f"result computed with unknown methodology {result.methodology!r}")
+    return profile_of(result.methodology)
 
 
 def _item(result: Result, kind: str, item_id: int) -> dict[str, Any]:
@@ -52,17 +50,37 @@ def _impacts(result: Result, kind: str, item_id: int) -> list[dict[str, Any]]:
 
 
 def _asset_params(
-    inventory: Inventory, factors: FactorSet, result: Result, kind: str, item_id: int, country: str | None
+    inventory: Inventory,
+    factors: FactorSet,
+    result: Result,
+    kind: str,
+    item_id: int,
+    country: str | None,
+    stored_ref: str | None = None,
 ) -> dict[str, Any]:
-    """Recompute the parameters (and how each was chosen) of one equipment, cloud or storage item."""
+    """Recompute the parameters (and how each was chosen) of one equipment, cloud or storage item.
+
+    ``stored_ref`` is the reference item the run used: when it came from outside the inventory (BoaviztAPI
+    rows of the run's factor set), the item is pointed at it, as the run did.
+    """
     profile = _profile(result)
     one = Inventory(sites=inventory.sites)
+    refs = set(factors.impacts["ref"].drop_nulls().to_list())
+    forced = (
+        stored_ref
+        if stored_ref is not None and stored_ref.startswith("boavizta:") and stored_ref in refs
+        else None
+    )
     if kind == "equipment":
         one.equipment = conform(inventory.equipment, EQUIPMENT).filter(pl.col("id") == item_id)
+        if forced is not None:
+            one.equipment = one.equipment.with_columns(pl.lit(forced).alias("model_ref"))
         assets, _ = counted_equipment(one, profile, result.reference_date)
     elif kind == "cloud":
         one.cloud = conform(inventory.cloud, CLOUD).filter(pl.col("id") == item_id)
-        assets = cloud_assets(one, factors, hypothesis(factors, "default_pue"))
+        if forced is not None:
+            one.cloud = one.cloud.with_columns(pl.lit(forced).alias("model_ref"))
+        assets = cloud_assets(one, factors)
     else:
         one.storage = conform(inventory.storage, STORAGE).filter(pl.col("id") == item_id)
         assets = storage_assets(one, factors)
@@ -117,6 +135,19 @@ def explain(inventory: Inventory, factors: FactorSet, result: Result, item_kind:
         "methodology": result.methodology,
         "reference_date": result.reference_date.isoformat(),
         "warnings": item["warnings"],
+        "warnings_text": describe_all(
+            item["warnings"],
+            "en",
+            {
+                "ref": item.get("factor_ref"),
+                "country": item.get("country"),
+                "category": item.get("category"),
+                "host": item.get("host_id"),
+            },
+            dict(
+                zip(factors.criteria["code"].to_list(), factors.criteria["label_en"].to_list(), strict=True)
+            ),
+        ),
     }
     on_host = item_kind in ("vm", "idle") or (item_kind == "storage" and item["host_id"] is not None)
     if on_host:
@@ -175,14 +206,19 @@ def explain(inventory: Inventory, factors: FactorSet, result: Result, item_kind:
         out["targets"] = targets
         out["impacts"] = impacts
         return out
-    p = _asset_params(inventory, factors, result, item_kind, item_id, item["country"])
+    p = _asset_params(inventory, factors, result, item_kind, item_id, item["country"], item["factor_ref"])
+
+    def method(name: str) -> Any:
+        # The run's own record of how a parameter was chosen, else the recomputed one (older runs).
+        return item.get(name) or p.get(name)
+
     out["inputs"] = {
         "quantity": {
             "value": item["quantity"],
             "unit": "GB" if item_kind == "storage" else "items",
             "method": "input",
         },
-        "factor_ref": {"value": item["factor_ref"], "unit": "", "method": p.get("ref_method")},
+        "factor_ref": {"value": item["factor_ref"], "unit": "", "method": method("ref_method")},
         "lifetime": {
             "value": item["lifetime_years"],
             "unit": "y",
@@ -190,11 +226,13 @@ def explain(inventory: Inventory, factors: FactorSet, result: Result, item_kind:
             "low": p.get("life_low"),
             "high": p.get("life_high"),
         },
-        "usage_rate": {"value": item["usage_rate"], "unit": "1", "method": p.get("usage_method")},
+        "usage_rate": {"value": item["usage_rate"], "unit": "1", "method": method("usage_method")},
         "annual_kwh": {"value": item["annual_kwh"], "unit": "kWh/y", "method": item["kwh_method"]},
-        "pue": {"value": item["pue"], "unit": "1", "method": p.get("pue_method")},
-        "country": {"value": item["country"], "unit": "", "method": p.get("country_method")},
+        "pue": {"value": item["pue"], "unit": "1", "method": method("pue_method")},
+        "country": {"value": item["country"], "unit": "", "method": method("country_method")},
     }
+    if item.get("age_years") is not None:
+        out["inputs"]["age"] = {"value": item["age_years"], "unit": "y", "method": "purchase_date"}
     refurb_note = ""
     if p.get("refurb_method") not in (None, "new"):
         out["inputs"]["refurbished_factor"] = {

@@ -1,9 +1,10 @@
-"""Footprint of assets (equipment, cloud shares, storage): parameters, then impacts per criterion and stage.
+"""Footprint of assets (equipment, cloud shares, storage): how each parameter is chosen, then the impacts.
 
 Non-use stages: quantity × alloc × factor[ref, stage, criterion] × usage_rate / lifetime
                 (× refurbished factor on manufacturing for a refurbished item, Sobre profile).
 Use stage:      quantity × alloc × annual_kWh × electricity[country, criterion] × PUE × usage_rate.
-Each parameter is chosen by the profile's rules and recorded with how it was chosen (the trace).
+Each parameter is chosen by the profile's rules and recorded with how it was chosen (the trace); the
+impacts, warnings and statuses are computed in ``impacts.py``.
 """
 
 from __future__ import annotations
@@ -14,22 +15,16 @@ from typing import Any
 import polars as pl
 
 from sobre.footprint.engine.assets import UNPOWERED_STATUSES
-from sobre.footprint.engine.frames import (
-    STATUS_ORDER,
-    col_h,
-    col_l,
-    col_v,
-    conform,
-    join_warnings,
-    label_expr,
-    rank_expr,
-)
+from sobre.footprint.engine.frames import conform
+from sobre.footprint.engine.impacts import add_impacts, capacity_refs
 from sobre.footprint.engine.profiles import hypothesis
-from sobre.footprint.schema import EMBODIED_STAGES, SITES, FactorSet, Inventory
-from sobre.inventory.taxonomy import PUE_SITE_KINDS
+from sobre.footprint.schema import SITES, FactorSet, Inventory
+from sobre.inventory.taxonomy import ACTIVE_STATUSES, PUE_SITE_KINDS
 
 #: G4IT's default PUE when neither the data centre nor the referential gives one (its documentation).
 G4IT_DEFAULT_PUE = 1.75
+#: Days per year in the Sobre profile's lifetimes and ages (Julian year).
+DAYS_PER_YEAR = 365.25
 
 
 def _lookup(expr: pl.Expr, mapping: dict[Any, Any], dtype: pl.DataType | type[pl.DataType]) -> pl.Expr:
@@ -39,9 +34,12 @@ def _lookup(expr: pl.Expr, mapping: dict[Any, Any], dtype: pl.DataType | type[pl
     return expr.replace_strict(mapping, default=None, return_dtype=dtype)
 
 
-def _first_by(df: pl.DataFrame, key: str, value: str) -> dict[Any, Any]:
+def _first_by(df: pl.DataFrame, key: str, value: str, *, fold: bool = False) -> dict[Any, Any]:
     sub = df.filter(pl.col(key).is_not_null() & pl.col(value).is_not_null()).unique(key, keep="first")
-    return dict(zip(sub[key].to_list(), sub[value].to_list(), strict=True))
+    keys = sub[key].to_list()
+    if fold:
+        keys = [str(k).strip().lower() for k in keys]
+    return dict(zip(keys, sub[value].to_list(), strict=True))
 
 
 #: Hypothesis keys of the refurbished rule: ``refurbished_factor:<category>`` (share of a new item's
@@ -67,70 +65,35 @@ def refurbished_factors(factors: FactorSet) -> dict[str, tuple[float, float, flo
     return out
 
 
-def factor_table(factors: FactorSet, criteria: list[str]) -> pl.DataFrame:
-    """One row per reference item with value/low/high columns for every embodied stage × criterion."""
-    imp = factors.impacts.filter(pl.col("stage").is_in(list(EMBODIED_STAGES)))
-    table = imp.select(pl.col("ref").unique()).filter(pl.col("ref").is_not_null())
-    for c in criteria:
-        for s in EMBODIED_STAGES:
-            rows = imp.filter((pl.col("criterion") == c) & (pl.col("stage") == s)).unique("ref", keep="first")
-            table = table.join(
-                rows.select(
-                    "ref",
-                    pl.col("value").alias(f"f|{c}|{s}"),
-                    pl.col("low").fill_null(pl.col("value")).alias(f"fl|{c}|{s}"),
-                    pl.col("high").fill_null(pl.col("value")).alias(f"fh|{c}|{s}"),
-                ),
-                on="ref",
-                how="left",
-            )
-    return table
+def _chosen(frame: pl.DataFrame, candidates: list[tuple[str, pl.Expr, str]], names: tuple[str, str, str]):
+    """First non-null candidate: (value, method, status) columns named ``names``."""
+    method: pl.Expr = pl.lit("unknown")
+    status: pl.Expr = pl.lit("unknown")
+    for name, expr, stat in reversed(candidates):
+        method = pl.when(expr.is_not_null()).then(pl.lit(name)).otherwise(method)
+        status = pl.when(expr.is_not_null()).then(pl.lit(stat)).otherwise(status)
+    return frame.with_columns(
+        pl.coalesce([c[1] for c in candidates]).alias(names[0]),
+        method.alias(names[1]),
+        status.alias(names[2]),
+    )
 
 
-def electricity_table(factors: FactorSet, criteria: list[str]) -> pl.DataFrame:
-    """One row per country with value/low/high columns per criterion (the most recent year wins)."""
-    el = factors.electricity.sort("year", descending=True, nulls_last=True)
-    table = el.select(pl.col("country").unique()).filter(pl.col("country").is_not_null())
-    for c in criteria:
-        rows = el.filter(pl.col("criterion") == c).unique("country", keep="first")
-        table = table.join(
-            rows.select(
-                "country",
-                pl.col("value").alias(f"e|{c}"),
-                pl.col("low").fill_null(pl.col("value")).alias(f"el|{c}"),
-                pl.col("high").fill_null(pl.col("value")).alias(f"eh|{c}"),
-            ),
-            on="country",
-            how="left",
-        )
-    return table
-
-
-def compute_assets(
-    assets: pl.DataFrame,
-    inventory: Inventory,
-    factors: FactorSet,
-    *,
-    profile: str,
-    reference_date: date,
-    org_country: str | None,
-    criteria: list[str],
-) -> pl.DataFrame:
-    """Add the trace parameters and the wide impact columns to ``assets``."""
-    g4it = profile == "g4it"
+def _reference(assets: pl.DataFrame, factors: FactorSet, g4it: bool) -> pl.DataFrame:
+    """``factor_ref`` and ``ref_method``: model reference, model matching, item type, category."""
     impact_refs = set(factors.impacts["ref"].drop_nulls().to_list())
     matching = _first_by(factors.model_matching, "model", "ref")
-    type_ref = _first_by(factors.item_types, "type", "default_ref")
-    type_life = _first_by(factors.item_types, "type", "lifetime_years")
-    default_pue = hypothesis(factors, "default_pue")
-    default_life = hypothesis(factors, "default_lifetime")
-
-    # ---------------------------------------------------------------- reference item
-    # Lookups are materialised once as columns: the method labels below test them again.
     is_eq = pl.col("item_kind") == "equipment"
-    first, second = (
-        (pl.col("type_label"), pl.col("category")) if g4it else (pl.col("category"), pl.col("type_label"))
-    )
+    if g4it:
+        type_ref = _first_by(factors.item_types, "type", "default_ref")
+        type_life = _first_by(factors.item_types, "type", "lifetime_years")
+        first, second = pl.col("type_label"), pl.col("category")
+    else:
+        # A type written in the source ("Vidéoprojecteur") can be more precise than its category
+        # ("display"): it is looked up first, case-insensitively.
+        type_ref = _first_by(factors.item_types, "type", "default_ref", fold=True)
+        type_life = _first_by(factors.item_types, "type", "lifetime_years", fold=True)
+        first, second = pl.col("type_label").str.strip_chars().str.to_lowercase(), pl.col("category")
     assets = assets.with_columns(
         pl.coalesce(_lookup(first, type_ref, pl.Utf8), _lookup(second, type_ref, pl.Utf8)).alias("_by_type"),
         _lookup(pl.col("model"), matching, pl.Utf8).alias("_by_match"),
@@ -144,7 +107,7 @@ def compute_assets(
     by_type, by_match, by_model_ref = pl.col("_by_type"), pl.col("_by_match"), pl.col("_by_model_ref")
     if g4it:
         ref = pl.when(is_eq).then(pl.coalesce(by_match, by_type)).otherwise(pl.col("forced_ref"))
-        ref_method = (
+        method = (
             pl.when(~is_eq)
             .then(pl.lit("archetype"))
             .when(by_match.is_not_null())
@@ -155,9 +118,11 @@ def compute_assets(
     else:
         ref = pl.when(is_eq).then(pl.coalesce(by_model_ref, by_match, by_type, pl.col("category")))
         ref = ref.otherwise(pl.col("forced_ref"))
-        ref_method = (
-            pl.when(~is_eq)
+        method = (
+            pl.when(~is_eq & pl.col("forced_ref").is_not_null())
             .then(pl.lit("archetype"))
+            .when(~is_eq)
+            .then(None)
             .when(by_model_ref.is_not_null())
             .then(pl.lit("model_ref"))
             .when(by_match.is_not_null())
@@ -167,31 +132,49 @@ def compute_assets(
             .when(pl.col("category").is_not_null())
             .then(pl.lit("category"))
         )
-    a = assets.with_columns(ref.alias("factor_ref"), ref_method.alias("ref_method"))
-    defaults = (
-        factors.defaults.filter(pl.col("ref").is_not_null())
-        .unique("ref", keep="first")
-        .select(
-            pl.col("ref").alias("factor_ref"),
-            *[
-                pl.col(c).alias(f"_d_{c}")
-                for c in (
-                    "lifetime_years",
-                    "lifetime_low",
-                    "lifetime_high",
-                    "annual_kwh",
-                    "power_w",
-                    "hours_per_day",
-                    "days_per_year",
-                )
-            ],
-        )
-    )
-    a = a.join(defaults, on="factor_ref", how="left")
+    return assets.with_columns(ref.alias("factor_ref"), method.alias("ref_method"))
 
-    # ---------------------------------------------------------------- sites (PUE, country)
-    sites = conform(inventory.sites, SITES).unique("id", keep="first")
+
+_DEFAULT_FIELDS = (
+    "lifetime_years",
+    "lifetime_low",
+    "lifetime_high",
+    "annual_kwh",
+    "power_w",
+    "hours_per_day",
+    "days_per_year",
+)
+
+
+def _defaults(a: pl.DataFrame, factors: FactorSet) -> pl.DataFrame:
+    """The reference item's defaults as ``_d_<field>`` columns; a storage array's drives add theirs."""
+    table = factors.defaults.filter(pl.col("ref").is_not_null()).unique("ref", keep="first")
     a = a.join(
+        table.select(
+            pl.col("ref").alias("factor_ref"), *[pl.col(c).alias(f"_d_{c}") for c in _DEFAULT_FIELDS]
+        ),
+        on="factor_ref",
+        how="left",
+    )
+    for ref, per_gb in capacity_refs(a, factors).items():
+        row = table.filter(pl.col("ref") == per_gb)
+        kwh_gb = row["annual_kwh"][0] if row.height else None
+        if kwh_gb is None:
+            continue
+        on = (pl.col("factor_ref") == ref) & pl.col("storage_gb").is_not_null()
+        # The chassis's energy plus the drives' (per GB), so the use stage follows the capacity too.
+        a = a.with_columns(
+            pl.when(on)
+            .then(pl.col("_d_annual_kwh").fill_null(0.0) + pl.col("storage_gb") * kwh_gb)
+            .otherwise(pl.col("_d_annual_kwh"))
+            .alias("_d_annual_kwh")
+        )
+    return a
+
+
+def _sites(a: pl.DataFrame, inventory: Inventory) -> pl.DataFrame:
+    sites = conform(inventory.sites, SITES).unique("id", keep="first")
+    return a.join(
         sites.select(
             pl.col("id").alias("site_id"),
             pl.col("kind").alias("site_kind"),
@@ -202,91 +185,113 @@ def compute_assets(
         how="left",
     )
 
-    # ---------------------------------------------------------------- lifetime
-    fr = pl.col("factor_ref")
+
+def _lifetime(a: pl.DataFrame, factors: FactorSet, g4it: bool, reference_date: date) -> pl.DataFrame:
+    """``lifetime_years`` (≥ 1 y) with its range and method, and ``age_years`` at the reference date."""
+    default_life = hypothesis(factors, "default_lifetime")
     type_lifetime = pl.col("_type_life")
     days = (pl.col("retirement_date") - pl.col("purchase_date")).dt.total_days().cast(pl.Float64)
+    age_days = (pl.lit(reference_date) - pl.col("purchase_date")).dt.total_days().cast(pl.Float64)
     hyp_life = pl.lit(default_life, dtype=pl.Float64)
     if g4it:
         both = pl.col("retirement_date").is_not_null() & pl.col("purchase_date").is_not_null()
         in_use = pl.col("status_in").is_null() | (pl.col("status_in") == "in_use")
-        since = (pl.lit(reference_date) - pl.col("purchase_date")).dt.total_days().cast(pl.Float64) / 365.0
         candidates = [
             ("dates_365", pl.when(both).then(days / 365.0), "input"),
             (
                 "purchase_to_reference",
-                pl.when(pl.col("purchase_date").is_not_null() & in_use).then(since),
+                pl.when(pl.col("purchase_date").is_not_null() & in_use).then(age_days / 365.0),
                 "modelled",
             ),
             ("type_default", type_lifetime, "default"),
             ("hypothesis", hyp_life, "default"),
         ]
     else:
-        dates_ok = days > 0
         candidates = [
-            ("dates", pl.when(dates_ok).then(days / 365.25), "input"),
+            ("dates", pl.when(days > 0).then(days / DAYS_PER_YEAR), "input"),
             ("declared", pl.when(pl.col("lifetime_years") > 0).then(pl.col("lifetime_years")), "input"),
             ("default", pl.col("_d_lifetime_years"), "default"),
             ("type_default", type_lifetime, "default"),
             ("hypothesis", hyp_life, "default"),
         ]
-    raw = pl.coalesce([c[1] for c in candidates])
-    method: pl.Expr = pl.lit("unknown")
-    life_status: pl.Expr = pl.lit("unknown")
-    for name, expr, status in reversed(candidates):
-        method = pl.when(expr.is_not_null()).then(pl.lit(name)).otherwise(method)
-        life_status = pl.when(expr.is_not_null()).then(pl.lit(status)).otherwise(life_status)
     a = a.with_columns(
-        raw.alias("life_raw"), method.alias("lifetime_method"), life_status.alias("life_status")
+        pl.when(pl.col("purchase_date").is_not_null() & (age_days >= 0))
+        .then(age_days / DAYS_PER_YEAR)
+        .alias("age_years")
     )
-    life = pl.max_horizontal(pl.col("life_raw"), pl.lit(1.0))
-    is_default = pl.col("lifetime_method") == "default"
-    a = a.with_columns(
-        pl.when(pl.col("life_raw").is_not_null()).then(life).alias("lifetime_years"),
-        pl.when(is_default)
-        .then(pl.max_horizontal(pl.min_horizontal(pl.col("_d_lifetime_low"), pl.col("life_raw")), 1.0))
-        .otherwise(pl.when(pl.col("life_raw").is_not_null()).then(life))
-        .alias("life_low"),
-        pl.when(is_default)
-        .then(pl.max_horizontal(pl.col("_d_lifetime_high"), pl.col("life_raw"), 1.0))
-        .otherwise(pl.when(pl.col("life_raw").is_not_null()).then(life))
-        .alias("life_high"),
-    )
-
-    # ---------------------------------------------------------------- usage rate
-    if g4it:
-        a = a.with_columns(pl.lit(1.0).alias("usage_rate"), pl.lit("default").alias("usage_method"))
-    else:
-        cope, byod = hypothesis(factors, "cope_rate"), hypothesis(factors, "byod_rate")
-        mode = pl.col("usage_mode").str.to_lowercase()
-        a = a.with_columns(
-            pl.when(pl.col("usage_rate").is_not_null())
-            .then(pl.col("usage_rate"))
-            .when(mode == "cope")
-            .then(pl.lit(cope if cope is not None else 1.0))
-            .when(mode == "byod")
-            .then(pl.lit(byod if byod is not None else 1.0))
-            .otherwise(1.0)
-            .alias("usage_rate"),
-            pl.when(pl.col("usage_rate").is_not_null())
-            .then(pl.lit("input"))
-            .when(mode == "cope")
-            .then(pl.lit("cope" if cope is not None else "cope_missing"))
-            .when(mode == "byod")
-            .then(pl.lit("byod" if byod is not None else "byod_missing"))
-            .otherwise(pl.lit("default"))
-            .alias("usage_method"),
+    a = _chosen(a, candidates, ("life_raw", "lifetime_method", "life_status"))
+    if not g4it:
+        # An item still in service has lived at least its age: a 9-year-old PC is not amortised over 6.
+        active = pl.col("status_in").is_null() | pl.col("status_in").is_in([s.value for s in ACTIVE_STATUSES])
+        older = (
+            active
+            & pl.col("retirement_date").is_null()
+            & pl.col("age_years").is_not_null()
+            & (pl.col("age_years") > pl.col("life_raw").fill_null(0.0))
         )
+        a = a.with_columns(
+            pl.when(older).then(pl.col("age_years")).otherwise(pl.col("life_raw")).alias("life_raw"),
+            pl.when(older).then(pl.lit("age")).otherwise(pl.col("lifetime_method")).alias("lifetime_method"),
+            pl.when(older).then(pl.lit("input")).otherwise(pl.col("life_status")).alias("life_status"),
+        )
+    life = pl.max_horizontal(pl.col("life_raw"), pl.lit(1.0))
+    known = pl.col("life_raw").is_not_null()
+    method = pl.col("lifetime_method")
+    # A default lifetime carries the set's range; an age is a lower bound (the item is still in service),
+    # so its range reaches the default's high end.
+    low = (
+        pl.when(method == "default")
+        .then(pl.max_horizontal(pl.min_horizontal(pl.col("_d_lifetime_low"), pl.col("life_raw")), 1.0))
+        .when(known)
+        .then(life)
+    )
+    high = (
+        pl.when(method.is_in(["default", "age"]))
+        .then(pl.max_horizontal(pl.col("_d_lifetime_high"), pl.col("life_raw"), 1.0))
+        .when(known)
+        .then(life)
+    )
+    return a.with_columns(
+        pl.when(known).then(life).alias("lifetime_years"), low.alias("life_low"), high.alias("life_high")
+    )
 
-    # ---------------------------------------------------------------- refurbished (Sobre profile only)
-    # A refurbished item carries a share of a new one's manufacturing impact (factor set hypotheses
-    # ``refurbished_factor:<category>``); without a factor for its category it is counted as new.
+
+def _usage_rate(a: pl.DataFrame, factors: FactorSet) -> pl.DataFrame:
+    """Usage rate: the row's, else COPE/BYOD hypotheses (NumEcoEval 0.8 / 0.57), else 1 — both profiles."""
+    cope, byod = hypothesis(factors, "cope_rate"), hypothesis(factors, "byod_rate")
+    mode = pl.col("usage_mode").str.to_lowercase()
+    given = pl.col("usage_rate").is_not_null()
+    return a.with_columns(
+        pl.when(given)
+        .then(pl.col("usage_rate"))
+        .when(mode == "cope")
+        .then(pl.lit(cope if cope is not None else 1.0))
+        .when(mode == "byod")
+        .then(pl.lit(byod if byod is not None else 1.0))
+        .otherwise(1.0)
+        .alias("usage_rate"),
+        pl.when(given)
+        .then(pl.lit("input"))
+        .when(mode == "cope")
+        .then(pl.lit("cope" if cope is not None else "cope_missing"))
+        .when(mode == "byod")
+        .then(pl.lit("byod" if byod is not None else "byod_missing"))
+        .otherwise(pl.lit("full"))
+        .alias("usage_method"),
+    )
+
+
+def _refurbished(a: pl.DataFrame, factors: FactorSet, g4it: bool) -> pl.DataFrame:
+    """A refurbished item carries a share of a new one's manufacturing (Sobre profile); without a factor for
+    its category it is counted as new, with a warning."""
     refurb = refurbished_factors(factors) if not g4it else {}
-    is_refurb = pl.col("refurbished").fill_null(False) & is_eq & pl.lit(not g4it)
+    is_refurb = (
+        pl.col("refurbished").fill_null(False) & (pl.col("item_kind") == "equipment") & pl.lit(not g4it)
+    )
     cat_factor = [
         _lookup(pl.col("category"), {k: v[i] for k, v in refurb.items()}, pl.Float64) for i in range(3)
     ]
-    a = a.with_columns(
+    return a.with_columns(
         *[
             pl.when(is_refurb).then(pl.coalesce(cf, pl.lit(1.0))).otherwise(1.0).alias(name)
             for cf, name in zip(cat_factor, ("refurb_factor", "refurb_low", "refurb_high"), strict=True)
@@ -299,35 +304,35 @@ def compute_assets(
         .alias("refurb_method"),
     )
 
-    # ---------------------------------------------------------------- annual energy
+
+def _energy(a: pl.DataFrame, g4it: bool) -> pl.DataFrame:
+    """annual kWh: measured > declared > power × profile > the reference item's default."""
     d_kwh = pl.col("_d_annual_kwh")
     if g4it:
-        kwh_cands = [("declared", pl.col("annual_kwh"), "input"), ("default", d_kwh, "default")]
+        candidates = [("declared", pl.col("annual_kwh"), "input"), ("default", d_kwh, "default")]
     else:
         hours = pl.coalesce(pl.col("hours_per_day"), pl.col("_d_hours_per_day"))
         days_y = pl.coalesce(pl.col("days_per_year"), pl.col("_d_days_per_year"))
         own = pl.col("power_w") * hours * days_y / 1000.0
+        # A declared schedule applies to the default power too (an item switched off at night).
+        scheduled = pl.col("hours_per_day").is_not_null() | pl.col("days_per_year").is_not_null()
         dflt_model = pl.col("_d_power_w") * hours * days_y / 1000.0
         unpowered = pl.col("status_in").is_in([s.value for s in UNPOWERED_STATUSES])
-        kwh_cands = [
+        candidates = [
             ("not_powered", pl.when(unpowered).then(pl.lit(0.0)), "input"),
             ("measured", pl.col("measured_kwh"), "measured"),
             ("declared", pl.col("annual_kwh"), "input"),
             ("modelled", own, "modelled"),
+            ("scheduled", pl.when(scheduled).then(dflt_model), "modelled"),
             ("default", pl.coalesce(d_kwh, dflt_model), "default"),
         ]
-    kwh_method: pl.Expr = pl.lit("unknown")
-    kwh_status: pl.Expr = pl.lit("unknown")
-    for name, expr, status in reversed(kwh_cands):
-        kwh_method = pl.when(expr.is_not_null()).then(pl.lit(name)).otherwise(kwh_method)
-        kwh_status = pl.when(expr.is_not_null()).then(pl.lit(status)).otherwise(kwh_status)
-    a = a.with_columns(
-        pl.coalesce([c[1] for c in kwh_cands]).alias("annual_kwh"),
-        kwh_method.alias("kwh_method"),
-        kwh_status.alias("kwh_status"),
-    )
+    return _chosen(a, candidates, ("annual_kwh", "kwh_method", "kwh_status"))
 
-    # ---------------------------------------------------------------- PUE and country
+
+def _pue_country(
+    a: pl.DataFrame, g4it: bool, default_pue: float | None, org_country: str | None
+) -> pl.DataFrame:
+    """PUE (site, else provider, else default; 1 outside data centres) and the country of use."""
     dpue = default_pue if default_pue is not None else (G4IT_DEFAULT_PUE if g4it else None)
     if g4it:
         in_dc = pl.col("site_id").is_not_null()
@@ -355,22 +360,23 @@ def compute_assets(
             .then(pl.lit("organisation"))
             .otherwise(pl.lit("world_fallback"))
         )
-    a = a.with_columns(
-        pl.when(pl.col("pue_override").is_not_null())
-        .then(pl.col("pue_override"))
-        .when(in_dc)
-        .then(pl.coalesce("site_pue", pl.lit(dpue, dtype=pl.Float64)))
-        .when(pl.col("item_kind") == "cloud")
-        .then(pl.lit(None, dtype=pl.Float64))
+    site_pue, provider = pl.col("site_pue"), pl.col("pue_override")
+    cloud = pl.col("item_kind") == "cloud"
+    default = pl.lit(dpue, dtype=pl.Float64)
+    return a.with_columns(
+        pl.when(in_dc)
+        .then(pl.coalesce(site_pue, provider, default))
+        .when(cloud)
+        .then(pl.coalesce(provider, default))
         .otherwise(1.0)
         .alias("pue"),
-        pl.when(pl.col("pue_override").is_not_null())
-        .then(pl.lit("provider"))
-        .when(in_dc & pl.col("site_pue").is_not_null())
+        pl.when(in_dc & site_pue.is_not_null())
         .then(pl.lit("site"))
-        .when(in_dc & pl.lit(dpue is not None))
+        .when((in_dc | cloud) & provider.is_not_null())
+        .then(pl.lit("provider"))
+        .when((in_dc | cloud) & pl.lit(dpue is not None))
         .then(pl.lit("default"))
-        .when(in_dc | (pl.col("item_kind") == "cloud"))
+        .when(in_dc | cloud)
         .then(pl.lit("unknown"))
         .otherwise(pl.lit("not_in_data_centre"))
         .alias("pue_method"),
@@ -378,125 +384,25 @@ def compute_assets(
         country_method.alias("country_method"),
     )
 
-    # ---------------------------------------------------------------- impacts
-    a = a.join(factor_table(factors, criteria), left_on="factor_ref", right_on="ref", how="left")
-    a = a.join(electricity_table(factors, criteria), on="country", how="left")
-    base = pl.col("quantity") * pl.col("alloc") * pl.col("usage_rate")
-    exprs: list[pl.Expr] = []
-    for c in criteria:
-        for s in EMBODIED_STAGES:
-            f, fl, fh = pl.col(f"f|{c}|{s}"), pl.col(f"fl|{c}|{s}"), pl.col(f"fh|{c}|{s}")
-            # Only manufacturing is reduced for a refurbished item (factor 1 otherwise).
-            rf, rl, rh = (
-                (pl.col("refurb_factor"), pl.col("refurb_low"), pl.col("refurb_high"))
-                if s == "manufacturing"
-                else (pl.lit(1.0), pl.lit(1.0), pl.lit(1.0))
-            )
-            value = base * rf * f / pl.col("lifetime_years")
-            # min/max over the corners keep low ≤ value ≤ high whatever the sign of the factor.
-            lives = (pl.col("life_high"), pl.col("life_low"))
-            corners_lo = [base * r * fl / life for r in (rl, rh) for life in lives] + [value]
-            corners_hi = [base * r * fh / life for r in (rl, rh) for life in lives] + [value]
-            exprs += [
-                value.alias(col_v(c, s)),
-                pl.when(value.is_not_null()).then(pl.min_horizontal(corners_lo)).alias(col_l(c, s)),
-                pl.when(value.is_not_null()).then(pl.max_horizontal(corners_hi)).alias(col_h(c, s)),
-            ]
-        energy = base * pl.col("annual_kwh") * pl.col("pue")
-        zero = pl.col("annual_kwh") == 0  # not powered: a known zero, whatever the electricity factor
-        e, el, eh = pl.col(f"e|{c}"), pl.col(f"el|{c}"), pl.col(f"eh|{c}")
-        value = pl.when(zero).then(0.0).otherwise(energy * e)
-        exprs += [
-            value.alias(col_v(c, "use")),
-            pl.when(zero)
-            .then(0.0)
-            .when(value.is_not_null())
-            .then(pl.min_horizontal(energy * el, energy * eh, value))
-            .alias(col_l(c, "use")),
-            pl.when(zero)
-            .then(0.0)
-            .when(value.is_not_null())
-            .then(pl.max_horizontal(energy * el, energy * eh, value))
-            .alias(col_h(c, "use")),
-        ]
-    a = a.with_columns(exprs)
 
-    # ---------------------------------------------------------------- warnings and status
-    missing_factor = [
-        pl.when(pl.col(f"f|{c}|{s}").is_null()).then(pl.lit(f"{s}/{c}"))
-        for c in criteria
-        for s in EMBODIED_STAGES
-    ]
-    missing_elec = [
-        pl.when(pl.col(f"e|{c}").is_null() & (pl.col("annual_kwh") != 0)).then(pl.lit(c)) for c in criteria
-    ]
-    mf = join_warnings(missing_factor, ", ")
-    me = join_warnings(missing_elec, ", ")
-    warn_parts = [
-        pl.col("pre_warning"),
-        pl.when(fr.is_null() & is_eq).then(
-            pl.lit("no reference item for this model, type or category: unknown")
-        ),
-        pl.when(fr.is_not_null() & mf.is_not_null()).then(
-            pl.format("no impact factor for '{}' ({}): unknown", fr, mf)
-        ),
-        pl.when(pl.col("lifetime_years").is_null() & fr.is_not_null()).then(
-            pl.lit("no lifetime (dates, declared or default): non-use stages unknown")
-        ),
-        pl.when(pl.col("life_raw") < 1).then(pl.lit("lifetime below 1 year raised to 1 year")),
-        pl.when(pl.col("kwh_method") == "unknown").then(pl.lit("no annual energy: use stage unknown")),
-        pl.when(pl.col("pue_method") == "unknown").then(
-            pl.lit("no PUE (site or default_pue): use stage unknown")
-        ),
-        pl.when(pl.col("country_method") == "world_fallback").then(
-            pl.lit("no country (site, item or organisation): WORLD electricity factor used")
-        ),
-        pl.when(pl.col("country").is_null()).then(pl.lit("no country: use stage unknown")),
-        pl.when(pl.col("country").is_not_null() & me.is_not_null()).then(
-            pl.format("no electricity factor for '{}' ({}): use stage unknown", pl.col("country"), me)
-        ),
-        pl.when(pl.col("usage_method").str.ends_with("_missing")).then(
-            pl.lit("usage mode without a cope_rate/byod_rate hypothesis: usage rate 1 used")
-        ),
-    ]
-    if not g4it:
-        warn_parts.append(
-            pl.when(pl.col("refurb_method") == "no_factor").then(
-                pl.format(
-                    "refurbished: counted as new (no refurbished_factor for category '{}')",
-                    pl.col("category").fill_null("none"),
-                )
-            )
-        )
-    ref_status = (
-        pl.when(pl.col("ref_method").is_in(["model_ref", "model_matching"]))
-        .then(pl.lit("input"))
-        .otherwise(pl.lit("archetype"))
-    )
-    pue_status = pl.when(pl.col("pue_method") == "default").then(pl.lit("default")).otherwise(pl.lit("input"))
-    country_status = (
-        pl.when(pl.col("country_method") == "world_fallback")
-        .then(pl.lit("default"))
-        .otherwise(pl.lit("input"))
-    )
-    usage_status = (
-        pl.when(pl.col("usage_method").is_in(["input", "default"]))
-        .then(pl.lit("input"))
-        .otherwise(pl.lit("default"))
-    )
-    ranks = [
-        rank_expr(x, STATUS_ORDER)
-        for x in (
-            pl.col("life_status"),
-            pl.col("kwh_status"),
-            ref_status,
-            pue_status,
-            country_status,
-            usage_status,
-        )
-    ]
-    a = a.with_columns(
-        join_warnings(warn_parts).alias("warnings"),
-        label_expr(pl.max_horizontal(ranks), STATUS_ORDER).alias("status"),
-    )
-    return a
+def compute_assets(
+    assets: pl.DataFrame,
+    inventory: Inventory,
+    factors: FactorSet,
+    *,
+    profile: str,
+    reference_date: date,
+    org_country: str | None,
+    criteria: list[str],
+) -> pl.DataFrame:
+    """Add the trace parameters and the wide impact columns to ``assets``."""
+    g4it = profile == "g4it"
+    a = _reference(assets, factors, g4it)
+    a = _defaults(a, factors)
+    a = _sites(a, inventory)
+    a = _lifetime(a, factors, g4it, reference_date)
+    a = _usage_rate(a, factors)
+    a = _refurbished(a, factors, g4it)
+    a = _energy(a, g4it)
+    a = _pue_country(a, g4it, hypothesis(factors, "default_pue"), org_country)
+    return add_impacts(a, factors, criteria, g4it)

@@ -11,14 +11,14 @@ from datetime import date, timedelta
 
 from sobre.footprint.schema import FactorSet
 
-ENGINE_VERSION = "1.0.0"
+ENGINE_VERSION = "1.1.0"
 
 #: Methodology profiles and their versions (stored with each run).
 PROFILES: dict[str, str] = {
     # Sobre's own rules, documented in docs/methodology.md.
-    "sobre": "sobre-2025.1",
+    "sobre": "sobre-2026.1",
     # Computes as G4IT's NumEcoEval engine does (rules read from G4IT's eval_nominal fixture).
-    "g4it": "numecoeval-g4it-1.1",
+    "g4it": "numecoeval-g4it-1.2",
 }
 
 #: Hypothesis names accepted for each scalar: Sobre's own, then NumEcoEval's referential code
@@ -29,6 +29,16 @@ HYPOTHESIS_ALIASES: dict[str, tuple[str, ...]] = {
     "cope_rate": ("cope_rate", "taux_utilisation_COPE"),
     "byod_rate": ("byod_rate", "taux_utilisation_BYOD"),
 }
+
+
+def profile_of(methodology: str) -> str:
+    """The profile a stored methodology id belongs to (``sobre-2026.1+boavizta`` → ``sobre``); older
+    versions of a profile are recognised by their name."""
+    base = methodology.split("+", 1)[0]
+    for name, version in PROFILES.items():
+        if base == version or base.startswith(version.rsplit("-", 1)[0] + "-"):
+            return name
+    raise ValueError(f"result computed with unknown methodology {methodology!r}")
 
 
 def check_profile(profile: str) -> str:

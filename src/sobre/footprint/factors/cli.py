@@ -40,6 +40,35 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help
     console.print(table)
 
 
+@factors_app.command("check")
+@friendly_errors
+def check(
+    ctx: typer.Context,
+    set_id: str = typer.Argument(None, help="Factor-set id (default: the built-in set)."),
+    version: str = typer.Option(None, "--version", help="Version (default: the newest)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Check a set's criteria for consistency: ranges, signs, fossil resources within primary energy, stages
+    partly missing.  Exit code 1 when an error is found (partial stages are listed, not errors)."""
+    from sobre.footprint.factors.consistency import ERRORS, check_factor_set
+    from sobre.footprint.factors.store import load_factor_set
+
+    with session_scope(settings(ctx).database_url) as session:
+        fs = load_factor_set(session, set_id, version)
+    problems = check_factor_set(fs)
+    if as_json:
+        print_json([p.__dict__ for p in problems])
+    else:
+        table = Table(
+            "problem", "table", "ref / country", "criterion", "stage", "detail", title=f"{fs.id} {fs.version}"
+        )
+        for p in problems:
+            table.add_row(p.code, p.table, p.key, p.criterion, p.stage or "", p.message)
+        console.print(table if problems else "No problem found.")
+    if any(p.code in ERRORS for p in problems):
+        raise typer.Exit(1)
+
+
 @factors_app.command("show")
 @friendly_errors
 def show(

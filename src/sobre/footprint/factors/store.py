@@ -100,6 +100,37 @@ def save_factor_set(
     return head.id
 
 
+def save_derived(
+    session: Session, factor_set: FactorSet, base: FactorSet, suffix: str, description: str
+) -> FactorSet:
+    """Keep a set made from ``base`` plus rows computed for one run (e.g. BoaviztAPI's), so the run can be
+    explained and reproduced later.  Its id is ``<base id>+<suffix>`` and its version ``<base version>.<digest
+    of the added rows>``: the same rows are stored once, whichever run asks again."""
+    import hashlib
+
+    extra = []
+    for attr in ("impacts", "defaults"):
+        mine: pl.DataFrame = getattr(factor_set, attr)
+        theirs: pl.DataFrame = getattr(base, attr)
+        added = (
+            mine.join(theirs.select("ref").unique(), on="ref", how="anti") if "ref" in mine.columns else mine
+        )
+        extra.append(added.sort(added.columns, nulls_last=True).write_csv())
+    digest = hashlib.sha256("\x1e".join(extra).encode()).hexdigest()[:12]
+    derived = FactorSet(
+        **{**factor_set.__dict__, "id": f"{base.id}+{suffix}", "version": f"{base.version}.{digest}"},
+    )
+    derived.description = description
+    exists = session.scalar(
+        sa.select(m.FactorSetRow.id).where(
+            m.FactorSetRow.set_id == derived.id, m.FactorSetRow.version == derived.version
+        )
+    )
+    if exists is None:
+        save_factor_set(session, derived, source_format=suffix)
+    return derived
+
+
 def ensure_builtin(session: Session) -> None:
     """Write Sobre's built-in default set to the database unless this version is already there."""
     factor_set = read_builtin()

@@ -157,8 +157,10 @@ def _print_totals(meta: service.RunMeta) -> None:
             str(row["unknown"]),
         )
     console.print(table)
+    from sobre.footprint.engine.messages import describe
+
     for warning in meta.warnings[:20]:
-        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        console.print(f"[yellow]warning:[/] {describe(warning, 'en')}", highlight=False)
     if len(meta.warnings) > 20:
         console.print(f"… and {len(meta.warnings) - 20} more warnings (see --json)", highlight=False)
 
@@ -277,7 +279,7 @@ def explain(
     console.print(impacts)
     console.print("[bold]Explanation[/]")
     print_json(data["explanation"])
-    for warning in data["warnings"]:
+    for warning in data["warnings"] + data["explanation"].get("warnings_text", []):
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
 
 

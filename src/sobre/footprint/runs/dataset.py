@@ -322,6 +322,10 @@ def read_result(folder: Path) -> Result:
     missing = {c: t for c, t in schema.RESULT_ITEMS.items() if c not in items.columns}
     if missing:
         items = items.with_columns(pl.lit(None, dtype=t).alias(c) for c, t in missing.items())
+        items = items.select(
+            [c for c in schema.RESULT_ITEMS if c in items.columns]
+            + [c for c in items.columns if c not in schema.RESULT_ITEMS]
+        )
     kwargs: dict[str, Any] = {"items": items, "impacts": long_impacts(wide, layout)}
     names = {f.name for f in dataclasses.fields(Result)}
     for name, value in meta["result"].items():

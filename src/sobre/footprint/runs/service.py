@@ -342,9 +342,22 @@ def run_footprint(
     digest = inputs_hash(inventory)
     methodology = str(engine.PROFILES[profile])
     if boavizta is not None:
+        from sobre.footprint.factors.store import save_derived
+
         step("boavizta")
+        base = factors
         inventory, factors = apply_boavizta(inventory, factors, boavizta)
         methodology += "+boavizta"
+        # The run points at a stored set holding BoaviztAPI's rows, so 'explain' finds them later.
+        with session_scope(database_url) as session:
+            factors = save_derived(
+                session,
+                factors,
+                base,
+                "boavizta",
+                f"{base.id} {base.version} with the BoaviztAPI rows of the servers, cloud instances and "
+                f"terminals of {org_name} (computed by {getattr(boavizta, 'label', 'BoaviztAPI')})",
+            )
     run_id, name = _new_run(
         database_url,
         org_id=org_id,

@@ -1,0 +1,260 @@
+"""Allocation of the organisation's footprint to its departments (pure: a Result and the Inventory's links).
+
+Keys, in order (``key`` column of the output):
+
+- ``vm``: a host's share used by a VM (its vCPU share, from the engine) goes to the VM's department;
+- ``volume``: a volume's share of its array goes to the volume's department, else its application's;
+- ``application_users``: what has no department of its own (a VM, a cloud instance, a server linked to
+  applications) is split among the departments of the applications it runs, in proportion to their users
+  (equally when users are unknown);
+- ``own``: end-user devices, cloud instances and volumes belong to their own department;
+- ``unallocated``: idle capacity, the remainder of a host or array not used by VMs or volumes, and
+  infrastructure used by nothing identified.  It is shown as "shared / unallocated", never as the
+  department that manages the infrastructure (the IT department's servers serve every department).
+
+Every row of the organisation's total is split with weights that sum to 1, so the departments and the
+unallocated row add up to the total (unknown figures stay unknown).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from sobre.footprint.engine.frames import conform, null_aware_sum
+from sobre.footprint.schema import APP_LINKS, APPLICATIONS, STORAGE, Inventory, Result
+from sobre.inventory.taxonomy import END_USER_CATEGORIES
+
+KEYS = ("vm", "volume", "application_users", "own", "unallocated")
+_W = {
+    "item_kind": pl.Utf8,
+    "item_id": pl.Int64,
+    "department_id": pl.Int64,
+    "weight": pl.Float64,
+    "key": pl.Utf8,
+}
+
+
+def _app_departments(inventory: Inventory, column: str) -> pl.DataFrame:
+    """target id → (department_id, weight) over the applications linked to it, weighted by users."""
+    links = conform(inventory.app_links, APP_LINKS).filter(pl.col(column).is_not_null())
+    apps = conform(inventory.applications, APPLICATIONS).select(
+        pl.col("id").alias("application_id"), "department_id", pl.col("users").cast(pl.Float64)
+    )
+    joined = (
+        links.select(pl.col(column).alias("target_id"), "application_id")
+        .unique()
+        .join(apps, on="application_id", how="inner")
+    )
+    # Users weigh the split when every application on the target gives them; otherwise an equal split.
+    all_users = (pl.col("users").is_not_null() & (pl.col("users") > 0)).all().over("target_id")
+    weight = pl.when(all_users).then(pl.col("users")).otherwise(1.0)
+    joined = joined.with_columns(weight.alias("_w"))
+    return joined.with_columns((pl.col("_w") / pl.col("_w").sum().over("target_id")).alias("weight")).select(
+        "target_id", "department_id", "weight"
+    )
+
+
+def _weights(kind: str, frame: pl.DataFrame, own_department: pl.Expr, by_apps: pl.DataFrame) -> pl.DataFrame:
+    """Own department when set; else the applications' departments; else unallocated."""
+    own = frame.filter(own_department.is_not_null()).select(
+        pl.lit(kind).alias("item_kind"),
+        pl.col("item_id"),
+        own_department.alias("department_id"),
+        pl.lit(1.0).alias("weight"),
+        pl.lit("own" if kind != "vm" else "vm").alias("key"),
+    )
+    rest = frame.filter(own_department.is_null()).select("item_id")
+    apps = rest.join(by_apps, left_on="item_id", right_on="target_id", how="inner").select(
+        pl.lit(kind).alias("item_kind"),
+        "item_id",
+        "department_id",
+        "weight",
+        pl.lit("application_users").alias("key"),
+    )
+    left = rest.join(apps.select("item_id").unique(), on="item_id", how="anti").select(
+        pl.lit(kind).alias("item_kind"),
+        "item_id",
+        pl.lit(None, dtype=pl.Int64).alias("department_id"),
+        pl.lit(1.0).alias("weight"),
+        pl.lit("unallocated").alias("key"),
+    )
+    return pl.concat([conform(f, _W) for f in (own, apps, left)])
+
+
+def _remainders(result: Result, hosts: pl.DataFrame) -> pl.DataFrame:
+    """Per host carrying VMs or volumes: host impact − Σ its allocation rows (what no row took)."""
+    imp = result.impacts
+    host_imp = imp.filter(pl.col("item_kind") == "equipment").join(
+        hosts.select(pl.col("host_id").alias("item_id")), on="item_id", how="semi"
+    )
+    children = (
+        imp.filter(pl.col("item_kind").is_in(["vm", "storage", "idle"]))
+        .join(
+            result.items.select("item_kind", "item_id", "host_id"), on=["item_kind", "item_id"], how="inner"
+        )
+        .filter(pl.col("host_id").is_not_null())
+        .group_by("host_id", "criterion", "stage")
+        .agg(*[null_aware_sum(c) for c in ("value", "low", "high")])
+    )
+    out = host_imp.join(
+        children.rename({"host_id": "item_id", "value": "cv", "low": "cl", "high": "ch"}),
+        on=["item_id", "criterion", "stage"],
+        how="left",
+    )
+    rem = [
+        (pl.col(a) - pl.col(b).fill_null(0.0)).alias(a)
+        for a, b in (("value", "cv"), ("low", "cl"), ("high", "ch"))
+    ]
+    out = out.with_columns(rem)
+    # Rounding noise of a fully allocated host is no remainder.
+    tiny = pl.col("value").abs() <= 1e-9 * (pl.col("value").abs() + pl.col("cv").abs().fill_null(0.0))
+    out = out.with_columns(
+        *[pl.when(tiny).then(0.0).otherwise(pl.col(c)).alias(c) for c in ("value", "low", "high")]
+    )
+    return out.select(
+        pl.lit("remainder").alias("item_kind"), "item_id", "criterion", "stage", "value", "low", "high"
+    )
+
+
+def allocate_departments(result: Result, inventory: Inventory | None = None) -> pl.DataFrame:
+    """The total's impacts by department: department_id (null = shared / unallocated), key, criterion,
+    stage, value, low, high, items (rows with a part), unknown (of them, with an unknown value)."""
+    inventory = inventory if inventory is not None else Inventory()
+    items = result.items
+    total_kinds = items.filter(
+        pl.col("item_kind").is_in(["equipment", "cloud"])
+        | ((pl.col("item_kind") == "storage") & pl.col("host_id").is_null())
+    )
+    children = items.filter(
+        pl.col("item_kind").is_in(["vm", "idle"])
+        | ((pl.col("item_kind") == "storage") & pl.col("host_id").is_not_null())
+    )
+    hosts = children.select("host_id").drop_nulls().unique()
+    # Departments as the run recorded them (items carry the department of their VM, volume or device);
+    # the inventory gives only what the run does not keep: applications, their users and links.
+    recorded = items.select("item_kind", "item_id", "category", "department_id")
+    eq = recorded.filter(pl.col("item_kind") == "equipment").drop("item_kind")
+    vms = recorded.filter(pl.col("item_kind") == "vm").select("item_id", "department_id")
+    vols = (
+        recorded.filter(pl.col("item_kind") == "storage")
+        .select("item_id", "department_id")
+        .join(
+            conform(inventory.storage, STORAGE).select(pl.col("id").alias("item_id"), "application_id"),
+            on="item_id",
+            how="left",
+        )
+    )
+    apps = conform(inventory.applications, APPLICATIONS).select(
+        pl.col("id").alias("application_id"), pl.col("department_id").alias("_app_dept")
+    )
+    vols = vols.join(apps, on="application_id", how="left").with_columns(
+        pl.coalesce("department_id", "_app_dept").alias("department_id")
+    )
+
+    weights = []
+    # Children of hosts: VMs, volumes on arrays, idle capacity.
+    vm_rows = (
+        children.filter(pl.col("item_kind") == "vm").select("item_id").join(vms, on="item_id", how="left")
+    )
+    weights.append(_weights("vm", vm_rows, pl.col("department_id"), _app_departments(inventory, "vm_id")))
+    vol_rows = (
+        children.filter(pl.col("item_kind") == "storage")
+        .select("item_id")
+        .join(vols, on="item_id", how="left")
+    )
+    vol_w = _weights(
+        "storage",
+        vol_rows,
+        pl.col("department_id"),
+        pl.DataFrame(schema={"target_id": pl.Int64, "department_id": pl.Int64, "weight": pl.Float64}),
+    )
+    weights.append(
+        vol_w.with_columns(
+            pl.when(pl.col("key") == "own").then(pl.lit("volume")).otherwise(pl.col("key")).alias("key")
+        )
+    )
+    idle = children.filter(pl.col("item_kind") == "idle").select(
+        pl.lit("idle").alias("item_kind"),
+        "item_id",
+        pl.lit(None, dtype=pl.Int64).alias("department_id"),
+        pl.lit(1.0).alias("weight"),
+        pl.lit("unallocated").alias("key"),
+    )
+    weights.append(conform(idle, _W))
+
+    # Total rows that are not hosts: equipment (end-user devices own, infrastructure by usage), cloud,
+    # storage not on equipment.  Hosts are represented by their children and their remainder.
+    plain_eq = (
+        total_kinds.filter(pl.col("item_kind") == "equipment")
+        .select("item_id")
+        .join(hosts.select(pl.col("host_id").alias("item_id")), on="item_id", how="anti")
+        .join(eq, on="item_id", how="left")
+    )
+    end_user = [str(c) for c in END_USER_CATEGORIES]
+    own_eq = pl.when(pl.col("category").is_in(end_user) | pl.col("category").is_null()).then(
+        pl.col("department_id")
+    )
+    weights.append(_weights("equipment", plain_eq, own_eq, _app_departments(inventory, "equipment_id")))
+    cloud = items.filter(pl.col("item_kind") == "cloud").select("item_id", "department_id")
+    weights.append(
+        _weights("cloud", cloud, pl.col("department_id"), _app_departments(inventory, "cloud_instance_id"))
+    )
+    free_vols = (
+        total_kinds.filter(pl.col("item_kind") == "storage")
+        .select("item_id")
+        .join(vols, on="item_id", how="left")
+    )
+    weights.append(
+        _weights(
+            "storage",
+            free_vols,
+            pl.col("department_id"),
+            pl.DataFrame(schema={"target_id": pl.Int64, "department_id": pl.Int64, "weight": pl.Float64}),
+        )
+    )
+    rem_w = hosts.select(
+        pl.lit("remainder").alias("item_kind"),
+        pl.col("host_id").alias("item_id"),
+        pl.lit(None, dtype=pl.Int64).alias("department_id"),
+        pl.lit(1.0).alias("weight"),
+        pl.lit("unallocated").alias("key"),
+    )
+    weights.append(conform(rem_w, _W))
+    w = pl.concat(weights)
+
+    impacts = pl.concat(
+        [
+            result.impacts.join(
+                pl.concat([children, total_kinds]).select("item_kind", "item_id").unique(),
+                on=["item_kind", "item_id"],
+                how="semi",
+            ).filter(
+                # A host's own row is replaced by its children and remainder.
+                ~((pl.col("item_kind") == "equipment") & pl.col("item_id").is_in(hosts["host_id"].implode()))
+            ),
+            _remainders(result, hosts),
+        ],
+        how="vertical_relaxed",
+    )
+    parts = impacts.join(w, on=["item_kind", "item_id"], how="inner").with_columns(
+        *[(pl.col(c) * pl.col("weight")).alias(c) for c in ("value", "low", "high")]
+    )
+    return (
+        parts.group_by("department_id", "key", "criterion", "stage")
+        .agg(
+            pl.col("value").sum().alias("value"),
+            pl.col("low").sum().alias("low"),
+            pl.col("high").sum().alias("high"),
+            pl.col("value").is_not_null().sum().alias("known"),
+            pl.len().alias("items"),
+            pl.col("value").is_null().sum().alias("unknown"),
+        )
+        .with_columns(
+            *[pl.when(pl.col("known") > 0).then(pl.col(c)).alias(c) for c in ("value", "low", "high")]
+        )
+        .drop("known")
+        .sort("criterion", "stage", "key", "department_id", nulls_last=True)
+    )
+
+
+__all__ = ["KEYS", "allocate_departments"]

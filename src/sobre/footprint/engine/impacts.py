@@ -1,0 +1,246 @@
+"""Impacts of assets once their parameters are chosen (``physical.py``): factor tables, the wide impact
+columns per criterion and stage, the warning codes and the item's status.
+
+A storage array's drives follow its capacity: when the set has the ``storage_array_gb`` reference, an
+array's embodied factors are its chassis's plus ``storage_gb`` × the per-GB drive factors (``CAPACITY_REFS``).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from sobre.footprint.engine.frames import (
+    STATUS_ORDER,
+    col_h,
+    col_l,
+    col_v,
+    join_warnings,
+    label_expr,
+    rank_expr,
+)
+from sobre.footprint.engine.messages import token
+from sobre.footprint.schema import EMBODIED_STAGES, FactorSet
+
+#: Reference item → the per-GB reference its drives add (value × the item's ``storage_gb``).
+CAPACITY_REFS = {"storage_array": "storage_array_gb"}
+#: How a reference item was found, and the statuses they give: a category's factor is an archetype.
+INPUT_REF_METHODS = ("model_ref", "model_matching")
+
+
+def factor_table(factors: FactorSet, criteria: list[str]) -> pl.DataFrame:
+    """One row per reference item with value/low/high columns for every embodied stage × criterion."""
+    imp = factors.impacts.filter(pl.col("stage").is_in(list(EMBODIED_STAGES)))
+    table = imp.select(pl.col("ref").unique()).filter(pl.col("ref").is_not_null())
+    for c in criteria:
+        for s in EMBODIED_STAGES:
+            rows = imp.filter((pl.col("criterion") == c) & (pl.col("stage") == s)).unique("ref", keep="first")
+            table = table.join(
+                rows.select(
+                    "ref",
+                    pl.col("value").alias(f"f|{c}|{s}"),
+                    pl.col("low").fill_null(pl.col("value")).alias(f"fl|{c}|{s}"),
+                    pl.col("high").fill_null(pl.col("value")).alias(f"fh|{c}|{s}"),
+                ),
+                on="ref",
+                how="left",
+            )
+    # The warning names the missing stages/criteria of each reference: built once per reference here.
+    missing = [
+        pl.when(pl.col(f"f|{c}|{s}").is_null()).then(pl.lit(f"{s}/{token(c)}"))
+        for c in criteria
+        for s in EMBODIED_STAGES
+    ]
+    gaps = join_warnings(missing, "+")
+    return table.with_columns(
+        pl.when(gaps.is_not_null()).then(pl.format("no_impact_factor(stages={})", gaps)).alias("_factor_gap"),
+        pl.lit(True).alias("_factor_found"),
+    )
+
+
+def _all_missing(criteria: list[str], stages: tuple[str, ...], code: str, key: str) -> str:
+    if key == "criteria":
+        listed = "+".join(token(c) for c in criteria)
+    else:
+        listed = "+".join(f"{s}/{token(c)}" for c in criteria for s in stages)
+    return f"{code}({key}={listed})"
+
+
+def electricity_table(factors: FactorSet, criteria: list[str]) -> pl.DataFrame:
+    """One row per country with value/low/high columns per criterion (the most recent year wins)."""
+    el = factors.electricity.sort("year", descending=True, nulls_last=True)
+    table = el.select(pl.col("country").unique()).filter(pl.col("country").is_not_null())
+    for c in criteria:
+        rows = el.filter(pl.col("criterion") == c).unique("country", keep="first")
+        table = table.join(
+            rows.select(
+                "country",
+                pl.col("value").alias(f"e|{c}"),
+                pl.col("low").fill_null(pl.col("value")).alias(f"el|{c}"),
+                pl.col("high").fill_null(pl.col("value")).alias(f"eh|{c}"),
+            ),
+            on="country",
+            how="left",
+        )
+    gaps = join_warnings([pl.when(pl.col(f"e|{c}").is_null()).then(pl.lit(token(c))) for c in criteria], "+")
+    return table.with_columns(
+        pl.when(gaps.is_not_null())
+        .then(pl.format("no_electricity_factor(criteria={})", gaps))
+        .alias("_elec_gap"),
+        pl.lit(True).alias("_elec_found"),
+    )
+
+
+def capacity_refs(assets: pl.DataFrame, factors: FactorSet) -> dict[str, str]:
+    """The ``CAPACITY_REFS`` that apply here: the set has the per-GB reference and some asset uses the
+    chassis reference (checked first, so estates without arrays pay nothing)."""
+    refs = set(factors.impacts["ref"].drop_nulls().to_list())
+    used = {r for r in CAPACITY_REFS if r in refs and CAPACITY_REFS[r] in refs}
+    if not used:
+        return {}
+    present = set(assets.filter(pl.col("factor_ref").is_in(list(used)))["factor_ref"].unique().to_list())
+    return {r: CAPACITY_REFS[r] for r in used if r in present}
+
+
+def _with_capacity(a: pl.DataFrame, factors: FactorSet, criteria: list[str]) -> pl.DataFrame:
+    """Add ``storage_gb`` × the per-GB factors to the chassis factors of capacity-scaled items."""
+    extra = capacity_refs(a, factors)
+    if not extra:
+        return a
+    per_gb = factor_table(factors, criteria)
+    for ref, gb_ref in extra.items():
+        row = per_gb.filter(pl.col("ref") == gb_ref)
+        on = (pl.col("factor_ref") == ref) & pl.col("storage_gb").is_not_null()
+        exprs = []
+        for c in criteria:
+            for s in EMBODIED_STAGES:
+                for prefix in ("f", "fl", "fh"):
+                    name = f"{prefix}|{c}|{s}"
+                    g = row[name][0] if row.height else None
+                    # Drives without a factor for this criterion make the array's figure unknown, not
+                    # its chassis alone.
+                    added = (
+                        pl.lit(None, dtype=pl.Float64)
+                        if g is None
+                        else pl.col(name) + pl.col("storage_gb") * g
+                    )
+                    exprs.append(pl.when(on).then(added).otherwise(pl.col(name)).alias(name))
+        if exprs:
+            a = a.with_columns(exprs)
+    return a
+
+
+def _impact_exprs(criteria: list[str]) -> list[pl.Expr]:
+    base = pl.col("quantity") * pl.col("alloc") * pl.col("usage_rate")
+    exprs: list[pl.Expr] = []
+    for c in criteria:
+        for s in EMBODIED_STAGES:
+            f, fl, fh = pl.col(f"f|{c}|{s}"), pl.col(f"fl|{c}|{s}"), pl.col(f"fh|{c}|{s}")
+            # Only manufacturing is reduced for a refurbished item, only end of life by reuse.
+            if s == "manufacturing":
+                rf, rl, rh = pl.col("refurb_factor"), pl.col("refurb_low"), pl.col("refurb_high")
+            elif s == "end_of_life":
+                rf = rl = rh = 1.0 - pl.col("reuse_share").fill_null(0.0)
+            else:
+                rf = rl = rh = pl.lit(1.0)
+            value = base * rf * f / pl.col("lifetime_years")
+            # min/max over the corners keep low ≤ value ≤ high whatever the sign of the factor.
+            lives = (pl.col("life_high"), pl.col("life_low"))
+            corners_lo = [base * r * fl / life for r in (rl, rh) for life in lives] + [value]
+            corners_hi = [base * r * fh / life for r in (rl, rh) for life in lives] + [value]
+            exprs += [
+                value.alias(col_v(c, s)),
+                pl.when(value.is_not_null()).then(pl.min_horizontal(corners_lo)).alias(col_l(c, s)),
+                pl.when(value.is_not_null()).then(pl.max_horizontal(corners_hi)).alias(col_h(c, s)),
+            ]
+        energy = base * pl.col("annual_kwh") * pl.col("pue")
+        zero = pl.col("annual_kwh") == 0  # not powered: a known zero, whatever the electricity factor
+        e, el, eh = pl.col(f"e|{c}"), pl.col(f"el|{c}"), pl.col(f"eh|{c}")
+        value = pl.when(zero).then(0.0).otherwise(energy * e)
+        exprs += [
+            value.alias(col_v(c, "use")),
+            pl.when(zero)
+            .then(0.0)
+            .when(value.is_not_null())
+            .then(pl.min_horizontal(energy * el, energy * eh, value))
+            .alias(col_l(c, "use")),
+            pl.when(zero)
+            .then(0.0)
+            .when(value.is_not_null())
+            .then(pl.max_horizontal(energy * el, energy * eh, value))
+            .alias(col_h(c, "use")),
+        ]
+    return exprs
+
+
+def _warnings(g4it: bool, criteria: list[str]) -> pl.Expr:
+    fr = pl.col("factor_ref")
+    is_eq = pl.col("item_kind") == "equipment"
+    no_factor = _all_missing(criteria, EMBODIED_STAGES, "no_impact_factor", "stages")
+    no_elec = _all_missing(criteria, EMBODIED_STAGES, "no_electricity_factor", "criteria")
+    parts = [
+        pl.col("pre_warning"),
+        pl.when(fr.is_null() & is_eq).then(pl.lit("no_reference_item")),
+        pl.when(fr.is_not_null() & pl.col("_factor_found").is_null()).then(pl.lit(no_factor)),
+        pl.when(fr.is_not_null()).then(pl.col("_factor_gap")),
+        pl.when(pl.col("lifetime_years").is_null() & fr.is_not_null()).then(pl.lit("no_lifetime")),
+        pl.when(pl.col("lifetime_method") == "age").then(pl.lit("lifetime_age")),
+        pl.when(pl.col("life_raw") < 1).then(pl.lit("lifetime_raised")),
+        pl.when(pl.col("kwh_method") == "unknown").then(pl.lit("no_energy")),
+        pl.when(pl.col("pue_method") == "unknown").then(pl.lit("no_pue")),
+        pl.when(pl.col("country_method") == "world_fallback").then(pl.lit("world_electricity")),
+        pl.when(pl.col("country").is_null()).then(pl.lit("no_country")),
+        pl.when(pl.col("country").is_not_null() & (pl.col("annual_kwh") != 0)).then(
+            pl.when(pl.col("_elec_found").is_null()).then(pl.lit(no_elec)).otherwise(pl.col("_elec_gap"))
+        ),
+        pl.when(pl.col("usage_method").str.ends_with("_missing")).then(pl.lit("usage_mode_no_rate")),
+    ]
+    if not g4it:
+        parts.append(pl.when(pl.col("refurb_method") == "no_factor").then(pl.lit("refurbished_no_factor")))
+    return join_warnings(parts)
+
+
+def _status() -> pl.Expr:
+    """The weakest input: a category factor is an archetype, default lifetime/energy/PUE are defaults."""
+    ref_status = (
+        pl.when(pl.col("ref_method").is_in(list(INPUT_REF_METHODS)))
+        .then(pl.lit("input"))
+        .otherwise(pl.lit("archetype"))
+    )
+    pue_status = pl.when(pl.col("pue_method") == "default").then(pl.lit("default")).otherwise(pl.lit("input"))
+    country_status = (
+        pl.when(pl.col("country_method") == "world_fallback")
+        .then(pl.lit("default"))
+        .otherwise(pl.lit("input"))
+    )
+    usage_status = (
+        pl.when(pl.col("usage_method").is_in(["input", "full"]))
+        .then(pl.lit("input"))
+        .otherwise(pl.lit("default"))
+    )
+    ranks = [
+        rank_expr(x, STATUS_ORDER)
+        for x in (
+            pl.col("life_status"),
+            pl.col("kwh_status"),
+            ref_status,
+            pue_status,
+            country_status,
+            usage_status,
+        )
+    ]
+    return label_expr(pl.max_horizontal(ranks), STATUS_ORDER)
+
+
+def add_impacts(a: pl.DataFrame, factors: FactorSet, criteria: list[str], g4it: bool) -> pl.DataFrame:
+    """Join the factor and electricity tables, compute the wide impacts, the warnings and the status."""
+    a = a.join(factor_table(factors, criteria), left_on="factor_ref", right_on="ref", how="left")
+    a = a.join(electricity_table(factors, criteria), on="country", how="left")
+    a = _with_capacity(a, factors, criteria)
+    a = a.with_columns(_impact_exprs(criteria))
+    if not criteria:
+        a = a.with_columns(pl.col("pre_warning").alias("warnings"), _status().alias("status"))
+    else:
+        a = a.with_columns(_warnings(g4it, criteria).alias("warnings"), _status().alias("status"))
+    # Factor columns and working columns are not part of the trace: dropping them halves the frame.
+    scratch = ("f|", "fl|", "fh|", "e|", "el|", "eh|", "_")
+    return a.drop([c for c in a.columns if c.startswith(scratch)])
