@@ -144,6 +144,8 @@ def main() -> None:
             )
             with open(f"{prefix}_stats.csv", encoding="utf-8") as f:
                 rows = list(csv.DictReader(f))
+            with open(f"{prefix}_failures.csv", encoding="utf-8") as f:
+                errors = list(csv.DictReader(f))
     print(f"{args.users} users for {seconds} s on loopback, {args.workers} server workers:")
     figures = []
     for row in rows:
@@ -162,6 +164,8 @@ def main() -> None:
                 notes={"requests": requests, "errors": failures, "median_ms": row["Median Response Time"]},
             )
         )
+    for failure in errors:
+        print(f"  error on {failure['Name']}: {failure['Error']} ({failure['Occurrences']}×)")
     harness.emit(*figures)
 
 
