@@ -109,7 +109,7 @@ def check_spec(kind: str, params: Mapping[str, Any]) -> ChangeSpec:
     return ChangeSpec(kind, clean)
 
 
-# ---------------------------------------------------------------------------------------------------- selection
+# ------------------------------------------------------------------------------------------------ selection
 
 
 class _Selection:
@@ -199,7 +199,7 @@ def to_engine_changes(specs: list[ChangeSpec], inventory: Inventory, baseline: R
     return [_BUILDERS[s.kind](sel, s.params) for s in specs]
 
 
-# ---------------------------------------------------------------------------------------------------- effect
+# --------------------------------------------------------------------------------------------------- effect
 
 
 @dataclass(frozen=True)
