@@ -16,4 +16,10 @@ CAPABILITY = Capability(
     },
     cli="sobre.strategy.cli:register",
     models="sobre.strategy.models",
+    web="sobre.strategy.routes:register",
+    demo="sobre.strategy.demo:seed",
+    provides={
+        "reen.strategy": "sobre.strategy.reen:content",
+        "strategy.kpi_sources": "sobre.strategy.sources:own_sources",
+    },
 )

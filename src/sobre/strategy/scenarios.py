@@ -38,6 +38,8 @@ from sobre.footprint.schema import EQUIPMENT, STAGES, FactorSet, Inventory, Resu
 
 #: Statuses of equipment still in service (``sobre.inventory.taxonomy.ACTIVE_STATUSES``).
 ACTIVE = ("in_use", "in_stock", "in_repair", "in_transit")
+#: Server categories (``sobre.inventory.taxonomy.SERVER_CATEGORIES``).
+SERVERS = ("rack_server", "blade_server", "tower_server")
 
 #: Change kinds → (required parameters, optional parameters).  Shares are fractions in [0, 1].
 KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -50,7 +52,7 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "fewer_devices": (("category", "share"), ()),
     # Consolidate the virtualisation hosts below ``target_load`` (their allocated share) onto fewer hosts.
     "consolidate_hosts": (("target_load",), ("category",)),
-    # Retire the hosts that carry nothing (their whole capacity idle).
+    # Retire the hosts and servers that carry nothing (whole capacity idle; no VM, application or volume).
     "retire_idle_hosts": ((), ("category",)),
     # Switch the category off outside ``hours_per_day`` × ``days_per_year`` (from the schedule the run used).
     "switch_off": (("category", "hours_per_day", "days_per_year"), ("from_hours", "from_days")),
@@ -127,6 +129,17 @@ class _Selection:
             pl.col("host_id").alias("id"), "share"
         )
         self.idle = {int(i): float(s or 0.0) for i, s in idle.iter_rows()}
+        # Equipment something runs on: VM hosts, equipment running an application, storage arrays.
+        self.carried = {
+            int(i)
+            for frame, column in (
+                (inventory.vms, "host_id"),
+                (inventory.app_links, "equipment_id"),
+                (inventory.storage, "equipment_id"),
+            )
+            if column in frame.columns
+            for i in frame[column].drop_nulls().to_list()
+        }
 
     def rows(self, category: str | None) -> pl.DataFrame:
         return self.eq if category is None else self.eq.filter(pl.col("category") == category)
@@ -162,8 +175,13 @@ def _consolidate(sel: _Selection, p: Mapping[str, Any]) -> list[Change]:
 
 
 def _retire_idle(sel: _Selection, p: Mapping[str, Any]) -> list[Change]:
-    idle = [h for h, s in _hosts(sel, p).items() if s >= 1.0 - 1e-9]
-    return [ScaleQuantity(dict.fromkeys(idle, 0.0))] if idle else []
+    """Hosts whose whole capacity is idle, and servers that carry nothing the inventory knows of (no VM, no
+    application, no volume): "comatose" servers."""
+    idle = {h for h, s in _hosts(sel, p).items() if s >= 1.0 - 1e-9}
+    servers = sel.rows(p.get("category")).filter(pl.col("category").is_in(SERVERS))
+    carried = sel.carried
+    idle |= {i for i in sel.ids(servers) if i not in carried and i not in sel.idle}
+    return [ScaleQuantity(dict.fromkeys(sorted(idle), 0.0))] if idle else []
 
 
 def _by_category(make: Callable[[frozenset[int], Mapping[str, Any]], Change]) -> Callable[..., list[Change]]:

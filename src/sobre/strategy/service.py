@@ -148,7 +148,11 @@ def baseline(database_url: str, org: str) -> Baseline:
         )
         inventory = load_inventory(session, organisation.id)
         country = organisation.country
-    options = {"profile": latest.profile, "reference_date": latest.reference_date, "org_country": country}
+    options: dict[str, Any] = {
+        "profile": latest.profile,
+        "reference_date": latest.reference_date,
+        "org_country": country,
+    }
     if inputs_hash(inventory) == latest.inputs_hash:
         _, result = runs.load_run(database_url, latest.id)
     else:
@@ -215,7 +219,9 @@ def set_vision(
 
 def get_vision(session: Session, org: str) -> dict[str, str]:
     row = session.scalar(sa.select(Vision).where(Vision.org_id == _org_id(session, org)))
-    return {"vision": row.vision, "scope": row.scope, "governance": row.governance} if row else {}
+    if row is None:
+        return {"vision": "", "scope": "", "governance": ""}
+    return {"vision": row.vision, "scope": row.scope, "governance": row.governance}
 
 
 def add_commitment(session: Session, org: str, title: str, detail: str = "") -> int:

@@ -177,7 +177,9 @@ def _from_items(kind: str) -> Callable[[str, str, date, str | None], Estimate]:
         ].sum()
         if not total:
             return Estimate.unknown(unit, f"no virtualisation host in run {run.id}")
-        return Estimate(100.0 * idle / total, unit, status=Status.MODELLED, source=_run_source(run))
+        return Estimate(
+            100.0 * float(idle) / float(total), unit, status=Status.MODELLED, source=_run_source(run)
+        )
 
     return fn
 
