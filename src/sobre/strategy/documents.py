@@ -69,7 +69,7 @@ def gather(database_url: str, org: str, lang: str, today: date | None = None) ->
 
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
+        loader=jinja2.PrefixLoader({"strategy": jinja2.FileSystemLoader(TEMPLATES)}),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,

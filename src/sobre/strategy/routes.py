@@ -8,13 +8,20 @@ from typing import Annotated, Any
 from fastapi import Form
 from fastapi.responses import HTMLResponse, Response
 
-from sobre.core.i18n import format_number
+from sobre.core.i18n import format_number, t
 from sobre.web.context import Ctx
 from sobre.web.permissions import ROLES
 
 
 def _num(value: float | None, lang: str, digits: int = 1) -> str:
     return "—" if value is None else format_number(value, lang, digits)
+
+
+def _translate(lang: str) -> Any:
+    def translate(key: str, language: str | None = None, **values: object) -> str:
+        return t(key, language or lang, **values)
+
+    return translate
 
 
 def register(registry: Any) -> None:
@@ -28,7 +35,8 @@ def register(registry: Any) -> None:
 
         assert ctx.org is not None
         data = documents.gather(ctx.database_url, ctx.org.name, ctx.lang)
-        return ctx.render("strategy/steering.html", num=_num, **data)
+        # The shared sections take the language explicitly (as the standalone document does).
+        return ctx.render("strategy/steering.html", num=_num, t=_translate(ctx.lang), **data)
 
     @registry.page("/strategy/document", permission="strategy.view")
     def document(ctx: Ctx) -> Response:
