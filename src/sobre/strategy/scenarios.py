@@ -35,11 +35,10 @@ from sobre.footprint.engine.changes import (
 )
 from sobre.footprint.engine.frames import conform
 from sobre.footprint.schema import EQUIPMENT, STAGES, FactorSet, Inventory, Result
+from sobre.inventory.taxonomy import ACTIVE_STATUSES, SERVER_CATEGORIES
 
-#: Statuses of equipment still in service (``sobre.inventory.taxonomy.ACTIVE_STATUSES``).
-ACTIVE = ("in_use", "in_stock", "in_repair", "in_transit")
-#: Server categories (``sobre.inventory.taxonomy.SERVER_CATEGORIES``).
-SERVERS = ("rack_server", "blade_server", "tower_server")
+ACTIVE = sorted(str(s) for s in ACTIVE_STATUSES)
+SERVERS = sorted(str(c) for c in SERVER_CATEGORIES)
 
 #: Change kinds → (required parameters, optional parameters).  Shares are fractions in [0, 1].
 KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {

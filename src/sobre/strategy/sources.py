@@ -21,21 +21,11 @@ from typing import Any
 from sobre.core.capabilities import all_capabilities, load, provider
 from sobre.core.errors import InputError
 from sobre.core.estimate import Estimate, Status
+from sobre.inventory.taxonomy import END_USER_CATEGORIES
+
+END_USER = sorted(str(c) for c in END_USER_CATEGORIES)
 
 REGISTRY_KEY = "strategy.kpi_sources"
-#: Categories of end-user devices (``sobre.inventory.taxonomy.END_USER_CATEGORIES``).
-END_USER = (
-    "laptop",
-    "desktop",
-    "workstation",
-    "thin_client",
-    "monitor",
-    "smartphone",
-    "tablet",
-    "phone",
-    "printer",
-    "multifunction_printer",
-)
 
 
 @dataclass(frozen=True)
