@@ -217,7 +217,7 @@ def _lifecycle(code: str) -> Callable[[str, str, date, str | None], Estimate]:
             figure.get("low"),
             figure.get("high"),
             Status(figure.get("status") or "modelled"),
-            f"lifecycle {code} {on.year} ({figure.get('count', 0):g} items)",
+            f"lifecycle {code} {on.year} (basis {figure.get('count', 0):g})",
         )
 
     return fn
