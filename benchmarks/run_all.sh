@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 py=.venv/bin/python
-for b in import_1m footprint_engine footprint_end_to_end boavizta_throughput report_100k; do
+for b in import_1m footprint_engine footprint_end_to_end boavizta_throughput report_100k scenario_three_changes; do
   echo "== $b"
   PYTHONPATH=. "$py" "benchmarks/$b.py" "$@"
 done

@@ -114,11 +114,12 @@ def check_spec(kind: str, params: Mapping[str, Any]) -> ChangeSpec:
 
 
 class _Selection:
-    """The counted equipment rows of the baseline with the figures the run used (lifetime, hosts' load)."""
+    """The equipment rows the baseline counted, the hosts' idle shares and what carries something."""
 
     def __init__(self, inventory: Inventory, baseline: Result) -> None:
+        # Only the rows the run counted (a retired item of a past year is no lever).
         trace = baseline.items.filter(pl.col("item_kind") == "equipment").select(
-            pl.col("item_id").alias("id"), pl.col("lifetime_years").alias("_life")
+            pl.col("item_id").alias("id")
         )
         eq = conform(inventory.equipment, EQUIPMENT).join(trace, on="id", how="inner")
         self.eq = eq.filter(
@@ -149,15 +150,12 @@ class _Selection:
 
 
 def _lifetime(sel: _Selection, p: Mapping[str, Any]) -> list[Change]:
-    rows = sel.rows(p["category"])
+    ids = sel.ids(sel.rows(p["category"]))
+    if not ids:
+        return []
     if "years" in p:
-        return [ExtendLifetime(sel.ids(rows), float(p["years"]))] if rows.height else []
-    target = float(p["to_years"])
-    out: list[Change] = []
-    # One change per lifetime the run used, so each row ends at the target.
-    for (life,), group in rows.filter(pl.col("_life") < target).group_by(["_life"], maintain_order=True):
-        out.append(ExtendLifetime(sel.ids(group), target - float(life)))  # type: ignore[arg-type]
-    return out
+        return [ExtendLifetime(ids, float(p["years"]))]
+    return [ExtendLifetime(ids, 0.0, to_years=float(p["to_years"]))]
 
 
 def _hosts(sel: _Selection, p: Mapping[str, Any]) -> dict[int, float]:
@@ -284,16 +282,18 @@ class Effect:
         )
 
 
-def _sums(result: Result, ids: frozenset[int] | None) -> pl.DataFrame:
-    imp = result.impacts.filter(pl.col("item_kind") == "equipment")
-    if ids is not None:
-        imp = imp.filter(pl.col("item_id").is_in(list(ids)))
-    by_stage = imp.group_by("criterion", "stage").agg(
+def _agg(imp: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    return imp.group_by(by).agg(
         pl.col("value").sum(),
         pl.col("low").sum(),
         pl.col("high").sum(),
         pl.col("value").null_count().alias("n"),
     )
+
+
+def _by_stage(imp: pl.DataFrame) -> pl.DataFrame:
+    """Per criterion and stage, plus a "total" stage: sums of value, low, high and the count of unknowns."""
+    by_stage = _agg(imp, ["criterion", "stage"])
     total = by_stage.group_by("criterion").agg(
         pl.lit("total").alias("stage"),
         pl.col("value").sum(),
@@ -304,18 +304,21 @@ def _sums(result: Result, ids: frozenset[int] | None) -> pl.DataFrame:
     return pl.concat([by_stage, total.select(by_stage.columns)])
 
 
-def _org_totals(result: Result) -> dict[str, tuple[float | None, float | None, float | None]]:
-    total_rows = pl.col("item_kind").is_in(["equipment", "cloud"]) | (
-        (pl.col("item_kind") == "storage")
-        & pl.col("item_id").is_in(
-            result.items.filter((pl.col("item_kind") == "storage") & pl.col("host_id").is_null())[
-                "item_id"
-            ].to_list()
-        )
+def _baseline_sums(result: Result, ids: frozenset[int]) -> tuple[pl.DataFrame, dict[str, tuple]]:
+    """In one pass over the baseline's impacts: the sums over the equipment rows ``ids`` (per criterion and
+    stage) and the organisation's total per criterion (equipment, cloud and storage not on equipment)."""
+    loose = result.items.filter((pl.col("item_kind") == "storage") & pl.col("host_id").is_null())["item_id"]
+    touched = pl.DataFrame(
+        {"item_kind": "equipment", "item_id": sorted(ids), "_touched": True},
+        schema={"item_kind": pl.Utf8, "item_id": pl.Int64, "_touched": pl.Boolean},
     )
-    agg = (
-        result.impacts.filter(total_rows)
-        .group_by("criterion")
+    in_total = pl.col("item_kind").is_in(["equipment", "cloud"]) | (
+        (pl.col("item_kind") == "storage") & pl.col("item_id").is_in(loose.to_list())
+    )
+    tagged = (
+        result.impacts.filter(in_total)
+        .join(touched, on=["item_kind", "item_id"], how="left")
+        .group_by(pl.col("_touched").fill_null(False), "criterion", "stage")
         .agg(
             pl.col("value").sum(),
             pl.col("low").sum(),
@@ -323,7 +326,9 @@ def _org_totals(result: Result) -> dict[str, tuple[float | None, float | None, f
             pl.col("value").null_count().alias("n"),
         )
     )
-    return {r["criterion"]: (r["value"], r["low"], r["high"]) for r in agg.to_dicts()}
+    before = _by_stage(tagged.filter(pl.col("_touched")).drop("_touched"))
+    totals = _agg(tagged, ["criterion"])
+    return before, {r["criterion"]: (r["value"], r["low"], r["high"]) for r in totals.to_dicts()}
 
 
 def evaluate(
@@ -348,10 +353,12 @@ def evaluate(
     units = dict(zip(baseline.criteria["code"].to_list(), baseline.criteria["unit"].to_list(), strict=True))
     if changes:
         new_inv, new_factors, touched = apply_changes(inventory, factors, changes, baseline)
-        after = _sums(compute(subset(new_inv, touched | ids), new_factors, **engine_options), None)
-        before = _sums(baseline, frozenset(touched | ids))
+        result = compute(subset(new_inv, touched | ids), new_factors, **engine_options)
+        after = _by_stage(result.impacts.filter(pl.col("item_kind") == "equipment"))
+        before, totals = _baseline_sums(baseline, frozenset(touched | ids))
     else:
-        after = before = _sums(baseline, frozenset())
+        before, totals = _baseline_sums(baseline, frozenset())
+        after = before
     b = {(r["criterion"], r["stage"]): r for r in before.to_dicts()}
     a = {(r["criterion"], r["stage"]): r for r in after.to_dicts()}
     cells: dict[str, dict[str, Cell]] = {}
@@ -366,7 +373,7 @@ def evaluate(
         touched_ids = frozenset().union(*(c.ids for c in group)) if group else frozenset()
         units_ = eq.filter(pl.col("id").is_in(list(touched_ids)))["quantity"].fill_null(1.0).sum()
         described.append({**spec.to_dict(), "rows": len(touched_ids), "units": float(units_ or 0.0)})
-    return Effect(baseline.reference_date, units, _org_totals(baseline), cells, described, len(ids))
+    return Effect(baseline.reference_date, units, totals, cells, described, len(ids))
 
 
 def _cell(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> Cell:
