@@ -233,14 +233,17 @@ def _gap_action(url: str, org: str) -> None:
 
     with session_scope(url) as s:
         latest = insights.latest(s, org, "maturity")
-        proposals = insights.recommendations(s, org, latest.id, limit=1) if latest else []
+        if latest is None:
+            return
+        assessment_id = latest.id
+        proposals = insights.recommendations(s, org, assessment_id, limit=1)
     if proposals:
         steering.action_from_gap(
             url,
             org,
-            latest.id,
+            assessment_id,
             proposals[0].origin[2],
-            horizon="medium",  # type: ignore[union-attr]
+            horizon="medium",
             start_date=date(2026, 1, 1),
             due_date=date(2026, 12, 31),
         )
