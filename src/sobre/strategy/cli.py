@@ -607,6 +607,9 @@ def strategy_export(
 
 
 def register(app: typer.Typer) -> None:
+    from sobre.strategy import cli_people
+
+    cli_people.register(strategy_app)
     app.add_typer(scenario_app, name="scenario")
     app.add_typer(action_app, name="action")
     app.add_typer(kpi_app, name="kpi")

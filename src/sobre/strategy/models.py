@@ -190,3 +190,87 @@ class Review(Base):
     decisions: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     created_by: Mapped[str] = mapped_column(_NAME)
     created_at: Mapped[datetime] = _created()
+
+
+class Message(Base):
+    """A message of the communication plan: audience and its technical level, channel, date, text."""
+
+    __tablename__ = "strategy_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = _org()
+    title: Mapped[str] = mapped_column(_NAME)
+    audience: Mapped[str] = mapped_column(sa.String(40))
+    level: Mapped[str] = mapped_column(sa.String(20))  # general, manager, technical
+    channel: Mapped[str] = mapped_column(sa.String(40))
+    planned_on: Mapped[date]
+    status: Mapped[str] = mapped_column(sa.String(20), default="planned")  # planned, sent
+    body: Mapped[str] = mapped_column(_TEXT)
+    action_id: Mapped[int | None] = mapped_column(sa.ForeignKey("strategy_action.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = _created()
+
+
+class TrainingModule(Base):
+    __tablename__ = "strategy_training_module"
+    __table_args__ = (sa.UniqueConstraint("org_id", "title"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = _org()
+    title: Mapped[str] = mapped_column(_NAME)
+    audience: Mapped[str] = mapped_column(sa.String(40))
+    hours: Mapped[float]
+
+
+class TrainingSession(Base):
+    __tablename__ = "strategy_training_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = _org()
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("strategy_training_module.id", ondelete="CASCADE"))
+    held_on: Mapped[date]
+    trainer: Mapped[str] = mapped_column(_NAME, default="")
+    place: Mapped[str] = mapped_column(_NAME, default="")
+
+
+class Attendance(Base):
+    """One person's attendance at a session (a pseudonymous identifier is enough: e-mail or staff number)."""
+
+    __tablename__ = "strategy_attendance"
+    __table_args__ = (sa.UniqueConstraint("session_id", "person"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = _org()
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("strategy_training_session.id", ondelete="CASCADE"))
+    person: Mapped[str] = mapped_column(_NAME)
+    department: Mapped[str] = mapped_column(_NAME, default="")
+    attended: Mapped[bool] = mapped_column(default=True)
+
+
+class Referent(Base):
+    """A responsible-digital referent of a site or department, with their mission."""
+
+    __tablename__ = "strategy_referent"
+    __table_args__ = (sa.UniqueConstraint("org_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = _org()
+    name: Mapped[str] = mapped_column(_NAME)
+    email: Mapped[str] = mapped_column(_NAME)
+    site: Mapped[str] = mapped_column(_NAME, default="")
+    department: Mapped[str] = mapped_column(_NAME, default="")
+    mission: Mapped[str] = mapped_column(sa.String(1000), default="")
+
+
+class Feedback(Base):
+    """An entry of the referents' feedback log; it may create an action or adjust one (``action_id``)."""
+
+    __tablename__ = "strategy_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = _org()
+    referent_id: Mapped[int] = mapped_column(sa.ForeignKey("strategy_referent.id", ondelete="CASCADE"))
+    received_on: Mapped[date]
+    kind: Mapped[str] = mapped_column(sa.String(20))  # idea, problem, result
+    text: Mapped[str] = mapped_column(sa.String(2000))
+    status: Mapped[str] = mapped_column(sa.String(20), default="open")  # open, actioned, closed
+    action_id: Mapped[int | None] = mapped_column(sa.ForeignKey("strategy_action.id", ondelete="SET NULL"))

@@ -224,8 +224,12 @@ def _lifecycle(code: str) -> Callable[[str, str, date, str | None], Estimate]:
 
 
 def own_sources() -> list[Source]:
-    """The indicators this capability measures from the footprint, inventory, assessments and lifecycle."""
+    """The indicators this capability measures from the footprint, inventory, assessments and lifecycle, and
+    from its own training records."""
+    from sobre.strategy.people import trained_share
+
     return [
+        Source("staff_trained", "%", "up", "st.src.staff_trained", trained_share),
         Source("footprint_total", "kgCO2e", "down", "st.src.footprint_total", _footprint(False), None),
         Source("footprint_per_agent", "kgCO2e/agent", "down", "st.src.footprint_per_agent", _footprint(True)),
         Source(
