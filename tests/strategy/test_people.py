@@ -31,7 +31,9 @@ def test_training_messages_and_feedback(db_url: str) -> None:
             savings_eur=800,
         )
         texts = {lvl: people.draft(steering.list_actions(s, ORG)[0], lvl, "fr") for lvl in people.LEVELS}
-        assert "1\u202f234" in texts["manager"] and "800" in texts["manager"] and "moteur" in texts["technical"]
+        assert (
+            "1\u202f234" in texts["manager"] and "800" in texts["manager"] and "moteur" in texts["technical"]
+        )
         assert "kgCO2e" not in texts["general"]  # no jargon for every agent
         people.plan_message(
             s,

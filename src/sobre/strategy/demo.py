@@ -97,12 +97,42 @@ KPIS = (
     ("taux_reemploi", "Taux de réemploi des équipements sortis", "reuse_rate", 0.5),
     ("part_reconditionnes", "Part des achats reconditionnés", "refurbished_share", 0.3),
 )
-#: Manual indicator: share of staff trained (the demo's training records), by date.
-TRAINED = (
-    (date(2025, 3, 31), 8.0),
-    (date(2025, 6, 30), 17.0),
-    (date(2025, 9, 30), 26.0),
-    (date(2025, 12, 31), 41.0),
+#: Training sessions of the "écogestes" module: date and how many agents attended (pseudonymous ids).
+SESSIONS = (
+    (date(2025, 3, 20), 90),
+    (date(2025, 6, 12), 110),
+    (date(2025, 9, 25), 100),
+    (date(2025, 11, 27), 140),
+)
+#: Manual indicator: pages printed per agent and month (the print server's monthly counts), by date.
+PRINTED = (
+    (date(2025, 3, 31), 212.0),
+    (date(2025, 6, 30), 198.0),
+    (date(2025, 9, 30), 185.0),
+    (date(2025, 12, 31), 171.0),
+)
+REFERENTS = (
+    (
+        "Claire Dupont",
+        "claire.dupont@sobreville.fr",
+        "Hôtel de ville",
+        "Direction générale",
+        "Animer le réseau, relayer les campagnes.",
+    ),
+    (
+        "Yanis Benali",
+        "yanis.benali@sobreville.fr",
+        "Centre technique",
+        "Services techniques",
+        "Repérer les équipements inutilisés.",
+    ),
+    (
+        "Sophie Martin",
+        "sophie.martin@sobreville.fr",
+        "Médiathèque",
+        "Culture",
+        "Écogestes du public et des agents.",
+    ),
 )
 
 
@@ -200,16 +230,30 @@ def seed(ctx: DemoContext) -> list[Path | str]:
             org,
             "agents_formes",
             "Part des agents formés",
-            unit="%",
-            direction="up",
+            source="staff_trained",
             target_value=100.0,
             target_date=date(2027, 12, 31),
             definition="Agents ayant suivi le module écogestes / effectif.",
         )
-        for on, value in TRAINED:
-            steering.record(s, org, "agents_formes", value, on, "Service formation (RH)")
+        steering.define_kpi(
+            s,
+            org,
+            "pages_agent",
+            "Pages imprimées par agent et par mois",
+            unit="pages/agent/mois",
+            direction="down",
+            target_value=120.0,
+            target_date=date(2027, 12, 31),
+            definition="Compteurs du serveur d'impression / effectif.",
+        )
+        for on, value in PRINTED:
+            steering.record(s, org, "pages_agent", value, on, "Services généraux")
+    _people(url, org, ref)
+    # Every automatic indicator at the end of the last two years; the trained share after each session too.
     for on in (date(ref.year - 1, 12, 31), ref):
         steering.measure(url, org, on, "sobre demo")
+    for on, _ in SESSIONS[:-1]:
+        steering.measure(url, org, on, "sobre demo", codes=["agents_formes"])
     with session_scope(url) as s:
         steering.add_review(
             s,
@@ -225,6 +269,77 @@ def seed(ctx: DemoContext) -> list[Path | str]:
         out.append(documents.export(url, org, ctx.out, lang=lang, fmt="html"))
         out.append(documents.export(url, org, ctx.out, lang=lang, fmt="html", document="charter"))
     return out
+
+
+def _people(url: str, org: str, ref: date) -> None:
+    """Referents and their feedback, the training sessions with attendance, and a communication plan."""
+    from sobre.strategy import people
+
+    with session_scope(url) as s:
+        people.add_module(s, org, "Écogestes numériques", "tous les agents", 2.0)
+        agent = 0
+        for held_on, count in SESSIONS:
+            sid = people.add_session(s, org, "Écogestes numériques", held_on, "Mission numérique responsable")
+            people.record_attendance(s, org, sid, [(f"agent-{agent + i:04d}", "") for i in range(count)])
+            agent += count
+        for name, email, site, department, mission in REFERENTS:
+            people.add_referent(s, org, name, email, site=site, department=department, mission=mission)
+        fid = people.log_feedback(
+            s,
+            org,
+            REFERENTS[1][1],
+            "Une vingtaine d'écrans stockés au centre technique pourraient être réemployés.",
+            "idea",
+            date(ref.year, 10, 3),
+        )
+        people.feedback_to_action(
+            s,
+            org,
+            fid,
+            "Réemployer les écrans stockés",
+            effort="low",
+            horizon="short",
+            owner_role="DSI",
+            start_date=date(ref.year + 1, 1, 5),
+            due_date=date(ref.year + 1, 3, 31),
+        )
+        actions = {a["title"]: a["id"] for a in steering.list_actions(s, org)}
+        fid = people.log_feedback(
+            s,
+            org,
+            REFERENTS[2][1],
+            "Les postes publics restent allumés après la fermeture.",
+            "problem",
+            date(ref.year, 11, 14),
+        )
+        people.feedback_adjusts(s, org, fid, actions["Extinction hors horaires"])
+        for title, level, audience, channel, on in (
+            ("Durée de vie des postes", "general", "tous les agents", "intranet", date(ref.year + 1, 1, 12)),
+            (
+                "Durée de vie des postes",
+                "manager",
+                "comité de direction",
+                "meeting",
+                date(ref.year + 1, 1, 6),
+            ),
+            (
+                "Consolidation des serveurs",
+                "technical",
+                "équipe infrastructure",
+                "email",
+                date(ref.year + 1, 2, 2),
+            ),
+        ):
+            people.plan_message(
+                s,
+                org,
+                title,
+                audience=audience,
+                level=level,
+                channel=channel,
+                planned_on=on,
+                action_id=actions[title],
+            )
 
 
 def _gap_action(url: str, org: str) -> None:

@@ -12,7 +12,7 @@ import jinja2
 from sobre.core.db import session_scope
 from sobre.core.errors import InputError
 from sobre.core.i18n import format_number, t
-from sobre.strategy import charts, service, steering
+from sobre.strategy import charts, people, service, steering
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -27,6 +27,9 @@ def gather(database_url: str, org: str, lang: str, today: date | None = None) ->
         kpis = steering.kpis(session, org)
         reviews = steering.reviews(session, org)
         scenarios = [v.to_dict() for v in service.list_scenarios(session, org)]
+        messages = people.messages(session, org)
+        referents = people.referents(session, org)
+        feedback = people.feedback_log(session, org)
     objectives = service.check_objectives(database_url, org)
     for a in actions:
         a["impact"] = ((a["avoided"] or {}).get("climate_change") or {}).get("value")
@@ -58,6 +61,9 @@ def gather(database_url: str, org: str, lang: str, today: date | None = None) ->
         "kpis": kpis,
         "reviews": reviews,
         "scenarios": scenarios,
+        "messages": messages,
+        "referents": referents,
+        "feedback": feedback,
         "matrix": charts.matrix(
             "matrix", t("st.chart.matrix", lang), t("st.chart.matrix_desc", lang), actions, labels
         ),
