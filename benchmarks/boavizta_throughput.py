@@ -6,13 +6,12 @@ sequentially, then from a small thread pool — and prints items per second.  Th
 ``sobre.footprint.engine.compute`` on ``benchmarks.estate.generate_inventory`` (1,000,000 physical items by
 default) with the built-in factor set, and prints the ratio Sobre items/s ÷ BoaviztAPI items/s.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/boavizta_throughput.py [--requests 500] [--threads 4]
+    PYTHONPATH=. .venv/bin/python benchmarks/boavizta_throughput.py [--quick] [--requests 500] [--threads 4]
         [--items 1000000] [--vms 200000] [--apps 20000]
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +22,7 @@ from typing import Any
 import polars as pl
 from tests.footprint.boavizta.server import BoaviztaServer, ensure_venv
 
+from benchmarks import harness
 from sobre.footprint.boavizta import HttpBoaviztClient
 from sobre.footprint.schema import (
     FACTOR_CRITERIA,
@@ -118,13 +118,18 @@ def builtin_factor_set() -> FactorSet:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=500)
+    parser = harness.parser(__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=None)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--items", type=int, default=1_000_000)
-    parser.add_argument("--vms", type=int, default=200_000)
-    parser.add_argument("--apps", type=int, default=20_000)
+    parser.add_argument("--items", type=int, default=None)
+    parser.add_argument("--vms", type=int, default=None)
+    parser.add_argument("--apps", type=int, default=None)
     args = parser.parse_args()
+    small = args.quick
+    args.requests = args.requests or (20 if small else 500)
+    args.items = args.items or (50_000 if small else 1_000_000)
+    args.vms = args.vms or (10_000 if small else 200_000)
+    args.apps = args.apps or (1_000 if small else 20_000)
 
     python = ensure_venv()
     # BoaviztAPI's default rounding (no BOAVIZTA_UNCERTAINTY override): the server as users run it.
@@ -156,7 +161,19 @@ def main() -> None:
     )
     print(
         f"Ratio Sobre ÷ BoaviztAPI: {rate / best:,.0f}× (vs best BoaviztAPI rate {best:,.0f} items/s; "
-        f"target 1,000×)"
+        f"target 2,000×)"
+    )
+    # Expressed as times for the same number of items: BoaviztAPI's time ÷ Sobre's is the throughput ratio.
+    harness.emit(
+        harness.Figure(
+            f"engine throughput {items:,} items",
+            elapsed,
+            anchor="BoaviztAPI, same items",
+            anchor_seconds=items / best,
+            target="≥ 2000× anchor",
+            speedup=True,
+            notes={"boavizta_items_per_s": round(best, 1), "sobre_items_per_s": round(rate)},
+        )
     )
 
 

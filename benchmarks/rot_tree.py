@@ -70,9 +70,12 @@ def _timed(cmd: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
 
 
 def run_rmlint(root: Path, out: Path) -> tuple[float, set[frozenset[str]]]:
-    # Duplicates only, hard links not counted as duplicates, JSON output, no script written.
+    # Duplicates only, hard links not counted as duplicates, JSON output, no script written.  Every output
+    # goes to our own folder: rmlint moves an existing output file aside, and run as root on /dev/null it
+    # would rename the device.
+    summary = out.with_name("rmlint-summary.txt")
     seconds, _ = _timed(
-        ["rmlint", "-T", "df", "--no-hardlinked", "-o", f"json:{out}", "-o", "summary:/dev/null", str(root)]
+        ["rmlint", "-T", "df", "--no-hardlinked", "-o", f"json:{out}", "-o", f"summary:{summary}", str(root)]
     )
     groups: dict[str, set[str]] = {}
     for row in json.loads(out.read_text()):

@@ -1,9 +1,6 @@
 #!/usr/bin/env bash
-# Run every benchmark and print its figures (time and peak memory).  Needs `bash scripts/setup.sh --dev` first.
+# Run every benchmark and print its figures (time, peak memory, anchor ratios, targets).
+# Needs `bash scripts/setup.sh --dev` first.  `--quick` for a development loop (small sizes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-py=.venv/bin/python
-for b in import_1m footprint_engine footprint_end_to_end boavizta_throughput report_100k scenario_three_changes; do
-  echo "== $b"
-  PYTHONPATH=. "$py" "benchmarks/$b.py" "$@"
-done
+PYTHONPATH=. exec .venv/bin/python benchmarks/run_all.py "$@"

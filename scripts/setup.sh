@@ -23,13 +23,26 @@ if [ "$dev" = 1 ]; then
   if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     need+=(postgresql)
   fi
+  # Supervision's integration tests start their own Prometheus, node_exporter and Alertmanager.
+  command -v prometheus >/dev/null || need+=(prometheus)
+  command -v prometheus-node-exporter >/dev/null || need+=(prometheus-node-exporter)
+  command -v prometheus-alertmanager >/dev/null || need+=(prometheus-alertmanager)
+  command -v smartctl >/dev/null || need+=(smartmontools)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "Installing Debian packages: ${need[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
+    # Installing Prometheus and its exporters must not start them as system services: the tests start
+    # their own on free ports.  policy-rc.d exit 101 tells Debian's maintainer scripts not to.
+    policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      policy=/usr/sbin/policy-rc.d
+      printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy"
+    fi
     apt-get install -y -qq --no-install-recommends "${need[@]}" fonts-dejavu-core >/dev/null
+    if [ -n "$policy" ]; then rm -f "$policy"; fi
   else
     echo "Please install these Debian packages: ${need[*]}" >&2
   fi

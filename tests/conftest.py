@@ -61,3 +61,25 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SOBRE_HOME", str(path))
     monkeypatch.delenv("SOBRE_DATABASE_URL", raising=False)
     return path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _results_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Local copies of PostgreSQL runs' results go to a temporary folder, not the user's cache."""
+    previous = os.environ.get("SOBRE_CACHE_DIR")
+    os.environ["SOBRE_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if previous is None:
+        os.environ.pop("SOBRE_CACHE_DIR", None)
+    else:
+        os.environ["SOBRE_CACHE_DIR"] = previous
+
+
+@pytest.fixture(autouse=True)
+def _fresh_actor() -> Iterator[None]:
+    """Each test starts as the ``system`` actor: a CLI invocation in an earlier test binds its own for the
+    rest of the thread's context, which would leak into the next test's audit entries."""
+    from sobre.core.actor import SYSTEM, acting_as
+
+    with acting_as(SYSTEM):
+        yield

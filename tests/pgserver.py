@@ -32,7 +32,9 @@ def _free_port() -> int:
 
 
 class PgServer:
-    def __init__(self) -> None:
+    def __init__(self, fsync: bool = False) -> None:
+        #: Tests run without fsync (fast, throw-away); benchmarks ask for it, as a real server has it.
+        self.fsync = fsync
         self.root = Path(tempfile.mkdtemp(prefix="sobre-pg-"))
         self.data = self.root / "data"
         self.port = _free_port()
@@ -63,7 +65,8 @@ class PgServer:
             "UTF8",
             "--no-sync",
         )
-        opts = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off"
+        fsync = "on" if self.fsync else "off"
+        opts = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync={fsync}"
         self._run(
             _pg_bin("pg_ctl"), "-D", str(self.data), "-o", opts, "-l", str(self.root / "log"), "-w", "start"
         )

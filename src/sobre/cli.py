@@ -19,14 +19,15 @@ from sobre.core.capabilities import all_capabilities, command_owner, extensions_
 
 
 @cache
-def _capability_group(name: str) -> TyperGroup:
-    """The group holding the commands that capability ``name`` registers."""
+def _capability_group(name: str, command: str) -> TyperGroup:
+    """The group holding the commands that capability ``name`` registers, ready to run ``command``."""
     capability = next(c for c in all_capabilities() if c.name == name)
     sub = typer.Typer(pretty_exceptions_show_locals=False)
     load(capability.cli or "")(sub)
-    # Other capabilities may add subcommands to this one's groups (``sobre report reen``…).
+    # Other capabilities may add subcommands to this one's groups (``sobre report reen``…): only to the
+    # group that runs, so that ``sobre import`` does not load what ``sobre service`` is extended with.
     for info in sub.registered_groups:
-        if info.name in capability.commands and info.typer_instance is not None:
+        if info.name == command and info.typer_instance is not None:
             for register in extensions_of(info.name):
                 register(info.typer_instance)
     return typer.main.get_group(sub)
@@ -43,7 +44,7 @@ class LazyGroup(TyperGroup):
         capability = command_owner(name)
         if capability is None or capability.cli is None:
             return None
-        return _capability_group(capability.name).get_command(ctx, name)
+        return _capability_group(capability.name, name).get_command(ctx, name)
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name in self.commands:

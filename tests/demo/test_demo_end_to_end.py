@@ -54,7 +54,7 @@ def test_defects_land_in_rejects(demo) -> None:
     text = "".join(p.read_text(encoding="utf-8-sig") for p in rejects)
     for reason in (
         "not a valid date",
-        "Annexe Bellevue",
+        "not a plausible date",
         "more than once",
         "not a number",
         "greater than 0",

@@ -96,7 +96,7 @@ def test_objectives_and_periodic_review(org_url: str, monkeypatch: pytest.Monkey
         assert results["rgesn_score"]["met"] is None  # no assessment capability: unknown, not failed
         assert review.recommendation == "partly"
         texts = {r["code"]: service.reason_text(r, "fr") for r in review.reasons}
-        assert texts["page_weight_kb"] == "Poids de page (ko) : 900.0 pour un objectif de 800"
+        assert texts["page_weight_kb"] == "Poids de page (ko) : 900 pour un objectif de 800"
         assert texts["rgesn_score"].endswith("(aucune évaluation RGESN de ce service pour l'instant)")
         # an assessment capability provides its RGESN score through the registry
         fake = capabilities.Capability(

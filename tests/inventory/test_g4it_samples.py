@@ -113,7 +113,8 @@ def test_reject_messages_name_column_value_reason(org_sqlite: str, g4it_dir: Pat
     text = s.rejects_path.read_text(encoding="utf-8-sig") if s.rejects_path else ""
     assert text.startswith("\ufeff") is False  # the BOM is consumed by utf-8-sig: it was there
     assert s.rejects_path and s.rejects_path.read_bytes().startswith(b"\xef\xbb\xbf")
-    assert "dateRetrait;2000-01-01;the purchase date is after the retirement date" in text
+    assert "the purchase date is after the retirement date" in text and "dateAchat | dateRetrait" in text
+    assert "2099-01-01 | 2000-01-01" in text and "not a plausible date" in text  # bought in 2099
     assert "also on rows 5" in text and "also on rows 4" in text
 
 
@@ -142,7 +143,16 @@ def test_legacy_1971_row_inventory(org_sqlite: str, g4it_dir: Path, tmp_path: Pa
         # "Allemagne" and "FR", which G4IT's referential refuses, are recognised.
         assert countries["DE"] > 0 and countries["FR"] > 1000 and "Allemagne" not in countries
         statuses = set(conn.execute(sa.select(Equipment.status).distinct()).scalars())
-        assert statuses <= {"in_use", "retired", "in_stock", "lost", "disposed", "in_repair", "in_transit"}
+        assert statuses <= {
+            "in_use",
+            "retired",
+            "in_stock",
+            "lost",
+            "disposed",
+            "in_repair",
+            "in_transit",
+            "unknown",
+        }
         latitude = conn.execute(sa.select(Equipment).where(Equipment.model == "DELL LATITUDE 5400")).first()
         assert latitude is not None
         assert latitude.model_ref == "dell-latitude-5400" and latitude.category == "laptop"

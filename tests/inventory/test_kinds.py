@@ -93,7 +93,7 @@ def test_storage_volumes_resolve_every_parent(org_db: str, tmp_path: Path) -> No
     rejects = (tmp_path / "storage.rejects.csv").read_text(encoding="utf-8-sig")
     assert "equipment;ghost;Physical equipment ghost does not exist within the inventory" in rejects
     assert 'media;floppy;"unknown value; accepted: hdd, ssd, tape"' in rejects
-    assert "capacity_gb;'-1;must not be negative" in rejects
+    assert "capacity_gb;'-1;must be between 0 and 100000000" in rejects
     assert "application;Nowhere;Application Nowhere does not exist" in rejects
 
 
@@ -116,7 +116,10 @@ def test_g4it_virtual_file_mixing_vms_and_cloud(org_db: str, tmp_path: Path) -> 
     path = _write(tmp_path / "EQUIPEMENT_VIRTUEL_mixed.csv", "\n".join([header, *rows]) + "\n")
     s = import_file(org_db, "Acme", path, rejects_dir=tmp_path)
     assert (s.format, s.kind, s.rows_read, s.rejected, s.exit_code) == ("numecoeval", "vm", 6, 2, 3)
-    assert s.by_kind == {"vm": {"inserted": 2, "updated": 0}, "cloud": {"inserted": 2, "updated": 0}}
+    assert s.by_kind == {
+        "vm": {"inserted": 2, "updated": 0, "unchanged": 0},
+        "cloud": {"inserted": 2, "updated": 0, "unchanged": 0},
+    }
     vms = _rows(org_db, VirtualMachine)
     assert set(vms) == {"vm-1", "vm-2"}
     assert vms["vm-1"].allocation_key == 0.5 and vms["vm-2"].kind == "storage"  # type: ignore[attr-defined]
@@ -203,3 +206,25 @@ def test_free_text_types_find_their_category(label: str, category: str | None) -
     from sobre.inventory.vocab import lookup
 
     assert lookup("category", label) == category
+
+
+def test_g4it_usage_rate_and_mode(org_sqlite: str, tmp_path: Path) -> None:
+    """NumEcoEval's tauxUtilisation and modeUtilisation land in usage_rate and usage_mode, validated."""
+    text = (
+        "nomEquipementPhysique;type;statut;tauxUtilisation;modeUtilisation\n"
+        "pc-cope;Laptop;In use;0,8;COPE\n"
+        "pc-byod;Laptop;In use;0.57;byod\n"
+        "pc-none;Laptop;In use;;\n"
+        "pc-over;Laptop;In use;1,5;COPE\n"
+        "pc-mode;Laptop;In use;1;LEASED\n"
+    )
+    path = _write(tmp_path / "EQUIPEMENT_PHYSIQUE_usage.csv", text)
+    s = import_file(org_sqlite, "Acme", path, rejects_dir=tmp_path)
+    assert (s.format, s.inserted, s.rejected) == ("numecoeval", 3, 2)
+    rows = _rows(org_sqlite, Equipment)
+    assert (rows["pc-cope"].usage_rate, rows["pc-cope"].usage_mode) == (0.8, "cope")  # type: ignore[attr-defined]
+    assert (rows["pc-byod"].usage_rate, rows["pc-byod"].usage_mode) == (0.57, "byod")  # type: ignore[attr-defined]
+    assert rows["pc-none"].usage_rate is None  # type: ignore[attr-defined]  # unknown, not 1 nor 0
+    rejects = (tmp_path / "EQUIPEMENT_PHYSIQUE_usage.rejects.csv").read_text(encoding="utf-8-sig")
+    assert "tauxUtilisation;1,5;must be between 0 and 1" in rejects
+    assert 'modeUtilisation;LEASED;"unknown value; accepted: byod, cope"' in rejects

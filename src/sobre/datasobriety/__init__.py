@@ -9,4 +9,5 @@ CAPABILITY = Capability(
     cli="sobre.datasobriety.cli:register",
     models="sobre.datasobriety.models",
     demo="sobre.datasobriety.demo:seed",
+    web="sobre.datasobriety.routes:register",
 )

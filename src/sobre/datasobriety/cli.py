@@ -42,25 +42,7 @@ def _fmt_estimate(e: dict | None) -> str:
 def _storage(
     media: str | None, replicas: float | None, backups: float | None, country: str | None, pue: float | None
 ) -> storage.StorageParams:
-    given = {
-        k
-        for k, v in {
-            "media": media,
-            "replicas": replicas,
-            "backups": backups,
-            "country": country,
-            "pue": pue,
-        }.items()
-        if v is not None
-    }
-    return storage.StorageParams(
-        media=media or "hdd",
-        replicas=1.0 if replicas is None else replicas,
-        backups=1.0 if backups is None else backups,
-        country=(country or "FR").upper(),
-        pue=pue,
-        given=frozenset(given),
-    )
+    return storage.StorageParams.described(media, replicas, backups, country, pue)
 
 
 @data_app.command("scan")

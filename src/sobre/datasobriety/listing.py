@@ -37,6 +37,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "file_id": ("fileid", "inode", "fileindex"),
 }
 REQUIRED = ("path", "size", "mtime")
+#: A digest written in hexadecimal (compared whatever its case).
+HEX = r"^[0-9A-Fa-f]+$"
 #: Columns of a read listing.
 SCHEMA = {
     "path": pl.Utf8,
@@ -198,11 +200,14 @@ def _generic_frame(path: Path) -> pl.DataFrame:
             expected=f"columns {', '.join(REQUIRED)} (and owner, checksum, file_id if known)",
         )
     checksum = found.get("checksum")
-    digest = (
-        (pl.lit(checksum_prefix(checksum) + ":") + pl.col(checksum).cast(pl.Utf8).str.strip_chars('" '))
-        if checksum
-        else pl.lit(None, pl.Utf8)
-    )
+    if checksum:
+        value = pl.col(checksum).cast(pl.Utf8).str.strip_chars('" ')
+        # Hex digests are the same in either case (Get-FileHash writes upper case, sha256sum lower);
+        # base64 ones are not, so only hex is folded.
+        value = pl.when(value.str.contains(HEX)).then(value.str.to_lowercase()).otherwise(value)
+        digest = pl.lit(checksum_prefix(checksum) + ":") + value
+    else:
+        digest = pl.lit(None, pl.Utf8)
     return raw.select(
         pl.col(found["path"]).cast(pl.Utf8).alias("path"),
         pl.col(found["size"]).alias("size"),

@@ -181,14 +181,19 @@ def cutoff(as_of: datetime, duration: str) -> datetime:
             "not a duration", column="--obsolete-after", value=duration, expected="e.g. 3y, 18m, 6w, 90d"
         )
     n, unit = int(match.group(1)), match.group(2).lower()
-    if unit in "ym":
-        months = n * 12 if unit == "y" else n
-        year, month = divmod(as_of.year * 12 + as_of.month - 1 - months, 12)
-        month += 1
-        day = min(as_of.day, calendar.monthrange(year, month)[1])
-        return as_of.replace(year=year, month=month, day=day)
-    days = n * 7 if unit == "w" else n
-    return datetime.fromtimestamp(as_of.timestamp() - days * 86400, UTC)
+    try:
+        if unit in "ym":
+            months = n * 12 if unit == "y" else n
+            year, month = divmod(as_of.year * 12 + as_of.month - 1 - months, 12)
+            month += 1
+            day = min(as_of.day, calendar.monthrange(year, month)[1])
+            return as_of.replace(year=year, month=month, day=day)
+        days = n * 7 if unit == "w" else n
+        return datetime.fromtimestamp(as_of.timestamp() - days * 86400, UTC)
+    except (ValueError, OverflowError, OSError):  # before year 1: no date can be that old
+        raise InputError(
+            "duration too long", column="--obsolete-after", value=duration, expected="at most a few centuries"
+        ) from None
 
 
 _META = set(".^$|?*+()[]{}\\")

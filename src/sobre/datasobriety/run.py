@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+import shutil
+import tempfile
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sobre.core.db import session_scope
+from sobre.core.errors import InputError
 from sobre.datasobriety import listing, rot, service, storage
 from sobre.datasobriety.rot import Findings
 from sobre.datasobriety.scanner import Progress, ScanOptions, TreeScanner
@@ -136,3 +139,58 @@ def _scan_listing(
     )
     listing.detect(frame, findings, patterns=request.patterns, known_users=users, retention=rules)
     return findings, None, {}
+
+
+#: Listing files a scan accepts by upload (an S3 Inventory delivery, several files, goes through the CLI).
+UPLOAD_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".parquet", ".jsonl", ".ndjson")
+
+
+def upload_name(filename: str | None) -> str:
+    """The name an uploaded listing is kept under: its base name, with one of :data:`UPLOAD_SUFFIXES`."""
+    base = Path((filename or "").replace("\\", "/")).name.strip()
+    safe = "".join(ch if ch.isalnum() or ch in "._- " else "_" for ch in base)[-120:].lstrip(".")
+    if not safe or not safe.lower().endswith(UPLOAD_SUFFIXES):
+        raise InputError(
+            "not a listing file",
+            column="file",
+            value=filename or "",
+            expected="a listing: " + ", ".join(UPLOAD_SUFFIXES),
+        )
+    return safe
+
+
+def scan_upload(
+    database_url: str,
+    org: str,
+    filename: str | None,
+    source: BinaryIO,
+    request: ScanRequest,
+) -> ScanResult:
+    """Scan an uploaded listing for ``org`` and record it; errors name the uploaded file, never a server path.
+
+    ``request`` carries the reference time, threshold, patterns and storage; its path is replaced by the
+    uploaded file, written to a private temporary folder removed afterwards.
+    """
+    import polars as pl
+
+    name = upload_name(filename)
+    with tempfile.TemporaryDirectory(prefix="sobre-listing-") as folder:
+        path = Path(folder) / name
+        with path.open("wb") as out:
+            shutil.copyfileobj(source, out, 1 << 20)
+        try:
+            return run_scan(database_url, replace(request, path=path, org=org, listing=True, spark=False))
+        except InputError as exc:
+            raise _renamed(exc, str(path), name) from None
+        except (pl.exceptions.PolarsError, UnicodeError, ValueError) as exc:
+            detail = str(exc).replace(str(path), name).strip().splitlines()
+            raise InputError(
+                f"cannot read the listing: {detail[0] if detail else type(exc).__name__}", file=name
+            ) from None
+
+
+def _renamed(exc: InputError, path: str, name: str) -> InputError:
+    out = InputError(str(exc).replace(path, name))
+    out.file, out.row, out.column = name, exc.row, exc.column
+    out.value, out.expected = exc.value, exc.expected
+    return out

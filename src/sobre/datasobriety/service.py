@@ -31,6 +31,15 @@ _STORED = {
     "orphans": "orphan",
     "retention": "retention",
 }
+#: Finding kinds as the CLI and the pages name them → as stored.
+STORED_KIND = {
+    "duplicates": "duplicate",
+    "obsolete": "obsolete",
+    "trivial": "trivial",
+    "empty": "empty",
+    "orphans": "orphan",
+    "retention": "retention",
+}
 #: Beyond this many rows a scan keeps its totals only (a listing of billions of objects).
 MAX_ROWS = 2_000_000
 SORTS = ("size", "age", "path")
@@ -123,7 +132,13 @@ def _rows(findings: Findings) -> list[dict[str, Any]]:
     return rows
 
 
+#: Row ids are 32-bit integers: anything larger names no row (and SQLite cannot even bind it).
+MAX_ID = 2**31 - 1
+
+
 def _scan(session: Session, org: str, scan_id: int | None) -> DataScan:
+    if scan_id is not None and not 0 < scan_id <= MAX_ID:
+        raise NotFound(f"no scan {scan_id} in this organisation")
     org_id = orgs.get(session, org).id
     q = sa.select(DataScan).where(DataScan.org_id == org_id)
     q = q.where(DataScan.id == scan_id) if scan_id else q.order_by(DataScan.id.desc()).limit(1)
@@ -256,20 +271,12 @@ def findings(
     """Findings of a scan (the latest by default), of one kind or all, sorted, with their savings."""
     if sort not in SORTS:
         raise InputError("unknown sort", column="--sort", value=sort, expected=", ".join(SORTS))
-    kinds = {
-        "duplicates": "duplicate",
-        "obsolete": "obsolete",
-        "trivial": "trivial",
-        "empty": "empty",
-        "orphans": "orphan",
-        "retention": "retention",
-    }
-    if kind is not None and kind not in kinds:
-        raise InputError("unknown finding kind", column="--kind", value=kind, expected=", ".join(kinds))
+    if kind is not None and kind not in STORED_KIND:
+        raise InputError("unknown finding kind", column="--kind", value=kind, expected=", ".join(STORED_KIND))
     scan = _scan(session, org, scan_id)
     q = sa.select(DataFinding).where(DataFinding.scan_id == scan.id)
     if kind:
-        q = q.where(DataFinding.kind == kinds[kind])
+        q = q.where(DataFinding.kind == STORED_KIND[kind])
     order = {
         "size": (DataFinding.size.desc(), DataFinding.path),
         "age": (DataFinding.mtime, DataFinding.path),
@@ -294,7 +301,12 @@ def findings(
         }
         for r in session.scalars(q)
     ]
-    factors = _factors(session, scan.org_id)
+    return FindingsView(_scan_dict(scan), kind, rows, int(total), _savings(session, scan))
+
+
+def _savings(session: Session, scan: DataScan, factors: Any = None) -> dict[str, dict[str, Any]]:
+    """Per finding kind: count, bytes and the yearly footprint of keeping those bytes (per criterion)."""
+    factors = factors if factors is not None else _factors(session, scan.org_id)
     params = _params(scan)
     savings = {}
     for name, t in scan.summary.get("totals", {}).items():
@@ -304,7 +316,7 @@ def findings(
             "bytes": size,
             "footprint": storage.footprint(size, params, factors).impacts if size is not None else {},
         }
-    return FindingsView(_scan_dict(scan), kind, rows, int(total), savings)
+    return savings
 
 
 # ------------------------------------------------------------------ policies
@@ -405,24 +417,26 @@ class PlanView:
             total = total + p
         return total
 
+    @staticmethod
+    def summary(i: PlanItem) -> dict[str, Any]:
+        """One item without its files: kind, action, files, bytes, note, owner, effort, footprint."""
+        return {
+            "kind": i.kind,
+            "action": i.action,
+            "files": len(i.files),
+            "bytes": i.bytes,
+            "note": i.note,
+            "owner_role": i.owner_role,
+            "effort": i.effort,
+            "footprint": {c: asdict(e) for c, e in i.footprint.items()},
+        }
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "scan": self.scan,
             "bytes": sum(i.bytes for i in self.items),
             "items": [
-                {
-                    "kind": i.kind,
-                    "action": i.action,
-                    "files": len(i.files),
-                    "bytes": i.bytes,
-                    "note": i.note,
-                    "owner_role": i.owner_role,
-                    "effort": i.effort,
-                    "footprint": {c: asdict(e) for c, e in i.footprint.items()},
-                    "paths": [f.path for f in i.files],
-                    "kept": i.kept,
-                }
-                for i in self.items
+                {**self.summary(i), "paths": [f.path for f in i.files], "kept": i.kept} for i in self.items
             ],
             "actions": [i.as_action(self.scan["id"]) for i in self.items],
         }
@@ -438,3 +452,202 @@ def plan(session: Session, org: str, scan_id: int | None = None) -> PlanView:
         )
     items = build_plan(f, list_policies(session, org), _params(scan), _factors(session, scan.org_id))
     return PlanView(_scan_dict(scan), items)
+
+
+# ------------------------------------------------------------------ pages and API (queries in the database)
+
+#: Sort keys of the scan list → columns.
+SCAN_SORTS = {"date": DataScan.id, "root": DataScan.root, "files": DataScan.files, "bytes": DataScan.bytes}
+#: Sort keys of a findings list → columns ("modified": the last modification, oldest first ascending).
+FINDING_SORTS = {
+    "size": DataFinding.size,
+    "modified": DataFinding.mtime,
+    "path": DataFinding.path,
+    "owner": DataFinding.owner,
+}
+#: Sort keys of the duplicate groups → expressions of the grouped query.
+_reclaimable = (sa.func.max(DataFinding.size) * (sa.func.count() - 1)).label("reclaimable")
+GROUP_SORTS = {
+    "reclaimable": _reclaimable,
+    "size": sa.func.max(DataFinding.size),
+    "copies": sa.func.count(),
+    "path": sa.func.min(DataFinding.path),
+    "modified": sa.func.min(DataFinding.mtime),
+}
+
+
+def _ordered(stmt: Any, columns: dict[str, Any], sort: str, tie: Any) -> Any:
+    """``stmt`` sorted by ``sort`` (a key of ``columns``, ``-`` first for descending), then by ``tie``."""
+    key = sort.lstrip("-")
+    if key not in columns:
+        raise InputError("unknown sort", column="sort", value=sort, expected=", ".join(columns))
+    column = columns[key]
+    return stmt.order_by(column.desc() if sort.startswith("-") else column.asc(), tie)
+
+
+def get_scan(session: Session, org: str, scan_id: int) -> dict[str, Any]:
+    """A recorded scan: its totals, storage parameters, unreadable and skipped entries, and savings."""
+    scan = _scan(session, org, scan_id)
+    summary = scan.summary
+    factors = _factors(session, scan.org_id)
+    return {
+        **_scan_dict(scan),
+        "skipped": summary.get("skipped", {}),
+        "unreadable": summary.get("unreadable", []),
+        "unreadable_count": summary.get("unreadable_count", len(summary.get("unreadable", []))),
+        "unverified": summary.get("unverified", []),
+        "unverified_count": summary.get("unverified_count", len(summary.get("unverified", []))),
+        "options": summary.get("options", {}),
+        "savings": _savings(session, scan, factors),
+        #: The factor set's criteria (code, label_en, label_fr, unit), in its order.
+        "criteria": list(factors.criteria.iter_rows(named=True)),
+        "factor_set": f"{factors.id} {factors.version}",
+    }
+
+
+def scans_query(session: Session, org: str, sort: str = "-date") -> Any:
+    """The organisation's scans as a SELECT (the caller paginates it), sorted by a key of SCAN_SORTS."""
+    org_id = orgs.get(session, org).id
+    stmt = sa.select(DataScan).where(DataScan.org_id == org_id)
+    return _ordered(stmt, SCAN_SORTS, sort, DataScan.id.desc())
+
+
+def scan_row(s: DataScan) -> dict[str, Any]:
+    """One row of the scan list."""
+    return _scan_dict(s)
+
+
+def findings_query(
+    session: Session,
+    org: str,
+    scan_id: int,
+    kind: str,
+    *,
+    sort: str = "-size",
+    group: int | None = None,
+    folder: str | None = None,
+    owner: str | None = None,
+) -> Any:
+    """Findings of one kind of a scan as a SELECT of DataFinding (paginated by the caller).
+
+    ``group`` keeps the copies of one duplicate group, ``folder`` the files below a folder (a path
+    prefix), ``owner`` one owner's files.
+    """
+    if kind not in STORED_KIND:
+        raise InputError("unknown finding kind", column="kind", value=kind, expected=", ".join(STORED_KIND))
+    scan = _scan(session, org, scan_id)
+    stmt = sa.select(DataFinding).where(DataFinding.scan_id == scan.id, DataFinding.kind == STORED_KIND[kind])
+    if group is not None:
+        stmt = stmt.where(DataFinding.group_no == min(max(group, 0), MAX_ID))
+    stmt = _below(stmt, folder)
+    if owner:
+        stmt = stmt.where(DataFinding.owner == owner)
+    return _ordered(stmt, FINDING_SORTS, sort, DataFinding.id)
+
+
+def _prefix(folder: str | None) -> str:
+    """A folder as typed (``\\`` or ``/`` separators) as a prefix ending in ``/`` (blank or ``/``: "")."""
+    inner = (folder or "").replace("\\", "/").strip().strip("/")
+    return inner + "/" if inner else ""
+
+
+def _below(stmt: Any, folder: str | None) -> Any:
+    """``stmt`` kept to the findings below ``folder``, its ``%`` and ``_`` taken literally."""
+    prefix = _prefix(folder)
+    return stmt.where(DataFinding.path.startswith(prefix, autoescape=True)) if prefix else stmt
+
+
+def groups_query(
+    session: Session, org: str, scan_id: int, *, sort: str = "-reclaimable", folder: str | None = None
+) -> Any:
+    """The duplicate groups of a scan as rows (group, size, copies, reclaimable, first path, oldest mtime).
+
+    ``folder`` keeps the groups with a copy below that folder (their other copies still count).
+    """
+    scan = _scan(session, org, scan_id)
+    stmt = (
+        sa.select(
+            DataFinding.group_no.label("group"),
+            sa.func.max(DataFinding.size).label("size"),
+            sa.func.count().label("copies"),
+            _reclaimable,
+            sa.func.min(DataFinding.path).label("first_path"),
+            sa.func.min(DataFinding.mtime).label("oldest"),
+        )
+        .where(DataFinding.scan_id == scan.id, DataFinding.kind == "duplicate")
+        .group_by(DataFinding.group_no)
+    )
+    if _prefix(folder):
+        inside = sa.select(DataFinding.group_no).where(
+            DataFinding.scan_id == scan.id, DataFinding.kind == "duplicate"
+        )
+        stmt = stmt.where(DataFinding.group_no.in_(_below(inside, folder)))
+    return _ordered(stmt, GROUP_SORTS, sort, DataFinding.group_no)
+
+
+def group_files(
+    session: Session, scan_id: int, groups: Iterable[int], per_group: int | None = None
+) -> dict[int, list[DataFinding]]:
+    """The copies of some duplicate groups (the first ``per_group`` of each, by path)."""
+    wanted = list(groups)
+    out: dict[int, list[DataFinding]] = {g: [] for g in wanted}
+    if not wanted:
+        return out
+    rows = session.scalars(
+        sa.select(DataFinding)
+        .where(
+            DataFinding.scan_id == scan_id,
+            DataFinding.kind == "duplicate",
+            DataFinding.group_no.in_(wanted),
+        )
+        .order_by(DataFinding.group_no, DataFinding.path)
+    )
+    for row in rows:
+        files = out[row.group_no or 0]
+        if per_group is None or len(files) < per_group:
+            files.append(row)
+    return out
+
+
+def finding_row(row: DataFinding, as_of: datetime) -> dict[str, Any]:
+    """A finding as the pages, the API and the exports show it (dates in UTC, age in days)."""
+    at = as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "path": row.path,
+        "size": row.size,
+        "mtime": datetime.fromtimestamp(row.mtime, UTC).isoformat(),
+        "age_days": round((at.timestamp() - row.mtime) / 86400, 1),
+        "owner": row.owner,
+        "group": row.group_no,
+        "reason": row.reason,
+        "hard_links": (row.links or "").splitlines(),
+    }
+
+
+def iter_findings(
+    session: Session,
+    org: str,
+    scan_id: int,
+    kind: str | None = None,
+    *,
+    folder: str | None = None,
+    owner: str | None = None,
+) -> Iterable[dict]:
+    """Every finding of a scan (or of one kind, below a folder, of an owner), for exports: rows read in
+    batches, never all at once."""
+    scan = _scan(session, org, scan_id)
+    stmt = sa.select(DataFinding).where(DataFinding.scan_id == scan.id)
+    if kind is not None:
+        if kind not in STORED_KIND:
+            raise InputError(
+                "unknown finding kind", column="kind", value=kind, expected=", ".join(STORED_KIND)
+            )
+        stmt = stmt.where(DataFinding.kind == STORED_KIND[kind])
+    stmt = _below(stmt, folder)
+    if owner:
+        stmt = stmt.where(DataFinding.owner == owner)
+    stmt = stmt.order_by(DataFinding.kind, DataFinding.group_no, DataFinding.path)
+    for row in session.scalars(stmt.execution_options(yield_per=5000)):
+        yield finding_row(row, scan.as_of)

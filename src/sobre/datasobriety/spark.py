@@ -66,6 +66,7 @@ def session(master: str | None = None, *, memory: str = "1g", partitions: int = 
 
 def _digest_expr(F: Any, column: str) -> Column:
     value = F.trim(F.regexp_replace(F.col(column).cast("string"), '"', ""))
+    value = F.when(value.rlike(listing.HEX), F.lower(value)).otherwise(value)  # hex in either case
     return F.when((value.isNull()) | (value == ""), F.lit(None)).otherwise(
         F.concat(F.lit(listing.checksum_prefix(column) + ":"), value)
     )

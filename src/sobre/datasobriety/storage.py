@@ -80,6 +80,26 @@ class StorageParams:
                 expected="a number ≥ 0",
             )
 
+    @classmethod
+    def described(
+        cls,
+        media: str | None = None,
+        replicas: float | None = None,
+        backups: float | None = None,
+        country: str | None = None,
+        pue: float | None = None,
+    ) -> StorageParams:
+        """The storage as a user described it: what is None is Sobre's default, the rest is ``input``."""
+        values = {"media": media, "replicas": replicas, "backups": backups, "country": country, "pue": pue}
+        return cls(
+            media=media or "hdd",
+            replicas=1.0 if replicas is None else replicas,
+            backups=1.0 if backups is None else backups,
+            country=(country or "FR").upper(),
+            pue=pue,
+            given=frozenset(k for k, v in values.items() if v is not None),
+        )
+
     @property
     def copies(self) -> float:
         return self.replicas + self.backups

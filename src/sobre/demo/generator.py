@@ -170,8 +170,8 @@ def _glpi_end_user(rng: random.Random) -> str:
             )
     # Deliberate defects, each of which the importer must reject with a clear reason.
     rows[17]["Date d'achat"] = "31/02/2021"  # impossible date
-    rows[230]["Lieu"] = "Annexe Bellevue"  # a site that does not exist
-    rows[402]["Nom"] = rows[401]["Nom"]  # the same name twice: both rows are rejected
+    rows[230]["Date d'achat"] = "01/01/2099"  # bought far in the future: not a plausible date
+    rows[402]["Numéro de série"] = rows[401]["Numéro de série"]  # the same serial twice: both rejected
     rows[950]["Mémoire (Go)"] = "huit"  # text in a number column
     return _rows_to_csv(header, rows, sep=";")
 

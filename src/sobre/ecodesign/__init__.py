@@ -9,5 +9,6 @@ CAPABILITY = Capability(
     cli="sobre.ecodesign.cli:register",
     models="sobre.ecodesign.models",
     demo="sobre.ecodesign.demo:seed",
+    web="sobre.ecodesign.routes:register",
     extends={"service": "sobre.ecodesign.cli:register_service"},
 )

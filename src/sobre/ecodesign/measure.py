@@ -113,29 +113,57 @@ def read_journey(path: Path) -> Journey:
         data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read the journey: {exc}", file=str(path)) from None
+    return journey_of(data, str(path), path.stem)
+
+
+def parse_journey(text: str, source: str = "journey") -> Journey:
+    """A journey typed in a form: JSON when it starts with ``{``, TOML otherwise."""
+    try:
+        data = json.loads(text) if text.lstrip().startswith("{") else tomllib.loads(text)
+    except ValueError as exc:
+        raise InputError(f"cannot read the journey: {exc}", file=source, column="journey") from None
+    return journey_of(data, source, source)
+
+
+def journey_of(data: Any, source: str, default_name: str) -> Journey:
+    """A journey from its parsed document (``source`` names it in errors)."""
     steps_raw = data.get("steps") if isinstance(data, dict) else None
     if not isinstance(steps_raw, list) or not steps_raw:
-        raise InputError("a journey needs a list of steps", file=str(path), column="steps")
+        raise InputError("a journey needs a list of steps", file=source, column="steps")
     steps = []
     for n, raw in enumerate(steps_raw, 1):
         if not isinstance(raw, dict):
-            raise InputError("a step is a table of actions", file=str(path), row=n, value=raw)
+            raise InputError("a step is a table of actions", file=source, row=n, value=raw)
         unknown = set(raw) - set(_ACTIONS) - {"name"}
         if unknown:
             raise InputError(
                 "unknown step action",
-                file=str(path),
+                file=source,
                 row=n,
                 column=sorted(unknown)[0],
                 expected=", ".join(_ACTIONS),
             )
         actions = [(k, raw[k]) for k in _ACTIONS if k in raw]
         if not actions:
-            raise InputError("a step needs an action", file=str(path), row=n, expected=", ".join(_ACTIONS))
+            raise InputError("a step needs an action", file=source, row=n, expected=", ".join(_ACTIONS))
         if n == 1 and actions[0][0] != "goto":
-            raise InputError("the first step must open a page (goto)", file=str(path), row=1, column="goto")
+            raise InputError("the first step must open a page (goto)", file=source, row=1, column="goto")
+        _check_actions(actions, source, n)
         steps.append(Step(str(raw.get("name") or f"step {n}"), actions))
-    return Journey(str(data.get("name") or path.stem), steps)
+    return Journey(str(data.get("name") or default_name), steps)
+
+
+def _check_actions(actions: list[tuple[str, Any]], source: str, n: int) -> None:
+    """Arguments of the right shape, so that a bad journey fails here, not halfway through the browser."""
+    for action, arg in actions:
+        if action == "fill":
+            ok = isinstance(arg, dict) and all(isinstance(k, str) for k in arg)
+        elif action == "wait":
+            ok = isinstance(arg, int | float) and not isinstance(arg, bool) and 0 <= arg <= 60
+        else:
+            ok = isinstance(arg, str) and bool(arg.strip())
+        if not ok:
+            raise InputError("invalid step action", file=source, row=n, column=action, value=arg)
 
 
 class _Network:

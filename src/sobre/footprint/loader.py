@@ -7,7 +7,9 @@ integers so that SQLite and PostgreSQL give the same Python values without per-r
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -35,13 +37,18 @@ _SOURCES: dict[str, tuple[str, dict[str, Any]]] = {
 _BATCH = 200_000
 
 
-def _select(table: str, types: dict[str, Any]) -> str:
+def _select(table: str, types: dict[str, Any], native: bool = False) -> str:
+    """The SELECT for one table.  ``native`` (connectorx): held columns as they are, typed by the reader
+    from the declared column types, and the organisation inlined (an int) since it takes no parameters."""
     held = set(Base.metadata.tables[table].columns.keys())
     prefix = "l." if table == "application_link" else ""
     parts = []
     for name, dtype in types.items():
         if name not in held:
-            parts.append(f"NULL AS {name}")
+            if not native:
+                parts.append(f"NULL AS {name}")
+        elif native:
+            parts.append(f"{prefix}{name}")
         elif dtype == pl.Date:
             # ISO text on both backends, parsed once in Polars.
             parts.append(f"CAST({prefix}{name} AS VARCHAR(10)) AS {name}")
@@ -101,6 +108,85 @@ def load_inventory(session_or_conn: Session | sa.Connection, org_id: int) -> Inv
     return Inventory(**frames)
 
 
+def read_inventory(database_url: str, org_id: int) -> Inventory:
+    """:func:`load_inventory` for one organisation of the database at ``database_url``, through a native
+    reader where one serves that database: on SQLite, connectorx builds the frames straight from the file
+    (several times faster than the DBAPI on a million rows).  Same frames either way; any trouble with the
+    native reader (not installed, locked database, odd column types) falls back to the DBAPI path."""
+    url = sa.engine.make_url(database_url)
+    path = Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
+    if path is not None and path.is_file() and _rows(path, org_id) >= NATIVE_FROM_ROWS:
+        try:
+            return _read_sqlite_natively(path, org_id)
+        except Exception:  # noqa: BLE001 - the DBAPI path below gives the same frames, or a clear error
+            pass
+    from sobre.core.db import session_scope
+
+    with session_scope(database_url) as session:
+        return load_inventory(session, org_id)
+
+
+#: Run by the native reader's own process: SQLite must not be linked twice into one process (connectorx
+#: brings its own copy, and two copies in one process break each other's file locks), so connectorx reads
+#: in a child that writes each frame as an Arrow IPC file for this process to map.
+_CHILD = """
+import json, sys
+import connectorx as cx
+spec = json.loads(sys.argv[1])
+for name, sql, partitioned in spec["tables"]:
+    options = {"partition_on": "id", "partition_num": 2} if partitioned else {}
+    cx.read_sql(spec["uri"], sql, return_type="polars", **options).write_ipc(spec["out"] + "/" + name)
+"""
+#: Tables large enough for connectorx to read in two parallel ranges of ids.
+_PARTITIONED = ("equipment", "virtual_machine")
+#: Below this many equipment rows the DBAPI is as quick as starting the native reader's process.
+NATIVE_FROM_ROWS = 250_000
+
+
+def _rows(path: Path, org_id: int) -> int:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(path, timeout=30)) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM equipment WHERE org_id = ?", (org_id,)).fetchone()[0])
+
+
+def _read_sqlite_natively(path: Path, org_id: int) -> Inventory:
+    import json
+    import sqlite3
+    import subprocess
+    import sys
+    import tempfile
+    import urllib.parse
+
+    uri = "sqlite://" + urllib.parse.quote(str(path.resolve()))
+    tables = [
+        [name, _select(table, types, native=True).replace(":org", str(int(org_id))), table in _PARTITIONED]
+        for name, (table, types) in _SOURCES.items()
+    ]
+    # Holding the write lock while the child reads keeps any import from committing between two tables,
+    # so the frames are one consistent state (readers still read).
+    lock = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        lock.execute("BEGIN IMMEDIATE")
+        with tempfile.TemporaryDirectory(prefix="sobre-inventory-") as out:
+            spec = json.dumps({"uri": uri, "out": out, "tables": tables})
+            subprocess.run(
+                [sys.executable, "-c", _CHILD, spec], check=True, capture_output=True, timeout=1800
+            )
+            frames = {}
+            for name, (_, types) in _SOURCES.items():
+                frame = pl.read_ipc(Path(out) / name)
+                frames[name] = frame.select(
+                    [
+                        pl.col(c).cast(t) if c in frame.columns else pl.lit(None, dtype=t).alias(c)
+                        for c, t in types.items()
+                    ]
+                )
+    finally:
+        lock.close()
+    return Inventory(**frames)
+
+
 def inputs_hash(inventory: Inventory) -> str:
     """A SHA-256 of the inventory's content, independent of row order and stable across runs.
 
@@ -112,6 +198,15 @@ def inputs_hash(inventory: Inventory) -> str:
         frame: pl.DataFrame = getattr(inventory, name)
         digest.update(f"\x1e{name}\x1f{','.join(frame.columns)}\n".encode())
         if frame.height:
-            ordered = frame.sort(frame.columns, nulls_last=True)
+            ordered = _sorted_for_hash(frame)
             digest.update(ordered.write_csv(include_header=False, null_value="\\N").encode())
     return digest.hexdigest()
+
+
+def _sorted_for_hash(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` sorted on all its columns.  When its first column (an id) is unique and has no null, it alone
+    decides that order: sorting on it gives the same rows at a fraction of the cost (or none, if sorted)."""
+    first = frame.get_column(frame.columns[0])
+    if not first.null_count() and first.dtype.is_integer() and first.n_unique() == frame.height:
+        return frame if first.is_sorted() else frame.sort(frame.columns[0])
+    return frame.sort(frame.columns, nulls_last=True)

@@ -29,6 +29,7 @@ import numpy as np
 import polars as pl
 
 from sobre.inventory.reading import MAX_FIELD_CHARS, Source
+from sobre.inventory.xlsx import Record
 
 ROW = "__row"
 N = "__n"
@@ -147,40 +148,45 @@ def _split(lines: pl.DataFrame, sep: str, width: int, wanted: list[int]) -> pl.D
 
 
 def general_chunks(source: Source, wanted: list[int]) -> Iterator[pl.DataFrame]:
-    """Chunks of any file, read row by row with the csv module (or openpyxl)."""
-    lines: list[int] = []
-    rows: list[list[str]] = []
-    for line, cells in source.rows():
-        lines.append(line)
-        rows.append(cells)
-        if len(rows) >= CHUNK:
-            yield _frame(lines, rows, len(source.header), wanted)
-            lines, rows = [], []
-    if rows:
-        yield _frame(lines, rows, len(source.header), wanted)
+    """Chunks of any file, read row by row with the csv module (or the XLSX reader, or from memory).
+
+    XLSX chunks also hold ``n<i>``: whether the cell at position ``i`` was a numeric cell."""
+    batch: list[Record] = []
+    for record in source.records():
+        batch.append(record)
+        if len(batch) >= CHUNK:
+            yield _frame(batch, len(source.header), wanted, source.kind == "xlsx")
+            batch = []
+    if batch:
+        yield _frame(batch, len(source.header), wanted, source.kind == "xlsx")
 
 
-def _frame(lines: list[int], rows: list[list[str]], width: int, wanted: list[int]) -> pl.DataFrame:
-    counts = list(map(len, rows))
+def _frame(batch: list[Record], width: int, wanted: list[int], xlsx: bool) -> pl.DataFrame:
+    rows = [r.cells for r in batch]
+    counts = [r.n for r in batch]
     extra_blank = [True] * len(rows)
-    if min(counts) != width or max(counts) != width:
+    if min(counts) != width or max(counts) != width or any(len(c) != width for c in rows):
         # Rare ragged rows: pad or cut them to the header's width, remembering what was beyond it.
         for i, cells in enumerate(rows):
             if len(cells) > width:
-                extra_blank[i] = not "".join(cells[width:]).strip()
+                extra_blank[i] = not "".join(cells[width:]).strip() and counts[i] <= len(cells)
                 rows[i] = cells[:width]
             elif len(cells) < width:
                 rows[i] = cells + [None] * (width - len(cells))  # type: ignore[list-item]
     columns = list(zip(*rows, strict=True)) if width else []
+    numeric = {}
+    if xlsx:
+        numeric = {f"n{i}": pl.Series([i in r.numeric for r in batch], dtype=pl.Boolean) for i in wanted}
     return pl.DataFrame(
         {
-            ROW: pl.Series(lines, dtype=pl.Int64),
+            ROW: pl.Series([r.line for r in batch], dtype=pl.Int64),
             N: pl.Series(counts, dtype=pl.Int64),
             EXTRA_BLANK: pl.Series(extra_blank, dtype=pl.Boolean),
             **{
                 f"c{i}": pl.Series(columns[i] if i < width else [None] * len(rows), dtype=pl.Utf8)
                 for i in wanted
             },
+            **numeric,
         }
     )
 

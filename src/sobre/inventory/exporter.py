@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import csv
 import json
+import math
+import os
+import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -154,29 +157,49 @@ def _text(value: object) -> str:
     return neutralise(str(value))
 
 
+def _finite(value: object) -> object:
+    """Numbers that are not finite never leave Sobre (the importer refuses them; this is a last guard)."""
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
 def export(database_url: str, org: str, kind: str, fmt: str, path: Path) -> int:
-    """Write the ``kind`` rows of ``org`` to ``path`` as csv, xlsx or json.  Returns the number of rows."""
+    """Write the ``kind`` rows of ``org`` to ``path`` as csv, xlsx or json.  Returns the number of rows.
+
+    The file is written beside under a temporary name and renamed at the end: an interrupted export
+    never leaves half a file where the previous one was.
+    """
     if fmt not in EXPORT_FORMATS:
-        raise InputError(f"unknown export format {fmt!r}", expected=", ".join(EXPORT_FORMATS))
-    data = rows(database_url, org, kind)
+        raise InputError(
+            "unknown export format", column="--format", value=fmt, expected=", ".join(EXPORT_FORMATS)
+        )
+    data = [{c: _finite(v) for c, v in r.items()} for r in rows(database_url, org, kind)]
     columns = SOBRE_COLUMNS[kind]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "json":
-        path.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-    elif fmt == "csv":
-        # BOM so that Excel opens UTF-8 correctly; ";" so that French Excel splits the columns.
-        with path.open("w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh, delimiter=";", lineterminator="\r\n")
-            writer.writerow(columns)
-            writer.writerows([_text(r[c]) for c in columns] for r in data)
-    else:
-        from openpyxl import Workbook
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        if fmt == "json":
+            text = json.dumps(data, ensure_ascii=False, indent=1, default=str, allow_nan=False)
+            tmp.write_text(text, encoding="utf-8")
+        elif fmt == "csv":
+            # BOM so that Excel opens UTF-8 correctly; ";" so that French Excel splits the columns.
+            with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+                writer = csv.writer(fh, delimiter=";", lineterminator="\r\n")
+                writer.writerow(columns)
+                writer.writerows([_text(r[c]) for c in columns] for r in data)
+        else:
+            from openpyxl import Workbook
 
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet(kind)
-        sheet.append(columns)
-        for r in data:
-            sheet.append([neutralise(v) if isinstance(v, str) else v for v in (r[c] for c in columns)])
-        book.save(path)
+            book = Workbook(write_only=True)
+            sheet = book.create_sheet(kind)
+            sheet.append(columns)
+            for r in data:
+                sheet.append([neutralise(v) if isinstance(v, str) else v for v in (r[c] for c in columns)])
+            book.save(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return len(data)

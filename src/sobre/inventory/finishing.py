@@ -1,17 +1,15 @@
-"""Per-kind rules applied to a parsed file before it is written: defaults, model matching, data quality.
+"""Per-kind rules applied to a parsed file before it is written: defaults, cross-column checks, quality.
 
-Data quality, when the file gives none (documented in docs/inventory.md):
-
-- equipment: *low* when the category had to default to ``other`` or neither a purchase date nor a lifetime
-  is known; *high* when the model matched a known reference and the purchase date and the energy (kWh or
-  power) are known; *medium* otherwise;
-- vm: *low* when neither vCPU, storage nor an allocation key is known; site: *low* for a data centre,
-  server room or colocation without PUE; storage: *low* without capacity; *medium* otherwise.
+Equipment has its own module (:mod:`sobre.inventory.equipment`).  Data quality of the other kinds, when
+the file gives none (documented in docs/inventory.md): vm *low* when neither vCPU, storage nor an
+allocation key is known; site *low* for a data centre, server room or colocation without PUE; storage
+*low* without capacity; *medium* otherwise.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -20,31 +18,13 @@ import sqlalchemy as sa
 from sobre.core.countries import to_code
 from sobre.inventory import store
 from sobre.inventory.mappings import Mapping
-from sobre.inventory.matching import match
 from sobre.inventory.taxonomy import PUE_SITE_KINDS
 from sobre.inventory.validate import ROW, Problem
 from sobre.inventory.vocab import fold
 
-#: Type labels too vague to choose between laptop and desktop, or smartphone and desk phone:
-#: a confident model match decides the category instead.
-GENERIC_TYPES = {
-    fold(t)
-    for t in (
-        "Personal Computer",
-        "Computer",
-        "Ordinateur",
-        "PC",
-        "Communication Device",
-        "Phone",
-        "Téléphone",
-        "Mobile",
-        "Terminal",
-        "Poste de travail",
-    )
-}
 #: Defaults for a missing value, per kind (model defaults; "unknown is never zero" holds: none is a figure).
 DEFAULTS: dict[str, dict[str, object]] = {
-    "equipment": {"quantity": 1.0, "status": "in_use", "refurbished": False},
+    "equipment": {"quantity": 1.0, "status": "unknown", "refurbished": False},
     "vm": {"quantity": 1.0, "kind": "compute"},
     "cloud": {"quantity": 1.0},
     "application": {"environment": "production"},
@@ -52,8 +32,16 @@ DEFAULTS: dict[str, dict[str, object]] = {
 SITE_KIND_DEFAULT = {"numecoeval": "data_centre"}  # a G4IT datacenter file holds data centres
 
 
+@dataclass
+class Written(store.Upserted):
+    """What writing one kind did: the rows (see ``store.upsert``) and the model reviews saved."""
+
+    reviews: int = 0
+
+
 def file_key(kind: str, frame: pl.DataFrame) -> list[str]:
-    """Columns that must be unique within one file (G4IT: the application triple)."""
+    """Columns that must be unique within one file (G4IT: the application triple); not for equipment,
+    whose keys are :mod:`sobre.inventory.keys`'s."""
     if kind == "application":
         return [c for c in ("name", "environment", "vm", "cloud_instance", "equipment") if c in frame.columns]
     return ["name"]
@@ -73,7 +61,7 @@ def prepare(kind: str, frame: pl.DataFrame) -> pl.DataFrame:
     return frame
 
 
-def check(kind: str, frame: pl.DataFrame, mapping: Mapping) -> tuple[pl.DataFrame, list[Problem]]:
+def check(kind: str, frame: pl.DataFrame, mapping: Mapping) -> list[Problem]:
     """Row rules that span columns, after references are resolved."""
     problems: list[Problem] = []
     if kind == "application":
@@ -99,94 +87,21 @@ def check(kind: str, frame: pl.DataFrame, mapping: Mapping) -> tuple[pl.DataFram
             frame.filter(pl.col("infrastructure").is_in(wrong)).select(ROW, "infrastructure").iter_rows()
         ):
             problems.append(Problem(line, col, value, "expected CLOUD_SERVICES or NON_CLOUD_SERVERS"))
-    return frame, problems
-
-
-def _matches(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
-    """Match each distinct (manufacturer, model) once; return the frame with match columns, and reviews."""
-    maker = pl.col("manufacturer") if "manufacturer" in frame.columns else pl.lit(None, pl.Utf8)
-    pairs = frame.select(
-        maker.alias("__maker"),
-        pl.col("model").alias("__model"),
-        pl.col("quantity").fill_null(1.0).alias("__q")
-        if "quantity" in frame.columns
-        else pl.lit(1.0).alias("__q"),
-    )
-    counts = pairs.group_by("__maker", "__model").agg(pl.col("__q").sum())
-    rows, reviews = [], []
-    for mk, md, qty in counts.iter_rows():
-        m = match(mk, md)
-        rows.append((mk, md, m.ref, m.confidence, m.category))
-        if m.ambiguous:
-            reviews.append(
-                {"manufacturer": mk or "", "model": md, "candidates": m.candidates, "items": int(round(qty))}
-            )
-    found = pl.DataFrame(
-        rows,
-        orient="row",
-        schema={
-            "__maker": pl.Utf8,
-            "__model": pl.Utf8,
-            "__ref": pl.Utf8,
-            "__conf": pl.Float64,
-            "__mcat": pl.Utf8,
-        },
-    )
-    frame = frame.with_columns(maker.alias("__maker"), pl.col("model").alias("__model")).join(
-        found, on=["__maker", "__model"], how="left", nulls_equal=True
-    )
-    return frame, reviews
-
-
-def _equipment(frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, pl.Expr], list[dict[str, Any]]]:
-    derived: dict[str, pl.Expr] = {}
-    reviews: list[dict[str, Any]] = []
-    cols = frame.columns
-    mcat: pl.Expr = pl.lit(None, pl.Utf8)
-    if "model" in cols:
-        frame, reviews = _matches(frame)
-        mcat = pl.col("__mcat")
-        if "model_ref" in cols:  # a reference given in the file (e.g. a Sobre export) wins over matching
-            given = pl.col("model_ref").is_not_null()
-            derived["model_ref"] = pl.when(given).then(pl.col("model_ref")).otherwise(pl.col("__ref"))
-            conf = pl.col("model_confidence").fill_null(1.0) if "model_confidence" in cols else pl.lit(1.0)
-            derived["model_confidence"] = pl.when(given).then(conf).otherwise(pl.col("__conf"))
-        else:
-            derived["model_ref"], derived["model_confidence"] = pl.col("__ref"), pl.col("__conf")
-    if "category" in cols:
-        category = pl.col("category")
-        if "type_label" in cols:
-            labels = frame["type_label"].drop_nulls().unique().to_list()
-            vague = {t: fold(t) in GENERIC_TYPES for t in labels}  # once per distinct label
-            generic = pl.col("type_label").replace_strict(vague, default=False, return_dtype=pl.Boolean)
-            category = pl.when(generic & mcat.is_not_null()).then(mcat).otherwise(category)
-        category = pl.coalesce(category, mcat)
-        frame = frame.with_columns(category.alias("__cat"))
-        derived["category"] = pl.col("__cat").fill_null("other")
-    else:
-        frame = frame.with_columns(mcat.alias("__cat"))
-        derived["category"] = pl.col("__cat").fill_null("other")
-    ref = derived.get("model_ref", pl.lit(None, pl.Utf8))
-
-    def has(c: str) -> pl.Expr:
-        return pl.col(c).is_not_null() if c in cols else pl.lit(False)
-
-    quality = (
-        pl.when(pl.col("__cat").is_null() | ~(has("purchase_date") | has("lifetime_years")))
-        .then(pl.lit("low"))
-        .when(ref.is_not_null() & has("purchase_date") & (has("annual_kwh") | has("power_w")))
-        .then(pl.lit("high"))
-        .otherwise(pl.lit("medium"))
-    )
-    derived["data_quality"] = _explicit_quality(cols, quality)
-    return frame, derived, reviews
+    if kind == "storage" and {"used_gb", "capacity_gb"} <= set(frame.columns):
+        over = frame.filter((pl.col("used_gb") > pl.col("capacity_gb")).fill_null(False))
+        col = mapping.headers.get("used_gb", "used_gb")
+        problems += [
+            Problem(line, col, f"{used:g}", "more space used than the volume's capacity")
+            for line, used in over.select(ROW, "used_gb").iter_rows()
+        ]
+    return problems
 
 
 def _explicit_quality(cols: list[str], derived: pl.Expr) -> pl.Expr:
     return pl.coalesce(pl.col("data_quality"), derived) if "data_quality" in cols else derived
 
 
-def _derived(kind: str, fmt: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, pl.Expr]]:
+def _derived(kind: str, fmt: str, frame: pl.DataFrame) -> dict[str, pl.Expr]:
     cols = frame.columns
 
     def has(c: str) -> pl.Expr:
@@ -220,7 +135,7 @@ def _derived(kind: str, fmt: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, di
         )
     elif kind == "application":
         d["data_quality"] = _explicit_quality(cols, pl.lit("medium"))
-    return frame, d
+    return d
 
 
 def write(
@@ -231,15 +146,14 @@ def write(
     batch_id: int,
     frame: pl.DataFrame,
     tick: Callable[[int], None],
-) -> tuple[int, int, int]:
-    """Write the valid rows of one kind.  Returns (inserted, updated, review entries)."""
+    *,
+    reviews: list[dict[str, Any]] | None = None,
+    ids: pl.Series | None = None,
+) -> Written:
+    """Write the valid rows of one kind.  ``ids``: for equipment, the existing item each row updates."""
     if frame.is_empty():
-        return 0, 0, 0
-    reviews: list[dict[str, Any]] = []
-    if kind == "equipment":
-        frame, derived, reviews = _equipment(frame)
-    else:
-        frame, derived = _derived(kind, mapping.fmt, frame)
+        return Written()
+    derived = {} if kind == "equipment" else _derived(kind, mapping.fmt, frame)
     defaults = DEFAULTS.get(kind, {})
     if kind == "application":
         frame = frame.with_columns(
@@ -250,9 +164,6 @@ def write(
     table = store.MODELS[kind].__table__
     values: dict[str, pl.Expr] = {"org_id": pl.lit(org_id)}
     update: list[str] = []
-    if "import_id" in table.c:
-        values["import_id"] = pl.lit(batch_id)
-        update.append("import_id")
     for column in table.c.keys():  # noqa: SIM118 - a ColumnCollection, not a dict
         if column in ("id", "org_id", "import_id"):
             continue
@@ -265,13 +176,17 @@ def write(
             update.append(column)
         else:
             values[column] = pl.lit(defaults.get(column))
+    if "import_id" in table.c:
+        values["import_id"] = pl.lit(batch_id)
     key = ["name", "environment"] if kind == "application" else ["name"]
     rows = frame.unique(subset=key, keep="first", maintain_order=True) if kind == "application" else frame
-    inserted, updated = store.upsert(
-        conn, kind, org_id, rows, insert_values=values, update_columns=update, key=key, tick=tick
+    outcome = store.upsert(
+        conn, kind, org_id, rows, insert_values=values, update_columns=update, key=key, tick=tick, ids=ids
     )
+    result = Written(**vars(outcome))
     if kind == "application":
         store.replace_links(conn, org_id, frame)
     if reviews:
         store.save_reviews(conn, org_id, reviews)
-    return inserted, updated, len(reviews)
+        result.reviews = len(reviews)
+    return result

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
+from sobre.inventory import glpi
 from sobre.inventory.vocab import fold
 
 FORMATS = ("sobre", "numecoeval", "glpi")
@@ -28,55 +30,83 @@ class Field:
     positive: bool = False  # strictly above zero
     max_len: int = 255
     ref: str | None = None  # kind referred to by name, for type "ref"
+    #: Dates: the earliest plausible one, and how many years after the reference date the latest may be.
+    earliest: date | None = None
+    latest_years: float | None = None
 
 
 def _f(name: str, type: str = "text", **kw: object) -> Field:
     return Field(name, type, **kw)  # type: ignore[arg-type]
 
 
+# Plausible ranges (docs/inventory.md, "Values with bounds"): beyond them a value is a typo or a unit error.
 _NONNEG = {"low": 0.0}
+_QTY = {"positive": True, "high": 1e6}
+_RAM = {"low": 0.0, "high": 65_536.0}  # GB: the largest servers hold 24 to 48 TB
+_DISK = {"low": 0.0, "high": 1e8}  # GB: 100 PB, beyond any single storage array
+_KWH = {"low": 0.0, "high": 1e6}  # kWh a year: 100 kW all year long is 876,000 kWh
+_VCPU = {"low": 0.0, "high": 10_000.0}
+_SINCE_1980 = date(1980, 1, 1)
 FIELDS: dict[str, list[Field]] = {
     "equipment": [
         _f("name", required=True),
+        _f("external_key", max_len=120),
         _f("category", "vocab:category"),
         _f("type_label"),
         _f("manufacturer"),
+        _f("manufacturer_raw"),
         _f("model"),
         _f("model_ref", max_len=120),
         _f("model_confidence", "float", low=0, high=1),
         _f("serial"),
-        _f("quantity", "float", positive=True, high=1e9),
+        _f("inventory_number"),
+        _f("quantity", "float", **_QTY),
         _f("status", "vocab:status"),
-        _f("purchase_date", "date"),
-        _f("retirement_date", "date"),
-        _f("lifetime_years", "float", positive=True, high=100),
+        _f("status_label"),
+        _f("purchase_date", "date", earliest=_SINCE_1980, latest_years=1),
+        _f("retirement_date", "date", earliest=_SINCE_1980, latest_years=31),
+        _f("lifetime_years", "float", positive=True, high=30),
         _f("hours_per_day", "float", low=0, high=24),
         _f("days_per_year", "float", low=0, high=366),
-        _f("power_w", "float", **_NONNEG),
-        _f("annual_kwh", "float", **_NONNEG),
+        _f("power_w", "float", low=0, high=100_000),
+        _f("annual_kwh", "float", **_KWH),
         _f("usage_mode", "vocab:usage_mode"),
         _f("usage_rate", "float", low=0, high=1),
         _f("refurbished", "bool"),
-        _f("cpu_threads", "int", low=0, high=1e7),
-        _f("ram_gb", "float", **_NONNEG),
-        _f("storage_gb", "float", **_NONNEG),
+        _f("cpu_threads", "int", low=0, high=20_000),
+        _f("ram_gb", "float", **_RAM),
+        _f("storage_gb", "float", **_DISK),
+        _f("screen_size_in", "float", positive=True, high=150),
+        _f("purchase_value", "float", low=0, high=1e8),
+        _f("supplier"),
+        _f("os"),
+        _f("os_version"),  # GLPI: appended to the operating system's name
+        _f("cpu"),
         _f("country", "country"),
         _f("site", "ref", ref="site"),
+        _f("location", max_len=500),
         _f("department", "ref", ref="department"),
         _f("user"),
+        _f("alternate_user"),
+        _f("group_name"),
+        _f("comment", max_len=20_000),
         _f("data_quality", "vocab:quality"),
+        _f("glpi_id", "int", low=0, high=1e12),  # with the item type: the GLPI natural key
+        _f("item_type"),  # GLPI's "Item type" column of a global asset export
+        _f("entity", max_len=500),  # GLPI's entity: the department when no group or service says better
+        _f("modified"),  # GLPI's date_mod: where an incremental API import resumes
     ],
     "vm": [
         _f("name", required=True),
         _f("host", "ref", ref="equipment"),
         _f("cluster"),
-        _f("vcpu", "float", **_NONNEG),
-        _f("ram_gb", "float", **_NONNEG),
-        _f("storage_gb", "float", **_NONNEG),
+        _f("vcpu", "float", **_VCPU),
+        _f("ram_gb", "float", **_RAM),
+        _f("storage_gb", "float", **_DISK),
         _f("kind", "vocab:vm_kind"),
         _f("allocation_key", "float", low=0, high=1),
-        _f("annual_kwh", "float", **_NONNEG),
-        _f("quantity", "float", positive=True, high=1e9),
+        _f("annual_kwh", "float", **_KWH),
+        _f("quantity", "float", **_QTY),
         _f("department", "ref", ref="department"),
         _f("data_quality", "vocab:quality"),
         _f("infrastructure"),  # G4IT typeInfrastructure: routes CLOUD_SERVICES rows to cloud instances
@@ -87,11 +117,11 @@ FIELDS: dict[str, list[Field]] = {
         _f("instance_type", required=True, max_len=80),
         _f("region", max_len=60),
         _f("country", "country"),
-        _f("quantity", "float", positive=True, high=1e9),
+        _f("quantity", "float", **_QTY),
         _f("hours_per_year", "float", low=0, high=8784),
         _f("average_load", "float", low=0, high=1),
-        _f("vcpu", "float", **_NONNEG),
-        _f("ram_gb", "float", **_NONNEG),
+        _f("vcpu", "float", **_VCPU),
+        _f("ram_gb", "float", **_RAM),
         _f("department", "ref", ref="department"),
         _f("data_quality", "vocab:quality"),
     ],
@@ -121,8 +151,8 @@ FIELDS: dict[str, list[Field]] = {
         _f("name", required=True),
         _f("kind", "vocab:storage_kind"),
         _f("media", "vocab:media"),
-        _f("capacity_gb", "float", **_NONNEG),
-        _f("used_gb", "float", **_NONNEG),
+        _f("capacity_gb", "float", **_DISK),
+        _f("used_gb", "float", **_DISK),
         _f("replicas", "float", low=0, high=100),
         _f("equipment", "ref", ref="equipment"),
         _f("site", "ref", ref="site"),
@@ -130,7 +160,7 @@ FIELDS: dict[str, list[Field]] = {
         _f("department", "ref", ref="department"),
         _f("data_quality", "vocab:quality"),
     ],
-    "department": [_f("name", required=True), _f("headcount", "int", low=0, high=1e9)],
+    "department": [_f("name", required=True), _f("headcount", "int", low=0, high=1e7)],
 }
 
 
@@ -158,6 +188,8 @@ _NUMECOEVAL: dict[str, dict[str, list[str]]] = {
         "storage_gb": ["tailleDuDisque"],
         "ram_gb": ["tailleMemoire"],
         "days_per_year": ["nbJourUtiliseAn"],
+        "usage_rate": ["tauxUtilisation"],
+        "usage_mode": ["modeUtilisation"],
     },
     "vm": {
         "name": ["nomEquipementVirtuel"],
@@ -233,77 +265,10 @@ _NUMECOEVAL_IGNORED = {
     "site": ["nomLongDatacenter", "nomEntite", "nomSourceDonnee", "idInventaire"],
 }
 
-# GLPI list exports (Parc > Ordinateurs/Moniteurs/Matériels réseau/Téléphones/Imprimantes > export CSV),
-# in French and English; the column titles are the search options' labels.
-_GLPI = {
-    "equipment": {
-        "name": ["Nom", "Name"],
-        "manufacturer": ["Fabricant", "Manufacturer"],
-        "model": [
-            "Modèle",
-            "Model",
-            "Modèle d'ordinateur",
-            "Computer model",
-            "Modèle de moniteur",
-            "Monitor model",
-            "Modèle de matériel réseau",
-            "Network equipment model",
-            "Modèle de téléphone",
-            "Phone model",
-            "Modèle d'imprimante",
-            "Printer model",
-        ],
-        "type_label": [
-            "Type",
-            "Type d'ordinateur",
-            "Computer type",
-            "Type de moniteur",
-            "Monitor type",
-            "Type de matériel réseau",
-            "Network equipment type",
-            "Type de téléphone",
-            "Phone type",
-            "Type d'imprimante",
-            "Printer type",
-        ],
-        "serial": ["Numéro de série", "Serial number", "N° de série", "Serial"],
-        "status": ["Statut", "Status", "État", "Etat"],
-        "site": ["Lieu", "Location", "Emplacement"],
-        "department": ["Entité", "Entity", "Groupe", "Group", "Service", "Département", "Department"],
-        "user": ["Utilisateur", "User", "Usager", "Alternate username", "Nom alternatif de l'usager"],
-        "purchase_date": ["Date d'achat", "Date of purchase", "Purchase date"],
-        "retirement_date": ["Date de réforme", "Decommission date", "Date de mise au rebut", "Disposal date"],
-        "lifetime_years": ["Durée de vie", "Lifetime"],
-        "country": ["Pays", "Country"],
-        "quantity": ["Quantité", "Quantity"],
-        "ram_gb": ["Mémoire (Go)", "Memory (GB)"],
-        "cpu_threads": ["Nombre de threads", "Threads"],
-    },
-}
-_GLPI_IGNORED = {
-    "equipment": [
-        "ID",
-        "Dernière modification",
-        "Last update",
-        "Numéro d'inventaire",
-        "Inventory number",
-        "Système d'exploitation - Nom",
-        "Operating system - Name",
-        "Composants - Processeur",
-        "Components - Processor",
-        "Commentaires",
-        "Comments",
-        "Date de création",
-        "Creation date",
-        "Réseau - Adresse IP",
-        "Network - IP address",
-        "Contact",
-        "Technicien en charge du matériel",
-        "Technician in charge of the hardware",
-        "Fournisseur",
-        "Supplier",
-    ],
-}
+# GLPI list exports and API searches: the titles live with the rest of what GLPI writes (inventory.glpi).
+_GLPI = {"equipment": glpi.HEADERS}
+_GLPI_GROUPED = {fold(h): f for f, hs in glpi.GROUPED.items() for h in hs}
+_GLPI_IGNORED = {"equipment": glpi.IGNORED}
 
 _SOBRE_IGNORED = {
     "equipment": ["id"],
@@ -319,15 +284,19 @@ _SOBRE_IGNORED = {
 SOBRE_COLUMNS: dict[str, list[str]] = {
     "equipment": [
         "name",
+        "external_key",
         "category",
         "type_label",
         "manufacturer",
+        "manufacturer_raw",
         "model",
         "model_ref",
         "model_confidence",
         "serial",
+        "inventory_number",
         "quantity",
         "status",
+        "status_label",
         "purchase_date",
         "retirement_date",
         "lifetime_years",
@@ -341,10 +310,19 @@ SOBRE_COLUMNS: dict[str, list[str]] = {
         "cpu_threads",
         "ram_gb",
         "storage_gb",
+        "screen_size_in",
+        "purchase_value",
+        "supplier",
+        "os",
+        "cpu",
         "country",
         "site",
+        "location",
         "department",
         "user",
+        "alternate_user",
+        "group_name",
+        "comment",
         "data_quality",
     ],
     "vm": [
@@ -455,10 +433,14 @@ def header_field(fmt: str, kind: str, header: str) -> str | None:
     """
     table = HEADERS[fmt].get(kind, {})
     key = fold(header)
+    if fmt == "glpi" and kind == "equipment" and key in _GLPI_GROUPED:
+        return _GLPI_GROUPED[key]
     if key in table:
         return table[key]
     if fmt == "glpi" and " - " in header:
-        return table.get(fold(header.rsplit(" - ", 1)[1]))
+        # "<group> - <label>": the label's field, but an item's name and ID never come from another group.
+        found = table.get(fold(header.rsplit(" - ", 1)[1]))
+        return None if found in ("name", "glpi_id") else found
     return None
 
 
@@ -473,6 +455,19 @@ class Mapping:
     unknown: list[str]  # headers mapped to nothing (warned about)
     ignored: list[str]  # known headers that Sobre deliberately does not read
     unnamed: set[int]  # positions of empty-named columns (a trailing separator)
+
+
+def duplicate_headers(header: list[str]) -> tuple[int, int, str] | None:
+    """The first two positions (1-based) whose titles are the same once folded, and the title; or None."""
+    seen: dict[str, int] = {}
+    for i, h in enumerate(header, start=1):
+        if not h:
+            continue
+        key = fold(h) or h
+        if key in seen:
+            return seen[key], i, h
+        seen[key] = i
+    return None
 
 
 def build_mapping(fmt: str, kind: str, header: list[str]) -> Mapping:

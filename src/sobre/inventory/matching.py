@@ -19,6 +19,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
+from sobre.inventory.normalise import model_for_matching
 from sobre.inventory.vocab import fold
 
 CATALOG_PATH = Path(__file__).parent / "data" / "model_catalog.csv"
@@ -82,7 +83,9 @@ def normalise_manufacturer(text: str | None) -> str:
 
 
 def normalise_model(text: str | None, manufacturer: str = "") -> str:
-    words = [w for w in fold(text or "").split() if not _NOISE.match(w)]
+    """The model's words for matching: form factors and generations unified (``normalise``), noise dropped."""
+    unified = model_for_matching(manufacturer or None, text) or ""
+    words = [w for w in unified.split() if not _NOISE.match(w)]
     while words and manufacturer and words[0] == manufacturer:
         words = words[1:]  # "DELL LATITUDE 5400" written with its manufacturer
     return " ".join(words)

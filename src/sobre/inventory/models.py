@@ -1,7 +1,8 @@
 """Inventory tables: the map of the organisation's information system.
 
-Natural keys (what a re-import matches on, documented in docs/inventory.md): every table is keyed by
-(organisation, name); applications by (organisation, name, environment).
+Natural keys (what a re-import matches on, documented in docs/inventory.md): equipment by its source's key
+(``external_key``, e.g. a GLPI item type and ID), else manufacturer and serial, else name; applications by
+(organisation, name, environment); every other table by (organisation, name).
 """
 
 from __future__ import annotations
@@ -50,17 +51,26 @@ class Department(Base):
 
 
 class Equipment(Base):
-    """Physical equipment.  One row may stand for several identical items (``quantity``)."""
+    """Physical equipment.  One row may stand for several identical items (``quantity``).
+
+    Names need not be unique (GLPI names monitors after their model); ``external_key`` is.
+    """
 
     __tablename__ = "equipment"
-    __table_args__ = (sa.UniqueConstraint("org_id", "name"),)
+    __table_args__ = (
+        sa.UniqueConstraint("org_id", "external_key"),
+        sa.Index("ix_equipment_org_id_name", "org_id", "name"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(_org())
     name: Mapped[str] = mapped_column(_NAME)
+    #: The source's own identity of the item, e.g. ``glpi:Computer:42``: the first natural key.
+    external_key: Mapped[str | None] = mapped_column(sa.String(120))
     category: Mapped[str] = mapped_column(sa.String(24), index=True)  # taxonomy.Category
     type_label: Mapped[str | None] = mapped_column(_NAME)  # the type as written in the source
-    manufacturer: Mapped[str | None] = mapped_column(_NAME)
+    manufacturer: Mapped[str | None] = mapped_column(_NAME)  # normalised (Dell, HP, Lenovo…)
+    manufacturer_raw: Mapped[str | None] = mapped_column(_NAME)  # as written in the source (Dell Inc.)
     model: Mapped[str | None] = mapped_column(_NAME)
     model_ref: Mapped[str | None] = mapped_column(
         sa.String(120)
@@ -69,6 +79,7 @@ class Equipment(Base):
     serial: Mapped[str | None] = mapped_column(_NAME)
     quantity: Mapped[float] = mapped_column(default=1.0)
     status: Mapped[str] = mapped_column(sa.String(16), default="in_use")  # taxonomy.Status
+    status_label: Mapped[str | None] = mapped_column(_NAME)  # the status as written in the source
     purchase_date: Mapped[date | None]
     retirement_date: Mapped[date | None]
     lifetime_years: Mapped[float | None]  # declared lifetime
@@ -84,10 +95,21 @@ class Equipment(Base):
     storage_gb: Mapped[float | None]
     country: Mapped[str | None] = mapped_column(sa.String(8))  # country of use when no site gives it
     site_id: Mapped[int | None] = mapped_column(sa.ForeignKey("site.id", ondelete="SET NULL"), index=True)
+    #: Where in the site: the rest of a hierarchical location (``Bâtiment A > 2e étage``).
+    location: Mapped[str | None] = mapped_column(sa.String(500))
     department_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("department.id", ondelete="SET NULL"), index=True
     )
     user: Mapped[str | None] = mapped_column(_NAME)
+    alternate_user: Mapped[str | None] = mapped_column(_NAME)  # GLPI "Usager" (contact)
+    group_name: Mapped[str | None] = mapped_column(_NAME)  # GLPI "Groupe"
+    inventory_number: Mapped[str | None] = mapped_column(_NAME)
+    purchase_value: Mapped[float | None]  # in the organisation's currency, as the source gives it
+    supplier: Mapped[str | None] = mapped_column(_NAME)
+    screen_size_in: Mapped[float | None]  # diagonal in inches (monitors, displays)
+    os: Mapped[str | None] = mapped_column(_NAME)  # operating system name and version
+    cpu: Mapped[str | None] = mapped_column(_NAME)  # processor model(s)
+    comment: Mapped[str | None] = mapped_column(sa.Text)
     criticality: Mapped[str | None] = mapped_column(_CRITICALITY)
     data_quality: Mapped[str] = mapped_column(_QUALITY, default="medium")
     import_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batch.id", ondelete="SET NULL"))
@@ -265,6 +287,22 @@ class ImportBatch(Base):
     rejected: Mapped[int] = mapped_column(default=0)
     rejects_path: Mapped[str | None] = mapped_column(sa.String(1000))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class SyncState(Base):
+    """Where an incremental import from a remote source (the GLPI API) stopped, per organisation."""
+
+    __tablename__ = "sync_state"
+    __table_args__ = (sa.UniqueConstraint("org_id", "source", "scope", "item_type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(_org())
+    source: Mapped[str] = mapped_column(sa.String(20))  # "glpi"
+    scope: Mapped[str] = mapped_column(sa.String(500))  # the server URL and entity
+    item_type: Mapped[str] = mapped_column(sa.String(60))  # Computer, Monitor…
+    last_modified: Mapped[str | None] = mapped_column(sa.String(32))  # the source's newest date_mod seen
+    items: Mapped[int] = mapped_column(default=0)  # rows read in the last sync
+    synced_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
 
 class ModelReview(Base):

@@ -5,20 +5,25 @@ sniffed among ``;``, ``,`` and tab on the header and the first rows, quote-aware
 separators, doubled quotes and newlines (RFC 4180).  Blank lines are skipped.  Lines and fields are limited
 in size so that a hostile or broken file gives a clear error instead of exhausting memory.
 
-XLSX: the first sheet (or a named one) is read with openpyxl in read-only mode; cells come back as text so
-that every importer validates one representation, except dates, which come back in ISO form.
+XLSX: the first sheet (or a named one) is streamed by :mod:`sobre.inventory.xlsx`; cells come back as
+text (dates in ISO form), with the positions of numeric cells, so that every importer validates one
+representation and only a numeric cell can be an Excel serial date.
+
+Rows from elsewhere (the GLPI API) come as an in-memory :class:`Source` of kind ``rows``.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import os
+import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sobre.core.errors import InputError
+from sobre.inventory.xlsx import MAX_COL, Record, Workbook
 
 #: A data line longer than this is refused: real inventories stay far below, a runaway file does not.
 MAX_LINE_CHARS = 1_000_000
@@ -28,6 +33,8 @@ SEPARATORS = (";", ",", "\t")
 _SAMPLE_BYTES = 1 << 20
 #: Windows-1252 leaves these bytes undefined; finding one means the file is in no encoding we know.
 _CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
+#: Old Excel (.xls) and encrypted workbooks are OLE compound files.
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 csv.field_size_limit(MAX_FIELD_CHARS)
 
@@ -38,39 +45,91 @@ class Source:
 
     path: Path
     header: list[str]
-    kind: str  # "csv" or "xlsx"
+    kind: str  # "csv", "xlsx" or "rows"
     encoding: str = "utf-8"
     separator: str = ";"
     sheet: str | None = None
+    data: list[list[str]] = field(default_factory=list)  # kind "rows": the rows themselves
+    name: str = ""  # how the source is named in messages (the file path, or e.g. "glpi:Computer")
+
+    def __post_init__(self) -> None:
+        self.name = self.name or str(self.path)
+
+    def records(self) -> Iterator[Record]:
+        """Each non-blank data row as a :class:`Record`; ``line`` counts the header as line 1."""
+        width = len(self.header)
+        if self.kind == "xlsx":
+            with Workbook(self.path) as book:
+                rows = book.records(self.sheet, keep=width + 1)
+                next(rows, None)  # the header
+                yield from rows
+        elif self.kind == "rows":
+            for i, cells in enumerate(self.data, start=2):
+                if any(c.strip() for c in cells):
+                    yield Record(i, cells, len(cells), frozenset())
+        else:
+            for line, cells in _csv_rows(self.path, self.encoding, self.separator, skip_header=True):
+                yield Record(line, cells, len(cells), frozenset())
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
-        """Yield ``(line, cells)`` for each non-blank data row; ``line`` counts the header as line 1."""
-        if self.kind == "xlsx":
-            yield from _xlsx_rows(self.path, self.sheet, skip_header=True)
-        else:
-            yield from _csv_rows(self.path, self.encoding, self.separator, skip_header=True)
+        """``(line, cells)`` of each non-blank data row."""
+        for record in self.records():
+            yield record.line, record.cells
+
+
+def _regular_file(path: Path) -> None:
+    """Refuse what is not a readable regular file (a folder, a FIFO that would block, a device)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise InputError("file not found", file=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({exc.strerror})", file=str(path)) from None
+    if stat.S_ISDIR(mode):
+        raise InputError("this is a folder, not a file", file=str(path), expected="a CSV or XLSX file")
+    if not stat.S_ISREG(mode):
+        raise InputError(
+            "this is not a regular file (a device, pipe or socket)",
+            file=str(path),
+            expected="a CSV or XLSX file",
+        )
+    if not os.access(path, os.R_OK):
+        raise InputError("the file is not readable (permission denied)", file=str(path))
 
 
 def open_source(path: Path, sheet: str | None = None) -> Source:
     """Open ``path`` and read its header; raise :class:`InputError` when the file cannot be read."""
-    if not path.is_file():
-        raise InputError("file not found", file=str(path))
-    with path.open("rb") as fh:
-        head = fh.read(_SAMPLE_BYTES)
+    _regular_file(path)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(_SAMPLE_BYTES)
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({exc.strerror})", file=str(path)) from None
+    if head.startswith(_OLE):
+        raise InputError(
+            "an old Excel (.xls) or password-protected workbook; save it as .xlsx (without password) or CSV",
+            file=str(path),
+        )
     if head.startswith(b"PK\x03\x04") or path.suffix.lower() in {".xlsx", ".xlsm"}:
-        header = next((cells for _line, cells in _xlsx_rows(path, sheet, skip_header=False)), None)
-        if header is None:
+        with Workbook(path) as book:
+            first = next(book.records(sheet, keep=MAX_COL), None)
+        if first is None:
             raise InputError("the sheet is empty: no header row", file=str(path))
-        return Source(path, _clean_header(header), "xlsx", sheet=sheet)
+        return Source(path, _clean_header(first.cells), "xlsx", sheet=sheet)
     if not head.strip():
         raise InputError("the file is empty", file=str(path))
     encoding = detect_encoding(head, str(path))
     text = head.decode(encoding, errors="ignore")
     separator = sniff_separator(text)
-    first = next(_csv_rows(path, encoding, separator, skip_header=False), None)
-    if first is None:
+    first_row = next(_csv_rows(path, encoding, separator, skip_header=False), None)
+    if first_row is None:
         raise InputError("the file has no header line", file=str(path))
-    return Source(path, _clean_header(first[1]), "csv", encoding=encoding, separator=separator)
+    return Source(path, _clean_header(first_row[1]), "csv", encoding=encoding, separator=separator)
+
+
+def rows_source(name: str, header: list[str], data: list[list[str]]) -> Source:
+    """A source made of rows already in memory (the GLPI API's answers)."""
+    return Source(Path(name), _clean_header(header), "rows", data=data, name=name)
 
 
 def detect_encoding(head: bytes, file: str = "") -> str:
@@ -181,50 +240,3 @@ def _csv_rows(
                 if skip_header:
                     continue
             yield line, cells
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    return str(value)
-
-
-def _xlsx_rows(path: Path, sheet: str | None, *, skip_header: bool) -> Iterator[tuple[int, list[str]]]:
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    file = str(path)
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InputError(f"not a readable XLSX workbook ({exc})", file=file) from None
-    try:
-        if sheet is not None:
-            if sheet not in book.sheetnames:
-                raise InputError(f"no sheet named {sheet!r}; sheets: {', '.join(book.sheetnames)}", file=file)
-            ws = book[sheet]
-        else:
-            ws = book.worksheets[0]
-        first = True
-        for line, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            cells = [_cell_text(v) for v in values]
-            while cells and cells[-1] == "":
-                cells.pop()
-            if not cells or all(not c.strip() for c in cells):
-                continue
-            if first:
-                first = False
-                if skip_header:
-                    continue
-            yield line, cells
-    finally:
-        book.close()

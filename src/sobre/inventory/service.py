@@ -12,8 +12,11 @@ from sobre.core.db import get_engine
 from sobre.core.errors import InputError, NotFound
 from sobre.inventory.models import (
     Application,
+    ApplicationLink,
     CloudInstance,
     Department,
+    DigitalService,
+    DigitalServiceApplication,
     Equipment,
     ImportBatch,
     ModelReview,
@@ -148,10 +151,96 @@ def list_reviews(database_url: str, org: str) -> list[dict[str, Any]]:
         return [dict(r) for r in conn.execute(q).mappings()]
 
 
+_CRIT_ORDER = ("low", "medium", "high", "critical")
+
+
+def _highest(*values: str | None) -> str | None:
+    known = [v for v in values if v in _CRIT_ORDER]
+    return max(known, key=_CRIT_ORDER.index) if known else None
+
+
+def asset_context(database_url: str, org: str) -> dict[str, dict[int, dict[str, Any]]]:
+    """Equipment and VMs with what supervision needs: capacity, site PUE and *effective* criticality.
+
+    Criticality flows down the links: a digital service's to its applications, an application's to the
+    VMs, cloud-free machines it runs on, and a VM's to its host; an item's effective criticality is the
+    highest of its own and of everything that runs on it.  Returns ``{"equipment": {id: {...}},
+    "vms": {id: {...}}}``.
+    """
+    with get_engine(database_url).connect() as conn:
+        org_id = _org_id(conn, org)
+        apps = {
+            r.id: r.criticality
+            for r in conn.execute(
+                sa.select(Application.id, Application.criticality).where(Application.org_id == org_id)
+            )
+        }
+        for app_id, svc_crit in conn.execute(
+            sa.select(DigitalServiceApplication.application_id, DigitalService.criticality)
+            .join(DigitalService, DigitalService.id == DigitalServiceApplication.service_id)
+            .where(DigitalService.org_id == org_id)
+        ):
+            if app_id in apps:
+                apps[app_id] = _highest(apps[app_id], svc_crit)
+        on_vm: dict[int, list[str | None]] = {}
+        on_eq: dict[int, list[str | None]] = {}
+        for app_id, vm_id, eq_id in conn.execute(
+            sa.select(ApplicationLink.application_id, ApplicationLink.vm_id, ApplicationLink.equipment_id)
+            .join(Application, Application.id == ApplicationLink.application_id)
+            .where(Application.org_id == org_id)
+        ):
+            if vm_id is not None:
+                on_vm.setdefault(vm_id, []).append(apps.get(app_id))
+            if eq_id is not None:
+                on_eq.setdefault(eq_id, []).append(apps.get(app_id))
+        vms: dict[int, dict[str, Any]] = {}
+        for r in conn.execute(
+            sa.select(
+                VirtualMachine.id,
+                VirtualMachine.name,
+                VirtualMachine.host_id,
+                VirtualMachine.vcpu,
+                VirtualMachine.ram_gb,
+                VirtualMachine.storage_gb,
+                VirtualMachine.criticality,
+            ).where(VirtualMachine.org_id == org_id)
+        ).mappings():
+            item = dict(r)
+            item["effective_criticality"] = _highest(r["criticality"], *on_vm.get(r["id"], []))
+            vms[r["id"]] = item
+            if r["host_id"] is not None:
+                on_eq.setdefault(r["host_id"], []).append(item["effective_criticality"])
+        equipment: dict[int, dict[str, Any]] = {}
+        for r in conn.execute(
+            sa.select(
+                Equipment.id,
+                Equipment.name,
+                Equipment.category,
+                Equipment.manufacturer,
+                Equipment.model,
+                Equipment.cpu_threads,
+                Equipment.ram_gb,
+                Equipment.storage_gb,
+                Equipment.power_w,
+                Equipment.criticality,
+                Site.name.label("site"),
+                Site.kind.label("site_kind"),
+                Site.pue.label("site_pue"),
+            )
+            .outerjoin(Site, Site.id == Equipment.site_id)
+            .where(Equipment.org_id == org_id)
+        ).mappings():
+            item = dict(r)
+            item["effective_criticality"] = _highest(r["criticality"], *on_eq.get(r["id"], []))
+            equipment[r["id"]] = item
+        return {"equipment": equipment, "vms": vms}
+
+
 #: Equipment fields other capabilities read through :func:`equipment_records` (lifecycle, purchasing).
 RECORD_FIELDS = (
     "id",
     "name",
+    "external_key",  # names are not unique (GLPI names monitors after their model): this key is
     "category",
     "manufacturer",
     "model",

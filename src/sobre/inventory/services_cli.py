@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from sobre.core.cli_support import console, friendly_errors, print_json, settings
-from sobre.core.db import session_scope
-from sobre.inventory import services
+
+if TYPE_CHECKING:
+    from sobre.inventory import services
+
+
+def _services() -> Any:
+    """The use cases, imported when a command runs (SQLAlchemy is not needed for --help)."""
+    from sobre.inventory import services
+
+    return services
+
+
+@contextmanager
+def _session(ctx: typer.Context, home: str | None) -> Iterator[Any]:
+    from sobre.core.db import session_scope
+
+    with session_scope(settings(ctx, home).database_url) as session:
+        yield session
+
 
 service_app = typer.Typer(
     help="Digital services (websites, online procedures, internal tools).", no_args_is_help=True
@@ -51,8 +71,8 @@ def create(
     home: str = _HOME,
 ) -> None:
     """Create a digital service."""
-    with session_scope(settings(ctx, home).database_url) as session:
-        view = services.create(
+    with _session(ctx, home) as session:
+        view = _services().create(
             session,
             org,
             name,
@@ -88,8 +108,8 @@ def update(
     home: str = _HOME,
 ) -> None:
     """Change fields of a digital service."""
-    with session_scope(settings(ctx, home).database_url) as session:
-        view = services.update(
+    with _session(ctx, home) as session:
+        view = _services().update(
             session,
             org,
             name,
@@ -117,8 +137,10 @@ def list_(
     home: str = _HOME,
 ) -> None:
     """List the organisation's digital services."""
-    with session_scope(settings(ctx, home).database_url) as session:
-        views = services.list_services(session, org, status=status)
+    from rich.table import Table
+
+    with _session(ctx, home) as session:
+        views = _services().list_services(session, org, status=status)
     if as_json:
         print_json([v.to_dict() for v in views])
         return
@@ -140,8 +162,8 @@ def show(
     home: str = _HOME,
 ) -> None:
     """Show one digital service and the applications it runs on."""
-    with session_scope(settings(ctx, home).database_url) as session:
-        view = services.get(session, org, name)
+    with _session(ctx, home) as session:
+        view = _services().get(session, org, name)
     _show(view, as_json)
 
 
@@ -157,11 +179,11 @@ def link(
     home: str = _HOME,
 ) -> None:
     """Link a service to an application it runs on (or remove the link)."""
-    with session_scope(settings(ctx, home).database_url) as session:
+    with _session(ctx, home) as session:
         if unlink:
-            services.unlink_application(session, org, name, application, environment)
+            _services().unlink_application(session, org, name, application, environment)
         else:
-            services.link_application(session, org, name, application, environment)
+            _services().link_application(session, org, name, application, environment)
     console.print(Text(f"{'Unlinked' if unlink else 'Linked'} {name} and {application} ({environment})."))
 
 
@@ -174,6 +196,6 @@ def delete(
     home: str = _HOME,
 ) -> None:
     """Delete a digital service (its assessments and reviews go with it)."""
-    with session_scope(settings(ctx, home).database_url) as session:
-        services.delete(session, org, name)
+    with _session(ctx, home) as session:
+        _services().delete(session, org, name)
     console.print(Text(f"Deleted digital service {name}."))

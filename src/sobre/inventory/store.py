@@ -8,7 +8,10 @@ applied with one ``UPDATE … FROM``.  A million rows in seconds, where ORM obje
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 import polars as pl
@@ -75,6 +78,52 @@ def existing_names(conn: sa.Connection, kind: str, org_id: int) -> dict[str, int
     return {name: id_ for name, id_ in rows}
 
 
+def _repeated_names(conn: sa.Connection, kind: str, org_id: int) -> set[str]:
+    """Names that designate several rows (applications in several environments, equipment named after
+    their model): a reference by such a name cannot tell which one is meant."""
+    model = MODELS[kind]
+    q = sa.select(model.name).where(model.org_id == org_id).group_by(model.name).having(sa.func.count() > 1)
+    return set(conn.execute(q).scalars())
+
+
+@dataclass
+class Refs:
+    """What resolving references did: the frame with ids, problems, and the parents created."""
+
+    frame: pl.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    created_departments: list[str] = field(default_factory=list)
+    created_sites: list[str] = field(default_factory=list)
+
+
+def split_locations(frame: pl.DataFrame, site_level: int) -> pl.DataFrame:
+    """A hierarchical location (GLPI's ``Mairie > Bâtiment A > 2e étage``): its first ``site_level`` levels
+    name the site, the rest is kept as the item's ``location``.
+
+    The department is GLPI's service column when there is one, else its group (in GLPI, groups are the
+    organisation's services: ``DSI``, ``Finances``), else the last level of its entity
+    (``Entité racine > Ville``)."""
+    sources = [pl.col(c) for c in ("department", "group_name") if c in frame.columns]
+    if "entity" in frame.columns:
+        leaf = pl.col("entity").str.split(">").list.last().str.strip_chars()
+        sources.append(pl.when(leaf != "").then(leaf))
+    if sources:
+        frame = frame.with_columns(pl.coalesce(sources).alias("department"))
+    if "site" not in frame.columns:
+        return frame
+    parts = (
+        pl.col("site")
+        .str.split(">")
+        .list.eval(pl.element().str.strip_chars())
+        .list.eval(pl.element().filter(pl.element() != ""))
+    )
+    site = parts.list.head(site_level).list.join(" > ")
+    rest = parts.list.slice(site_level).list.join(" > ")
+    rest = pl.when(rest != "").then(rest)
+    location = pl.coalesce(pl.col("location"), rest) if "location" in frame.columns else rest
+    return frame.with_columns(pl.when(site != "").then(site).alias("site"), location.alias("location"))
+
+
 def resolve_refs(
     conn: sa.Connection,
     kind: str,
@@ -83,45 +132,57 @@ def resolve_refs(
     headers: dict[str, str],
     *,
     create_departments: bool = True,
-) -> tuple[pl.DataFrame, list[Problem], list[str]]:
-    """Replace names of parents by ids.  Unknown parents reject the row; unknown departments are created."""
-    problems: list[Problem] = []
-    created: list[str] = []
-    for field, (target, column) in REF_COLUMNS[kind].items():
-        if field not in frame.columns:
+    create_sites: bool = False,
+) -> Refs:
+    """Replace names of parents by ids.  Unknown parents reject the row; unknown departments (and sites,
+    with ``create_sites``) are created."""
+    out = Refs(frame)
+    for name_field, (target, column) in REF_COLUMNS[kind].items():
+        if name_field not in out.frame.columns:
             continue
-        names = [n for n in frame[field].drop_nulls().unique().to_list()]
+        names = [n for n in out.frame[name_field].drop_nulls().unique().to_list()]
         known = existing_names(conn, target, org_id) if names else {}
-        if target == "application" and names:
-            # Applications are keyed by (name, environment): a bare name must designate one.
-            counts: dict[str, int] = {}
-            for (n,) in conn.execute(sa.select(Application.name).where(Application.org_id == org_id)):
-                counts[n] = counts.get(n, 0) + 1
-            ambiguous = {n for n, c in counts.items() if c > 1}
-        else:
-            ambiguous = set()
+        ambiguous = (
+            _repeated_names(conn, target, org_id)
+            if names and target in ("application", "equipment")
+            else set()
+        )
         missing = [n for n in names if n not in known]
-        if target == "department" and missing and create_departments:
-            conn.execute(sa.insert(Department), [{"org_id": org_id, "name": n} for n in missing])
-            created.extend(missing)
-            known = existing_names(conn, "department", org_id)
+        creates = (target == "department" and create_departments) or (target == "site" and create_sites)
+        if missing and creates:
+            if target == "site":
+                conn.execute(
+                    sa.insert(Site),
+                    [{"org_id": org_id, "name": n, "kind": "office", "data_quality": "low"} for n in missing],
+                )
+                out.created_sites.extend(missing)
+            else:
+                conn.execute(sa.insert(Department), [{"org_id": org_id, "name": n} for n in missing])
+                out.created_departments.extend(missing)
+            known = existing_names(conn, target, org_id)
             missing = []
         mapping = {n: known.get(n) for n in names if n not in ambiguous}
-        frame = frame.with_columns(
-            pl.col(field).replace_strict(mapping, default=None, return_dtype=pl.Int64).alias(column)
+        out.frame = out.frame.with_columns(
+            pl.col(name_field).replace_strict(mapping, default=None, return_dtype=pl.Int64).alias(column)
         )
-        bad = frame.filter(pl.col(field).is_not_null() & pl.col(column).is_null()).select(ROW, field)
-        header = headers.get(field, field)
+        bad = out.frame.filter(pl.col(name_field).is_not_null() & pl.col(column).is_null()).select(
+            ROW, name_field
+        )
+        header = headers.get(name_field, name_field)
         for line, name in bad.iter_rows():
-            if name in ambiguous:
+            if name in ambiguous and target == "application":
                 reason = f"{_KIND_LABEL[target]} {name} exists in several environments; name one with its id"
+            elif name in ambiguous:
+                reason = (
+                    f"{_KIND_LABEL[target]} {name} names several items of the inventory; rename them apart"
+                )
             else:
                 reason = (
                     f"{_KIND_LABEL[target]} {name} does not exist within the inventory "
                     f"(import it first with --kind {_HOW.get(target, target)})"
                 )
-            problems.append(Problem(line, header, name, reason))
-    return frame, problems, created
+            out.problems.append(Problem(line, header, name, reason))
+    return out
 
 
 def _batches(frame: pl.DataFrame, sqlite: bool) -> Iterator[list[tuple[object, ...]]]:
@@ -178,6 +239,68 @@ def _update_by_copy(
     conn.exec_driver_sql(f"DROP TABLE {staging}")
 
 
+def _literal(value: object) -> str | None:
+    """``value`` as an SQLite literal, for the few types a column holds; None when it has to be bound."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return f"'{value.isoformat()}'"  # SQLAlchemy's storage format for Date on SQLite
+    if isinstance(value, str) and len(value) <= 255 and "\x00" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    return None
+
+
+@dataclass
+class Upserted:
+    """Rows inserted, updated (and how many changed in each column), and found unchanged."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    changed_fields: dict[str, int] = field(default_factory=dict)
+
+
+def _current(
+    conn: sa.Connection, table: Any, org_id: int, columns: list[str], types: dict[str, Any]
+) -> pl.DataFrame:
+    """The stored values of ``columns`` for the organisation's rows, typed like the new values."""
+    q = conn.dialect.identifier_preparer.quote
+    parts = []
+    raw_types: dict[str, Any] = {"__id": pl.Int64}
+    for c in columns:
+        dtype = types[c]
+        if dtype == pl.Date:
+            parts.append(f"CAST({q(c)} AS VARCHAR(10))")
+            raw_types[c] = pl.Utf8
+        elif dtype == pl.Boolean:
+            parts.append(f"CAST({q(c)} AS INTEGER)")
+            raw_types[c] = pl.Int64
+        else:
+            parts.append(q(c))
+            raw_types[c] = dtype if dtype != pl.Null else pl.Utf8
+    sql = f"SELECT id, {', '.join(parts)} FROM {q(table.name)} WHERE org_id = {int(org_id)}"
+    cursor: Any = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    chunks = [pl.DataFrame(schema=raw_types)]
+    try:
+        cursor.execute(sql)
+        while batch := cursor.fetchmany(100_000):
+            chunks.append(pl.DataFrame(batch, schema=raw_types, orient="row", strict=False))
+    finally:
+        cursor.close()
+    frame = pl.concat(chunks)
+    fixes = []
+    for c in columns:
+        if types[c] == pl.Date:
+            fixes.append(pl.col(c).str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
+        elif types[c] == pl.Boolean:
+            fixes.append(pl.col(c).cast(pl.Boolean))
+    return frame.with_columns(fixes) if fixes else frame
+
+
 def upsert(
     conn: sa.Connection,
     kind: str,
@@ -188,16 +311,30 @@ def upsert(
     update_columns: list[str],
     key: list[str],
     tick: Callable[[int], None] = lambda n: None,
-) -> tuple[int, int]:
-    """Insert the rows whose natural key is new, update the others.  Returns (inserted, updated)."""
+    ids: pl.Series | None = None,
+) -> Upserted:
+    """Insert the rows whose natural key is new; update, among the others, those whose values changed.
+
+    ``ids`` (equipment) gives the existing row each row updates; otherwise rows are matched on ``key``.
+    Only the ``update_columns`` present in the file are compared and written; an updated row also takes
+    the new import's id.  Returns the counts, with how many rows changed in each column.
+    """
     model = MODELS[kind]
     table = model.__table__
-    existing = conn.execute(sa.select(*[table.c[k] for k in key], table.c.id).where(table.c.org_id == org_id))
-    ex = pl.DataFrame(list(existing), schema={**{k: pl.Utf8 for k in key}, "__id": pl.Int64}, orient="row")
-    frame = frame.join(ex, on=key, how="left", nulls_equal=True)
+    if ids is not None:
+        frame = frame.with_columns(ids.alias("__id"))
+    else:
+        existing = conn.execute(
+            sa.select(*[table.c[k] for k in key], table.c.id).where(table.c.org_id == org_id)
+        )
+        ex = pl.DataFrame(
+            list(existing), schema={**{k: pl.Utf8 for k in key}, "__id": pl.Int64}, orient="row"
+        )
+        frame = frame.join(ex, on=key, how="left", nulls_equal=True)
     new = frame.filter(pl.col("__id").is_null())
     old = frame.filter(pl.col("__id").is_not_null())
     q = conn.dialect.identifier_preparer.quote  # "user" is a reserved word in PostgreSQL
+    out = Upserted(inserted=new.height)
     if new.height:
         data = new.select([insert_values[c].alias(c) for c in insert_values])
         # Columns that are empty in every row are left to the database (NULL): fewer values to bind.
@@ -207,16 +344,38 @@ def upsert(
         if conn.dialect.name == "postgresql":
             _copy(conn, f"COPY {q(table.name)} ({names}) FROM STDIN (FORMAT csv)", data, tick)
         else:
-            sql = f"INSERT INTO {q(table.name)} ({names}) VALUES ({', '.join('§' for _ in cols)})"
-            _executemany(conn, sql, data, tick)
+            # A column with one value in every row (the organisation, the import, often a status or a
+            # country) is written once in the statement instead of bound a million times.
+            literals = {c: _literal(data[c][0]) for c in cols if data.height > 1 and data[c].n_unique() == 1}
+            same = {c: v for c, v in literals.items() if v is not None}
+            marks = ", ".join(same.get(c, "§") for c in cols)
+            sql = f"INSERT INTO {q(table.name)} ({names}) VALUES ({marks})"
+            _executemany(conn, sql, data.drop(list(same)), tick)
     if old.height and update_columns:
         data = old.select([insert_values[c].alias(c) for c in update_columns] + [pl.col("__id")])
-        if conn.dialect.name == "postgresql":
-            _update_by_copy(conn, table.name, update_columns, data, tick)
-        else:
-            sets = ", ".join(f"{q(c)} = §" for c in update_columns)
-            _executemany(conn, f"UPDATE {q(table.name)} SET {sets} WHERE id = §", data, tick)
-    return new.height, old.height
+        stored = _current(conn, table, org_id, update_columns, dict(data.schema))
+        joined = data.join(stored, on="__id", how="left", suffix="__old")
+        changes = {}
+        for c in update_columns:
+            new_values, old_values = joined[c], joined[f"{c}__old"]
+            if new_values.dtype == pl.Null:
+                changes[c] = old_values.is_not_null()
+            else:
+                changes[c] = new_values.ne_missing(old_values.cast(new_values.dtype, strict=False))
+        out.changed_fields = {c: int(m.sum()) for c, m in changes.items() if m.any()}
+        changed = pl.any_horizontal(list(changes.values())) if changes else pl.lit(False)
+        data = data.filter(joined.select(changed.alias("m"))["m"])
+        out.updated, out.unchanged = data.height, old.height - data.height
+        if data.height:
+            stamp = ["import_id"] if "import_id" in table.c and "import_id" in insert_values else []
+            data = data.with_columns(*[insert_values[c].alias(c) for c in stamp]) if stamp else data
+            data = data.select([*update_columns, *stamp, "__id"])
+            if conn.dialect.name == "postgresql":
+                _update_by_copy(conn, table.name, [*update_columns, *stamp], data, tick)
+            else:
+                sets = ", ".join(f"{q(c)} = §" for c in [*update_columns, *stamp])
+                _executemany(conn, f"UPDATE {q(table.name)} SET {sets} WHERE id = §", data, tick)
+    return out
 
 
 def replace_links(conn: sa.Connection, org_id: int, frame: pl.DataFrame) -> int:

@@ -61,10 +61,14 @@ class Status(StrEnum):
     RETIRED = "retired"
     DISPOSED = "disposed"  # scrapped (rebut), recycled through a WEEE body
     LOST = "lost"
+    UNKNOWN = "unknown"  # blank or not understood in the source (kept in status_label); lowers data quality
 
 
-#: Statuses whose equipment still counts in the organisation's yearly footprint.
-ACTIVE_STATUSES = frozenset({Status.IN_USE, Status.IN_STOCK, Status.IN_REPAIR, Status.IN_TRANSIT})
+#: Statuses whose equipment still counts in the organisation's yearly footprint.  An unknown status
+#: counts: leaving the item out would understate the footprint, and its data quality says it is unsure.
+ACTIVE_STATUSES = frozenset(
+    {Status.IN_USE, Status.IN_STOCK, Status.IN_REPAIR, Status.IN_TRANSIT, Status.UNKNOWN}
+)
 
 
 class SiteKind(StrEnum):

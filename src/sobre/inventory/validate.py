@@ -1,22 +1,27 @@
 """Turning raw text rows into typed Polars frames, column by column, and collecting every problem.
 
 Each chunk of rows becomes a frame of strings, then each field is parsed with one vectorised expression
-(numbers with a decimal comma and space thousands separators, dates in the accepted formats, vocabularies
-through their synonym tables applied to the distinct values only).  A problem names the line, the
-column as written in the file, the value and what was expected; a row with any problem is rejected whole.
+(numbers with a decimal comma and the thousands separators spreadsheets and GLPI write, dates in the
+accepted formats, vocabularies through their synonym tables applied to the distinct values only).  A
+problem names the line, the column as written in the file, the value and what was expected; a row with
+any problem is rejected whole.  Numbers have plausible ranges and dates a plausible window
+(``mappings.FIELDS``); NaN and infinities are refused, so they never reach the engine or an export.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 
 import polars as pl
 
 from sobre.core.countries import to_code
-from sobre.inventory import vocab
+from sobre.inventory import glpi, vocab
 from sobre.inventory.chunks import EXTRA_BLANK, ROW, N
 from sobre.inventory.mappings import FIELDS, REQUIRED, Field, Mapping
+from sobre.inventory.xlsx import column_letters
 
 #: Date formats accepted in text cells, tried in this order (G4IT's four, plus dd-mm-yyyy and dd.mm.yyyy).
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d", "%Y/%m/%d", "%d-%m-%Y", "%d.%m.%Y")
@@ -34,16 +39,30 @@ class Problem:
     reason: str
 
 
+@dataclass
+class Parsed:
+    """What :func:`parse_chunk` returns: the typed rows, the problems, and what to warn about."""
+
+    frame: pl.DataFrame
+    problems: list[Problem]
+    unmapped_types: set[str] = field(default_factory=set)
+    unknown_statuses: set[str] = field(default_factory=set)
+
+
+def _num(x: float | None) -> str:
+    return str(int(x)) if x is not None and float(x).is_integer() else f"{x:g}"
+
+
 def _reason_range(f: Field) -> str:
     if f.positive and f.high is not None:
-        return f"must be greater than 0 and at most {f.high:g}"
+        return f"must be greater than 0 and at most {_num(f.high)}"
     if f.positive:
         return "must be greater than 0"
     if f.low is not None and f.high is not None:
-        return f"must be between {f.low:g} and {f.high:g}"
+        return f"must be between {_num(f.low)} and {_num(f.high)}"
     if f.low is not None:
-        return "must not be negative" if f.low == 0 else f"must be at least {f.low:g}"
-    return f"must be at most {f.high:g}"
+        return "must not be negative" if f.low == 0 else f"must be at least {_num(f.low)}"
+    return f"must be at most {_num(f.high)}"
 
 
 def _in_range(v: pl.Expr, f: Field) -> pl.Expr:
@@ -58,21 +77,32 @@ def _in_range(v: pl.Expr, f: Field) -> pl.Expr:
 
 
 def _number(col: str) -> pl.Expr:
-    """Text → float: spaces and no-break spaces as thousands separators, decimal comma accepted."""
-    text = pl.col(col).str.replace_all(r"[\s\u00a0\u202f]", "").str.replace(",", ".", literal=True)
+    """Text → float.  Spaces, no-break spaces and apostrophes are thousands separators; a decimal comma is
+    accepted; ``1,234.56`` and ``1.234,56`` (both separators, grouped by three) are read as written."""
+    text = pl.col(col).str.replace_all(r"[\s\u00a0\u202f']", "")
+    comma_thousands = text.str.contains(r"^[+-]?\d{1,3}(,\d{3})+\.\d+$")
+    dot_thousands = text.str.contains(r"^[+-]?\d{1,3}(\.\d{3})+,\d+$")
+    text = (
+        pl.when(comma_thousands)
+        .then(text.str.replace_all(",", "", literal=True))
+        .when(dot_thousands)
+        .then(text.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True))
+        .otherwise(text.str.replace(",", ".", literal=True))
+    )
     return text.cast(pl.Float64, strict=False)
 
 
-def _date(col: str, xlsx: bool) -> pl.Expr:
+def _date(col: str, numeric: str | None) -> pl.Expr:
+    """Text → date; with ``numeric`` (the column telling which XLSX cells were numbers), a numeric cell is
+    an Excel serial day.  A text cell of digits is never a serial."""
     text = pl.col(col).str.replace(r"^(\d{4}-\d{1,2}-\d{1,2})[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "$1")
     parsed = pl.coalesce([text.str.to_date(fmt, strict=False) for fmt in DATE_FORMATS])
-    if xlsx:
-        # A date cell stored as a plain number in a workbook is an Excel serial day count.
+    if numeric is not None:
         serial = pl.col(col).cast(pl.Int64, strict=False)
-        from_serial = pl.when(serial.is_between(1, 2_958_465)).then(
+        from_serial = pl.when(pl.col(numeric) & serial.is_between(61, 2_958_465)).then(
             pl.lit(_EXCEL_EPOCH) + pl.duration(days=serial)
         )
-        parsed = pl.coalesce([parsed, from_serial.cast(pl.Date)])
+        parsed = pl.when(pl.col(numeric)).then(from_serial.cast(pl.Date)).otherwise(parsed)
     return parsed
 
 
@@ -108,56 +138,114 @@ def _distinct(raw: pl.DataFrame, col: str, expr: pl.Expr | None = None) -> pl.Se
     return series.replace_strict(distinct, apply(distinct), default=None)
 
 
-def _map_values(series: pl.Series, fn: object, dtype: pl.DataType | type[pl.DataType]) -> pl.Series:
+def _map_values(
+    series: pl.Series, fn: Callable[[str], object], dtype: pl.DataType | type[pl.DataType]
+) -> pl.Series:
     """Apply ``fn`` to the distinct values only (a million rows hold a few dozen statuses)."""
     uniques = series.drop_nulls().unique().to_list()
-    mapping = {u: fn(u) for u in uniques}  # type: ignore[operator]
+    mapping = {u: fn(u) for u in uniques}
     return series.replace_strict(mapping, default=None, return_dtype=dtype)
 
 
+def _glpi_value(name: str, header: str) -> Callable[[str], str | None] | None:
+    """How a GLPI column's displayed value becomes the text Sobre validates, or None to take it as is.
+
+    GLPI shows "nothing" as ``&nbsp;`` or ``-``, a duration with its unit ("3 ans"), a size in MiB or with
+    a unit ("8 Gio"), and 0 for a value or a duration never filled in (which is unknown, not zero).
+    """
+    if name in ("lifetime_years", "purchase_value"):
+        convert = glpi.years if name == "lifetime_years" else (lambda v: v)
+
+        def unset_is_unknown(value: str) -> str | None:
+            value = convert(value)
+            return None if value.strip() in ("0", "0.0", "0,0", "0.00", "0,00") else value
+
+        return unset_is_unknown
+    if name in ("ram_gb", "storage_gb"):
+        folded = vocab.fold(header)
+        unit = "G" if any(w in folded.split() for w in ("gb", "go", "gib", "gio")) else "M"
+        return lambda value: glpi.size_in_gb(value, unit)
+    return None
+
+
+def _status(text: str) -> str | None:
+    """Sobre's status for a source's status, also trying each level of a GLPI ``Parent > Child`` one."""
+    found = vocab.lookup("status", text)
+    if found is None and ">" in text:
+        for part in reversed(text.split(">")):
+            found = vocab.lookup("status", part)
+            if found is not None:
+                break
+    return found
+
+
+def _ragged(
+    chunk: pl.DataFrame, mapping: Mapping, width: int, xlsx: bool
+) -> tuple[pl.DataFrame, list[Problem]]:
+    """Reject rows whose fields do not line up with the header; a ragged row is never shifted."""
+    n = pl.col(N)
+    if xlsx:
+        # A sheet row simply ends at its last filled cell; only a value beyond the header is wrong.
+        fits = (n <= width) | pl.col(EXTRA_BLANK)
+    else:
+        # Extra fields are fine when blank (a trailing separator), missing ones under empty-named columns.
+        named_width = max((i + 1 for i in range(width) if i not in mapping.unnamed), default=0)
+        fits = (n == width) | ((n > width) & pl.col(EXTRA_BLANK)) | ((n < width) & (n >= named_width))
+    ragged = chunk.filter(~fits)
+    problems = []
+    for line, count in ragged.select(ROW, N).iter_rows():
+        if xlsx:
+            reason = (
+                f"the row has a value in column {column_letters(count - 1)}, beyond the header's {width} "
+                "columns (nothing was shifted: move or delete it and import again)"
+            )
+        else:
+            reason = (
+                f"the row has {count} fields but the header has {width}; a separator or a quote is probably "
+                "missing or extra (nothing was shifted: fix the row and import it again)"
+            )
+        problems.append(Problem(line, "", f"{count} fields", reason))
+    return (chunk.filter(fits) if ragged.height else chunk), problems
+
+
 def parse_chunk(
-    mapping: Mapping, chunk: pl.DataFrame, *, width: int, xlsx: bool
-) -> tuple[pl.DataFrame, list[Problem], set[str]]:
+    mapping: Mapping, chunk: pl.DataFrame, *, width: int, xlsx: bool, reference_date: date
+) -> Parsed:
     """Parse one chunk of raw text (see :mod:`sobre.inventory.chunks`).
 
-    Returns (frame of every row that parsed, problems, unmapped type labels).
+    ``reference_date`` bounds the dates (a purchase at most a year after it).  Returns the frame of every
+    row that parsed, with the problems and what to warn about.
     """
-    problems: list[Problem] = []
-    if not xlsx:
-        # A row is ragged unless its extra fields are blank (a trailing separator) or the fields it lacks
-        # are under empty-named columns; a ragged row is rejected whole, never shifted.
-        named_width = max((i + 1 for i in range(width) if i not in mapping.unnamed), default=0)
-        n = pl.col(N)
-        fits = (n == width) | ((n > width) & pl.col(EXTRA_BLANK)) | ((n < width) & (n >= named_width))
-        ragged = chunk.filter(~fits)
-        for line, count in ragged.select(ROW, N).iter_rows():
-            problems.append(
-                Problem(
-                    line,
-                    "",
-                    f"{count} fields",
-                    (
-                        f"the row has {count} fields but the header has {width}; "
-                        "a separator or a quote is probably "
-                        "missing or extra (nothing was shifted: fix the row and import it again)"
-                    ),
-                )
-            )
-        if ragged.height:
-            chunk = chunk.filter(fits)
+    chunk, problems = _ragged(chunk, mapping, width, xlsx)
     fields = {f.name: f for f in FIELDS[mapping.kind]}
     used = {name: idx for name, idx in mapping.columns.items() if name in fields}
     kept_lines = chunk[ROW]
-    raw = chunk.select(*[pl.col(f"c{idx}").alias(name) for name, idx in used.items()], ROW)
+    numeric = {name: f"n{idx}" for name, idx in used.items() if xlsx and f"n{idx}" in chunk.columns}
+    raw = chunk.select(
+        *[pl.col(f"c{idx}").alias(name) for name, idx in used.items()],
+        *[pl.col(col).alias(f"__num_{name}") for name, col in numeric.items()],
+        ROW,
+    )
     raw = raw.with_columns(_distinct(raw, name) for name in used)
+    if mapping.fmt == "glpi":
+        empty = {vocab.fold(e) for e in glpi.EMPTY}
+        for name in used:
+            prepare = _glpi_value(name, mapping.headers.get(name, name))
+
+            def shown(v: str, prepare: Callable[[str], str | None] | None = prepare) -> str | None:
+                if vocab.fold(v) in empty or v in glpi.EMPTY:
+                    return None
+                return prepare(v) if prepare else v
+
+            raw = raw.with_columns(_map_values(raw[name], shown, pl.Utf8).alias(name))
 
     required = {f.name for f in fields.values() if f.required} | REQUIRED.get(
         (mapping.fmt, mapping.kind), set()
     )
     percent = PERCENT.get((mapping.fmt, mapping.kind), set())
     typed: dict[str, pl.Expr] = {}
-    bad: list[tuple[str, pl.Expr, str | None]] = []  # (field, mask, reason; None → reason per value)
-    unmapped_types: set[str] = set()
+    bad: list[tuple[str, pl.Expr, str | None]] = []  # (field, mask, reason)
+    parsed = Parsed(pl.DataFrame(), problems)
     for name in used:
         f = fields[name]
         col = pl.col(name)
@@ -176,7 +264,11 @@ def parse_chunk(
             bad.append((name, present & v.is_finite() & ~_in_range(v, f), limits))
             typed[name] = v.cast(pl.Int64, strict=False) if f.type == "int" else v
         elif f.type == "date":
-            raw = raw.with_columns(_distinct(raw, name, _date(name, xlsx)).alias(f"__{name}"))
+            num = f"__num_{name}" if name in numeric else None
+            if num is None:
+                raw = raw.with_columns(_distinct(raw, name, _date(name, None)).alias(f"__{name}"))
+            else:
+                raw = raw.with_columns(raw.select(_date(name, num)).to_series().alias(f"__{name}"))
             v = pl.col(f"__{name}")
             bad.append(
                 (
@@ -184,10 +276,27 @@ def parse_chunk(
                     present & v.is_null(),
                     (
                         "not a valid date (accepted: yyyy-mm-dd, dd/mm/yyyy, yyyymmdd, yyyy/mm/dd; "
-                        "the day must exist)"
+                        "the day must exist; in a workbook, a date cell or a number cell)"
                     ),
                 )
             )
+            if f.earliest is not None:
+                bad.append(
+                    (name, present & (v < f.earliest), f"is before {f.earliest:%Y}: not a plausible date")
+                )
+            if f.latest_years is not None:
+                latest = reference_date.replace(year=reference_date.year + int(f.latest_years))
+                if reference_date.month == 2 and reference_date.day == 29:
+                    latest = date(reference_date.year + int(f.latest_years), 2, 28)
+                bad.append(
+                    (
+                        name,
+                        present & (v > latest),
+                        f"is after {latest.isoformat()} ({int(f.latest_years)} year"
+                        f"{'s' if f.latest_years != 1 else ''} after the reference date "
+                        f"{reference_date.isoformat()}): not a plausible date",
+                    )
+                )
             typed[name] = v
         elif f.type == "bool":
             s = _map_values(raw[name], lambda u: vocab.BOOLEAN.get(vocab.fold(u)), pl.Boolean)
@@ -207,9 +316,18 @@ def parse_chunk(
                 )
             )
             typed[name] = pl.col(f"__{name}")
+        elif f.type == "vocab:status":
+            # A status Sobre does not know is kept as written and stored as unknown (with a warning).
+            s = _map_values(raw[name], _status, pl.Utf8)
+            raw = raw.with_columns(s.alias(f"__{name}"))
+            unknown = raw.filter(present & pl.col(f"__{name}").is_null())
+            parsed.unknown_statuses |= set(unknown[name].unique().to_list())
+            typed[name] = pl.col(f"__{name}").fill_null("unknown")
+            if "status_label" not in used:
+                typed["status_label"] = col
         elif f.type.startswith("vocab:"):
             voc = f.type.split(":", 1)[1]
-            s = _map_values(raw[name], lambda u, voc=voc: vocab.lookup(voc, u), pl.Utf8)
+            s = _map_values(raw[name], functools.partial(vocab.lookup, voc), pl.Utf8)
             raw = raw.with_columns(s.alias(f"__{name}"))
             bad.append(
                 (
@@ -235,7 +353,7 @@ def parse_chunk(
         s = _map_values(raw["type_label"], lambda u: vocab.lookup("category", u), pl.Utf8)
         raw = raw.with_columns(s.alias("__category"))
         unknown = raw.filter(pl.col("type_label").is_not_null() & pl.col("__category").is_null())
-        unmapped_types = set(unknown["type_label"].unique().to_list())
+        parsed.unmapped_types = set(unknown["type_label"].unique().to_list())
         typed["category"] = pl.col("__category")
     if mapping.kind == "equipment" and {"purchase_date", "retirement_date"} <= set(used):
         order = typed["purchase_date"] > typed["retirement_date"]
@@ -259,5 +377,5 @@ def parse_chunk(
                 problems.extend(
                     Problem(line, column, value or "", reason or "") for line, value in hits.iter_rows()
                 )
-    frame = raw.select(ROW, *[expr.alias(n) for n, expr in typed.items()])
-    return frame, problems, unmapped_types
+    parsed.frame = raw.select(ROW, *[expr.alias(n) for n, expr in typed.items()])
+    return parsed

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
-from sobre.core.cli_support import console, friendly_errors, print_json, settings
-from sobre.core.db import session_scope
-from sobre.orgs import service
+from sobre.core.cli_support import console, friendly_errors, literal, print_json, settings
 
 org_app = typer.Typer(help="Organisations (one installation serves several).", no_args_is_help=True)
 
@@ -22,23 +19,23 @@ def create(
     country: str = typer.Option(None, help="Main country (name or ISO code)."),
 ) -> None:
     """Create an organisation."""
-    from sobre.core.countries import to_code
+    from sobre.core.db import session_scope
+    from sobre.orgs import service
 
     with session_scope(settings(ctx).database_url) as session:
-        org = service.create(
-            session,
-            name,
-            employees=employees,
-            inhabitants=inhabitants,
-            country=to_code(country) if country else None,
-        )
-        console.print(f"Created organisation [bold]{org.name}[/] (id {org.id}).", highlight=False)
+        org = service.create(session, name, employees=employees, inhabitants=inhabitants, country=country)
+        console.print(literal(f"Created organisation {org.name} (id {org.id})."), highlight=False)
 
 
 @org_app.command("list")
 @friendly_errors
 def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List organisations."""
+    from rich.table import Table
+
+    from sobre.core.db import session_scope
+    from sobre.orgs import service
+
     with session_scope(settings(ctx).database_url) as session:
         orgs = service.list_all(session)
         rows = [
@@ -56,7 +53,7 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help
         return
     table = Table("id", "name", "employees", "inhabitants", "country")
     for r in rows:
-        table.add_row(*("" if v is None else str(v) for v in r.values()))
+        table.add_row(*(literal("" if v is None else v) for v in r.values()))
     console.print(table)
 
 

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from sobre.core.errors import NotFound, SobreError
 from sobre.orgs.models import Organisation
+
+
+def slug(name: str) -> str:
+    """A file-name-safe form of an organisation's name (``Ville d'Écully`` → ``ville-d-ecully``)."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:60] or "organisation"
 
 
 def create(
@@ -17,9 +26,23 @@ def create(
     inhabitants: int | None = None,
     country: str | None = None,
 ) -> Organisation:
+    """Create an organisation; counts must not be negative, a country must be a known one."""
+    from sobre.core.countries import to_code
+    from sobre.core.errors import InputError
+
     name = name.strip()
     if not name:
         raise SobreError("an organisation needs a name")
+    for label, value in (("employees", employees), ("inhabitants", inhabitants)):
+        if value is not None and value < 0:
+            raise InputError("must not be negative", column=f"--{label}", value=value, expected="0 or more")
+    if country is not None:
+        code = to_code(country)
+        if code is None:
+            raise InputError(
+                "unknown country", column="--country", value=country, expected="a country name or ISO code"
+            )
+        country = code
     if session.scalar(sa.select(Organisation).where(Organisation.name == name)) is not None:
         raise SobreError(f"organisation {name!r} already exists")
     org = Organisation(name=name, employees=employees, inhabitants=inhabitants, country=country)

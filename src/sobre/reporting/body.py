@@ -450,6 +450,16 @@ def quality(data: ReportData, lang: str) -> Section:
             read=fmt.count(q.rows_read, lang),
         )
     )
+    if q.kwh_measured > 0:
+        section.text.append(
+            t(
+                "quality.energy_measured",
+                lang,
+                measured=fmt.num(q.kwh_measured, lang),
+                total=fmt.num(q.kwh_total, lang),
+                share=fmt.pct(q.kwh_measured / q.kwh_total if q.kwh_total else None, lang),
+            )
+        )
     params = [p for p in ("factor", "lifetime", "energy", "pue", "usage", "country", "any") if p in prim]
     # One table for every criterion (main one first): the chart shows the main one, the table all of them.
     by = {(s.criterion, s.parameter): s.share for s in q.default_shares}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from sobre.core.cli_support import console, friendly_errors, settings
+from sobre.core.cli_support import console, friendly_errors, settings, writable_file
 from sobre.core.errors import InputError
 
 report_app = typer.Typer(
@@ -57,12 +57,16 @@ def diagnosis(
     home: str = typer.Option(None, "--home", help="Data folder."),
 ) -> None:
     """Write the diagnosis report of an organisation."""
+    from sobre.orgs.service import slug
     from sobre.reporting.service import build_report_data, write_report
 
     cfg = settings(ctx, home)
     target = out or cfg.reports_dir
-    if out is None:
+    if out is None or out.is_dir():
+        # The organisation's slug in the name: reports of several organisations never overwrite each other.
         target.mkdir(parents=True, exist_ok=True)
+        target = target / f"diagnostic-{slug(org)}-{lang}.{fmt}"
+    writable_file(target, "report")
     with console.status("Building the report…"):
         data = build_report_data(cfg.database_url, org, run, author=author)
         written = write_report(data, fmt, lang, target)
@@ -84,6 +88,7 @@ def export(
 ) -> None:
     """Export the report's figures (totals, breakdowns, hotspots, idle hosts, recommendations), or with
     --items every item's figures."""
+    from sobre.orgs.service import slug
     from sobre.reporting import exports
     from sobre.reporting.service import build_report_data, report_inputs
 
@@ -91,10 +96,14 @@ def export(
     if items:
         if fmt != "csv":
             raise InputError("the item-level export is CSV", column="--format", value=fmt, expected="csv")
-        target = out / "diagnostic-elements.csv" if out.is_dir() else out
+        target = out / f"diagnostic-elements-{slug(org)}.csv" if out.is_dir() else out
+        writable_file(target, "export")
         path = exports.write_items(report_inputs(cfg.database_url, org, run), target)
         console.print(f"Exported: {path}", highlight=False, soft_wrap=True)
         return
+    if out.is_dir():
+        out = out / f"diagnostic-results-{slug(org)}.{fmt}"
+    writable_file(out, "export")
     data = build_report_data(cfg.database_url, org, run)
     path = exports.export(data, fmt, out)
     console.print(f"Exported: {path}", highlight=False, soft_wrap=True)

@@ -511,11 +511,18 @@ def _quality(
         for s in default_shares(result)
     ]
     overall = next((s.share for s in shares if s.criterion == primary and s.parameter == "any"), None)
+    energy = items.select(
+        (pl.col("quantity").fill_null(0) * pl.col("annual_kwh").fill_null(0)).alias("kwh"), "kwh_method"
+    )
+    kwh_total = float(energy["kwh"].sum() or 0.0)
+    kwh_measured = float(energy.filter(pl.col("kwh_method") == "measured")["kwh"].sum() or 0.0)
     return DataQuality(
         by_status=by_status,
         by_level=rows("data_quality", LEVEL_ORDER),
         lifetime_methods=counts("lifetime_method"),
         kwh_methods=counts("kwh_method"),
+        kwh_total=kwh_total,
+        kwh_measured=kwh_measured,
         unknown_by_criterion=unknown_by,
         default_share=overall,
         rows_read=sum(i.rows_read for i in imports),

@@ -148,6 +148,9 @@ class DataQuality:
     by_level: list[QualityRow]
     lifetime_methods: dict[str, int]
     kwh_methods: dict[str, int]
+    #: Yearly use-stage electricity of the counted equipment (quantity × kWh) and the part that was measured.
+    kwh_total: float
+    kwh_measured: float
     unknown_by_criterion: dict[str, int]
     default_share: float | None  # share of the primary total resting on at least one default parameter
     rows_read: int

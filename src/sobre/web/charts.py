@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000")
 MAX_LABEL = 32
@@ -79,6 +80,17 @@ class Layout:
     rows: list = field(default_factory=list)  # BarRow | StackRow
     series: list[dict] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
+
+    @property
+    def tick_digits(self) -> int:
+        """Decimals the tick labels need to differ (0.2 steps: 1; 5 steps: 0)."""
+        if len(self.ticks) < 2:
+            return 0
+        step = abs(self.ticks[1].value - self.ticks[0].value)
+        if step <= 0 or not math.isfinite(step):
+            return 0
+        exponent = Decimal(f"{step:.12g}").normalize().as_tuple().exponent
+        return min(12, max(0, -int(exponent)))
 
 
 def _scale(value: float, top: float, length: float) -> float:

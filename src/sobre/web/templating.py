@@ -6,12 +6,14 @@ extends ``"web/layout.html"`` and imports the shared macros from ``"web/macros/�
 - ``t(key, **values)``: the message in the language of the request; ``lang``;
 - ``ctx`` (the :class:`~sobre.web.context.RequestContext`), ``user``, ``org``, ``role``, ``can(permission)``;
 - ``csrf_token`` and ``csrf_field()`` (the hidden input every form carries);
-- ``url(name, **params)``, ``static(path)``, and the filters ``number``, ``when``.
+- ``url(name, **params)``, ``static(path)``, and the filters ``number``, ``figure`` (significant digits),
+  ``when``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
@@ -75,6 +77,7 @@ def build_environment(registry: WebRegistry) -> jinja2.Environment:
         static=_static,
         query_with=query_with,
         number=lambda value, digits=0: _number(value, _ctx().lang, digits),
+        figure=lambda value, significant=3: _figure(value, _ctx().lang, significant),
         when=lambda value: _when(value, _ctx().lang),
         can=lambda permission: _ctx().can(permission),
     )
@@ -95,6 +98,20 @@ def static_versions(registry: WebRegistry) -> dict[str, str]:
 
 def _number(value: float | int | None, lang: str, digits: int = 0) -> str:
     return "—" if value is None else i18n.format_number(float(value), lang, digits)
+
+
+def _figure(value: float | int | None, lang: str, significant: int = 3) -> str:
+    """A figure with ``significant`` digits whatever its size (0.00312, 31.2, 3 120; 2 rather than 2.00):
+    footprints span many orders of magnitude, so a fixed number of decimals would show most of them as 0."""
+    if value is None:
+        return "—"
+    v = float(value)
+    if v == 0 or not math.isfinite(v):
+        return i18n.format_number(v, lang, 0) if math.isfinite(v) else str(v)
+    digits = min(12, max(0, significant - 1 - math.floor(math.log10(abs(v)))))
+    while digits and round(v, digits - 1) == round(v, digits):  # no trailing zeros: 2, not 2.00
+        digits -= 1
+    return i18n.format_number(v, lang, digits)
 
 
 def _when(value: datetime | None, lang: str) -> str:

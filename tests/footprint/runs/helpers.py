@@ -6,12 +6,10 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-import sqlalchemy as sa
 
-from sobre.core.db import get_engine, session_scope
+from sobre.core.db import session_scope
 from sobre.footprint import schema
-from sobre.footprint.runs import store
-from sobre.footprint.runs.models import FootprintRun
+from sobre.footprint.runs import service
 from sobre.footprint.schema import Result
 from sobre.inventory.models import Application, ApplicationLink, Department, Equipment, Site, VirtualMachine
 from sobre.orgs import service as orgs
@@ -182,33 +180,13 @@ def store_run(
     url: str, org_id: int, result: Result, profile: str = "sobre", inputs_hash: str = "x" * 64
 ) -> int:
     """Store a hand-built Result as a done run, as run_footprint does."""
-    with session_scope(url) as s:
-        run = FootprintRun(
-            org_id=org_id,
-            reference_date=result.reference_date,
-            profile=profile,
-            engine_version="test",
-            methodology_version=result.methodology,
-            factor_set_id="test",
-            factor_set_version="1",
-            inputs_hash=inputs_hash,
-            status="running",
-        )
-        s.add(run)
-        s.flush()
-        run_id = run.id
-    with get_engine(url).begin() as conn:
-        prepared = store.prepare(result)
-        count = store.write_result(conn, run_id, prepared)
-        conn.execute(
-            sa.update(FootprintRun)
-            .where(FootprintRun.id == run_id)
-            .values(
-                status="done",
-                item_count=count,
-                totals=prepared.totals,
-                criteria=result.criteria.to_dicts(),
-                warnings=result.warnings,
-            )
-        )
-    return run_id
+    return service.store_result(
+        url,
+        org_id,
+        result,
+        profile=profile,
+        engine_version="test",
+        factor_set_id="test",
+        factor_set_version="1",
+        inputs_hash=inputs_hash,
+    )

@@ -72,3 +72,54 @@ def test_cli_errors_are_one_clear_line(home: Path) -> None:
     result = runner.invoke(app, ["footprint", "compare", "--org", "Ville A", "1", "2"])
     assert result.exit_code == 1 and "no footprint run 1" in result.output
     assert "Traceback" not in result.output
+
+
+def test_show_any_column_with_filters_and_compare_a_breakdown(home: Path) -> None:
+    url = load_settings().database_url
+    ids = seed_inventory(url)
+    a = json.loads(
+        _invoke("footprint", "run", "--org", "Ville A", "--reference-date", "2025-06-30", "--json")
+    )
+    b = json.loads(
+        _invoke(
+            "footprint",
+            "run",
+            "--org",
+            "Ville A",
+            "--reference-date",
+            "2025-06-30",
+            "--profile",
+            "g4it",
+            "--json",
+        )
+    )
+    args = ["footprint", "show", "--org", "Ville A", "--by", "lifetime_method", "--format", "json"]
+    rows = json.loads(_invoke(*args, "--where", f"site_id={ids['office']}", "--where", "category=laptop"))
+    assert len(rows) == 1 and rows[0]["items"] == 1
+    none = json.loads(_invoke(*args, "--where", "category=laptop", "--where", "category=no-such"))
+    assert sum(r["items"] for r in none) == 1  # one column given twice keeps either value
+    top = json.loads(
+        _invoke("footprint", "show", "--org", "Ville A", "--by", "item", "--limit", "2", "--format", "json")
+    )
+    assert len(top) == 2
+    bad = runner.invoke(app, ["footprint", "show", "--org", "Ville A", "--where", "nonsense"])
+    assert bad.exit_code == 2 and "COLUMN=VALUE" in bad.output
+    table = _invoke(
+        "footprint", "compare", str(a["id"]), str(b["id"]), "--org", "Ville A", "--by", "category"
+    )
+    assert "laptop" in table and f"run {a['id']}" in table
+    rows = json.loads(
+        _invoke(
+            "footprint",
+            "compare",
+            str(a["id"]),
+            str(b["id"]),
+            "--org",
+            "Ville A",
+            "--by",
+            "site",
+            "--format",
+            "json",
+        )
+    )
+    assert {r["label"] for r in rows} == {"DC Paris", "Mairie"} and all("value_b" in r for r in rows)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sobre.core.db import get_engine, session_scope
 from sobre.core.errors import InputError, NotFound, SobreError
 from sobre.footprint import engine
-from sobre.footprint.runs import service, store
+from sobre.footprint.runs import locations, service, store
 from sobre.inventory.models import Equipment
 from tests.footprint.runs.helpers import seed_inventory
 
@@ -19,12 +19,16 @@ REF = date(2025, 6, 30)
 
 
 def _counts(url: str, run_id: int) -> tuple[int, int]:
+    """(aggregate rows, dataset folders and temporary folders) a run has left."""
     with get_engine(url).connect() as conn:
-        items = conn.execute(sa.text("SELECT COUNT(*) FROM footprint_item WHERE run_id = :r"), {"r": run_id})
-        impacts = conn.execute(
-            sa.text("SELECT COUNT(*) FROM footprint_impact WHERE run_id = :r"), {"r": run_id}
-        )
-        return int(items.scalar_one()), int(impacts.scalar_one())
+        rows = conn.execute(
+            sa.text("SELECT COUNT(*) FROM footprint_aggregate WHERE run_id = :r"), {"r": run_id}
+        ).scalar_one()
+        files = conn.execute(
+            sa.text("SELECT COUNT(*) FROM footprint_run_file WHERE run_id = :r"), {"r": run_id}
+        ).scalar_one()
+    folders = [e for e in locations.entries(locations.location(url)) if f"run-{run_id}-" in e]
+    return int(rows) + int(files), len(folders)
 
 
 def test_a_run_with_the_default_factor_set_is_stored(db_url: str) -> None:
@@ -37,8 +41,9 @@ def test_a_run_with_the_default_factor_set_is_stored(db_url: str) -> None:
     assert summary.item_count and summary.duration_s is not None and summary.duration_s > 0
     assert set(summary.timings) == {"load", "compute", "store"}
     assert summary.totals and all("unknown" in t for t in summary.totals.values())
-    items, impacts = _counts(db_url, summary.id)
-    assert items == summary.item_count and impacts > 0
+    rows, folders = _counts(db_url, summary.id)
+    assert rows > 0 and folders == 1
+    assert summary.dataset_bytes and summary.dataset_bytes > 0
     runs = service.list_runs(db_url, "Ville A")
     assert [r.id for r in runs] == [summary.id]
 
@@ -71,7 +76,9 @@ def test_a_storage_failure_half_way_leaves_no_partial_results(
 
     def insert_then_fail(conn: sa.Connection, table: str, frame: object) -> None:
         real_insert(conn, table, frame)  # type: ignore[arg-type]
-        if table == "footprint_impact":  # items and impacts are written, then the disk "fills up"
+        if (
+            table == "footprint_aggregate"
+        ):  # dataset published and aggregates written, then the disk "fills up"
             raise OSError("disk full")
 
     monkeypatch.setattr(store, "bulk_insert", insert_then_fail)

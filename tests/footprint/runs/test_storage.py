@@ -10,7 +10,7 @@ from sobre.core.db import session_scope
 from sobre.core.errors import InputError, NotFound
 from sobre.footprint import schema
 from sobre.footprint.loader import inputs_hash, load_inventory
-from sobre.footprint.runs import queries, service, store
+from sobre.footprint.runs import queries, service
 from sobre.inventory.models import Equipment
 from tests.footprint.runs.helpers import make_result, seed_inventory, store_run
 
@@ -137,44 +137,3 @@ def test_inputs_hash_ignores_row_order_and_sees_changes(sqlite_url: str) -> None
         s.get(Equipment, ids["pc"]).quantity = 21  # type: ignore[union-attr]
     with session_scope(sqlite_url) as s:
         assert inputs_hash(load_inventory(s, ids["org"])) != before
-
-
-def test_wide_rows_are_the_inverse_of_long_rows() -> None:
-    result = make_result(
-        {
-            k: i
-            for i, k in enumerate(
-                ["org", "dc", "office", "it", "rh", "srv", "pc", "odd", "vm", "app"], start=1
-            )
-        }
-    )
-    wide = store.wide_impacts(result.impacts)
-    assert wide.height == result.impacts.select("item_kind", "item_id", "criterion").unique().height
-    assert_frame_equal(store.long_impacts(wide).sort(_ORDER), result.impacts.sort(_ORDER))
-
-
-def test_the_fast_reshaping_of_engine_blocks_matches_the_general_one() -> None:
-    # The engine lays impacts out as one block per (criterion, stage) over the same items; a shuffled copy
-    # defeats the fast path and goes through the general grouping.  Both must agree, nulls included.
-    keys = pl.DataFrame({"item_kind": ["vm", "equipment", "equipment", "cloud"], "item_id": [3, 2, 1, 1]})
-    blocks = []
-    for n, crit in enumerate(["water", "climate_change"]):
-        for m, stage in enumerate(["use", "manufacturing"]):
-            values = [1.0 + n + m, None, 3.5 * (m + 1), 0.25]
-            blocks.append(
-                keys.with_columns(
-                    pl.lit(crit).alias("criterion"),
-                    pl.lit(stage).alias("stage"),
-                    pl.Series("value", values),
-                    pl.Series("low", values),
-                    pl.Series("high", values),
-                )
-            )
-    regular = pl.concat(blocks).cast(schema.RESULT_IMPACTS).select(list(schema.RESULT_IMPACTS))  # type: ignore[arg-type]
-    assert store._wide_from_blocks(regular) is not None
-    shuffled = regular.sample(fraction=1.0, shuffle=True, seed=3)
-    assert store._wide_from_blocks(shuffled) is None
-    fast, general = store.wide_impacts(regular), store.wide_impacts(shuffled)
-    assert_frame_equal(fast, general)
-    assert fast.get_column("stages").to_list() == [5] * 8  # manufacturing (1) + use (4)
-    assert_frame_equal(store.long_impacts(fast).sort(_ORDER), regular.sort(_ORDER))

@@ -94,6 +94,11 @@ def run(
         "--boavizta-url",
         help="A BoaviztAPI server (e.g. http://127.0.0.1:5000): servers and cloud instances use its figures.",
     ),
+    measured_energy: bool = typer.Option(
+        True,
+        "--measured-energy/--no-measured-energy",
+        help="Use supervision's measured yearly energy where it exists (default).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     home: str = _HOME,
 ) -> None:
@@ -110,6 +115,7 @@ def run(
             profile=profile,
             reference_date=when,
             boavizta=client,
+            measured_energy=measured_energy,
         )
         print_json(summary.to_dict())
         return
@@ -130,6 +136,7 @@ def run(
             reference_date=when,
             progress=lambda step: bar.update(task, description=_STEPS.get(step, step)),
             boavizta=client,
+            measured_energy=measured_energy,
         )
     console.print(
         f"Run [bold]{summary.id}[/] for {summary.org_name}: {summary.item_count} items, "
@@ -164,19 +171,34 @@ def show(
     ctx: typer.Context,
     org: str = _ORG,
     by: str = typer.Option(
-        "stage", "--by", help="stage, category, site, department, application, criterion, item"
+        "stage",
+        "--by",
+        help="stage, category, site, department, application, criterion, item, or any item column "
+        "(data_quality, country, lifetime_method…).",
     ),
     criterion: str = typer.Option(None, "--criterion", help="Criterion code (default: climate change)."),
     stage: str = typer.Option(None, "--stage", help="manufacturing, distribution, use or end_of_life."),
     per: str = typer.Option(None, "--per", help="unit, user (applications) or employee."),
     run_id: int = typer.Option(None, "--run", help="Run id (default: the latest successful run)."),
+    where: list[str] = typer.Option(
+        None, "--where", help="Keep items whose COLUMN has VALUE: --where site_id=3 (repeatable)."
+    ),
+    limit: int = typer.Option(None, "--limit", min=1, help="Only the largest N rows."),
     output: str = typer.Option("table", "--format", help="table, json or csv."),
     home: str = _HOME,
 ) -> None:
     """Break the footprint down by stage, category, site, department, application, criterion or item."""
     _check_format(output)
     rows = queries.breakdown(
-        settings(ctx, home).database_url, org, by, criterion=criterion, stage=stage, run_id=run_id, per=per
+        settings(ctx, home).database_url,
+        org,
+        by,
+        criterion=criterion,
+        stage=stage,
+        run_id=run_id,
+        per=per,
+        where=_where(where),
+        limit=limit,
     )
     if output == "json":
         print_json(rows)
@@ -205,6 +227,24 @@ def show(
             str(row["unknown"]),
         )
     console.print(table)
+
+
+def _where(pairs: list[str] | None) -> dict[str, Any]:
+    """``COLUMN=VALUE`` options → filters (the value is read as the column's type, ``-`` is a missing
+    value); one column given twice keeps either value."""
+    out: dict[str, Any] = {}
+    for pair in pairs or []:
+        column, sep, text = pair.partition("=")
+        if not sep or not column.strip():
+            raise InputError("not a filter", column="--where", value=pair, expected="COLUMN=VALUE")
+        value: Any = None if text == "-" else text
+        key = column.strip()
+        if key in out:
+            previous = out[key] if isinstance(out[key], list) else [out[key]]
+            out[key] = [*previous, value]
+        else:
+            out[key] = value
+    return out
 
 
 @footprint_app.command("explain")
@@ -252,11 +292,19 @@ def compare(
     org: str = _ORG,
     output: str = typer.Option("table", "--format", help="table, json or csv."),
     show_all: bool = typer.Option(False, "--all", help="Table: also show the rows that agree."),
+    by: str = typer.Option(
+        None, "--by", help="Compare one breakdown instead of every item (category, site, department…)."
+    ),
+    criterion: str = typer.Option(None, "--criterion", help="With --by: criterion code (default: climate)."),
+    stage: str = typer.Option(None, "--stage", help="With --by: one stage."),
     home: str = _HOME,
 ) -> None:
     """Compare two runs item by item (e.g. a Sobre run and a G4IT-profile run) and say why they differ."""
     _check_format(output)
     url = settings(ctx, home).database_url
+    if by is not None:
+        _compare_breakdown(url, org, run_a, run_b, by, criterion, stage, output)
+        return
     with session_scope(url) as session:
         organisation = orgs.get(session, org)
         for rid in (run_a, run_b):
@@ -297,6 +345,53 @@ def compare(
             r["why"] or "",
         )
     console.print(table)
+
+
+def _compare_breakdown(
+    url: str, org: str, run_a: int, run_b: int, by: str, criterion: str | None, stage: str | None, output: str
+) -> None:
+    rows = queries.compare_breakdown(url, org, run_a, run_b, by, criterion=criterion, stage=stage)
+    if output == "json":
+        print_json(rows)
+        return
+    if output == "csv":
+        _write_csv(rows)
+        return
+    title = f"Run {run_a} vs run {run_b} by {by}" + (f", {rows[0]['criterion']}" if rows else "")
+    table = Table(by, f"run {run_a}", f"run {run_b}", "difference", "unit", title=title)
+    for r in rows:
+        rel = "" if r["relative_difference"] is None else f" ({r['relative_difference']:+.1%})"
+        diff = "" if r["difference"] is None else fmt(r["difference"]) + rel
+        table.add_row(str(r["label"]), fmt(r["value_a"]), fmt(r["value_b"]), diff, r["unit"] or "")
+    console.print(table)
+
+
+@footprint_app.command("delete")
+@friendly_errors
+def delete(
+    ctx: typer.Context,
+    run_id: int = typer.Argument(..., help="Run id (see 'sobre footprint runs')."),
+    org: str = typer.Option(None, "--org", help="Only if the run belongs to this organisation."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    home: str = _HOME,
+) -> None:
+    """Delete a footprint run: its record, aggregates and stored results."""
+    meta = service.delete_run(settings(ctx, home).database_url, run_id, org)
+    if as_json:
+        print_json(meta.to_dict())
+        return
+    size = ""
+    if meta.dataset_bytes is not None:
+        amount = meta.dataset_bytes
+        size = f", {amount / 1e6:,.1f} MB" if amount >= 1e6 else f", {amount / 1e3:,.1f} kB"
+        size += " of results freed"
+    console.print(
+        f"Deleted run {meta.id} of {meta.org_name} ({meta.status}, "
+        f"{meta.created_at:%Y-%m-%d %H:%M}, {meta.item_count or 0} items{size}).",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 @footprint_app.command("runs")

@@ -1,17 +1,14 @@
-"""Footprint run and result tables.
+"""Footprint runs: the run record, its most-read aggregates and (on PostgreSQL) its stored result files.
 
 A run stores what is needed to reproduce and compare it: engine and methodology versions, factor set id and
-version, the hash of the inventory it read, the reference date, the status and the totals.  Results are kept
-per item (with the engine's trace) and per (item, criterion) with one value/low/high triple per stage: a wide
-row instead of four long ones keeps a million-item estate inside the time budget.  A null stage value means
-unknown; the ``stages`` bit mask says which stages the engine produced at all (bit i = ``STAGES[i]``), so a
-stage that was never computed is not confused with an unknown one.
+version, the hash of the inventory it read, the reference date, the status and the totals.  Its per-item
+results are a Parquet dataset (``runs.dataset``), one folder per run named in ``dataset``; the database keeps
+the aggregates that pages and reports show most (``FootprintAggregate``).  Where the dataset lives:
+``runs.locations`` (a folder beside the SQLite file; rows of ``footprint_run_file`` on PostgreSQL).
 
-On SQLite both result tables are ``WITHOUT ROWID`` (the primary key is the table): one B-tree instead
-of two, so a million-item run writes about 15 % less.
-
-Inventory ids (site, department, host) are copied, not foreign keys: a run is a snapshot and must survive
-later edits of the inventory.
+``status`` is ``running``, ``done`` or ``failed``; ``done`` is set in the transaction that makes the dataset
+and aggregates visible, and is the only proof that they are complete.  ``owner_*`` and ``heartbeat_at`` say
+which process computes a running run, so that a run whose process died is found and marked failed.
 """
 
 from __future__ import annotations
@@ -22,17 +19,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sobre.core.db import Base
-from sobre.footprint.schema import STAGES
 from sobre.orgs.models import utcnow
-
-_NAME = sa.String(255)
-
-#: Column names of the wide impact row, per stage: ``<stage>_value``, ``<stage>_low``, ``<stage>_high``.
-STAGE_COLUMNS = tuple(f"{stage}_{part}" for stage in STAGES for part in ("value", "low", "high"))
 
 
 class FootprintRun(Base):
     __tablename__ = "footprint_run"
+    #: The heartbeat alone is no change worth an audit entry.
+    __audit_ignore__ = ("heartbeat_at",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
@@ -53,69 +46,49 @@ class FootprintRun(Base):
     warnings: Mapped[list | None] = mapped_column(sa.JSON)
     #: The factor set's criteria (code, label_en, label_fr, unit), to rebuild the Result as computed.
     criteria: Mapped[list | None] = mapped_column(sa.JSON)
+    #: Folder name of the run's dataset (``run-<id>-<token>``), chosen when the run starts.
+    dataset: Mapped[str | None] = mapped_column(sa.String(80))
+    #: {file name: size in bytes} of the dataset, recorded with the ``done`` status.
+    dataset_files: Mapped[dict | None] = mapped_column(sa.JSON)
+    owner_host: Mapped[str | None] = mapped_column(sa.String(255))
+    owner_pid: Mapped[int | None]
+    #: The owner process's start time (clock ticks since boot, Linux): a reused pid is not taken for it.
+    owner_started: Mapped[int | None] = mapped_column(sa.BigInteger)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
-class FootprintItem(Base):
-    """One result item and its trace (the columns of ``schema.RESULT_ITEMS``)."""
+class FootprintAggregate(Base):
+    """One figure of a run for a dimension (total, category, site, department, application), a key of it
+    (None: no key, e.g. items without a site), a criterion and a stage (None: all stages together)."""
 
-    __tablename__ = "footprint_item"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __tablename__ = "footprint_aggregate"
+    __audit__ = False  # derived from the run's results (its storage is audited once, as a bulk write)
+    __table_args__ = (sa.Index("ix_footprint_aggregate_run", "run_id", "dimension", "criterion"),)
 
-    run_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("footprint_run.id", ondelete="CASCADE"), primary_key=True
-    )
-    item_kind: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
-    item_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
-    name: Mapped[str | None] = mapped_column(_NAME)
-    category: Mapped[str | None] = mapped_column(sa.String(40))
-    site_id: Mapped[int | None] = mapped_column(sa.BigInteger)
-    department_id: Mapped[int | None] = mapped_column(sa.BigInteger)
-    host_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("footprint_run.id", ondelete="CASCADE"))
+    dimension: Mapped[str] = mapped_column(sa.String(16))
+    key: Mapped[str | None] = mapped_column(sa.String(255))
+    criterion: Mapped[str] = mapped_column(sa.String(80))
+    stage: Mapped[str | None] = mapped_column(sa.String(16))
+    value: Mapped[float | None]
+    low: Mapped[float | None]
+    high: Mapped[float | None]
+    unknown: Mapped[int]
+    known: Mapped[int]
     quantity: Mapped[float | None]
-    data_quality: Mapped[str | None] = mapped_column(sa.String(8))
-    status: Mapped[str | None] = mapped_column(sa.String(12))
-    factor_ref: Mapped[str | None] = mapped_column(sa.String(255))
-    ref_method: Mapped[str | None] = mapped_column(sa.String(40))
-    lifetime_years: Mapped[float | None]
-    lifetime_method: Mapped[str | None] = mapped_column(sa.String(40))
-    age_years: Mapped[float | None]
-    annual_kwh: Mapped[float | None]
-    kwh_method: Mapped[str | None] = mapped_column(sa.String(40))
-    pue: Mapped[float | None]
-    pue_method: Mapped[str | None] = mapped_column(sa.String(40))
-    country: Mapped[str | None] = mapped_column(sa.String(8))
-    country_method: Mapped[str | None] = mapped_column(sa.String(40))
-    usage_rate: Mapped[float | None]
-    usage_method: Mapped[str | None] = mapped_column(sa.String(40))
-    share: Mapped[float | None]
-    share_method: Mapped[str | None] = mapped_column(sa.String(40))
-    warnings: Mapped[str | None] = mapped_column(sa.Text)
+    items: Mapped[int]
 
 
-class FootprintImpact(Base):
-    """Impacts of one item for one criterion, one value/low/high triple per stage (null = unknown)."""
+class FootprintRunFile(Base):
+    """A chunk of one file of a run's dataset, on PostgreSQL (where no shared folder can be assumed)."""
 
-    __tablename__ = "footprint_impact"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __tablename__ = "footprint_run_file"
+    __audit__ = False  # derived from the run's results
 
     run_id: Mapped[int] = mapped_column(
         sa.ForeignKey("footprint_run.id", ondelete="CASCADE"), primary_key=True
     )
-    # Criterion before item: breakdowns read one criterion of a run, and the engine's output arrives
-    # criterion by criterion, so rows are appended in key order.
-    criterion: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
-    item_kind: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
-    item_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
-    stages: Mapped[int] = mapped_column(sa.SmallInteger)
-    manufacturing_value: Mapped[float | None]
-    manufacturing_low: Mapped[float | None]
-    manufacturing_high: Mapped[float | None]
-    distribution_value: Mapped[float | None]
-    distribution_low: Mapped[float | None]
-    distribution_high: Mapped[float | None]
-    use_value: Mapped[float | None]
-    use_low: Mapped[float | None]
-    use_high: Mapped[float | None]
-    end_of_life_value: Mapped[float | None]
-    end_of_life_low: Mapped[float | None]
-    end_of_life_high: Mapped[float | None]
+    name: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    part: Mapped[int] = mapped_column(primary_key=True)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)

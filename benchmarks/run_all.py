@@ -1,0 +1,124 @@
+"""Run every benchmark, each in its own process, and print one table of figures, anchors, ratios and targets.
+
+    bash benchmarks/run_all.sh [--quick] [--only NAME …]
+
+``--quick`` runs small sizes (a development loop, under a minute once BoaviztAPI's virtual environment
+exists); targets are checked only at full size.  Each benchmark's peak memory is its own process's
+(``os.wait4``).  Exit status 1 when a benchmark fails; missed targets are reported, not failures (the lead
+measures final figures on a quiet machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from benchmarks.harness import MARK  # noqa: E402
+
+BENCHMARKS: list[tuple[str, str, list[str]]] = [
+    ("import", "import_1m.py", []),
+    ("engine", "footprint_engine.py", []),
+    ("boavizta", "boavizta_throughput.py", []),
+    ("end-to-end sqlite", "footprint_end_to_end.py", []),
+    ("end-to-end postgresql", "footprint_end_to_end.py", ["--postgres"]),
+    ("report", "report_100k.py", []),
+    ("scenario", "scenario_three_changes.py", []),
+]
+
+
+def _run(script: str, args: list[str]) -> tuple[int, list[dict], float, float]:
+    """(exit status, figures, wall seconds, peak RSS in MB of the child) of one benchmark."""
+    env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
+    start = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, str(HERE / script), *args], stdout=subprocess.PIPE, text=True, env=env
+    )
+    figures: list[dict] = []
+    assert child.stdout is not None
+    for line in child.stdout:
+        if line.startswith(MARK):
+            figures += json.loads(line[len(MARK) :])
+        else:
+            print("   ", line, end="", flush=True)
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return child.returncode, figures, time.perf_counter() - start, usage.ru_maxrss / 1024
+
+
+def _verdict(fig: dict) -> str:
+    target = fig.get("target")
+    if not target:
+        return ""
+    number = float(re.sub(r"[^0-9.]", "", target.split()[1]))
+    if "anchor" in target:
+        value = fig.get("ratio")
+        if value is None:
+            return "no anchor"
+    elif target.strip().endswith("GB"):
+        value = (fig.get("added_mb") or fig.get("peak_mb") or 0) / 1024
+    else:
+        value = fig["seconds"]
+    ok = value <= number if target.startswith("≤") else value >= number
+    return "met" if ok else "MISSED"
+
+
+def _ratio(fig: dict) -> float | None:
+    a, s = fig.get("anchor_seconds"), fig.get("seconds")
+    if not a or not s:
+        return None
+    return a / s if fig.get("speedup") else s / a
+
+
+def main() -> int:
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--quick", action="store_true", help="small sizes (development loop)")
+    options.add_argument("--only", nargs="*", help="benchmark names to run (default: all)")
+    args = options.parse_args()
+    failed = []
+    table: list[dict] = []
+    for name, script, extra in BENCHMARKS:
+        if args.only and not any(o in name for o in args.only):
+            continue
+        print(f"== {name}", flush=True)
+        code, figures, wall, peak = _run(script, [*extra, *(["--quick"] if args.quick else [])])
+        if code:
+            failed.append(name)
+            print(f"   {name} failed (exit {code})")
+        for fig in figures:
+            fig["ratio"] = _ratio(fig)
+            fig["process_peak_mb"] = peak
+            fig["verdict"] = "n/a (quick sizes)" if args.quick else _verdict(fig)
+            table.append(fig)
+        print(f"   ({wall:.1f} s in all, peak RSS {peak:,.0f} MB)", flush=True)
+    print()
+    head = (
+        f"{'figure':<42} {'time':>8} {'cpu':>8} {'peak MB':>8} {'anchor':<28} {'ratio':>8}  {'target':<15} "
+    )
+    head += "result"
+    print(head)
+    print("-" * len(head))
+    for fig in table:
+        anchor = "" if not fig.get("anchor") else f"{fig['anchor']} {fig['anchor_seconds']:.2f} s"
+        ratio = "" if fig["ratio"] is None else f"{fig['ratio']:,.1f}×"
+        peak = fig.get("peak_mb") or fig["process_peak_mb"]
+        cpu = "" if fig.get("cpu_seconds") is None else f"{fig['cpu_seconds']:.1f}s"
+        print(
+            f"{fig['name'][:42]:<42} {fig['seconds']:>7.2f}s {cpu:>8} {peak:>8,.0f} {anchor[:28]:<28} "
+            f"{ratio:>8}  {fig.get('target') or '':<15} {fig['verdict']}"
+        )
+    if failed:
+        print(f"\nfailed: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
