@@ -16,7 +16,7 @@ import pytest
 
 from sobre.core.errors import InputError
 from sobre.footprint.engine import compute
-from sobre.footprint.schema import EQUIPMENT, Inventory
+from sobre.footprint.schema import EQUIPMENT, SITES, Inventory
 from sobre.strategy.scenarios import ChangeSpec, check_spec, evaluate
 from tests.footprint.engine.builders import factor_set
 
@@ -139,3 +139,33 @@ def test_bad_changes_name_the_parameter(kind: str, params: dict, column: str) ->
     with pytest.raises(InputError) as err:
         check_spec(kind, params)
     assert err.value.column == column
+
+
+def test_a_market_based_electricity_factor_for_one_site() -> None:
+    """Laptops at the town hall (site 1); the server elsewhere: only the laptops' use stage changes."""
+    sites = pl.DataFrame([{"id": 1, "name": "Mairie", "kind": "office", "country": "FR"}], schema=SITES)
+    inv = _org()
+    inv = Inventory(
+        sites=sites,
+        equipment=inv.equipment.with_columns(
+            pl.when(pl.col("id") == 1).then(1).otherwise(None).cast(pl.Int64).alias("site_id")
+        ),
+    )
+    fs = factor_set()
+    base = compute(inv, fs, reference_date=REF)
+    spec = check_spec("electricity_factor", {"site": "Mairie", "kgco2e_per_kwh": "0.02"})
+    effect = evaluate([spec], inv, fs, base, compute, reference_date=REF)
+    assert effect.delta("climate_change", "use") == pytest.approx(10 * 50 * (0.02 - FR), rel=1e-12)
+    assert effect.delta("climate_change", "manufacturing") == 0.0
+    assert effect.delta("adpe", "use") == pytest.approx(0.0, abs=1e-15)  # other criteria keep the country's
+    assert effect.changes[0]["rows"] == 1
+    with pytest.raises(InputError) as err:
+        evaluate(
+            [ChangeSpec("electricity_factor", {"site": "Gare", "kgco2e_per_kwh": 0.0})],
+            inv,
+            fs,
+            base,
+            compute,
+            reference_date=REF,
+        )
+    assert err.value.column == "site" and err.value.value == "Gare"

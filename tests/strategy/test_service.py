@@ -145,6 +145,22 @@ def test_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         "--share",
         "0.5",
     )
+    ok("scenario", "create", "Contrat", "--org", ORG)
+    ok(
+        "scenario",
+        "add-change",
+        "Contrat",
+        "electricity_factor",
+        "--org",
+        ORG,
+        "--site",
+        "Salle serveur",
+        "--kgco2e-per-kwh",
+        "0.01",
+    )
+    contract = json.loads(ok("scenario", "run", "Contrat", "--org", ORG, "--json"))
+    assert contract["effect"]["cells"]["climate_change"]["use"]["delta"] < 0
+    assert contract["effect"]["changes"][0]["rows"] == 2  # the two hosts of the server room
     data = json.loads(ok("scenario", "run", "Vie longue", "--org", ORG, "--json"))
     assert data["effect"]["cells"]["climate_change"]["total"]["delta"] < 0
     assert "Écrans" in ok("scenario", "compare", "Vie longue", "Écrans", "--org", ORG)

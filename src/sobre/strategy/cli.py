@@ -71,7 +71,7 @@ def scenario_add_change(
     kind: str = typer.Argument(
         ...,
         help="extend_lifetime, refurbished, fewer_devices, consolidate_hosts, "
-        "retire_idle_hosts, switch_off or reuse.",
+        "retire_idle_hosts, switch_off, reuse or electricity_factor.",
     ),
     org: str = _ORG,
     category: str = typer.Option(None, "--category", help="Equipment category acted on (laptop, monitor…)."),
@@ -81,6 +81,8 @@ def scenario_add_change(
     target_load: float = typer.Option(None, "--target-load", help="consolidate_hosts: load 0–1 aimed at."),
     hours: float = typer.Option(None, "--hours-per-day", help="switch_off: hours on per day."),
     days: float = typer.Option(None, "--days-per-year", help="switch_off: days on per year."),
+    site: str = typer.Option(None, "--site", help="electricity_factor: the site's name."),
+    factor: float = typer.Option(None, "--kgco2e-per-kwh", help="electricity_factor: the contract's factor."),
     home: str = _HOME,
 ) -> None:
     from sobre.strategy import service
@@ -93,6 +95,8 @@ def scenario_add_change(
         "target_load": target_load,
         "hours_per_day": hours,
         "days_per_year": days,
+        "site": site,
+        "kgco2e_per_kwh": factor,
     }
     with session_scope(_url(ctx, home)) as session:
         spec = service.add_change(

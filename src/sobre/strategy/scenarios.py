@@ -57,8 +57,12 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "switch_off": (("category", "hours_per_day", "days_per_year"), ("from_hours", "from_days")),
     # A ``share`` of the category leaves through reuse at its end of life (the next user bears it).
     "reuse": (("category", "share"), ()),
+    # The electricity of a site comes with a market-based factor (a supply contract with guarantees of
+    # origin, GHG Protocol Scope 2 Guidance, WRI 2015): the climate change factor of its use stage.
+    "electricity_factor": (("site", "kgco2e_per_kwh"), ()),
 }
 _SHARES = ("share", "target_load")
+_NON_NEGATIVE = ("kgco2e_per_kwh",)
 _POSITIVE = ("years", "to_years", "hours_per_day", "days_per_year", "from_hours", "from_days")
 _LIMITS = {"hours_per_day": 24.0, "from_hours": 24.0, "days_per_year": 366.0, "from_days": 366.0}
 
@@ -89,6 +93,9 @@ def check_spec(kind: str, params: Mapping[str, Any]) -> ChangeSpec:
         if name == "category":
             clean[name] = str(value).strip().lower()
             continue
+        if name == "site":
+            clean[name] = str(value).strip()
+            continue
         try:
             number = float(value)
         except (TypeError, ValueError):
@@ -99,6 +106,8 @@ def check_spec(kind: str, params: Mapping[str, Any]) -> ChangeSpec:
             raise InputError(
                 "out of range", column=name, value=str(value), expected=f"> 0, ≤ {_LIMITS.get(name, '∞')}"
             )
+        if name in _NON_NEGATIVE and number < 0:
+            raise InputError("a factor is not negative", column=name, value=str(value), expected="≥ 0")
         clean[name] = number
     unknown = sorted(set(params) - set(required) - set(optional))
     if unknown:
@@ -205,7 +214,60 @@ _BUILDERS: dict[str, Callable[[_Selection, Mapping[str, Any]], list[Change]]] = 
         )
     ),
     "reuse": _by_category(lambda ids, p: ReuseAtEndOfLife(ids, float(p["share"]))),
+    # Applied to the sites and factors by ``_site_factors``: no equipment change.
+    "electricity_factor": lambda sel, p: [],
 }
+
+
+def _site_factors(
+    specs: list[ChangeSpec], inventory: Inventory, factors: FactorSet
+) -> tuple[Inventory, FactorSet, list[frozenset[int]]]:
+    """Copies of the inputs where each site given a market-based factor uses a country code of its own,
+    ``<country>+contract:<site id>``, whose climate change factor is the contract's (the other criteria stay
+    the country's); and, per spec, the equipment rows at that site (empty for other kinds)."""
+    import dataclasses
+
+    sites, electricity = inventory.sites, factors.electricity
+    eq = conform(inventory.equipment, EQUIPMENT)
+    touched: list[frozenset[int]] = []
+    for spec in specs:
+        if spec.kind != "electricity_factor":
+            touched.append(frozenset())
+            continue
+        row = sites.filter(pl.col("name") == spec.params["site"])
+        if row.height == 0:
+            raise InputError(
+                "no site of that name",
+                column="site",
+                value=str(spec.params["site"]),
+                expected=", ".join(sorted(sites["name"].drop_nulls().to_list())[:10]),
+            )
+        site_id, country = int(row["id"][0]), row["country"][0] or "WORLD"
+        code = f"{country.split('+')[0]}+contract:{site_id}"
+        value = float(spec.params["kgco2e_per_kwh"])
+        base = electricity.filter(pl.col("country") == country.split("+")[0])
+        climate = pl.col("criterion") == "climate_change"
+        rows = base.with_columns(
+            pl.lit(code).alias("country"),
+            *[
+                pl.when(climate).then(pl.lit(value)).otherwise(pl.col(c)).alias(c)
+                for c in ("value", "low", "high")
+            ],
+            pl.when(climate)
+            .then(pl.lit(f"market-based contract of site {site_id}: {value:g} kgCO2e/kWh (scenario input)"))
+            .otherwise(pl.col("source"))
+            .alias("source"),
+        )
+        electricity = pl.concat([electricity.filter(pl.col("country") != code), rows], how="vertical_relaxed")
+        sites = sites.with_columns(
+            pl.when(pl.col("id") == site_id).then(pl.lit(code)).otherwise(pl.col("country")).alias("country")
+        )
+        touched.append(frozenset(int(i) for i in eq.filter(pl.col("site_id") == site_id)["id"].to_list()))
+    return (
+        dataclasses.replace(inventory, sites=sites),
+        dataclasses.replace(factors, electricity=electricity),
+        touched,
+    )
 
 
 def to_engine_changes(specs: list[ChangeSpec], inventory: Inventory, baseline: Result) -> list[list[Change]]:
@@ -347,11 +409,13 @@ def evaluate(
     it acts on is unknown before or after.
     """
     per_spec = to_engine_changes(specs, inventory, baseline)
+    original = inventory
+    inventory, factors, at_sites = _site_factors(specs, inventory, factors)
     changes = [c for group in per_spec for c in group]
-    ids = frozenset().union(*(c.ids for c in changes)) if changes else frozenset()
+    ids = frozenset().union(*(c.ids for c in changes), *at_sites)
     criteria = [c for c in baseline.criteria["code"].to_list() if c is not None]
     units = dict(zip(baseline.criteria["code"].to_list(), baseline.criteria["unit"].to_list(), strict=True))
-    if changes:
+    if ids:
         new_inv, new_factors, touched = apply_changes(inventory, factors, changes, baseline)
         result = compute(subset(new_inv, touched | ids), new_factors, **engine_options)
         after = _by_stage(result.impacts.filter(pl.col("item_kind") == "equipment"))
@@ -367,10 +431,10 @@ def evaluate(
         for stage in (*STAGES, "total"):
             x, y = b.get((code, stage)), a.get((code, stage))
             cells[code][stage] = _cell(x, y)
-    eq = conform(inventory.equipment, EQUIPMENT)
+    eq = conform(original.equipment, EQUIPMENT)
     described = []
-    for spec, group in zip(specs, per_spec, strict=True):
-        touched_ids = frozenset().union(*(c.ids for c in group)) if group else frozenset()
+    for spec, group, site_ids in zip(specs, per_spec, at_sites, strict=True):
+        touched_ids = frozenset().union(*(c.ids for c in group), site_ids)
         units_ = eq.filter(pl.col("id").is_in(list(touched_ids)))["quantity"].fill_null(1.0).sum()
         described.append({**spec.to_dict(), "rows": len(touched_ids), "units": float(units_ or 0.0)})
     return Effect(baseline.reference_date, units, totals, cells, described, len(ids))
