@@ -184,6 +184,19 @@ def test_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "docs"
     ok("strategy", "export", "--org", ORG, "--out", str(out), "--lang", "en")
     assert (out / "strategy-en.html").read_text(encoding="utf-8").count("<svg") >= 2
+    ok(
+        "strategy",
+        "export",
+        "--org",
+        ORG,
+        "--out",
+        str(out),
+        "--lang",
+        "fr",
+        "--format",
+        "pdf",
+    )
+    assert (out / "strategy-fr.pdf").read_bytes().startswith(b"%PDF")
     bad = cli.invoke(
         app,
         ["scenario", "add-change", "Écrans", "reuse", "--org", ORG, "--category", "laptop", "--share", "2"],
