@@ -105,6 +105,11 @@ def test_dashboard_has_trend_charts_meets_budgets_and_is_axe_clean(browser: Any,
     assert trend.locator("table tbody tr").count() == 4  # one row per measurement beside the chart
     assert page.get_by_role("img", name="Feuille de route").count() == 1
     assert "Un numérique <sobre> & utile." in page.locator("main").inner_text()
+    actions = page.locator("table", has_text="Plan d'action")
+    assert actions.get_by_role("rowheader", name="Vie longue").count() == 1
+    page.get_by_label("Statut").select_option("done")
+    page.get_by_role("button", name="Filtrer les actions").click()
+    assert "status=done" in page.url and actions.get_by_role("rowheader", name="Vie longue").count() == 0
     context.close()
 
 

@@ -95,10 +95,21 @@ def test_scenarios_actions_objectives_and_indicators(db_url: str, tmp_path: Path
         [review] = steering.reviews(s, ORG)
         assert {x["code"] for x in review["snapshot"]} >= {"fp", "trained", "_actions"}
 
+    from sobre.reporting.service import build_report_data
+
+    recommendations = build_report_data(db_url, ORG).recommendations
+    assert recommendations
+    rec = recommendations[0]
+    rec_id = steering.action_from_recommendation(db_url, ORG, rec.key, "en")
+    with session_scope(db_url) as s:
+        made = next(a for a in steering.list_actions(s, ORG) if a["id"] == rec_id)
+    assert made["origin"] == "recommendation" and made["origin_ref"].startswith(rec.key)
+    assert made["avoided"]["climate_change"]["value"] == pytest.approx(rec.avoided["climate_change"].value)
+
     reen = provider("reen.strategy")
     assert reen is not None
     content = reen(db_url, ORG, 2025, "fr")
-    assert [a["title"] for a in content["actions"]] == ["Longer life"]
+    assert [a["title"] for a in content["actions"]][0] == "Longer life"
     assert {i["title"] for i in content["indicators"]} >= {"Footprint per agent", "Staff trained"}
     assert content["objectives"][0]["title"] == "−10 % by 2030"
     for lang in ("fr", "en"):

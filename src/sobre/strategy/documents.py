@@ -17,13 +17,16 @@ from sobre.strategy import charts, people, service, steering
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-def gather(database_url: str, org: str, lang: str, today: date | None = None) -> dict[str, Any]:
-    """Everything the strategy page and documents show, as plain data with the charts drawn."""
+def gather(
+    database_url: str, org: str, lang: str, today: date | None = None, filters: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Everything the strategy page and documents show, as plain data with the charts drawn; ``filters``
+    (status, horizon, origin) narrow the actions, their matrix and roadmap."""
     today = today or date.today()
     with session_scope(database_url) as session:
         vision = service.get_vision(session, org)
         commitments = service.commitments(session, org)
-        actions = steering.list_actions(session, org)
+        actions = steering.list_actions(session, org, **(filters or {}))
         kpis = steering.kpis(session, org)
         reviews = steering.reviews(session, org)
         scenarios = [v.to_dict() for v in service.list_scenarios(session, org)]

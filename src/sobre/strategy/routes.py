@@ -30,13 +30,24 @@ def register(registry: Any) -> None:
     registry.menu("st.menu.steering", "strategy.steering", permission="strategy.view", order=60)
 
     @registry.page("/strategy", permission="strategy.view")
-    def steering(ctx: Ctx) -> Response:
+    def steering(ctx: Ctx, status: str = "", horizon: str = "", origin: str = "") -> Response:
         from sobre.strategy import documents
+        from sobre.strategy import steering as plan
 
         assert ctx.org is not None
-        data = documents.gather(ctx.database_url, ctx.org.name, ctx.lang)
+        allowed = {"status": plan.STATUSES, "horizon": plan.HORIZONS, "origin": plan.ORIGINS}
+        chosen = {"status": status, "horizon": horizon, "origin": origin}
+        filters = {k: v for k, v in chosen.items() if v in allowed[k]}
+        data = documents.gather(ctx.database_url, ctx.org.name, ctx.lang, filters=filters)
         # The shared sections take the language explicitly (as the standalone document does).
-        return ctx.render("strategy/steering.html", num=_num, t=_translate(ctx.lang), **data)
+        return ctx.render(
+            "strategy/steering.html",
+            num=_num,
+            t=_translate(ctx.lang),
+            allowed=allowed,
+            filters=filters,
+            **data,
+        )
 
     @registry.page("/strategy/document", permission="strategy.view")
     def document(ctx: Ctx) -> Response:
@@ -45,14 +56,34 @@ def register(registry: Any) -> None:
         assert ctx.org is not None
         return HTMLResponse(documents.render(ctx.database_url, ctx.org.name, ctx.lang))
 
-    @registry.page("/strategy/actions", permission="strategy.edit", methods=("POST",))
-    def action_from_scenario(ctx: Ctx, scenario: Annotated[str, Form()] = "") -> Response:
+    def _created(ctx: Ctx, make: Any) -> Response:
         from sobre.core.errors import SobreError
-        from sobre.strategy import steering as plan
 
         assert ctx.org is not None
         try:
-            plan.action_from_scenario(ctx.database_url, ctx.org.name, scenario)
+            make(ctx.database_url, ctx.org.name)
         except SobreError:
             return ctx.redirect(ctx.url("strategy.steering"), notice="st.notice.not_created")
         return ctx.redirect(ctx.url("strategy.steering"), notice="st.notice.action_created")
+
+    @registry.page("/strategy/actions", permission="strategy.edit", methods=("POST",))
+    def action_from_scenario(ctx: Ctx, scenario: Annotated[str, Form()] = "") -> Response:
+        from sobre.strategy import steering as plan
+
+        return _created(ctx, lambda url, org: plan.action_from_scenario(url, org, scenario))
+
+    # One-click targets for the other capabilities' pages: a form there posts the recommendation's key, or
+    # the assessment and the item of its gap.
+    @registry.page("/strategy/actions/from-recommendation", permission="strategy.edit", methods=("POST",))
+    def action_from_recommendation(ctx: Ctx, key: Annotated[str, Form()] = "") -> Response:
+        from sobre.strategy import steering as plan
+
+        return _created(ctx, lambda url, org: plan.action_from_recommendation(url, org, key, ctx.lang))
+
+    @registry.page("/strategy/actions/from-gap", permission="strategy.edit", methods=("POST",))
+    def action_from_gap(
+        ctx: Ctx, assessment: Annotated[int, Form()] = 0, item: Annotated[str, Form()] = ""
+    ) -> Response:
+        from sobre.strategy import steering as plan
+
+        return _created(ctx, lambda url, org: plan.action_from_gap(url, org, assessment, item, ctx.lang))
