@@ -191,7 +191,25 @@ def test_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "Écrans" in ok("action", "list", "--org", ORG)
     ok("kpi", "add", "fp", "Empreinte par agent", "--org", ORG, "--source", "footprint_per_agent")
     assert "fp:" in ok("kpi", "measure", "--org", ORG, "--date", "2026-01-01")
-    ok("review", "add", "Revue", "--org", ORG, "--decision", "Continuer")
+    ok(
+        "review",
+        "add",
+        "Revue",
+        "--org",
+        ORG,
+        "--decision",
+        "Continuer",
+        "--adjust",
+        "1:status=in_progress",
+        "--adjust",
+        "1:due=2026-09-30",
+    )
+    [action] = json.loads(ok("action", "list", "--org", ORG, "--json"))
+    assert action["status"] == "in_progress" and action["due_date"] == "2026-09-30"
+    [review] = json.loads(ok("review", "list", "--org", ORG, "--json"))
+    assert review["decisions"][0] == "Continuer" and "in_progress" in review["decisions"][1]
+    bad = cli.invoke(app, ["review", "add", "R", "--org", ORG, "--adjust", "1:colour=red"])
+    assert bad.exit_code != 0 and "--adjust" in bad.output
     out = tmp_path / "docs"
     ok("strategy", "export", "--org", ORG, "--out", str(out), "--lang", "en")
     assert (out / "strategy-en.html").read_text(encoding="utf-8").count("<svg") >= 2

@@ -474,12 +474,28 @@ def review_add(
     on: str = typer.Option(None, "--date", help="Held on (default: today)."),
     notes: str = typer.Option("", "--notes"),
     decision: list[str] = typer.Option([], "--decision", help="A decision taken (repeat)."),
+    adjust: list[str] = typer.Option(
+        [], "--adjust", help="Adjust an action: ID:status=done or ID:due=2027-06-30 (repeat)."
+    ),
     by: str = _BY,
     home: str = _HOME,
 ) -> None:
     """Record a review with a snapshot of the indicators."""
     from sobre.strategy import steering
 
+    changes: dict[int, dict[str, Any]] = {}
+    for text in adjust:
+        head, _, assignment = text.partition(":")
+        key, _, value = assignment.partition("=")
+        fields = {"status": "status", "due": "due_date", "level": "commitment_level", "owner": "owner_role"}
+        if not head.isdigit() or key not in fields or not value:
+            raise InputError(
+                "not an adjustment",
+                column="--adjust",
+                value=text,
+                expected="ID:status=done, ID:due=YYYY-MM-DD, ID:level=committed or ID:owner=ROLE",
+            )
+        changes.setdefault(int(head), {})[fields[key]] = _date(value, "--adjust") if key == "due" else value
     with session_scope(_url(ctx, home)) as session:
         rid = steering.add_review(
             session,
@@ -489,6 +505,7 @@ def review_add(
             by,
             notes=notes,
             decisions=list(decision),
+            adjust=changes,
         )
     console.print(f"Review {rid} recorded.")
 

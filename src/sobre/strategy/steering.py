@@ -459,8 +459,11 @@ def add_review(
     *,
     notes: str = "",
     decisions: list[str] | None = None,
+    adjust: dict[int, dict[str, Any]] | None = None,
 ) -> int:
-    """A steering review with a snapshot of every indicator's latest measurement and target."""
+    """A steering review with a snapshot of every indicator's latest measurement and target (taken before
+    the review's adjustments); ``adjust`` changes actions (action id → fields such as status or due date),
+    each adjustment recorded among the decisions."""
     snapshot = [
         {
             "code": k["code"],
@@ -475,13 +478,18 @@ def add_review(
     ]
     actions = list_actions(session, org)
     counts = {s: sum(1 for a in actions if a["status"] == s) for s in STATUSES}
+    decisions = list(decisions or [])
+    for action_id, fields in (adjust or {}).items():
+        update_action(session, org, action_id, **fields)
+        changed = ", ".join(f"{k} = {v.isoformat() if isinstance(v, date) else v}" for k, v in fields.items())
+        decisions.append(f"action {action_id} ({_action(session, org, action_id).title}): {changed}")
     row = Review(
         org_id=_oid(session, org),
         held_on=held_on,
         title=title.strip(),
         notes=notes,
         snapshot=snapshot + [{"code": "_actions", **counts}],
-        decisions=decisions or [],
+        decisions=decisions,
         created_by=by,
     )
     session.add(row)
