@@ -294,31 +294,44 @@ def objectives(session: Session, org: str) -> list[Objective]:
 
 
 def check_objectives(database_url: str, org: str) -> list[dict[str, Any]]:
-    """Each objective against the plan: the baseline, the target, the latest run's figure and the figure once
-    the plan's scenarios (those of the actions not cancelled) are applied together in sequence."""
+    """Each objective against the plan: the baseline (given, else the run of the baseline year, else the
+    latest run), the target, the latest run's figure and the figure once the plan's scenarios (those of the
+    actions not cancelled) are applied together in sequence.  Per-agent figures divide by the employees."""
     from sobre.footprint.runs import service as runs
     from sobre.strategy import steering
 
-    latest = runs.latest_run(database_url, org)
+    done = sorted(
+        (r for r in runs.list_runs(database_url, org) if r.status == "done"),
+        key=lambda r: (r.reference_date, r.id),
+    )
+    latest = done[-1] if done else None
     with session_scope(database_url) as session:
         employees = orgs.get(session, org).employees
         rows = objectives(session, org)
         plan = steering.plan_scenarios(session, org)
     effect = combined_effect(database_url, org, plan) if plan and latest else None
+
+    def total(run: Any, criterion: str) -> float | None:
+        return (run.totals.get(criterion) or {}).get("value") if run is not None else None
+
     out = []
     for o in rows:
-        divisor = float(employees) if o.per == "agent" and employees else (None if o.per == "agent" else 1.0)
-        current = (latest.totals.get(o.criterion) or {}).get("value") if latest else None
-        delta = effect.delta(o.criterion) if effect else None
-        base = o.baseline_value if o.baseline_value is not None else current
-        now = current / divisor if current is not None and divisor else None
-        base_value = (
-            (base / divisor if o.baseline_value is None else base) if base is not None and divisor else None
+        divisor = (float(employees) if employees else None) if o.per == "agent" else 1.0
+
+        def scaled(value: float | None, divisor: float | None = divisor) -> float | None:
+            return None if value is None or divisor is None else value / divisor
+
+        current = total(latest, o.criterion)
+        # Nothing planned avoids nothing: the figure with the plan is then today's.
+        delta = effect.delta(o.criterion) if effect else (0.0 if not plan else None)
+        of_year = [r for r in done if r.reference_date.year == o.baseline_year]
+        baseline = (
+            o.baseline_value
+            if o.baseline_value is not None
+            else scaled(total(of_year[-1] if of_year else latest, o.criterion))
         )
-        projected = (
-            (current + delta) / divisor if current is not None and delta is not None and divisor else None
-        )
-        target = base_value * (1 - o.reduction) if base_value is not None else None
+        projected = scaled(current + delta) if current is not None and delta is not None else None
+        target = baseline * (1 - o.reduction) if baseline is not None else None
         out.append(
             {
                 "id": o.id,
@@ -328,9 +341,9 @@ def check_objectives(database_url: str, org: str) -> list[dict[str, Any]]:
                 "baseline_year": o.baseline_year,
                 "target_year": o.target_year,
                 "reduction": o.reduction,
-                "baseline": base_value,
+                "baseline": baseline,
                 "target": target,
-                "current": now,
+                "current": scaled(current),
                 "with_plan": projected,
                 "plan": plan,
                 "reached": None if projected is None or target is None else projected <= target,
