@@ -41,6 +41,17 @@ def test_strategy_of_the_demo_town(demo) -> None:  # type: ignore[no-untyped-def
     assert len(trained) == 5 and trained[0] == 0.0 and trained == sorted(trained)
     assert len(kpis["maturite"]["measurements"]) == 2 and len(kpis["pages_agent"]["measurements"]) == 4
     assert kpis["empreinte_agent"]["latest"]["source"].startswith(f"footprint run {demo.run_id}")
+    # Automatic measurements equal the figures they come from: the assessment's score, the lifecycle KPI.
+    from sobre.assessment import insights
+
+    with session_scope(url) as s:
+        history = insights.history(s, ORG_NAME, kind="maturity")
+    assert kpis["maturite"]["latest"]["value"] == pytest.approx(history[-1]["overall"]["value"])
+    lifecycle = provider("lifecycle.kpis")
+    assert lifecycle is not None
+    reuse = lifecycle(url, ORG_NAME, 2025)["reuse_rate"]
+    assert kpis["taux_reemploi"]["latest"]["value"] == pytest.approx(reuse["value"])
+    assert kpis["taux_reemploi"]["latest"]["on"] == "2025-12-31"
     objectives = service.check_objectives(url, ORG_NAME)
     assert len(objectives) == 2 and all(o["with_plan"] is not None for o in objectives)
     reen = provider("reen.strategy")

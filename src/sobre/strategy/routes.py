@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Form
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 
 from sobre.core.i18n import format_number, t
 from sobre.web.context import Ctx
@@ -54,7 +54,9 @@ def register(registry: Any) -> None:
         from sobre.strategy import documents
 
         assert ctx.org is not None
-        return HTMLResponse(documents.render(ctx.database_url, ctx.org.name, ctx.lang))
+        data = documents.gather(ctx.database_url, ctx.org.name, ctx.lang)
+        # The same body as the exported document, in the application's layout (whose styles apply).
+        return ctx.render("strategy/document_page.html", num=_num, t=_translate(ctx.lang), **data)
 
     def _created(ctx: Ctx, make: Any) -> Response:
         from sobre.core.errors import SobreError
