@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sobre.cli import app
+from sobre.core.capabilities import provider
 from sobre.core.db import session_scope
 from sobre.core.errors import InputError
 from sobre.orgs import service as orgs
@@ -70,8 +71,13 @@ def test_training_messages_and_feedback(db_url: str) -> None:
             == 2
         )
         steering.define_kpi(s, ORG, "formes", "Agents formés", source="staff_trained", target_value=100)
+    with session_scope(db_url) as s:
+        steering.define_kpi(s, ORG, "stock", "Tickets ouverts", source="incident_backlog")
     got = {r["code"]: r for r in steering.measure(db_url, ORG, date(2025, 12, 31), "tests")}
     assert got["formes"]["value"] == pytest.approx(100 * 6 / 40)
+    desk = provider("servicedesk.kpis")
+    assert desk is not None
+    assert got["stock"]["value"] == desk(db_url, ORG, 2025)["sd.backlog"]["value"]
     got = {r["code"]: r for r in steering.measure(db_url, ORG, date(2026, 2, 28), "tests")}
     assert got["formes"]["value"] == pytest.approx(100 * 7 / 40)
 

@@ -202,11 +202,15 @@ def _assessment(kind: str) -> Callable[[str, str, date, str | None], Estimate]:
     return fn
 
 
-def _lifecycle(code: str) -> Callable[[str, str, date, str | None], Estimate]:
+def _provided(name: str, code: str) -> Callable[[str, str, date, str | None], Estimate]:
+    """An indicator of the year from another capability's provider of plain KPI figures, ``(database_url,
+    org, year) -> {code: {value, low, high, unit, status, reason, count}}`` (``lifecycle.kpis``,
+    ``servicedesk.kpis``)."""
+
     def fn(database_url: str, org: str, on: date, param: str | None) -> Estimate:
-        kpis = provider("lifecycle.kpis")
+        kpis = provider(name)
         if kpis is None:
-            return Estimate.unknown("", "no lifecycle capability")
+            return Estimate.unknown("", f"no {name} provider")
         figure = kpis(database_url, org, on.year).get(code) or {}
         unit = figure.get("unit") or ""
         if figure.get("value") is None:
@@ -217,7 +221,7 @@ def _lifecycle(code: str) -> Callable[[str, str, date, str | None], Estimate]:
             figure.get("low"),
             figure.get("high"),
             Status(figure.get("status") or "modelled"),
-            f"lifecycle {code} {on.year} (basis {figure.get('count', 0):g})",
+            f"{name} {code} {on.year} (basis {figure.get('count', 0):g})",
         )
 
     return fn
@@ -250,16 +254,41 @@ def own_sources() -> list[Source]:
         Source("idle_share", "%", "down", "st.src.idle_share", _from_items("idle_share")),
         Source("maturity_score", "%", "up", "st.src.maturity_score", _assessment("maturity")),
         Source("rgesn_score", "%", "up", "st.src.rgesn_score", _assessment("rgesn")),
-        Source("reuse_rate", "ratio", "up", "st.src.reuse_rate", _lifecycle("reuse_rate")),
+        Source("reuse_rate", "ratio", "up", "st.src.reuse_rate", _provided("lifecycle.kpis", "reuse_rate")),
         Source(
-            "refurbished_share", "ratio", "up", "st.src.refurbished_share", _lifecycle("refurbished_share")
+            "refurbished_share",
+            "ratio",
+            "up",
+            "st.src.refurbished_share",
+            _provided("lifecycle.kpis", "refurbished_share"),
+        ),
+        Source(
+            "incident_backlog",
+            "tickets",
+            "down",
+            "st.src.incident_backlog",
+            _provided("servicedesk.kpis", "sd.backlog"),
+        ),
+        Source(
+            "sla_resolve_compliance",
+            "ratio",
+            "up",
+            "st.src.sla_resolve_compliance",
+            _provided("servicedesk.kpis", "sd.sla_resolve_compliance"),
+        ),
+        Source(
+            "incident_emissions",
+            "kgCO2e",
+            "down",
+            "st.src.incident_emissions",
+            _provided("servicedesk.kpis", "sd.incident_emissions"),
         ),
         Source(
             "average_lifetime_at_retirement",
             "years",
             "up",
             "st.src.average_lifetime_at_retirement",
-            _lifecycle("average_lifetime_at_retirement"),
+            _provided("lifecycle.kpis", "average_lifetime_at_retirement"),
         ),
     ]
 
