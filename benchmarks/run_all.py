@@ -31,6 +31,7 @@ BENCHMARKS: list[tuple[str, str, list[str]]] = [
     ("end-to-end sqlite", "footprint_end_to_end.py", []),
     ("end-to-end postgresql", "footprint_end_to_end.py", ["--postgres"]),
     ("report", "report_100k.py", []),
+    ("scenario", "scenario_three_changes.py", []),
 ]
 
 

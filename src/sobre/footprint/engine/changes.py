@@ -23,10 +23,12 @@ from sobre.footprint.schema import EQUIPMENT, FactorSet, Inventory, Result
 
 @dataclass(frozen=True)
 class ExtendLifetime:
-    """Keep the items ``years`` longer than the lifetime the run used (a declared lifetime)."""
+    """Keep the items ``years`` longer than the lifetime the run used (a declared lifetime); with
+    ``to_years``, keep them that long instead (items the run already kept longer stay as they are)."""
 
     ids: frozenset[int]
     years: float
+    to_years: float | None = None
 
 
 @dataclass(frozen=True)
@@ -116,15 +118,15 @@ def apply_changes(
         on = _on(ids)
         if isinstance(change, ExtendLifetime):
             life = pl.coalesce("_life", "lifetime_years")
+            longer = (
+                life + change.years if change.to_years is None else pl.max_horizontal(life, change.to_years)
+            )
             eq = eq.with_columns(
                 pl.when(on & life.is_not_null())
-                .then(life + change.years)
+                .then(longer)
                 .otherwise(pl.col("lifetime_years"))
                 .alias("lifetime_years"),
-                pl.when(on & life.is_not_null())
-                .then(life + change.years)
-                .otherwise(pl.col("_life"))
-                .alias("_life"),
+                pl.when(on & life.is_not_null()).then(longer).otherwise(pl.col("_life")).alias("_life"),
             )
         elif isinstance(change, BuyRefurbished):
             chosen = eq.filter(on & ~pl.col("refurbished").fill_null(False))

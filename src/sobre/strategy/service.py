@@ -1,0 +1,374 @@
+"""Use cases of scenarios, vision, commitments and objectives (called by the CLI, pages and demo alike).
+
+Actions, indicators and reviews are in :mod:`sobre.strategy.steering`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from sobre.core.db import session_scope
+from sobre.core.errors import InputError, NotFound
+from sobre.orgs import service as orgs
+from sobre.strategy.models import Commitment, Objective, Scenario, ScenarioChange, Vision
+from sobre.strategy.scenarios import ChangeSpec, Effect, check_spec, evaluate
+
+
+def _org_id(session: Session, org: str) -> int:
+    return orgs.get(session, org).id
+
+
+# ---------------------------------------------------------------------------------------------- scenarios
+
+
+def _scenario(session: Session, org_id: int, name: str) -> Scenario:
+    row = session.scalar(sa.select(Scenario).where(Scenario.org_id == org_id, Scenario.name == name))
+    if row is None:
+        raise NotFound(f"no scenario named {name!r}")
+    return row
+
+
+def create_scenario(session: Session, org: str, name: str, description: str = "") -> int:
+    oid = _org_id(session, org)
+    name = name.strip()
+    if not name:
+        raise InputError("a scenario needs a name", column="name", value="")
+    if session.scalar(sa.select(Scenario.id).where(Scenario.org_id == oid, Scenario.name == name)):
+        raise InputError("a scenario of that name exists", column="name", value=name)
+    row = Scenario(org_id=oid, name=name, description=description)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def add_change(session: Session, org: str, name: str, kind: str, params: dict[str, Any]) -> ChangeSpec:
+    """Append a checked change to the scenario (the scenario's stored effect becomes stale)."""
+    oid = _org_id(session, org)
+    scenario = _scenario(session, oid, name)
+    spec = check_spec(kind, params)
+    position = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ScenarioChange)
+        .where(ScenarioChange.scenario_id == scenario.id)
+    )
+    session.add(
+        ScenarioChange(
+            org_id=oid,
+            scenario_id=scenario.id,
+            position=int(position or 0),
+            kind=spec.kind,
+            params=dict(spec.params),
+        )
+    )
+    scenario.effect, scenario.computed_at = None, None
+    return spec
+
+
+def specs(session: Session, scenario_id: int) -> list[ChangeSpec]:
+    rows = session.scalars(
+        sa.select(ScenarioChange)
+        .where(ScenarioChange.scenario_id == scenario_id)
+        .order_by(ScenarioChange.position)
+    )
+    return [ChangeSpec(r.kind, dict(r.params)) for r in rows]
+
+
+@dataclass
+class ScenarioView:
+    id: int
+    name: str
+    description: str
+    changes: list[ChangeSpec]
+    effect: Effect | None
+    baseline_run_id: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "changes": [c.to_dict() for c in self.changes],
+            "effect": self.effect.to_dict() if self.effect else None,
+            "baseline_run_id": self.baseline_run_id,
+        }
+
+
+def _view(session: Session, row: Scenario) -> ScenarioView:
+    effect = Effect.from_dict(row.effect) if row.effect else None
+    return ScenarioView(
+        row.id, row.name, row.description, specs(session, row.id), effect, row.baseline_run_id
+    )
+
+
+def list_scenarios(session: Session, org: str) -> list[ScenarioView]:
+    oid = _org_id(session, org)
+    rows = session.scalars(sa.select(Scenario).where(Scenario.org_id == oid).order_by(Scenario.name))
+    return [_view(session, r) for r in rows]
+
+
+def get_scenario(session: Session, org: str, name: str) -> ScenarioView:
+    return _view(session, _scenario(session, _org_id(session, org), name))
+
+
+@dataclass
+class Baseline:
+    """The engine's inputs and result a scenario starts from."""
+
+    run_id: int
+    inventory: Any
+    factors: Any
+    result: Any
+    options: dict[str, Any]
+
+
+def baseline(database_url: str, org: str) -> Baseline:
+    """The latest footprint run with its factor set and the current inventory.  When the inventory changed
+    since that run, the baseline is recomputed now with the run's factor set and profile, so a scenario
+    never mixes two inventories."""
+    from sobre.footprint.engine import compute
+    from sobre.footprint.factors.store import load_factor_set
+    from sobre.footprint.loader import inputs_hash, load_inventory
+    from sobre.footprint.runs import service as runs
+
+    latest = runs.latest_run(database_url, org)
+    if latest is None:
+        raise InputError(
+            f"organisation {org!r} has no footprint run yet",
+            expected="run 'sobre footprint run --org NAME' first",
+        )
+    with session_scope(database_url) as session:
+        organisation = orgs.get(session, org)
+        factors = load_factor_set(
+            session, latest.factor_set_id, latest.factor_set_version, org_id=organisation.id
+        )
+        inventory = load_inventory(session, organisation.id)
+        country = organisation.country
+    options: dict[str, Any] = {
+        "profile": latest.profile,
+        "reference_date": latest.reference_date,
+        "org_country": country,
+    }
+    if inputs_hash(inventory) == latest.inputs_hash:
+        _, result = runs.load_run(database_url, latest.id)
+    else:
+        result = compute(inventory, factors, **options)
+    return Baseline(latest.id, inventory, factors, result, options)
+
+
+def run_scenario(database_url: str, org: str, name: str, base: Baseline | None = None) -> ScenarioView:
+    """Recompute the scenario's effect with the footprint engine and store it."""
+    from sobre.footprint.engine import compute
+
+    base = base or baseline(database_url, org)
+    with session_scope(database_url) as session:
+        row = _scenario(session, _org_id(session, org), name)
+        changes = specs(session, row.id)
+    effect = evaluate(changes, base.inventory, base.factors, base.result, compute, **base.options)
+    with session_scope(database_url) as session:
+        row = _scenario(session, _org_id(session, org), name)
+        row.effect, row.baseline_run_id, row.computed_at = effect.to_dict(), base.run_id, datetime.now(UTC)
+        return _view(session, row)
+
+
+def get_scenario_checked(database_url: str, org: str, name: str) -> ScenarioView:
+    """The scenario with its effect, computed now when it has none yet (or its changes changed)."""
+    with session_scope(database_url) as session:
+        view = get_scenario(session, org, name)
+    return view if view.effect is not None else run_scenario(database_url, org, name)
+
+
+def combined_effect(database_url: str, org: str, names: list[str], base: Baseline | None = None) -> Effect:
+    """The effect of several scenarios' changes applied in sequence on one copy (overlaps counted once)."""
+    from sobre.footprint.engine import compute
+
+    base = base or baseline(database_url, org)
+    with session_scope(database_url) as session:
+        oid = _org_id(session, org)
+        changes = [c for n in names for c in specs(session, _scenario(session, oid, n).id)]
+    return evaluate(changes, base.inventory, base.factors, base.result, compute, **base.options)
+
+
+def compare(database_url: str, org: str, names: list[str]) -> list[ScenarioView]:
+    """The scenarios side by side, each computed now on the same baseline."""
+    if not names:
+        raise InputError("name at least one scenario", column="names", value="")
+    base = baseline(database_url, org)
+    return [run_scenario(database_url, org, n, base) for n in names]
+
+
+# ---------------------------------------------------------------------------- vision, commitments, objectives
+
+
+def set_vision(
+    session: Session, org: str, *, vision: str | None, scope: str | None, governance: str | None
+) -> None:
+    oid = _org_id(session, org)
+    row = session.scalar(sa.select(Vision).where(Vision.org_id == oid))
+    if row is None:
+        row = Vision(org_id=oid, vision="", scope="", governance="")
+        session.add(row)
+    for field, value in (("vision", vision), ("scope", scope), ("governance", governance)):
+        if value is not None:
+            setattr(row, field, value.strip())
+
+
+def get_vision(session: Session, org: str) -> dict[str, str]:
+    row = session.scalar(sa.select(Vision).where(Vision.org_id == _org_id(session, org)))
+    if row is None:
+        return {"vision": "", "scope": "", "governance": ""}
+    return {"vision": row.vision, "scope": row.scope, "governance": row.governance}
+
+
+def add_commitment(session: Session, org: str, title: str, detail: str = "") -> int:
+    oid = _org_id(session, org)
+    if not title.strip():
+        raise InputError("a commitment needs a title", column="title", value="")
+    position = session.scalar(
+        sa.select(sa.func.count()).select_from(Commitment).where(Commitment.org_id == oid)
+    )
+    row = Commitment(org_id=oid, title=title.strip(), detail=detail, position=int(position or 0))
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def commitments(session: Session, org: str) -> list[dict[str, str]]:
+    rows = session.scalars(
+        sa.select(Commitment).where(Commitment.org_id == _org_id(session, org)).order_by(Commitment.position)
+    )
+    return [{"title": r.title, "detail": r.detail} for r in rows]
+
+
+def add_objective(
+    session: Session,
+    org: str,
+    title: str,
+    *,
+    criterion: str,
+    reduction: float,
+    baseline_year: int,
+    target_year: int,
+    per: str = "total",
+    baseline_value: float | None = None,
+) -> int:
+    """A reduction objective: −``reduction`` (0.3 = 30 %) of the baseline year's figure by ``target_year``."""
+    oid = _org_id(session, org)
+    if per not in ("total", "agent"):
+        raise InputError(
+            "an objective is per total or per agent", column="--per", value=per, expected="total, agent"
+        )
+    if not 0 < reduction < 1:
+        raise InputError("a reduction lies between 0 and 1", column="--reduction", value=str(reduction))
+    if target_year <= baseline_year:
+        raise InputError(
+            "the target year comes after the baseline year", column="--target-year", value=str(target_year)
+        )
+    row = Objective(
+        org_id=oid,
+        title=title.strip(),
+        criterion=criterion,
+        per=per,
+        baseline_year=baseline_year,
+        baseline_value=baseline_value,
+        target_year=target_year,
+        reduction=reduction,
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def objectives(session: Session, org: str) -> list[Objective]:
+    return list(
+        session.scalars(
+            sa.select(Objective)
+            .where(Objective.org_id == _org_id(session, org))
+            .order_by(Objective.target_year)
+        )
+    )
+
+
+def check_objectives(database_url: str, org: str) -> list[dict[str, Any]]:
+    """Each objective against the plan: the baseline (given, else the run of the baseline year, else the
+    latest run), the target, the latest run's figure and the figure once the plan's scenarios (those of the
+    actions not cancelled) are applied together in sequence.  Per-agent figures divide by the employees."""
+    from sobre.footprint.runs import service as runs
+    from sobre.strategy import steering
+
+    done = sorted(
+        (r for r in runs.list_runs(database_url, org) if r.status == "done"),
+        key=lambda r: (r.reference_date, r.id),
+    )
+    latest = done[-1] if done else None
+    with session_scope(database_url) as session:
+        employees = orgs.get(session, org).employees
+        rows = objectives(session, org)
+        plan = steering.plan_scenarios(session, org)
+    effect = combined_effect(database_url, org, plan) if plan and latest else None
+
+    def total(run: Any, criterion: str) -> float | None:
+        return (run.totals.get(criterion) or {}).get("value") if run is not None else None
+
+    out = []
+    for o in rows:
+        divisor = (float(employees) if employees else None) if o.per == "agent" else 1.0
+
+        def scaled(value: float | None, divisor: float | None = divisor) -> float | None:
+            return None if value is None or divisor is None else value / divisor
+
+        current = total(latest, o.criterion)
+        # Nothing planned avoids nothing: the figure with the plan is then today's.
+        delta = effect.delta(o.criterion) if effect else (0.0 if not plan else None)
+        of_year = [r for r in done if r.reference_date.year == o.baseline_year]
+        baseline = (
+            o.baseline_value
+            if o.baseline_value is not None
+            else scaled(total(of_year[-1] if of_year else latest, o.criterion))
+        )
+        projected = scaled(current + delta) if current is not None and delta is not None else None
+        target = baseline * (1 - o.reduction) if baseline is not None else None
+        out.append(
+            {
+                "id": o.id,
+                "title": o.title,
+                "criterion": o.criterion,
+                "per": o.per,
+                "baseline_year": o.baseline_year,
+                "target_year": o.target_year,
+                "reduction": o.reduction,
+                "baseline": baseline,
+                "target": target,
+                "current": scaled(current),
+                "with_plan": projected,
+                "plan": plan,
+                "reached": None if projected is None or target is None else projected <= target,
+                "gap": None if projected is None or target is None else projected - target,
+            }
+        )
+    return out
+
+
+__all__ = [
+    "Baseline",
+    "ScenarioView",
+    "add_change",
+    "add_commitment",
+    "add_objective",
+    "baseline",
+    "check_objectives",
+    "combined_effect",
+    "commitments",
+    "compare",
+    "create_scenario",
+    "get_scenario",
+    "get_vision",
+    "list_scenarios",
+    "objectives",
+    "run_scenario",
+    "set_vision",
+]
