@@ -11,4 +11,6 @@ CAPABILITY = Capability(
     },
     cli="sobre.footprint.cli:register",
     models="sobre.footprint.models",
+    web="sobre.footprint.routes:register",
+    provides={"web.dashboard": "sobre.footprint.routes:dashboard"},
 )

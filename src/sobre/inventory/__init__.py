@@ -13,4 +13,5 @@ CAPABILITY = Capability(
     },
     cli="sobre.inventory.cli:register",
     models="sobre.inventory.models",
+    web="sobre.inventory.routes:register",
 )

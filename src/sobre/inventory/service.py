@@ -10,6 +10,9 @@ from sqlalchemy.orm import Session
 
 from sobre.core.db import get_engine
 from sobre.core.errors import InputError, NotFound
+
+# The dashboard's facts, for other capabilities' pages (written with the inventory's page use cases).
+from sobre.inventory.listing import dashboard_facts as dashboard_facts
 from sobre.inventory.models import (
     Application,
     ApplicationLink,

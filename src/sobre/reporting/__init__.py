@@ -10,4 +10,5 @@ CAPABILITY = Capability(
         "report": "Diagnosis report (HTML, PDF) and exports of results (CSV, XLSX, JSON).",
     },
     cli="sobre.reporting.cli:register",
+    web="sobre.reporting.routes:register",
 )

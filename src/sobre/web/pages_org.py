@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import Form as F
 from fastapi.responses import Response, StreamingResponse
 
-from sobre.core import audit
+from sobre.core import audit, capabilities
 from sobre.core.errors import InputError, NotFound
 from sobre.orgs import service as orgs
 from sobre.web import service
@@ -168,7 +168,9 @@ def register(registry: CapabilityRegistry) -> None:
         with ctx.session() as s:
             org = orgs.get_by_id(s, ctx.org.id)
             facts = {"employees": org.employees, "inhabitants": org.inhabitants, "country": org.country}
-        return ctx.render("web/org_home.html", facts=facts)
+        # The dashboard panel belongs to the capability that provides it (the footprint's).
+        panel = capabilities.provider("web.dashboard")
+        return ctx.render("web/org_home.html", facts=facts, dashboard=panel(ctx) if panel else None)
 
     def members_page(ctx: Ctx, form: Form | None = None, status: int = 200) -> Response:
         assert ctx.org is not None

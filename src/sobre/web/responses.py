@@ -74,8 +74,10 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for key, value in security_headers(https, path, versioned).items():
-                    if key == "cache-control" and key in headers:
-                        continue  # a handler chose its own caching (exports)
+                    if key in ("cache-control", "content-security-policy") and key in headers:
+                        # A handler chose its own caching (exports), or a policy for a stored document
+                        # (the diagnosis report allows its own inline stylesheet by hash, and no script).
+                        continue
                     headers[key] = value
             await send(message)
 

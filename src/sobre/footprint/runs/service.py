@@ -303,6 +303,7 @@ def run_footprint(
     progress: Progress | None = None,
     boavizta: BoaviztClient | None = None,
     measured_energy: bool = True,
+    on_started: Callable[[int], None] | None = None,
 ) -> RunSummary:
     """Load the organisation's inventory and factor set, compute its footprint and store the run.
 
@@ -310,7 +311,8 @@ def run_footprint(
     run.  With ``boavizta`` (a BoaviztAPI client), servers and cloud instances take BoaviztAPI's bottom-up
     figures instead of the factor set's category rows; the run's methodology version says so.
     With ``measured_energy`` (the default), equipment whose yearly energy supervision measured takes it in
-    the use stage (status ``measured``), see :func:`with_measured_energy`.
+    the use stage (status ``measured``), see :func:`with_measured_energy`.  ``on_started`` receives the
+    run's id as soon as it is recorded (a page launching a run in the background follows it by that id).
     Raises :class:`RunFailed` (after storing the failed run) when the computation or storage fails.
     """
     from sobre.footprint import engine
@@ -369,6 +371,8 @@ def run_footprint(
         factor_set_version=factors.version,
         inputs_hash=digest,
     )
+    if on_started is not None:
+        on_started(run_id)
     timings["load"] = time.perf_counter() - started
 
     try:
