@@ -334,6 +334,25 @@ def write_transaction(
         yield conn
 
 
+@contextmanager
+def write_session(url: str, *, on_wait: Callable[[float], None] | None = None) -> Iterator[Session]:
+    """A unit of work that holds the right to write from its first statement.
+
+    For work that reads then writes beside other writers (e.g. many agents posting at once): on SQLite a
+    deferred transaction that upgrades to writing after another writer committed fails at once with
+    "database is locked", without waiting; ``BEGIN IMMEDIATE`` waits its turn instead.
+    """
+    from sqlalchemy.orm import Session
+
+    with write_transaction(url, on_wait=on_wait) as conn:
+        session = Session(bind=conn)
+        try:
+            yield session
+            session.flush()
+        finally:
+            session.close()
+
+
 def _sqlite_path(url: str) -> str:
     try:
         database = sa.make_url(url).database

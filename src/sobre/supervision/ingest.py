@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from sobre.core.db import get_engine, session_scope
+from sobre.core.db import get_engine, session_scope, write_session
 from sobre.core.errors import InputError, NotFound, SobreError
 from sobre.orgs import service as orgs
 from sobre.supervision import store
@@ -147,7 +147,7 @@ def resolve_host(
         cached = _HOSTS.get(key)
         if cached and cached[1] == facts:
             return cached[0]
-        with session_scope(database_url) as session:
+        with write_session(database_url) as session:
             h = session.scalar(sa.select(Host).where(Host.org_id == oid, Host.name == name))
             if h is None:
                 assets = _recent_inventory(database_url, oid)
