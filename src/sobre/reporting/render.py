@@ -110,7 +110,7 @@ def svg_as_images(html: str) -> str:
         if "xmlns=" not in svg[: svg.index(">")]:
             svg = svg.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"', 1)
         title = _SVG_TITLE.search(svg)
-        alt = title.group(1) if title else ""  # already escaped for HTML by charts._accessible
+        alt = title.group(1) if title else ""  # already escaped for HTML by charts.bar_chart
         data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
         return f'<img class="chart" alt="{alt}" src="data:image/svg+xml;base64,{data}">'
 
