@@ -93,7 +93,7 @@ def test_agent_post_is_queued_written_and_counted(
         "srv-db",
         "Debian GNU/Linux",
     )
-    metrics = http.get("/metrics").text
+    metrics = http.get("/metrics", headers={"Authorization": f"Bearer {token}"}).text
     assert 'sobre_supervision_ingest_requests_total{outcome="accepted"} 1.0' in metrics
     assert "sobre_supervision_ingest_points_total 2.0" in metrics
     assert 'sobre_supervision_hosts{org="Ville",state="up"} 1.0' in metrics

@@ -126,7 +126,7 @@ def _html_pages(site: Site, cookies: dict[str, str]) -> list[str]:
         if spec.kind != "page" or "GET" not in spec.methods:
             continue
         path = concrete_path(spec, site.a, {"user_id": site.admin_id})
-        r = httpx.get(site.base + path, cookies=cookies, follow_redirects=True)
+        r = httpx.get(site.base + path, cookies=cookies, follow_redirects=True, timeout=60)
         if r.status_code == 200 and r.headers["content-type"].startswith("text/html"):
             paths.append(path)
     return paths

@@ -65,7 +65,10 @@ def test_the_table_holds_every_capability_route(routed: World) -> None:
         "web.api_me",
     } <= names
     for spec in route_table(routed.app):
-        assert spec.permission in routed.app.state.sobre.permissions
+        if spec.kind == "endpoint":
+            assert spec.permission in routed.app.state.sobre.registry.endpoint_auth, spec.name
+        else:
+            assert spec.permission in routed.app.state.sobre.permissions, spec.name
 
 
 def test_every_route_for_every_role_and_organisation(routed: World) -> None:
@@ -79,7 +82,9 @@ def test_every_route_for_every_role_and_organisation(routed: World) -> None:
     checked = 0
     for spec in route_table(routed.app):
         for method in spec.methods:
-            if spec.kind == "page":
+            if spec.kind == "endpoint":
+                _check_endpoint(routed, spec, method, pages["admin"], tokens_of["admin"], tokens["admin"])
+            elif spec.kind == "page":
                 path_a = concrete_path(spec, routed.a)
                 # Anonymous: public pages answer, the others send to the sign-in page.
                 if spec.permission != PUBLIC:
@@ -152,6 +157,26 @@ def test_every_route_for_every_role_and_organisation(routed: World) -> None:
     org_routes = [s for s in route_table(routed.app) if s.org_scoped]
     assert checked == sum(len(s.methods) for s in org_routes) * len(ROLES)
     assert len(org_routes) >= 10
+
+
+def _check_endpoint(routed: World, spec, method: str, session, csrf: str, person_token) -> None:  # type: ignore[no-untyped-def]
+    """Routes with their own authentication: only their credentials open them, never a person's."""
+    path = concrete_path(spec, routed.a)
+    before = audit_count(routed.url)
+    for who, client, data in (
+        ("anonymous", routed.anonymous(), None),
+        ("session", session, {"csrf_token": csrf}),
+        ("person token", person_token, None),
+    ):
+        r = _call(client, method, path, data)
+        assert r.status_code == 401, (spec.name, method, who, r.status_code)
+        assert r.headers["content-type"].startswith("application/problem+json"), (spec.name, who)
+    assert audit_count(routed.url) == before, spec.name
+    auth = routed.app.state.sobre.registry.endpoint_auth[spec.permission]
+    if auth.credentials is not None:
+        own = routed.anonymous(headers=auth.credentials(routed.url, routed.a))
+        r = own.request(method, path, json={}) if method != "GET" else own.get(path)
+        assert r.status_code not in (401, 403) and r.status_code < 500, (spec.name, r.status_code, r.text)
 
 
 def test_every_form_posted_without_its_csrf_token_is_refused(routed: World) -> None:

@@ -15,6 +15,7 @@ CAPABILITY = Capability(
     cli="sobre.lifecycle.cli:register",
     models="sobre.lifecycle.models",
     extends={"report": "sobre.lifecycle.cli:register_report"},
+    web="sobre.lifecycle.routes:register",
     demo="sobre.lifecycle.demo:seed",
     provides={"lifecycle.kpis": "sobre.lifecycle.service:kpis"},
 )

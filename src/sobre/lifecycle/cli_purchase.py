@@ -153,38 +153,11 @@ def criteria_command(
     home: str = HOME,
 ) -> None:
     """Purchasing criteria for a tender: requirements and weighted award criteria, with their references."""
-    from sobre.core.i18n import t
     from sobre.lifecycle import purchasing
-    from sobre.lifecycle.document import Block, Cell, DocTable, Document, write
+    from sobre.lifecycle.document import write
 
-    lang = _lang(lang)
     code = purchasing.category(category) if category else None
-    rows = purchasing.criteria(code)
-    head = [t(f"lc.crit.col.{c}", lang) for c in ("criterion", "kind", "weight", "reference")]
-    table = DocTable(
-        "criteria",
-        t("lc.crit.caption", lang),
-        head,
-        [
-            [
-                Cell(t(f"lc.crit.{r['code']}", lang)),
-                Cell(t(f"lc.crit.kind.{r['kind']}", lang)),
-                Cell(f"{r['weight']:g}" if r["weight"] else "—", True, raw=r["weight"] or None),
-                Cell(r["reference"]),
-            ]
-            for r in rows
-        ],
-        note=t("lc.crit.note", lang),
-    )
-    doc = Document(
-        "criteria",
-        lang,
-        t("lc.crit.title", lang),
-        "—",
-        code or t("lc.crit.all", lang),
-        [Block("criteria", t("lc.crit.title", lang), tables=[table])],
-        data={"criteria": rows},
-    )
+    doc = purchasing.criteria_document(code, _lang(lang))
     path = write(doc, fmt, out or settings(ctx, home).reports_dir, "criteres-achat")
     console.print(f"Written: {path.resolve().as_uri()}", highlight=False, soft_wrap=True)
 
@@ -219,30 +192,11 @@ def supplier_questionnaire(
     home: str = HOME,
 ) -> None:
     """The ESG questionnaire to send to suppliers (a CSV to fill in with --out)."""
-    import csv
-
     from sobre.lifecycle import purchasing
 
     rows = purchasing.questionnaire(settings(ctx, home).database_url, org, _lang(lang))
     if out:
-        with out.open("w", encoding="utf-8-sig", newline="") as fh:
-            w = csv.writer(fh, delimiter=";")
-            w.writerow(
-                ["code", "theme", "question", "kind", "weight", "evidence_required", "answer", "evidence"]
-            )
-            for r in rows:
-                w.writerow(
-                    [
-                        r["code"],
-                        r["theme_label"],
-                        r["question"],
-                        r["kind"],
-                        r["weight"],
-                        "yes" if r["evidence"] else "no",
-                        "",
-                        "",
-                    ]
-                )
+        out.write_text(purchasing.questionnaire_csv(rows), encoding="utf-8-sig", newline="")
         console.print(Text(f"Written {out} ({len(rows)} questions)."))
         return
     print_json(rows)

@@ -84,7 +84,8 @@ def range_text(e: Estimate, lang: str) -> str:
 def estimate_cell(e: Estimate, lang: str, *, with_reason: bool = True) -> Cell:
     """The value, with its range (or, when unknown and ``with_reason``, why) on a second line."""
     sub = range_text(e, lang) if e.value is not None or with_reason else ""
-    return Cell(value_text(e, lang), True, sub, e.value if e.value is not None else t("unknown", lang))
+    raw = e.value if e.value is not None else t("unknown", lang)
+    return Cell(value_text(e, lang), True, sub, raw, str(e.status))
 
 
 def day(d: date, lang: str) -> str:

@@ -26,6 +26,7 @@ class Cell:
     num: bool = False
     sub: str = ""
     raw: Any = None  # the value written to XLSX (a number stays a number)
+    status: str = ""  # an estimate's status (measured, input, modelled…), shown by the pages
 
 
 @dataclass

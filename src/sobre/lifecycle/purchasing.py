@@ -344,14 +344,47 @@ def questionnaire(database_url: str, org: str, lang: str) -> list[dict[str, Any]
     """The questions (with their text in ``lang``) to send to suppliers."""
     with session_scope(database_url) as session:
         row = _questionnaire(session, orgs.get(session, org).id)
-        return [
-            {
-                **q,
-                "question": t(f"lc.esg.q.{q['code']}", lang),
-                "theme_label": t(f"lc.esg.theme.{q['theme']}", lang),
-            }
-            for q in row.questions
-        ]
+        return _texts(row.questions, lang)
+
+
+def builtin_questionnaire(lang: str) -> list[dict[str, Any]]:
+    """Sobre's questionnaire with its texts in ``lang``, read without touching the database (pages)."""
+    return _texts([q.to_dict() for q in esg.builtin_questions()], lang)
+
+
+def _texts(questions: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    return [
+        {
+            **q,
+            "question": t(f"lc.esg.q.{q['code']}", lang),
+            "theme_label": t(f"lc.esg.theme.{q['theme']}", lang),
+        }
+        for q in questions
+    ]
+
+
+def questionnaire_csv(rows: list[dict[str, Any]]) -> str:
+    """The questionnaire as a CSV to send to a supplier (``;``, answer and evidence columns to fill in);
+    :func:`read_answers` reads it back."""
+    import io
+
+    buffer = io.StringIO()
+    w = csv.writer(buffer, delimiter=";")
+    w.writerow(["code", "theme", "question", "kind", "weight", "evidence_required", "answer", "evidence"])
+    for r in rows:
+        w.writerow(
+            [
+                r["code"],
+                r["theme_label"],
+                r["question"],
+                r["kind"],
+                r["weight"],
+                "yes" if r["evidence"] else "no",
+                "",
+                "",
+            ]
+        )
+    return buffer.getvalue()
 
 
 def read_answers(path: Path) -> dict[str, dict[str, Any]]:
@@ -426,6 +459,7 @@ def ranking(database_url: str, org: str, year: int | None = None) -> list[dict[s
             last = history[-1] if history else None
             rows.append(
                 {
+                    "id": s.id,
                     "supplier": s.name,
                     "score": last.score if last else None,
                     "coverage": last.coverage if last else None,
@@ -460,3 +494,35 @@ def criteria(category_code: str | None = None) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def criteria_document(category_code: str | None, lang: str) -> Any:
+    """The purchasing criteria of a tender as a document (HTML, PDF, XLSX, JSON)."""
+    from sobre.lifecycle.document import Block, Cell, DocTable, Document
+
+    rows = criteria(category_code)
+    head = [t(f"lc.crit.col.{c}", lang) for c in ("criterion", "kind", "weight", "reference")]
+    table = DocTable(
+        "criteria",
+        t("lc.crit.caption", lang),
+        head,
+        [
+            [
+                Cell(t(f"lc.crit.{r['code']}", lang)),
+                Cell(t(f"lc.crit.kind.{r['kind']}", lang)),
+                Cell(f"{r['weight']:g}" if r["weight"] else "—", True, raw=r["weight"] or None),
+                Cell(r["reference"]),
+            ]
+            for r in rows
+        ],
+        note=t("lc.crit.note", lang),
+    )
+    return Document(
+        "criteria",
+        lang,
+        t("lc.crit.title", lang),
+        "—",
+        category_code or t("lc.crit.all", lang),
+        [Block("criteria", t("lc.crit.title", lang), tables=[table])],
+        data={"criteria": rows},
+    )

@@ -134,6 +134,7 @@ def compare(
     ]
     if parts_kgco2e is None:
         notes.append("the parts' manufacturing footprint is not given: the repair figure leaves it out")
+    price_lines = None
     if new_price is None:
         data = gather(database_url, org)
         prices = [
@@ -145,10 +146,12 @@ def compare(
         ]
         if prices:
             new_price = sum(prices) / len(prices)
+            price_lines = len(prices)
             notes.append(
                 f"replacement price: average of {len(prices)} {replacement} purchases of this category"
             )
     whole = [new_y.get(s) for s in EMBODIED]
+    total = None
     if all(w is not None and w[0] is not None for w in whole):
         total = sum(w[0] for w in whole if w and w[0] is not None) * new_life
         notes.append(
@@ -174,4 +177,13 @@ def compare(
         ],
         "yearly": {"repair": old_y, "replace": new_y},
         "notes": notes,
+        # The notes' figures, for pages that say them in their reader's language.
+        "facts": {
+            "factor_set": f"{factors.id} {factors.version}",
+            "replacement": replacement,
+            "replacement_lifetime": new_life,
+            "parts_known": parts_kgco2e is not None,
+            "price_lines": price_lines,
+            "decision_kgco2e": total,
+        },
     }

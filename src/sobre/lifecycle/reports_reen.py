@@ -251,13 +251,24 @@ def reen_document(database_url: str, org: str, year: int, lang: str) -> Document
     )
 
 
-def yearly_document(database_url: str, org: str, year: int, lang: str) -> Document:
+def yearly_document(
+    database_url: str,
+    org: str,
+    year: int,
+    lang: str,
+    *,
+    chart: bool = True,
+    data: LifecycleData | None = None,
+) -> Document:
     """The yearly lifecycle and purchasing report: KPIs and their trend, fleet age, lifetimes reached at end
-    of life per category, destinations of retired equipment, purchases, AGEC and REEN art. 16 figures."""
+    of life per category, destinations of retired equipment, purchases, AGEC and REEN art. 16 figures.
+
+    ``chart=False`` leaves out the destinations chart (pages draw their own, as SVG without styles);
+    ``data`` is what :func:`gather` read, when the caller has it already."""
     from sobre.reporting import charts
 
     check_year(year)
-    data = gather(database_url, org)
+    data = data or gather(database_url, org)
     k = kpi_calc.compute(data.events, data.purchases, data.fleet, year)
     blocks = [
         Block(
@@ -326,9 +337,9 @@ def yearly_document(database_url: str, org: str, year: int, lang: str) -> Docume
     )
     dest = k["reuse_rate"].detail.get("destinations", {})
     labels = [t(f"lc.kind.{x}", lang) for x in dest]
-    chart = None
-    if dest:
-        chart = charts.bar_chart(
+    svg = None
+    if dest and chart:
+        svg = charts.bar_chart(
             "destinations",
             t("lc.year.dest_title", lang),
             charts.describe(labels, [fmt.count(v, lang) for v in dest.values()], lang),
@@ -343,7 +354,7 @@ def yearly_document(database_url: str, org: str, year: int, lang: str) -> Docume
         Block(
             "destinations",
             t("lc.year.dest_title", lang),
-            chart=chart,
+            chart=svg,
             chart_caption=t("lc.year.dest_caption", lang, year=year),
             tables=[
                 DocTable(

@@ -40,6 +40,9 @@ class EventView:
     certificate: str | None
     attachment: str | None
     details: dict[str, Any] = field(default_factory=dict)
+    #: The inventory row (None once the item left the inventory) and the batch, for links in pages.
+    equipment_id: int | None = None
+    batch_id: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -183,6 +186,8 @@ def _views(session: Session, events: list[Event]) -> list[EventView]:
                 certificate=e.certificate,
                 attachment=att.original_name if att else None,
                 details=details,
+                equipment_id=e.equipment_id,
+                batch_id=e.batch_id,
             )
         )
     return out
@@ -327,22 +332,142 @@ def certificate_for_item(database_url: str, home: Path, org: str, item: str) -> 
     against its hash: what a page offers for download from each item of a batch."""
     with session_scope(database_url) as session:
         org_id = _org_id(session, org)
-        events = session.scalars(
-            sa.select(Event)
-            .where(Event.org_id == org_id, Event.item_name == item)
-            .order_by(Event.event_date.desc(), Event.id.desc())
-        ).all()
-        if not events:
-            raise NotFound(f"item {item!r} has no lifecycle event")
-        for e in events:
-            att_id = e.attachment_id
-            if att_id is None and e.batch_id is not None:
-                att_id = session.scalar(sa.select(Batch.attachment_id).where(Batch.id == e.batch_id))
-            if att_id is not None:
-                a = session.get(Attachment, att_id)
-                assert a is not None and a.org_id == org_id
-                return attachments.open_stored(home, a.sha256, a.media_type, a.original_name, a.size)
-        raise NotFound(f"no certificate or proof is attached to the events of {item!r}")
+        return _latest_proof(session, home, org_id, Event.item_name == item, f"item {item!r}")
+
+
+def certificate_for_equipment(
+    session: Session, home: Path, org_id: int, equipment_id: int
+) -> attachments.StoredFile:
+    """:func:`certificate_for_item` for an inventory row (pages and the API name items by id)."""
+    return _latest_proof(session, home, org_id, Event.equipment_id == equipment_id, f"item {equipment_id}")
+
+
+def proof_of_event(session: Session, home: Path, org_id: int, event_id: int) -> attachments.StoredFile:
+    """The proof of one event: its own file, else its batch's certificate."""
+    return _latest_proof(session, home, org_id, Event.id == event_id, f"event {event_id}")
+
+
+def _latest_proof(
+    session: Session, home: Path, org_id: int, which: Any, label: str
+) -> attachments.StoredFile:
+    events = session.scalars(
+        sa.select(Event)
+        .where(Event.org_id == org_id, which)
+        .order_by(Event.event_date.desc(), Event.id.desc())
+    ).all()
+    if not events:
+        raise NotFound(f"{label} has no lifecycle event")
+    for e in events:
+        att_id = e.attachment_id
+        if att_id is None and e.batch_id is not None:
+            att_id = session.scalar(sa.select(Batch.attachment_id).where(Batch.id == e.batch_id))
+        if att_id is not None:
+            a = session.get(Attachment, att_id)
+            assert a is not None and a.org_id == org_id
+            return attachments.open_stored(home, a.sha256, a.media_type, a.original_name, a.size)
+    raise NotFound(f"no certificate or proof is attached to the events of {label}")
+
+
+# ------------------------------------------------------------------------------------ lists for pages
+
+#: Sort keys of :func:`events_query`.
+EVENT_SORTS = ("date", "item", "kind", "by")
+
+
+def events_query(
+    org_id: int,
+    *,
+    item: str | None = None,
+    kind: str | None = None,
+    year: int | None = None,
+    batch_id: int | None = None,
+    equipment_id: int | None = None,
+    sort: str = "date",
+    descending: bool = True,
+) -> sa.Select[Any]:
+    """The organisation's events with filters and one sort key, for pagination in the database (``item``:
+    a case-insensitive part of its name)."""
+    q = sa.select(Event).where(Event.org_id == org_id)
+    if item:
+        q = q.where(sa.func.lower(Event.item_name).contains(item.lower(), autoescape=True))
+    if kind:
+        try:
+            q = q.where(Event.kind == Kind(kind).value)
+        except ValueError:
+            raise InputError(
+                "unknown lifecycle event",
+                column="kind",
+                value=kind,
+                expected=", ".join(k.value for k in Kind),
+            ) from None
+    if year:
+        q = q.where(Event.event_date.between(date(year, 1, 1), date(year, 12, 31)))
+    if batch_id is not None:
+        q = q.where(Event.batch_id == batch_id)
+    if equipment_id is not None:
+        q = q.where(Event.equipment_id == equipment_id)
+    columns = {"date": Event.event_date, "item": Event.item_name, "kind": Event.kind, "by": Event.recorded_by}
+    column = columns.get(sort, Event.event_date)
+    return q.order_by(column.desc() if descending else column.asc(), Event.id.desc())
+
+
+def event_views(session: Session, events: list[Event]) -> list[EventView]:
+    """What pages and the API show of events (batch, proof and details resolved in three queries)."""
+    return _views(session, events)
+
+
+def event_years(session: Session, org_id: int) -> list[int]:
+    """Years that have events, newest first (the choices of a year filter)."""
+    days = session.scalars(sa.select(Event.event_date).where(Event.org_id == org_id).distinct()).all()
+    return sorted({d.year for d in days}, reverse=True)
+
+
+def item_record(session: Session, org_id: int, equipment_id: int) -> dict[str, Any]:
+    """The inventory row of an item (name, category, model, status, dates), or NotFound."""
+    found = inventory.equipment_records(session, org_id, ids=[equipment_id])
+    if not found:
+        raise NotFound(f"no equipment {equipment_id} in this organisation's inventory")
+    return found[0]
+
+
+def batches_query(org_id: int) -> sa.Select[Any]:
+    """Batches, newest first, with their number of events and the name of their certificate."""
+    events = (
+        sa.select(sa.func.count(Event.id))
+        .where(Event.batch_id == Batch.id)
+        .correlate(Batch)
+        .scalar_subquery()
+    )
+    return (
+        sa.select(Batch, events.label("events"), Attachment.original_name.label("certificate"))
+        .outerjoin(Attachment, Attachment.id == Batch.attachment_id)
+        .where(Batch.org_id == org_id)
+        .order_by(Batch.created_at.desc(), Batch.id.desc())
+    )
+
+
+def batch_id(session: Session, org_id: int, name: str) -> int:
+    found = session.scalar(sa.select(Batch.id).where(Batch.org_id == org_id, Batch.name == name))
+    if found is None:
+        raise NotFound(f"no batch named {name!r}")
+    return int(found)
+
+
+def batch(session: Session, org_id: int, batch_id: int) -> dict[str, Any]:
+    """A batch with its certificate's name and its events (each item's line links to its proof)."""
+    row = session.get(Batch, batch_id)
+    if row is None or row.org_id != org_id:
+        raise NotFound(f"no batch {batch_id}")
+    att = session.get(Attachment, row.attachment_id) if row.attachment_id else None
+    events = list(session.scalars(events_query(org_id, batch_id=batch_id, sort="item", descending=False)))
+    return {
+        "id": row.id,
+        "name": row.name,
+        "source_file": row.source_file,
+        "created_at": row.created_at,
+        "certificate": att.original_name if att else None,
+        "events": _views(session, events),
+    }
 
 
 # ---------------------------------------------------------------------------------------- parameters

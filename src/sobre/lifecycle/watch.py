@@ -95,6 +95,13 @@ def add_source(
 ) -> dict[str, Any]:
     if not url.startswith(("http://", "https://")):
         raise InputError("a feed address starts with http:// or https://", column="URL", value=url)
+    import httpx
+
+    try:
+        if not httpx.URL(url).host:
+            raise httpx.InvalidURL("no host")
+    except httpx.InvalidURL as exc:
+        raise InputError(f"not a usable address ({exc})", column="URL", value=url) from None
     with session_scope(database_url) as session:
         org_id = _org(session, org)
         if session.scalar(
@@ -159,7 +166,7 @@ def fetch(database_url: str, org: str, *, client: Any = None, source: str | None
                             s.etag = response.headers.get("etag")
                             s.last_modified = response.headers.get("last-modified")
                     s.last_error = None
-                except (httpx.HTTPError, InputError) as exc:
+                except (httpx.HTTPError, httpx.InvalidURL, InputError) as exc:
                     s.last_error = f"{type(exc).__name__}: {exc}"[:2000]
                     counts["failed"] += 1
                     items = []
@@ -227,14 +234,17 @@ def add_entry(database_url: str, org: str, title: str, **fields: Any) -> dict[st
         return _view(row, None)
 
 
-def update_entry(database_url: str, org: str, entry_id: int, **fields: Any) -> dict[str, Any]:
+def update_entry(
+    database_url: str, org: str, entry_id: int, *, clear: bool = False, **fields: Any
+) -> dict[str, Any]:
+    """Assess an entry; ``None`` leaves a field as it is, unless ``clear`` (a form that shows every field)."""
     _check(fields)
     with session_scope(database_url) as session:
         row = session.get(WatchEntry, entry_id)
         if row is None or row.org_id != _org(session, org):
             raise NotFound(f"no watch entry {entry_id}")
         for k, v in fields.items():
-            if v is not None:
+            if v is not None or clear:
                 setattr(row, k, v)
         return _view(row, None)
 

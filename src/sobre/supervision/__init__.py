@@ -12,5 +12,7 @@ CAPABILITY = Capability(
     },
     cli="sobre.supervision.cli:register",
     models="sobre.supervision.models",
+    web="sobre.supervision.routes:register",
+    demo="sobre.supervision.demo:seed",
     provides={"footprint.measured_energy": "sobre.supervision.service:measured_energy"},
 )

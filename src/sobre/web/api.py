@@ -126,7 +126,9 @@ def _detail(request: Request, key: str) -> str:
     return i18n.t(key, lang) if i18n.has(key) else key
 
 
-def install_api_errors(app: FastAPI) -> None:
+def api_error_handlers() -> list[tuple[type[Exception], Any]]:
+    """The exception handlers that answer problem documents (the API's, and endpoints' in the pages' app)."""
+
     async def on_refused(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Refused)
         headers = {"www-authenticate": 'Bearer realm="sobre"'} if exc.status == 401 else None
@@ -166,12 +168,19 @@ def install_api_errors(app: FastAPI) -> None:
         log.exception("unhandled API error on %s %s", request.method, request.url.path, exc_info=exc)
         return problem(request, 500, "An unexpected error occurred; it has been logged.")
 
-    app.add_exception_handler(Refused, on_refused)
-    app.add_exception_handler(SignInRequired, on_sign_in)
-    app.add_exception_handler(StarletteHTTPException, on_http)
-    app.add_exception_handler(RequestValidationError, on_validation)
-    app.add_exception_handler(SobreError, on_sobre)
-    app.add_exception_handler(Exception, on_crash)
+    return [
+        (Refused, on_refused),
+        (SignInRequired, on_sign_in),
+        (StarletteHTTPException, on_http),
+        (RequestValidationError, on_validation),
+        (SobreError, on_sobre),
+        (Exception, on_crash),
+    ]
+
+
+def install_api_errors(app: FastAPI) -> None:
+    for exc_class, handler in api_error_handlers():
+        app.add_exception_handler(exc_class, handler)
 
 
 _PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {

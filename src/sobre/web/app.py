@@ -52,6 +52,7 @@ def create_app(
     settings = settings or load_settings()
     get_engine(settings.database_url)  # migrate before the first request
     registry = build_registry(extra)
+    registry.database_url = settings.database_url
     state = WebState(
         settings,
         registry,
@@ -63,6 +64,8 @@ def create_app(
     app = FastAPI(title="Sobre", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.sobre = state
     app.include_router(registry.pages)
+    for router in registry.endpoint_routers:  # agents, webhooks: their own authentication
+        app.include_router(router)
     app.mount("/api/v1", create_api(state))
     for name, folder in registry.static.items():
         app.mount(f"/static/{name}", StaticFiles(directory=folder), name=f"static-{name}")

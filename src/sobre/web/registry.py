@@ -21,6 +21,11 @@ Pages of an organisation live under ``/o/{org}``, API routes under ``/api/v1/org
 makes a route global (then ``permission`` is :data:`PUBLIC`, :data:`SIGNED_IN` or
 :data:`INSTALLATION_ADMIN`).  Every route is recorded in :attr:`WebRegistry.routes`, the route table that the
 tests walk for every role and organisation.
+
+Machines that post to Sobre (monitoring agents, webhooks) authenticate with credentials of their own, not
+with a person's session or API token: ``registry.endpoints(build, auth=EndpointAuth(...))`` adds a FastAPI
+router served as it is, outside the guard (no session, no CSRF, no role), its routes listed in the table
+with the name of their authentication (kind ``"endpoint"``).
 """
 
 from __future__ import annotations
@@ -51,7 +56,8 @@ ORG_API_PREFIX = "/orgs/{org}"
 class RouteSpec:
     """One route of the table: how it is reached and the permission it needs."""
 
-    kind: str  # "page" or "api"
+    #: "page", "api", or "endpoint" (own authentication; ``permission`` then names an :class:`EndpointAuth`).
+    kind: str
     name: str
     #: Full path as served (API paths include ``/api/v1``), with ``{org}`` for organisation routes.
     path: str
@@ -68,6 +74,23 @@ class RouteSpec:
     @property
     def plain_path(self) -> str:
         return self.path.replace("{org:int}", "{org}")
+
+
+@dataclass(frozen=True)
+class EndpointAuth:
+    """How the callers of a capability's endpoints authenticate (agent tokens, webhook secrets…).
+
+    The endpoints check the credentials themselves and find the organisation from them, never from the
+    URL or the body; a person's session or API token gives no access through them.
+    """
+
+    #: Listed in the route table as the routes' permission, e.g. ``"supervision.agent-token"``.
+    name: str
+    #: Message key of a one-line description.
+    description: str
+    #: ``(database_url, org_id) -> headers`` carrying a new valid credential of that organisation: how an
+    #: administrator's tooling (and the route-table tests) obtain one.
+    credentials: Callable[[str, int], dict[str, str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +115,25 @@ class WebRegistry:
     menu: list[MenuEntry] = field(default_factory=list)
     templates: dict[str, Path] = field(default_factory=dict)
     static: dict[str, Path] = field(default_factory=dict)
+    #: Routers with their own authentication, included in the application as they are.
+    endpoint_routers: list[APIRouter] = field(default_factory=list)
+    endpoint_auth: dict[str, EndpointAuth] = field(default_factory=dict)
+    #: The database the application serves, bound by the application factory (endpoints read it lazily).
+    database_url: str | None = None
+
+    def bound_database_url(self) -> str:
+        if self.database_url is None:
+            raise RuntimeError("the web registry is not bound to a database (create_app binds it)")
+        return self.database_url
+
+    def is_endpoint(self, path: str) -> bool:
+        """Whether ``path`` is served by an endpoint router (its errors are answered as the API's are)."""
+        for router in self.endpoint_routers:
+            for route in router.routes:
+                pattern = getattr(route, "path_regex", None)
+                if pattern is not None and pattern.match(path):
+                    return True
+        return False
 
     def capability(self, name: str, folder: Path | None = None) -> CapabilityRegistry:
         if folder is not None:
@@ -104,7 +146,10 @@ class WebRegistry:
     def check(self) -> None:
         """Refuse a route naming an unknown permission (a programming error, found at start-up)."""
         for route in self.routes:
-            if route.permission not in self.permissions:
+            if route.kind == "endpoint":
+                if route.permission not in self.endpoint_auth:
+                    raise DeclarationError(f"endpoint {route.name} names unknown authentication")
+            elif route.permission not in self.permissions:
                 raise DeclarationError(
                     f"route {route.name} ({route.path}) needs unknown permission {route.permission!r}"
                 )
@@ -163,6 +208,28 @@ class CapabilityRegistry:
     ) -> None:
         """Add a navigation entry to route ``route``, shown to those who hold ``permission``."""
         self._registry.menu.append(MenuEntry(label, route, permission, order, self.name, section))
+
+    def endpoints(self, build: Callable[[Callable[[], str]], APIRouter], *, auth: EndpointAuth) -> None:
+        """Add a router of routes with their own authentication (``auth``), served outside the guard.
+
+        ``build(database_url)`` receives a function returning the served database's URL (call it per
+        request, not at build time) and returns a FastAPI ``APIRouter``; every route it holds is listed in
+        the route table under ``auth.name``.  Its errors are answered as RFC 9457 problem documents.
+        """
+        previous = self._registry.endpoint_auth.get(auth.name)
+        if previous is not None and previous != auth:
+            raise DeclarationError(f"endpoint authentication {auth.name!r} declared twice differently")
+        self._registry.endpoint_auth[auth.name] = auth
+        router = build(self._registry.bound_database_url)
+        for route in router.routes:
+            path = getattr(route, "path", None)
+            methods = getattr(route, "methods", None)
+            if path is None or not methods:
+                raise DeclarationError(f"endpoint router of {self.name} holds a route without path or method")
+            name = f"{self.name}.{getattr(route, 'name', path)}"
+            spec = RouteSpec("endpoint", name, path, tuple(sorted(methods)), auth.name, False, self.name)
+            self._registry.routes.append(spec)
+        self._registry.endpoint_routers.append(router)
 
     def page(
         self,

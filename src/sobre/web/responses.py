@@ -194,9 +194,28 @@ def install_page_errors(app: Any) -> None:
         log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         return error_page(request, 500)
 
-    app.add_exception_handler(Refused, on_refused)
-    app.add_exception_handler(SignInRequired, on_sign_in)
-    app.add_exception_handler(StarletteHTTPException, on_http)
-    app.add_exception_handler(RequestValidationError, on_validation)
-    app.add_exception_handler(SobreError, on_sobre)
-    app.add_exception_handler(Exception, on_crash)
+    from sobre.web.api import api_error_handlers
+
+    problems = dict(api_error_handlers())
+    pages = [
+        (Refused, on_refused),
+        (SignInRequired, on_sign_in),
+        (StarletteHTTPException, on_http),
+        (RequestValidationError, on_validation),
+        (SobreError, on_sobre),
+        (Exception, on_crash),
+    ]
+    for exc_class, on_page in pages:
+        app.add_exception_handler(exc_class, _unless_endpoint(on_page, problems[exc_class]))
+
+
+def _unless_endpoint(on_page: Any, on_problem: Any) -> Any:
+    """Machines calling a capability's endpoints (agents, webhooks) get problem documents, not pages."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        state: WebState = request.app.state.sobre
+        if state.registry.is_endpoint(request.url.path):
+            return await on_problem(request, exc)  # type: ignore[no-any-return]
+        return await on_page(request, exc)  # type: ignore[no-any-return]
+
+    return handle
