@@ -132,8 +132,9 @@ def _with_capacity(a: pl.DataFrame, factors: FactorSet, criteria: list[str]) -> 
 def _impact_steps(criteria: list[str]) -> list[list[pl.Expr]]:
     """The wide impact columns in three steps, each reusing the columns of the one before.
 
-    1. the bases: quantity × alloc × usage rate, times each stage's reduction (refurbished, reuse);
-    2. the values (and the use stage's energy);
+    1. the bases: quantity × alloc × usage rate, times each stage's reduction (refurbished, reuse), and
+       the use stage's energy;
+    2. the values;
     3. the low/high bounds, from the values and bases already computed.
     The arithmetic is the same, in the same order, as one expression per column would do: only repeated
     work goes (a value was evaluated five times, each corner re-multiplied its base).
