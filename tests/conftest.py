@@ -8,14 +8,29 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.pgserver import PgServer
+
+# Property tests must not fail because a shared machine is slow: no per-example deadline, no "too slow" check.
+settings.register_profile("sobre", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("sobre")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 G4IT = SHARED / "data" / "g4it"
 
 _counter = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_actor() -> Iterator[None]:
+    """Each test starts as ``system`` (a CLI command run in-process binds its actor for the whole thread)."""
+    from sobre.core import actor
+
+    token = actor._current.set(None)
+    yield
+    actor._current.reset(token)
 
 
 @pytest.fixture(scope="session")

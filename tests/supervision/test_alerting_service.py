@@ -100,6 +100,7 @@ def test_a_rule_fires_is_graded_escalated_acknowledged_and_resolved(
         "pending",
         "firing",
         "notified",
+        "incident",  # major: the service desk opened an incident
         "notified",
         "resolved",
         "notified",

@@ -70,7 +70,8 @@ def test_supervision_from_the_command_line(home: Path, tmp_path: Path) -> None:
     alert_id = str(next(a["id"] for a in alerts if a["alertname"] == "Busy"))
     assert "acknowledged by Camille" in ok("supervise", "ack", alert_id, "--org", ORG, "--by", "Camille")
     timeline = json.loads(ok("supervise", "alerts", "show", alert_id, "--org", ORG, "--json"))["timeline"]
-    assert [e["kind"] for e in timeline] == ["pending", "firing", "notified", "acknowledged"]
+    # A major alert: the service desk opened an incident.
+    assert [e["kind"] for e in timeline] == ["pending", "firing", "notified", "incident", "acknowledged"]
     assert "acknowledged" in ok("supervise", "alerts", "show", alert_id, "--org", ORG)
     ok("supervise", "silence", "add", "host=srv-db", "--org", ORG, "--for", "1h", "--comment", "disk swap")
     ok(

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from sobre.core.db import session_scope
 from sobre.core.settings import load_settings
@@ -94,11 +95,12 @@ def test_sign_in_switch_organisation_and_language_then_sign_out(browser: Any, si
     )
     # Switch the language: the same page, in English, and it sticks.
     page.get_by_role("button", name="English").click()
-    assert page.evaluate("document.documentElement.lang") == "en" and page.url == f"{site.base}/o/{site.b}/"
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    assert page.url == f"{site.base}/o/{site.b}/"
     page.goto(f"{site.base}/account")
     assert page.get_by_role("heading", level=1).inner_text() == "Your account"
     page.get_by_role("button", name="Français").click()
-    assert page.evaluate("document.documentElement.lang") == "fr"
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
     page.get_by_role("button", name="Se déconnecter").click()
     assert (
         page.url.startswith(f"{site.base}/sign-in") and page.get_by_text("Vous êtes déconnecté.").is_visible()
@@ -167,7 +169,7 @@ def test_every_page_works_without_javascript(browser: Any, site: Site) -> None:
     page.get_by_role("button", name="Attribuer le rôle").click()
     assert page.get_by_text("Le rôle a été attribué.").is_visible()
     page.get_by_role("button", name="English").click()
-    assert page.evaluate("document.documentElement.lang") == "en"
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     context.close()
 
 

@@ -19,4 +19,6 @@ CAPABILITY = Capability(
     extends={"service": "sobre.assessment.cli:register_service"},
     demo="sobre.assessment.demo:seed",
     report="sobre.assessment.report:sections",
+    web="sobre.assessment.routes:register",
+    provides={"rgesn.score": "sobre.assessment.service:rgesn_score"},
 )

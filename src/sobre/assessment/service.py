@@ -24,6 +24,7 @@ from sobre.assessment import store
 from sobre.assessment.checks import DETAIL_FIELDS as DETAIL_FIELDS
 from sobre.assessment.checks import _check_details
 from sobre.assessment.checks import normalise as normalise
+from sobre.assessment.insights import _summary_of
 from sobre.assessment.insights import compare as compare
 from sobre.assessment.insights import history as history
 from sobre.assessment.insights import latest as latest
@@ -33,8 +34,10 @@ from sobre.assessment.insights import score as score
 from sobre.assessment.models import (
     Assessment,
     AssessmentAnswer,
+    AssessmentEvent,
     AssessmentEvidence,
     AssessmentPage,
+    Referential,
     RgaaDerogation,
 )
 from sobre.assessment.reading import (
@@ -71,6 +74,7 @@ from sobre.assessment.views import AssessmentView as AssessmentView
 from sobre.assessment.views import EvidenceInput as EvidenceInput
 from sobre.assessment.views import EvidenceView as EvidenceView
 from sobre.core.errors import InputError, SobreError
+from sobre.core.estimate import Estimate, Status
 from sobre.orgs import service as orgs
 
 KINDS = ("maturity", "rgesn", "rgaa")
@@ -461,3 +465,120 @@ def delete(session: Session, org: str, assessment_id: int) -> None:
     a = _assessment(session, org, assessment_id)
     session.delete(a)
     session.flush()
+
+
+# -- lists for pages and the API (filtered, sorted and paginated by the database) ---------------------------
+
+#: Sort keys of :func:`assessments_query` and the columns they sort by.
+SORTS = {
+    "date": Assessment.assessed_on,
+    "title": Assessment.title,
+    "status": Assessment.status,
+    "kind": Referential.kind,
+    "id": Assessment.id,
+}
+STATUSES = ("draft", "submitted", "validated")
+
+
+def assessments_query(
+    session: Session,
+    org: str,
+    *,
+    kind: str | None = None,
+    status: str | None = None,
+    service: str | None = None,
+    sort: str = "date",
+    descending: bool = True,
+) -> sa.Select[Any]:
+    """The organisation's assessments as a ``SELECT`` to paginate, optionally of one kind, status, service."""
+    org_id = orgs.get(session, org).id
+    q = (
+        sa.select(Assessment)
+        .join(Referential, Referential.id == Assessment.referential_id)
+        .where(Assessment.org_id == org_id)
+    )
+    if kind:
+        q = q.where(Referential.kind == kind)
+    if status:
+        q = q.where(Assessment.status == status)
+    if service:
+        q = q.where(Assessment.service_id == _service_id(session, org, service))
+    column = SORTS.get(sort, Assessment.assessed_on)
+    return q.order_by(column.desc() if descending else column.asc(), Assessment.id.desc())
+
+
+def scores(session: Session, org: str, assessment_id: int, lang: str = "en") -> dict[str, Any]:
+    """The assessment's figures (``results.summary``): frozen at validation, else computed now.
+
+    Frozen summaries keep the labels of the language they were frozen in; callers label themes from the
+    referential (``package_of``).
+    """
+    a = _assessment(session, org, assessment_id)
+    return _summary_of(session, a) if a.status == "validated" else summary(_compute(session, a, lang), lang)
+
+
+def views_of(session: Session, rows: list[Assessment]) -> list[tuple[AssessmentView, dict[str, Any]]]:
+    """Each assessment's view and overall score (frozen if validated, computed now otherwise)."""
+    return [(_view(session, a), _summary_of(session, a)["overall"]) for a in rows]
+
+
+def events_query(session: Session, org: str, assessment_id: int) -> sa.Select[Any]:
+    """The assessment's trail as a ``SELECT`` to paginate, newest first."""
+    a = _assessment(session, org, assessment_id)
+    return (
+        sa.select(AssessmentEvent)
+        .where(AssessmentEvent.assessment_id == a.id)
+        .order_by(AssessmentEvent.id.desc())
+    )
+
+
+def readiness(session: Session, org: str, assessment_id: int) -> tuple[int, list[str]]:
+    """What validation would object to: how many items are not answered yet, and the answers that break
+    the method (item ids)."""
+    a = _assessment(session, org, assessment_id)
+    result = _compute(session, a)
+    broken = []
+    if result.rgesn is not None:
+        for x in result.answers:
+            if eco.problem(result.package.item(x.item_id), x.status or eco.TO_EVALUATE, x.evidence):
+                broken.append(x.item_id)
+    return _unanswered(result), broken
+
+
+# -- the RGESN score other capabilities read (``provides={"rgesn.score": …}``) ------------------------------
+
+
+def estimate_of(figure: dict[str, Any]) -> Estimate:
+    """A frozen or summarised figure (see ``results.figure``) back as an Estimate."""
+    if figure.get("value") is None:
+        return Estimate.unknown(figure.get("unit") or "%", figure.get("reason") or "unknown")
+    return Estimate(
+        float(figure["value"]),
+        figure.get("unit") or "%",
+        figure.get("low"),
+        figure.get("high"),
+        Status(figure.get("status") or Status.INPUT),
+        figure.get("source") or "",
+        tuple(figure.get("warnings") or ()),
+    )
+
+
+def rgesn_score(session: Session, org_id: int, service_id: int) -> Estimate | None:
+    """The latest validated RGESN score of a digital service, in % (None when it has none).
+
+    Provided to other capabilities as ``rgesn.score`` (the eco-design objectives read it); the score is
+    the one frozen at validation.
+    """
+    row = session.scalar(
+        sa.select(Assessment)
+        .join(Referential, Referential.id == Assessment.referential_id)
+        .where(
+            Assessment.org_id == org_id,
+            Assessment.service_id == service_id,
+            Assessment.status == "validated",
+            Referential.kind == "rgesn",
+        )
+        .order_by(Assessment.assessed_on.desc(), Assessment.validated_at.desc(), Assessment.id.desc())
+        .limit(1)
+    )
+    return None if row is None else estimate_of(_summary_of(session, row)["overall"])

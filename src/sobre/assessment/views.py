@@ -100,6 +100,11 @@ class EvidenceInput:
             )
         return cls("file", file_name=path.name, content=path.read_bytes())
 
+    @classmethod
+    def from_upload(cls, name: str, content: bytes) -> EvidenceInput:
+        """A file sent through a form or the API: only the last part of its name is kept."""
+        return cls("file", file_name=safe_file_name(name), content=content)
+
     def check(self) -> None:
         if self.kind == "text" and not (self.text or "").strip():
             raise InputError("empty evidence text", column="evidence")
@@ -110,5 +115,20 @@ class EvidenceInput:
                 value=self.url,
                 expected="an http:// or https:// address",
             )
+        if self.kind == "file" and len(self.content or b"") > MAX_FILE_BYTES:
+            raise InputError(
+                "evidence file too large",
+                column="file",
+                value=self.file_name,
+                expected=f"at most {MAX_FILE_BYTES // (1024 * 1024)} MB; link to it instead",
+            )
         if self.kind not in ("text", "link", "file"):
             raise InputError("unknown evidence kind", value=self.kind, expected="text, link or file")
+
+
+def safe_file_name(name: str) -> str:
+    """A file name without folders or control characters (browsers may send ``C:\\fakepath\\x.pdf``), so that
+    saving it later never writes outside the folder chosen."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(c for c in base if c.isprintable() and c not in '<>:"|?*').strip(" .")
+    return base[-255:] or "evidence"

@@ -94,6 +94,11 @@ class Layout:
         return min(12, max(0, -int(exponent)))
 
 
+def _legend_x(j: int, count: int, width: float) -> float:
+    """Where legend entry ``j`` of ``count`` starts: 150 apart, closer when that would overflow ``width``."""
+    return 8 + j * min(150.0, (width - 16) / max(count, 1))
+
+
 def _scale(value: float, top: float, length: float) -> float:
     return 0.0 if top <= 0 else max(0.0, value) / top * length
 
@@ -176,7 +181,7 @@ def stacked(
         rows.append(StackRow(clip(label), plot_y + i * row_height, segments, totals[i]))
     plot_h = len(rows) * row_height
     legend = [
-        {"name": clip(name, 24), "colour": PALETTE[j % len(PALETTE)], "x": 8 + j * 150}
+        {"name": clip(name, 24), "colour": PALETTE[j % len(PALETTE)], "x": _legend_x(j, len(series), width)}
         for j, name in enumerate(series)
     ]
     return Layout(
@@ -229,7 +234,7 @@ def line(
                 "colour": PALETTE[j % len(PALETTE)],
                 "paths": paths,
                 "dots": dots,
-                "x": 8 + j * 150,
+                "x": _legend_x(j, len(series), width),
             }
         )
     return Layout(
@@ -257,16 +262,21 @@ def radar(
     maximum: float,
     size: float = 420,
     rings: int = 4,
+    label_room: float = 110,
 ) -> Layout:
-    """A radar (maturity per domain): ``values[series][axis]`` on a 0–``maximum`` scale; missing = centre."""
+    """A radar (maturity per domain): ``values[series][axis]`` on a 0–``maximum`` scale; missing = centre.
+
+    ``label_room`` widens the drawing on both sides so that axis labels written beside the spokes fit.
+    """
     centre = size / 2
+    cx = centre + label_room
     radius = size / 2 - 70
     n = max(len(axes), 1)
 
     def point(i: int, fraction: float) -> tuple[float, float]:
         angle = -math.pi / 2 + 2 * math.pi * i / n
         return (
-            round(centre + radius * fraction * math.cos(angle), 2),
+            round(cx + radius * fraction * math.cos(angle), 2),
             round(centre + radius * fraction * math.sin(angle), 2),
         )
 
@@ -277,7 +287,7 @@ def radar(
     for i, name in enumerate(axes):
         x, y = point(i, 1.0)
         lx, ly = point(i, 1.18)
-        anchor = "middle" if abs(lx - centre) < 8 else ("start" if lx > centre else "end")
+        anchor = "middle" if abs(lx - cx) < 8 else ("start" if lx > cx else "end")
         spokes.append({"x": x, "y": y, "label": clip(name, 20), "lx": lx, "ly": ly + 4, "anchor": anchor})
     shapes = []
     for j, (name, row) in enumerate(zip(series, values, strict=True)):
@@ -294,9 +304,9 @@ def radar(
             }
         )
     return Layout(
+        size + 2 * label_room,
         size,
-        size,
-        centre,
+        cx,
         centre,
         radius,
         radius,

@@ -309,14 +309,31 @@ def export_command(
     path: Path = typer.Argument(..., help="File to write."),
     org: str = _ORG,
     kind: str = typer.Option("equipment", "--kind", help=f"One of {', '.join(KINDS)}."),
-    fmt: str = typer.Option("csv", "--format", help="csv, xlsx or json."),
+    fmt: str = typer.Option(
+        "csv", "--format", help="csv, xlsx or json; ansible (an Ansible inventory) with the service desk."
+    ),
     home: str = _HOME,
 ) -> None:
-    """Export one kind of inventory rows in Sobre's format (re-importable as is)."""
+    """Export one kind of inventory rows in Sobre's format (re-importable as is), or another format that a
+    capability provides as ``inventory.export.<format>(database_url, org, path) -> count``."""
     from sobre.inventory import exporter
 
     cfg = settings(ctx, home)
     writable_file(path, "export")
+    if fmt not in exporter.EXPORT_FORMATS:
+        from sobre.core.capabilities import provider
+
+        other = provider(f"inventory.export.{fmt}")
+        if other is None:
+            raise InputError(
+                "unknown export format",
+                column="--format",
+                value=fmt,
+                expected=", ".join(exporter.EXPORT_FORMATS),
+            )
+        n = other(cfg.database_url, org, path)
+        console.print(literal(f"Exported {n} entries ({fmt}) to {path}"))
+        return
     n = exporter.export(cfg.database_url, org, kind, fmt, path)
     console.print(literal(f"Exported {n} {kind} rows to {path}"))
 

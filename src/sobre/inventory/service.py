@@ -293,6 +293,118 @@ def set_equipment_state(
         )
 
 
+def topology(session: Session, org_id: int) -> list[dict[str, Any]]:
+    """Every site, equipment, VM, cloud instance, application and digital service of an organisation as a
+    node of the dependency graph: ``{kind, id, name, parents: [(kind, id)], …}`` where parents are what the
+    node runs on (equipment → its site, VM → its host, application → its VMs, instances or machines,
+    service → its applications).  Nodes carry the facts that incident impact and automation need: users,
+    criticality, category, power, PUE, country, capacity."""
+    from sobre.inventory.models import ApplicationLink, DigitalService, DigitalServiceApplication
+
+    nodes: list[dict[str, Any]] = []
+    for s in session.scalars(sa.select(Site).where(Site.org_id == org_id)):
+        nodes.append(
+            {
+                "kind": "site",
+                "id": s.id,
+                "name": s.name,
+                "parents": [],
+                "site_kind": s.kind,
+                "pue": s.pue,
+                "country": s.country,
+                "city": s.city,
+            }
+        )
+    for e in session.scalars(sa.select(Equipment).where(Equipment.org_id == org_id)):
+        nodes.append(
+            {
+                "kind": "equipment",
+                "id": e.id,
+                "name": e.name,
+                "parents": [("site", e.site_id)] if e.site_id else [],
+                "category": e.category,
+                "criticality": e.criticality,
+                "power_w": e.power_w,
+                "country": e.country,
+                "cpu_threads": e.cpu_threads,
+                "ram_gb": e.ram_gb,
+                "status": e.status,
+                "model": e.model,
+                "manufacturer": e.manufacturer,
+                "quantity": e.quantity,
+            }
+        )
+    for v in session.scalars(sa.select(VirtualMachine).where(VirtualMachine.org_id == org_id)):
+        nodes.append(
+            {
+                "kind": "vm",
+                "id": v.id,
+                "name": v.name,
+                "parents": [("equipment", v.host_id)] if v.host_id else [],
+                "criticality": v.criticality,
+                "vcpu": v.vcpu,
+                "ram_gb": v.ram_gb,
+                "cluster": v.cluster,
+            }
+        )
+    for c in session.scalars(sa.select(CloudInstance).where(CloudInstance.org_id == org_id)):
+        nodes.append(
+            {
+                "kind": "cloud",
+                "id": c.id,
+                "name": c.name,
+                "parents": [],
+                "provider": c.provider,
+                "region": c.region,
+                "country": c.country,
+                "instance_type": c.instance_type,
+            }
+        )
+    links: dict[int, list[tuple[str, int]]] = {}
+    for link in session.scalars(
+        sa.select(ApplicationLink).join(Application).where(Application.org_id == org_id)
+    ):
+        target = (
+            ("vm", link.vm_id)
+            if link.vm_id
+            else ("cloud", link.cloud_instance_id)
+            if link.cloud_instance_id
+            else ("equipment", link.equipment_id)
+        )
+        links.setdefault(link.application_id, []).append(target)  # type: ignore[arg-type]
+    for a in session.scalars(sa.select(Application).where(Application.org_id == org_id)):
+        nodes.append(
+            {
+                "kind": "application",
+                "id": a.id,
+                "name": a.name,
+                "environment": a.environment,
+                "parents": links.get(a.id, []),
+                "users": a.users,
+                "criticality": a.criticality,
+            }
+        )
+    apps_of: dict[int, list[tuple[str, int]]] = {}
+    for sid, aid in session.execute(
+        sa.select(DigitalServiceApplication.service_id, DigitalServiceApplication.application_id)
+        .join(DigitalService, DigitalService.id == DigitalServiceApplication.service_id)
+        .where(DigitalService.org_id == org_id)
+    ):
+        apps_of.setdefault(sid, []).append(("application", aid))
+    for d in session.scalars(sa.select(DigitalService).where(DigitalService.org_id == org_id)):
+        nodes.append(
+            {
+                "kind": "service",
+                "id": d.id,
+                "name": d.name,
+                "parents": apps_of.get(d.id, []),
+                "users": d.users,
+                "criticality": d.criticality,
+            }
+        )
+    return nodes
+
+
 def user_logins(database_url: str, org: str) -> set[str]:
     """Logins of the people who hold equipment still in the organisation (the inventory's users)."""
 

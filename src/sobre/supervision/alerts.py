@@ -243,6 +243,7 @@ def route(
         result.muted = dict(decision.muted)
         for a in firing:
             result.firing[a.grade] = result.firing.get(a.grade, 0) + 1
+        handed: list[service.AlertFired] = []
         for alert_id in just_fired:
             found = alerts.get(alert_id)
             if found is None:
@@ -250,7 +251,7 @@ def route(
             a = found
             if a.muted_by or a.incident_ref or not Grade(a.grade).at_least(Grade.MAJOR):
                 continue
-            refs = service.on_alert_fired(
+            handed.append(
                 service.AlertFired(
                     database_url,
                     org,
@@ -265,10 +266,16 @@ def route(
                     _aware(a.started_at),  # type: ignore[arg-type]
                 )
             )
-            if refs:
+    # Handed over once this session is committed: the subscriber writes through its own session, which a
+    # SQLite database would refuse while this one holds the write lock.
+    for event in handed:
+        refs = service.on_alert_fired(event)
+        if refs:
+            with session_scope(database_url) as session:
+                a = session.get_one(Alert, event.alert_id)
                 a.incident_ref = ", ".join(refs)
                 _event(session, a, "incident", at, refs=refs)
-                result.incidents.extend(refs)
+            result.incidents.extend(refs)
     return result
 
 
