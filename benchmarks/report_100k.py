@@ -53,26 +53,33 @@ def main() -> None:
             f"in {time.perf_counter() - mark:.1f} s (run {run.id}, {run.item_count:,} result rows)"
         )
 
+        # Wall and CPU time per step: on a loaded machine the CPU time (all threads) is the steadier figure.
         timings: dict[str, float] = {}
-        start = time.perf_counter()
+        cpu: dict[str, float] = {}
+        start, start_cpu = time.perf_counter(), time.process_time()
+        mark, mark_cpu = start, start_cpu
+
+        def step(name: str) -> None:
+            nonlocal mark, mark_cpu
+            now, now_cpu = time.perf_counter(), time.process_time()
+            timings[name], cpu[name] = now - mark, now_cpu - mark_cpu
+            mark, mark_cpu = now, now_cpu
+
         inputs = report_inputs(url, ORG, run.id)
-        timings["read run + names + inventory"] = time.perf_counter() - start
-        mark = time.perf_counter()
+        step("read run + names + inventory")
         data = build_report_data(inputs)
-        timings["aggregate + recommendations"] = time.perf_counter() - mark
-        mark = time.perf_counter()
+        step("aggregate + recommendations")
         html = render.render_html(data, "fr")
         html_path = Path(tmp) / "diagnostic-fr.html"
         html_path.write_text(html, encoding="utf-8")
-        timings["HTML (charts included)"] = time.perf_counter() - mark
-        mark = time.perf_counter()
+        step("HTML (charts included)")
         pdf_path = render.write_pdf(data, "fr", Path(tmp) / "diagnostic-fr.pdf", html=html)
-        timings["PDF (WeasyPrint)"] = time.perf_counter() - mark
-        total = time.perf_counter() - start
-        for step, seconds in timings.items():
-            print(f"  {step:<32} {seconds:6.2f} s")
+        step("PDF (WeasyPrint)")
+        total, total_cpu = time.perf_counter() - start, time.process_time() - start_cpu
+        for name, seconds in timings.items():
+            print(f"  {name:<32} {seconds:6.2f} s  (CPU {cpu[name]:6.2f} s)")
         print(
-            f"report HTML + PDF, end to end: {total:.2f} s (target ≤ 5 s); "
+            f"report HTML + PDF, end to end: {total:.2f} s, CPU {total_cpu:.2f} s (target ≤ 5 s); "
             f"HTML {html_path.stat().st_size / 1024:.0f} KiB, PDF {pdf_path.stat().st_size / 1024:.0f} KiB, "
             f"{len(data.recommendations)} recommendations"
         )
@@ -82,6 +89,7 @@ def main() -> None:
                 f"report HTML + PDF {n_eq:,} items",
                 total,
                 peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                cpu_seconds=total_cpu,
                 target="≤ 5 s",
                 notes={k: round(v, 2) for k, v in timings.items()},
             )

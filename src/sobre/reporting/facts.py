@@ -46,6 +46,22 @@ def domain_of(category: str | None, item_kind: str, site_kind: str | None) -> st
     return "end_user"
 
 
+def domain_expr(site_kinds: dict[int, str]) -> pl.Expr:
+    """:func:`domain_of` as a column expression over ``category``, ``item_kind`` and ``site_id``."""
+    dc_sites = [i for i, k in site_kinds.items() if k in {str(x) for x in PUE_SITE_KINDS}]
+    dc_categories = [str(c) for c in SERVER_CATEGORIES] + [str(Category.STORAGE_ARRAY)]
+    category = pl.col("category")
+    return (
+        pl.when(pl.col("item_kind").is_in(["cloud", "storage"]) | pl.col("site_id").is_in(dc_sites))
+        .then(pl.lit("data_centre"))
+        .when(category.is_in(dc_categories))
+        .then(pl.lit("data_centre"))
+        .when(category.is_in(sorted(_NETWORK)))
+        .then(pl.lit("network"))
+        .otherwise(pl.lit("end_user"))
+    )
+
+
 def _sum(frame: pl.DataFrame, unit: str) -> Figure:
     known = frame.filter(pl.col("value").is_not_null())
     unknown = frame.filter(pl.col("value").is_null()).select("item_kind", "item_id").unique().height
@@ -60,11 +76,7 @@ def scope_split(
     result: Result, primary: str, unit: str, site_kinds: dict[int, str], in_scope: list[str]
 ) -> ScopeSplit:
     items = total_rows(result).select("item_kind", "item_id", "category", "site_id")
-    domains = [
-        domain_of(c, k, site_kinds.get(s) if s is not None else None)
-        for k, c, s in zip(items["item_kind"], items["category"], items["site_id"], strict=True)
-    ]
-    items = items.with_columns(pl.Series("domain", domains, dtype=pl.Utf8))
+    items = items.with_columns(domain_expr(site_kinds).alias("domain"))
     imp = result.impacts.filter(pl.col("criterion") == primary).join(
         items.select("item_kind", "item_id", "domain"), on=["item_kind", "item_id"], how="inner"
     )
@@ -188,6 +200,7 @@ def fleet_facts(result: Result, factors: FactorSet | None, people: int | None) -
 __all__ = [
     "AGE_BANDS",
     "benchmarks",
+    "domain_expr",
     "domain_of",
     "equivalences",
     "fleet_facts",

@@ -348,10 +348,14 @@ def purchasing(ctx: _Context) -> Plan | None:
 PLANS = (fewer_devices, lifetime, refurbished, purchasing, printing, servers, switch_off, reuse)
 
 
-def _totals(result: Result, ids: frozenset[int] | None, criteria: list[str]) -> dict[str, tuple]:
-    imp = result.impacts.filter(pl.col("item_kind") == "equipment")
+def _equipment(result: Result) -> pl.DataFrame:
+    return result.impacts.filter(pl.col("item_kind") == "equipment")
+
+
+def _totals(imp: pl.DataFrame, ids: frozenset[int] | None, criteria: list[str]) -> dict[str, tuple]:
+    """Sums per criterion of equipment impacts ``imp`` (of the items ``ids`` if given)."""
     if ids is not None:
-        imp = imp.filter(pl.col("item_id").is_in(list(ids)))
+        imp = imp.filter(pl.col("item_id").is_in(pl.Series(list(ids), dtype=pl.Int64).implode()))
     agg = imp.group_by("criterion").agg(
         pl.col("value").sum(),
         pl.col("low").sum(),
@@ -403,11 +407,12 @@ def recommend(
     ctx = _Context(inputs, compute or _engine_compute())
     codes = [c.code for c in data.criteria]
     plans = [p for p in (make(ctx) for make in PLANS) if p is not None]
+    run_equipment = _equipment(inputs.result)  # the "before" of every plan: filtered once
     found = []
     for plan in plans:
         ids = frozenset().union(*(c.ids for c in plan.changes))
-        before = _totals(inputs.result, ids, codes)
-        after = _totals(ctx.run(ids, plan.changes), None, codes)
+        before = _totals(run_equipment, ids, codes)
+        after = _totals(_equipment(ctx.run(ids, plan.changes)), None, codes)
         avoided = _avoided(before, after, data)
         found.append(
             Recommendation(
@@ -429,7 +434,7 @@ def recommend(
         changes = [c for p in plans for c in p.changes]
         ids = frozenset().union(*(c.ids for c in changes))
         avoided = _avoided(
-            _totals(inputs.result, ids, codes), _totals(ctx.run(ids, changes), None, codes), data
+            _totals(run_equipment, ids, codes), _totals(_equipment(ctx.run(ids, changes)), None, codes), data
         )
         combined = Combined(avoided, _share(avoided.get(data.primary), data), [p.key for p in plans])
     found.sort(key=lambda r: -(r.avoided[data.primary].value or 0.0) if data.primary in r.avoided else 0.0)

@@ -101,8 +101,8 @@ _SVG_TITLE = re.compile(r'<title id="[^"]*">(.*?)</title>', re.S)
 def svg_as_images(html: str) -> str:
     """Inline charts → ``<img>`` with the same SVG as a data URI and the chart's title as ``alt``.
 
-    WeasyPrint computes CSS styles for every element of the DOM, and a matplotlib chart has hundreds: as
-    images, the same SVG is drawn by WeasyPrint's SVG renderer without the cascade, about twice as fast.
+    As images, the charts are drawn by WeasyPrint's SVG renderer without the CSS cascade, and the PDF's
+    structure tree gets one figure with its alternative text per chart.
     """
 
     def replace(match: re.Match[str]) -> str:
@@ -110,7 +110,7 @@ def svg_as_images(html: str) -> str:
         if "xmlns=" not in svg[: svg.index(">")]:
             svg = svg.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"', 1)
         title = _SVG_TITLE.search(svg)
-        alt = title.group(1) if title else ""  # already escaped for HTML by charts._accessible
+        alt = title.group(1) if title else ""  # already escaped for HTML by charts.bar_chart
         data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
         return f'<img class="chart" alt="{alt}" src="data:image/svg+xml;base64,{data}">'
 

@@ -77,10 +77,15 @@ def _vm_shares(vms: pl.DataFrame, profile: str) -> pl.DataFrame:
     w_cpu = pl.when(on_cpu).then(pl.coalesce("vcpu", "_mean_cpu") * q)
     w_sto = pl.when(~keyed & is_sto).then(pl.col("storage_gb") * q)
     vms = vms.with_columns(w_cpu.alias("_w_cpu"), w_sto.alias("_w_sto"))
-    sum_cpu = pl.col("_w_cpu").sum().over(h)
-    sum_sto = pl.col("_w_sto").sum().over(h)
-    n_eq = pl.when(on_cpu & pl.col("_w_cpu").is_null()).then(q).sum().over(h)
-    sum_key = pl.when(keyed).then(key).sum().over(h)
+    # Each per-host sum once, as a column: the expressions below use them several times, and an eager
+    # frame would compute a window again at every use.
+    vms = vms.with_columns(
+        pl.col("_w_cpu").sum().over(h).alias("_sum_cpu"),
+        pl.col("_w_sto").sum().over(h).alias("_sum_sto"),
+        pl.when(on_cpu & pl.col("_w_cpu").is_null()).then(q).sum().over(h).alias("_n_eq"),
+        pl.when(keyed).then(key).sum().over(h).alias("_sum_key"),
+    )
+    sum_cpu, sum_sto, n_eq, sum_key = (pl.col(c) for c in ("_sum_cpu", "_sum_sto", "_n_eq", "_sum_key"))
     share0 = (
         pl.when(pl.col("_w_sto").is_not_null())
         .then(pl.col("_w_sto") / pl.max_horizontal(sum_sto, pl.col("host_storage_gb")))
@@ -154,7 +159,8 @@ def allocate(
         pl.when(pl.col("_gb").is_null()).then(pl.lit("no_capacity_share")).alias("pre_warning"),
     )
     rows = pl.concat([vm_rows, vol_rows], how="vertical_relaxed")
-    total = pl.col("share0").sum().over("host_id")
+    rows = rows.with_columns(pl.col("share0").sum().over("host_id").alias("_total"))
+    total = pl.col("_total")
     over = total > 1.0 + _TOLERANCE
     rows = rows.with_columns(
         pl.when(over).then(pl.col("share0") / total).otherwise(pl.col("share0")).alias("share"),
@@ -164,7 +170,7 @@ def allocate(
                 pl.when(over).then(pl.format("allocations_normalised(total={})", total.round(4))),
             ]
         ).alias("pre_warning"),
-    )
+    ).drop("_total")
     # Idle capacity is a virtualisation host's: one that carries VMs or is declared a hypervisor.  A storage
     # array's unallocated space is not idle compute (its remainder stays with the array).
     declared = hosts.filter(pl.col("hypervisor").fill_null(False)).select(pl.col("item_id").alias("host_id"))

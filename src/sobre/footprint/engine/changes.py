@@ -113,7 +113,9 @@ def apply_changes(
     derived: dict[int, set[int]] = {}
     next_id = int(eq["id"].max() or 0) + 1 if eq.height else 1  # type: ignore[arg-type]
     for change in changes:
-        ids = set(change.ids).union(*(derived.get(i, set()) for i in change.ids))
+        ids = set(change.ids)
+        for i in derived.keys() & ids:  # derived is small; change.ids may hold every item
+            ids |= derived[i]
         touched |= ids
         on = _on(ids)
         if isinstance(change, ExtendLifetime):

@@ -143,8 +143,19 @@ def _summary(items: pl.DataFrame, excluded: pl.DataFrame, criteria: list[str]) -
         counts = excluded.group_by("excluded_reason").len().sort("excluded_reason")
         for reason, n in counts.iter_rows():
             out.append(entry("not_counted", n=n, kind="equipment", reason=reason))
-    warned = items.filter(pl.col("warnings").is_not_null()).select(
-        "item_kind", "factor_ref", "country", "category", pl.col("warnings").str.split("; ").alias("w")
+    # Items share few distinct warning texts: count them first, split and parse only the distinct ones.
+    warned = (
+        items.filter(pl.col("warnings").is_not_null())
+        .group_by("item_kind", "factor_ref", "country", "category", "warnings")
+        .len("items")
+        .select(
+            "item_kind",
+            "factor_ref",
+            "country",
+            "category",
+            "items",
+            pl.col("warnings").str.split("; ").alias("w"),
+        )
     )
     if not warned.height:
         return out
@@ -164,7 +175,11 @@ def _summary(items: pl.DataFrame, excluded: pl.DataFrame, criteria: list[str]) -
         .alias("ctx_value"),
         context.alias("ctx_key"),
     )
-    counts = rows.group_by("item_kind", "w", "ctx_key", "ctx_value").len().sort("item_kind", "w", "ctx_value")
+    counts = (
+        rows.group_by("item_kind", "w", "ctx_key", "ctx_value")
+        .agg(pl.col("items").sum())
+        .sort("item_kind", "w", "ctx_value")
+    )
     for kind, warning, ctx_key, ctx_value, n in counts.iter_rows():
         parsed = parse(warning)
         code, params = parsed if parsed is not None else (warning, {})

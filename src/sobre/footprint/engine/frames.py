@@ -23,10 +23,11 @@ def conform(df: pl.DataFrame | None, schema: Mapping[str, pl.DataType | type[pl.
     """Give ``df`` every column of ``schema`` (missing ones null) with the contract's types."""
     if df is None:
         return pl.DataFrame(schema=dict(schema))
+    have = df.schema  # built anew on every access: once here, not once per column
     exprs = []
     for name, dtype in schema.items():
-        if name in df.columns:
-            exprs.append(pl.col(name).cast(dtype, strict=False) if df.schema[name] != dtype else pl.col(name))
+        if name in have:
+            exprs.append(pl.col(name).cast(dtype, strict=False) if have[name] != dtype else pl.col(name))
         else:
             exprs.append(pl.lit(None, dtype=dtype).alias(name))
     return df.select(exprs)

@@ -129,35 +129,58 @@ def _with_capacity(a: pl.DataFrame, factors: FactorSet, criteria: list[str]) -> 
     return a
 
 
-def _impact_exprs(criteria: list[str]) -> list[pl.Expr]:
+def _impact_steps(criteria: list[str]) -> list[list[pl.Expr]]:
+    """The wide impact columns in three steps, each reusing the columns of the one before.
+
+    1. the bases: quantity × alloc × usage rate, times each stage's reduction (refurbished, reuse), and
+       the use stage's energy;
+    2. the values;
+    3. the low/high bounds, from the values and bases already computed.
+    The arithmetic is the same, in the same order, as one expression per column would do: only repeated
+    work goes (a value was evaluated five times, each corner re-multiplied its base).
+    """
     base = pl.col("quantity") * pl.col("alloc") * pl.col("usage_rate")
-    exprs: list[pl.Expr] = []
+    reuse = 1.0 - pl.col("reuse_share").fill_null(0.0)
+    # Base × reduction, by (stage kind, bound): only manufacturing is reduced for a refurbished item, only
+    # end of life by reuse; other stages multiply by 1.0, which leaves the base unchanged.
+    bases = [
+        base.alias("_b"),
+        (base * pl.col("refurb_factor")).alias("_b|mf"),
+        (base * pl.col("refurb_low")).alias("_b|mf|l"),
+        (base * pl.col("refurb_high")).alias("_b|mf|h"),
+        (base * reuse).alias("_b|eol"),
+        (base * pl.col("annual_kwh") * pl.col("pue")).alias("_energy"),
+    ]
+
+    def reduced(stage: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+        if stage == "manufacturing":
+            return pl.col("_b|mf"), pl.col("_b|mf|l"), pl.col("_b|mf|h")
+        b = pl.col("_b|eol") if stage == "end_of_life" else pl.col("_b")
+        return b, b, b
+
+    life = pl.col("lifetime_years")
+    lives = (pl.col("life_high"), pl.col("life_low"))
+    energy = pl.col("_energy")
+    zero = pl.col("annual_kwh") == 0  # not powered: a known zero, whatever the electricity factor
+    values: list[pl.Expr] = []
+    bounds: list[pl.Expr] = []
     for c in criteria:
         for s in EMBODIED_STAGES:
             f, fl, fh = pl.col(f"f|{c}|{s}"), pl.col(f"fl|{c}|{s}"), pl.col(f"fh|{c}|{s}")
-            # Only manufacturing is reduced for a refurbished item, only end of life by reuse.
-            if s == "manufacturing":
-                rf, rl, rh = pl.col("refurb_factor"), pl.col("refurb_low"), pl.col("refurb_high")
-            elif s == "end_of_life":
-                rf = rl = rh = 1.0 - pl.col("reuse_share").fill_null(0.0)
-            else:
-                rf = rl = rh = pl.lit(1.0)
-            value = base * rf * f / pl.col("lifetime_years")
+            bv, bl, bh = reduced(s)
+            values.append((bv * f / life).alias(col_v(c, s)))
+            value = pl.col(col_v(c, s))
             # min/max over the corners keep low ≤ value ≤ high whatever the sign of the factor.
-            lives = (pl.col("life_high"), pl.col("life_low"))
-            corners_lo = [base * r * fl / life for r in (rl, rh) for life in lives] + [value]
-            corners_hi = [base * r * fh / life for r in (rl, rh) for life in lives] + [value]
-            exprs += [
-                value.alias(col_v(c, s)),
+            corners_lo = [b * fl / lf for b in (bl, bh) for lf in lives] + [value]
+            corners_hi = [b * fh / lf for b in (bl, bh) for lf in lives] + [value]
+            bounds += [
                 pl.when(value.is_not_null()).then(pl.min_horizontal(corners_lo)).alias(col_l(c, s)),
                 pl.when(value.is_not_null()).then(pl.max_horizontal(corners_hi)).alias(col_h(c, s)),
             ]
-        energy = base * pl.col("annual_kwh") * pl.col("pue")
-        zero = pl.col("annual_kwh") == 0  # not powered: a known zero, whatever the electricity factor
         e, el, eh = pl.col(f"e|{c}"), pl.col(f"el|{c}"), pl.col(f"eh|{c}")
-        value = pl.when(zero).then(0.0).otherwise(energy * e)
-        exprs += [
-            value.alias(col_v(c, "use")),
+        values.append(pl.when(zero).then(0.0).otherwise(energy * e).alias(col_v(c, "use")))
+        value = pl.col(col_v(c, "use"))
+        bounds += [
             pl.when(zero)
             .then(0.0)
             .when(value.is_not_null())
@@ -169,7 +192,7 @@ def _impact_exprs(criteria: list[str]) -> list[pl.Expr]:
             .then(pl.max_horizontal(energy * el, energy * eh, value))
             .alias(col_h(c, "use")),
         ]
-    return exprs
+    return [bases, values, bounds]
 
 
 def _warnings(g4it: bool, criteria: list[str]) -> pl.Expr:
@@ -236,7 +259,10 @@ def add_impacts(a: pl.DataFrame, factors: FactorSet, criteria: list[str], g4it: 
     a = a.join(factor_table(factors, criteria), left_on="factor_ref", right_on="ref", how="left")
     a = a.join(electricity_table(factors, criteria), on="country", how="left")
     a = _with_capacity(a, factors, criteria)
-    a = a.with_columns(_impact_exprs(criteria))
+    lazy = a.lazy()
+    for step in _impact_steps(criteria):
+        lazy = lazy.with_columns(step)
+    a = lazy.collect()
     if not criteria:
         a = a.with_columns(pl.col("pre_warning").alias("warnings"), _status().alias("status"))
     else:

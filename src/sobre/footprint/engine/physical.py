@@ -10,7 +10,7 @@ impacts, warnings and statuses are computed in ``impacts.py``.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -25,6 +25,8 @@ from sobre.inventory.taxonomy import ACTIVE_STATUSES, PUE_SITE_KINDS
 G4IT_DEFAULT_PUE = 1.75
 #: Days per year in the Sobre profile's lifetimes and ages (Julian year).
 DAYS_PER_YEAR = 365.25
+#: The parameter steps run on a lazy frame (one plan, shared sub-expressions computed once) or eagerly.
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 
 def _lookup(expr: pl.Expr, mapping: dict[Any, Any], dtype: pl.DataType | type[pl.DataType]) -> pl.Expr:
@@ -65,7 +67,7 @@ def refurbished_factors(factors: FactorSet) -> dict[str, tuple[float, float, flo
     return out
 
 
-def _chosen(frame: pl.DataFrame, candidates: list[tuple[str, pl.Expr, str]], names: tuple[str, str, str]):
+def _chosen(frame: Frame, candidates: list[tuple[str, pl.Expr, str]], names: tuple[str, str, str]) -> Frame:
     """First non-null candidate: (value, method, status) columns named ``names``."""
     method: pl.Expr = pl.lit("unknown")
     status: pl.Expr = pl.lit("unknown")
@@ -186,7 +188,7 @@ def _sites(a: pl.DataFrame, inventory: Inventory) -> pl.DataFrame:
     )
 
 
-def _lifetime(a: pl.DataFrame, factors: FactorSet, g4it: bool, reference_date: date) -> pl.DataFrame:
+def _lifetime(a: Frame, factors: FactorSet, g4it: bool, reference_date: date) -> Frame:
     """``lifetime_years`` (≥ 1 y) with its range and method, and ``age_years`` at the reference date."""
     default_life = hypothesis(factors, "default_lifetime")
     type_lifetime = pl.col("_type_life")
@@ -256,7 +258,7 @@ def _lifetime(a: pl.DataFrame, factors: FactorSet, g4it: bool, reference_date: d
     )
 
 
-def _usage_rate(a: pl.DataFrame, factors: FactorSet) -> pl.DataFrame:
+def _usage_rate(a: Frame, factors: FactorSet) -> Frame:
     """Usage rate: the row's, else COPE/BYOD hypotheses (NumEcoEval 0.8 / 0.57), else 1 — both profiles."""
     cope, byod = hypothesis(factors, "cope_rate"), hypothesis(factors, "byod_rate")
     mode = pl.col("usage_mode").str.to_lowercase()
@@ -281,7 +283,7 @@ def _usage_rate(a: pl.DataFrame, factors: FactorSet) -> pl.DataFrame:
     )
 
 
-def _refurbished(a: pl.DataFrame, factors: FactorSet, g4it: bool) -> pl.DataFrame:
+def _refurbished(a: Frame, factors: FactorSet, g4it: bool) -> Frame:
     """A refurbished item carries a share of a new one's manufacturing (Sobre profile); without a factor for
     its category it is counted as new, with a warning."""
     refurb = refurbished_factors(factors) if not g4it else {}
@@ -305,7 +307,7 @@ def _refurbished(a: pl.DataFrame, factors: FactorSet, g4it: bool) -> pl.DataFram
     )
 
 
-def _energy(a: pl.DataFrame, g4it: bool) -> pl.DataFrame:
+def _energy(a: Frame, g4it: bool) -> Frame:
     """annual kWh: measured > declared > power × profile > the reference item's default."""
     d_kwh = pl.col("_d_annual_kwh")
     if g4it:
@@ -329,9 +331,7 @@ def _energy(a: pl.DataFrame, g4it: bool) -> pl.DataFrame:
     return _chosen(a, candidates, ("annual_kwh", "kwh_method", "kwh_status"))
 
 
-def _pue_country(
-    a: pl.DataFrame, g4it: bool, default_pue: float | None, org_country: str | None
-) -> pl.DataFrame:
+def _pue_country(a: Frame, g4it: bool, default_pue: float | None, org_country: str | None) -> Frame:
     """PUE (site, else provider, else default; 1 outside data centres) and the country of use."""
     dpue = default_pue if default_pue is not None else (G4IT_DEFAULT_PUE if g4it else None)
     if g4it:
@@ -400,9 +400,11 @@ def compute_assets(
     a = _reference(assets, factors, g4it)
     a = _defaults(a, factors)
     a = _sites(a, inventory)
-    a = _lifetime(a, factors, g4it, reference_date)
-    a = _usage_rate(a, factors)
-    a = _refurbished(a, factors, g4it)
-    a = _energy(a, g4it)
-    a = _pue_country(a, g4it, hypothesis(factors, "default_pue"), org_country)
-    return add_impacts(a, factors, criteria, g4it)
+    # The column-only steps as one lazy plan: eager frames run without optimisations, and the rules'
+    # chains of candidates evaluated the same sub-expressions again and again.
+    lazy = _lifetime(a.lazy(), factors, g4it, reference_date)
+    lazy = _usage_rate(lazy, factors)
+    lazy = _refurbished(lazy, factors, g4it)
+    lazy = _energy(lazy, g4it)
+    lazy = _pue_country(lazy, g4it, hypothesis(factors, "default_pue"), org_country)
+    return add_impacts(lazy.collect(), factors, criteria, g4it)
