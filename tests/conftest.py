@@ -56,12 +56,18 @@ def pg_server() -> Iterator[PgServer]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database URL: one run per backend."""
+    from sobre.core.db import close_engine
+
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'sobre.db'}"
-    server: PgServer = request.getfixturevalue("pg_server")
-    return server.create_database(f"t{os.getpid()}_{next(_counter)}")
+        url = f"sqlite:///{tmp_path / 'sobre.db'}"
+    else:
+        server: PgServer = request.getfixturevalue("pg_server")
+        url = server.create_database(f"t{os.getpid()}_{next(_counter)}")
+    yield url
+    # Engines live as long as the process: without this, every PostgreSQL test would keep its pool open.
+    close_engine(url)
 
 
 @pytest.fixture

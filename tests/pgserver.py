@@ -66,7 +66,11 @@ class PgServer:
             "--no-sync",
         )
         fsync = "on" if self.fsync else "off"
-        opts = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync={fsync}"
+        # Room for the pools of two test workers and the servers some tests start.
+        opts = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync={fsync}"
+            " -c max_connections=300"
+        )
         self._run(
             _pg_bin("pg_ctl"), "-D", str(self.data), "-o", opts, "-l", str(self.root / "log"), "-w", "start"
         )

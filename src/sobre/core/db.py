@@ -229,8 +229,13 @@ def upgrade(engine: sa.Engine) -> None:
                 raise SobreError(f"the migration would break {len(broken)} references; nothing was changed")
 
 
-@cache
+_ENGINES: dict[str, sa.Engine] = {}
+
+
 def _engine_for(url: str) -> sa.Engine:
+    engine = _ENGINES.get(url)
+    if engine is not None:
+        return engine
     from sobre.core import audit
 
     audit.install()  # every change made through this engine's sessions is audited
@@ -240,7 +245,15 @@ def _engine_for(url: str) -> sa.Engine:
     except BaseException:
         engine.dispose()
         raise
-    return engine
+    return _ENGINES.setdefault(url, engine)
+
+
+def close_engine(url: str) -> None:
+    """Close the pooled connections of ``url``'s engine, if one was made (it reconnects when used again):
+    a process that works on many databases in turn (a test run) must not hold a pool open for each."""
+    engine = _ENGINES.get(url)
+    if engine is not None:
+        engine.dispose()
 
 
 _LAST_URL: list[str] = []
