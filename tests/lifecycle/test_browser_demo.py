@@ -41,7 +41,7 @@ def test_the_demo_town_in_the_browser(tmp_path: Path) -> None:
     with live_server(demo.home) as base, launch_chromium() as browser:
         checks: list[Any] = []
         for lang, texts in {
-            # Which required blocks remain to write depends on the strategy capability's seed, not tested here.
+            # Which required blocks remain to write depends on the strategy capability's seed.
             "fr": ("Stratégie numérique responsable", "60 000 habitants"),
             "en": ("Responsible digital strategy", "60,000 inhabitants"),
         }.items():
