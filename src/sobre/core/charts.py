@@ -396,7 +396,7 @@ def radar_svg(
                 f'stroke="{s["colour"]}" stroke-width="2"{dash}/>'
             )
         else:
-            for run in known_runs(known):
+            for run in (r for r in known_runs(known) if len(r) > 1):  # a lone point is its dot
                 points = " ".join(f"{dots[i][0]},{dots[i][1]}" for i in run)
                 parts.append(
                     f'<polyline points="{points}" fill="none" stroke="{s["colour"]}" stroke-width="2"{dash}/>'
