@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from sobre.core.db import session_scope
+from sobre.core.db import session_scope, write_session
 from sobre.core.errors import InputError, NotFound
 from sobre.orgs import service as orgs
 from sobre.supervision import grading, service
@@ -146,8 +146,13 @@ def add_rule(
     severity: str = "warning",
     labels: dict[str, str] | None = None,
     summary: str | None = None,
+    rename_from: str | None = None,
 ) -> Rule:
-    """Add (or replace) an alert rule; checks it as the engine would."""
+    """Add (or replace) an alert rule; checks it as the engine would.
+
+    With ``rename_from``, the rule of that name gets ``name`` and these settings; renaming onto another
+    existing rule is refused (it would overwrite that rule).
+    """
     if severity not in SEVERITIES:
         raise InputError(
             "unknown severity", column="severity", value=severity, expected=", ".join(SEVERITIES)
@@ -170,9 +175,27 @@ def add_rule(
         )
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    with session_scope(database_url) as session:
+    # Read then write: hold the right to write from the start, so that two saves never interleave.
+    with write_session(database_url) as session:
         oid = orgs.get(session, org).id
-        row = session.scalar(sa.select(AlertRule).where(AlertRule.org_id == oid, AlertRule.name == name))
+
+        def named(rule_name: str) -> AlertRule | None:
+            return session.scalar(
+                sa.select(AlertRule).where(AlertRule.org_id == oid, AlertRule.name == rule_name)
+            )
+
+        row = named(name)
+        if rename_from is not None and rename_from != name:
+            if row is not None:
+                raise InputError(
+                    "another rule already has this name; choose another one or remove that rule first",
+                    column="name",
+                    value=name,
+                )
+            row = named(rename_from)
+            if row is None:
+                raise NotFound(f"no rule named {rename_from!r}")
+            row.name = name
         if row is None:
             row = AlertRule(org_id=oid, name=name)
             session.add(row)

@@ -263,22 +263,21 @@ def register(registry: Any) -> None:  # noqa: C901  (one function per page, regi
         if form.ok:
             try:
                 before = listing.rule_by_id(ctx.database_url, name, rule_id) if rule_id is not None else None
-                new_name = fields.pop("name")
                 alerting.add_rule(
                     ctx.database_url,
                     name,
-                    new_name,
+                    fields.pop("name"),
                     fields.pop("metric"),
                     fields.pop("op"),
                     fields.pop("threshold"),
+                    rename_from=before["name"] if before is not None else None,
                     **fields,
                 )
-                if before is not None and before["name"] != new_name:  # renamed: only once the new one is in
-                    alerting.remove_rule(ctx.database_url, name, before["name"])
             except InputError as exc:
-                form.error(
-                    {"labels": "labels", "severity": "severity"}.get(exc.column or "", "clear"), str(exc)
+                field = {"labels": "labels", "severity": "severity", "name": "name"}.get(
+                    exc.column or "", "clear"
                 )
+                form.error(field, ctx.t("sup.rule.name_taken") if field == "name" else str(exc))
             else:
                 return ctx.redirect(ctx.url("supervision.rules"), notice="sup.notice.rule_saved")
         if rule_id is not None:

@@ -20,7 +20,7 @@ from sobre.supervision.grading import Grade
 from sobre.supervision.routes_common import CONFIGURE, OPERATE, PLAIN, VIEW, actor, org
 from sobre.supervision.routing import Step
 from sobre.web.api import Page, Paging, page_of
-from sobre.web.context import Ctx
+from sobre.web.context import Ctx, RequestContext
 from sobre.web.paging import paginate, parse_sort, sorted_by
 
 Id = Annotated[int, Path(ge=1, le=2**31 - 1, description="Row id")]
@@ -597,6 +597,21 @@ def register(registry: Any) -> None:  # noqa: C901  (one function per endpoint, 
     )
     def api_rule_set(ctx: Ctx, body: RuleIn) -> dict[str, Any]:
         """Add a rule, or replace the one of the same name."""
+        return save_rule(ctx, body, None)
+
+    @api(
+        f"{tag}/rules/{{rule_id}}",
+        permission=CONFIGURE,
+        methods=("PUT",),
+        name="supervision.api_rule_update",
+        response_model=RuleOut,
+    )
+    def api_rule_update(ctx: Ctx, rule_id: Id, body: RuleIn) -> dict[str, Any]:
+        """Change a rule, renaming it when the name differs (422 when another rule has that name)."""
+        _, name = org(ctx)
+        return save_rule(ctx, body, listing.rule_by_id(ctx.database_url, name, rule_id)["name"])
+
+    def save_rule(ctx: RequestContext, body: RuleIn, rename_from: str | None) -> dict[str, Any]:
         oid, name = org(ctx)
         alerting.add_rule(
             ctx.database_url,
@@ -611,6 +626,7 @@ def register(registry: Any) -> None:  # noqa: C901  (one function per endpoint, 
             severity=body.severity,
             labels=body.labels or None,
             summary=body.summary,
+            rename_from=rename_from,
         )
         with ctx.session() as s:
             row = s.scalar(listing.rules_query(oid).where(listing.AlertRule.name == body.name))
