@@ -127,7 +127,7 @@ def register(registry: CapabilityRegistry) -> None:
             form.error("urgency", ctx.t("sd.form.choose"))
         if not form.ok:
             return portal_page(ctx, form, 422)
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             t = service.open_ticket(
                 s,
                 ctx.org.id,
@@ -213,7 +213,7 @@ def register(registry: CapabilityRegistry) -> None:
         assert ctx.org is not None and ctx.user is not None
         data = own_ticket(ctx, number)
         form = Form({"body": body, "score": score})
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             if action == "rate":
                 if score not in {"1", "2", "3", "4", "5"}:
                     form.error("score", ctx.t("sd.form.choose"))

@@ -46,7 +46,7 @@ def act(ctx: RequestContext, number: int, action: str, f: dict[str, str]) -> str
     assert ctx.org is not None
     who = ctx.user.display if ctx.user else ctx.actor.label
     oid = ctx.org.id
-    with ctx.session() as s:
+    with ctx.write_session() as s:
         if action == "assign":
             service.assign(
                 s, oid, number, assignee=f.get("assignee") or None, group=f.get("group") or None, actor=who
@@ -206,7 +206,7 @@ def register(registry: CapabilityRegistry) -> None:
         assert ctx.org is not None
         numbers = [int(n) for n in tickets.replace("#", " ").replace(",", " ").split() if n.isdigit()]
         try:
-            with ctx.session() as s:
+            with ctx.write_session() as s:
                 p = problems.create(s, ctx.org.id, title, tickets=numbers)
                 number = p.number
         except SobreError as exc:
@@ -252,7 +252,7 @@ def register(registry: CapabilityRegistry) -> None:
 
         assert ctx.org is not None
         try:
-            with ctx.session() as s:
+            with ctx.write_session() as s:
                 problems.update(
                     s,
                     ctx.org.id,
@@ -340,7 +340,7 @@ def register(registry: CapabilityRegistry) -> None:
                 ctx, article_id, Form(dict[str, object](f), {"review_on": ctx.t("sd.form.date")}), 422
             )
         try:
-            with ctx.session() as s:
+            with ctx.write_session() as s:
                 a = kb.save(
                     s,
                     ctx.org.id,
@@ -419,7 +419,7 @@ def register(registry: CapabilityRegistry) -> None:
         assert ctx.org is not None
         kind, name = _record_key(ctx, record_id)
         vault = Vault.for_home(ctx.state.settings.home)
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             result = techdoc.reveal(
                 s, vault, ctx.org.id, kind, name, field, actor=ctx.actor.label, role=ctx.role
             )

@@ -238,7 +238,7 @@ def list_rules(database_url: str, org: str, *, enabled_only: bool = False) -> li
 
 
 def remove_rule(database_url: str, org: str, name: str) -> None:
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         oid = orgs.get(session, org).id
         row = session.scalar(sa.select(AlertRule).where(AlertRule.org_id == oid, AlertRule.name == name))
         if row is None:
@@ -349,7 +349,7 @@ class Evaluator:
         ctx = _Context.load(self.database_url, self.org)
         result = Evaluation(at)
         fired: list[int] = []
-        with session_scope(self.database_url) as session:
+        with write_session(self.database_url) as session:
             oid = orgs.get(session, self.org).id
             engine = self._engine(session, oid)
             snap = snap or snapshot_from_store(session, oid, now)

@@ -12,7 +12,7 @@ from typing import Any, overload
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from sobre.core.db import session_scope
+from sobre.core.db import session_scope, write_session
 from sobre.core.errors import InputError, NotFound, SobreError
 from sobre.orgs import service as orgs
 from sobre.supervision import grading, routing, service
@@ -165,7 +165,7 @@ def route(
     """Mute, group, escalate and notify the organisation's open alerts at ``at``."""
     result = result or Evaluation(at)
     notifier = notifier or Notifier()
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         oid = orgs.get(session, org).id
         firing = list(session.scalars(sa.select(Alert).where(Alert.org_id == oid, Alert.state == "firing")))
         told = sa.select(EscalationSent.alert_id).where(EscalationSent.step >= 0)
@@ -271,7 +271,7 @@ def route(
     for event in handed:
         refs = service.on_alert_fired(event)
         if refs:
-            with session_scope(database_url) as session:
+            with write_session(database_url) as session:
                 a = session.get_one(Alert, event.alert_id)
                 a.incident_ref = ", ".join(refs)
                 _event(session, a, "incident", at, refs=refs)
@@ -296,7 +296,7 @@ def set_escalation(database_url: str, org: str, steps: Sequence[routing.Step]) -
             )
         if s.after_minutes < 0:
             raise InputError("negative delay", column="after", value=s.after_minutes)
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         oid = orgs.get(session, org).id
         session.execute(sa.delete(EscalationStep).where(EscalationStep.org_id == oid))
         for i, s in enumerate(sorted(steps, key=lambda s: s.after_minutes)):
@@ -375,7 +375,7 @@ def acknowledge(
 ) -> dict[str, Any]:
     """Acknowledge an alert: someone is on it, escalation stops."""
     at = at or _now()
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         a = _get_alert(session, orgs.get(session, org).id, alert_id)
         if a.state == "resolved":
             raise SobreError(f"alert {alert_id} is already resolved")
@@ -396,7 +396,7 @@ def resolve(
 ) -> dict[str, Any]:
     """Resolve an alert by hand (a rule whose condition still holds raises a new one)."""
     at = at or _now()
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         a = _get_alert(session, orgs.get(session, org).id, alert_id)
         if a.state == "resolved":
             raise SobreError(f"alert {alert_id} is already resolved")
@@ -424,7 +424,7 @@ def raise_alert(
     identity = {"alertname": alertname, **({"host": host} if host else {}), **labels}
     fp = fingerprint(identity)  # one alert per disk or event, whatever its severity becomes
     full = {**identity, "severity": severity}
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         oid = orgs.get(session, org).id
         a = session.scalar(
             sa.select(Alert).where(Alert.org_id == oid, Alert.fingerprint == fp, Alert.state == "firing")
@@ -494,7 +494,7 @@ def add_silence(
     # Stored in UTC: SQLite keeps no offset.  The window's own zone is kept for its weekly repetition.
     starts, ends = starts.astimezone(UTC), ends.astimezone(UTC)
     until = until.astimezone(UTC) if until else None
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         s = Silence(
             org_id=orgs.get(session, org).id,
             kind=kind,
@@ -547,7 +547,7 @@ def list_silences(
 
 
 def expire_silence(database_url: str, org: str, silence_id: int) -> None:
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         oid = orgs.get(session, org).id
         s = session.scalar(sa.select(Silence).where(Silence.org_id == oid, Silence.id == silence_id))
         if s is None:
@@ -567,7 +567,7 @@ def receive_alertmanager(
     ctx = _Context.load(database_url, org)
     by_instance = {h["instance"]: n for n, h in ctx.hosts.items() if h.get("instance")}
     ids, fired = [], []
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         oid = orgs.get(session, org).id
         for r in received:
             fp = "am:" + r.fingerprint
