@@ -29,6 +29,7 @@ from sobre.core.errors import InputError, NotFound
 from sobre.web.api import Page, Paging, page_of, problem
 from sobre.web.context import Ctx
 from sobre.web.paging import PageResult, paginate
+from sobre.web.params import Id
 
 
 def _printable(value: str) -> str:
@@ -47,7 +48,6 @@ Long = Annotated[str, Field(max_length=10000), AfterValidator(_printable)]
 Kind = Literal["maturity", "rgesn", "rgaa"]
 State = Literal["draft", "submitted", "validated"]
 Sort = Literal["date", "-date", "title", "-title", "status", "-status", "kind", "-kind", "id", "-id"]
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 #: Item ids and codes as referentials write them ("1.1", "a3", "4.1.2").
 Code = Annotated[str, Path(min_length=1, max_length=60, pattern=r"^[\w.\-]+$")]
 Lang = Literal["fr", "en"]
@@ -160,7 +160,7 @@ class StartIn(BaseModel):
     service: Short | None = Field(default=None, description="Digital service (RGESN, RGAA)")
     title: Short | None = None
     assessed_on: date | None = None
-    from_assessment: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    from_assessment: Id | None = None
     details: DetailsIn | None = None
 
 
@@ -530,7 +530,7 @@ def register(registry: Any) -> None:
     def details(ctx: Ctx, assessment_id: Id, body: DetailsIn) -> dict[str, Any]:
         """Set scope and declaration details (fields left out keep their value)."""
         by, role = actor(ctx)
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             svc.set_details(s, org_name(ctx), assessment_id, by=by, role=role, **body.fields())
         return one(ctx, assessment_id)
 
@@ -559,7 +559,7 @@ def register(registry: Any) -> None:
         by, role = actor(ctx)
         evidence = [EvidenceInput("text", text=x) for x in body.evidence]
         evidence += [EvidenceInput("link", url=x) for x in body.links]
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             view = svc.answer(
                 s,
                 org_name(ctx),
@@ -596,7 +596,7 @@ def register(registry: Any) -> None:
         read = read_upload(ctx, file, MAX_FILE_BYTES)
         if isinstance(read, str):
             raise InputError(ctx.t(read), column="file")
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             org = org_name(ctx)
             current = next(
                 (
@@ -688,7 +688,7 @@ def register(registry: Any) -> None:
     def workflow(ctx: Ctx, assessment_id: int, action: str, **options: Any) -> dict[str, Any]:
         by, role = actor(ctx)
         org = org_name(ctx)
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             if action == "submit":
                 svc.submit(s, org, assessment_id, by=by, role=role)
             elif action == "validate":
@@ -828,7 +828,7 @@ def register(registry: Any) -> None:
         ctx: Ctx,
         request: Request,
         file: Annotated[UploadFile, File(description="A workbook written by the export, filled in")],
-        into: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
+        into: Annotated[Id | None, Form()] = None,
         new: Annotated[bool, Form()] = False,
     ) -> Any:
         """Import answers from XLSX: all rows or nothing; a refusal lists every problem (sheet, row…)."""
@@ -854,8 +854,8 @@ def register(registry: Any) -> None:
     @api("/assessments/compare", permission=VIEW, name="assessment.api_compare", response_model=CompareOut)
     def compare(
         ctx: Ctx,
-        first: Annotated[int, Query(ge=1, le=2**31 - 1)],
-        second: Annotated[int, Query(ge=1, le=2**31 - 1)],
+        first: Id,
+        second: Id,
     ) -> dict[str, Any]:
         """What changed from assessment ``first`` to ``second``: overall, per theme and per item."""
         with ctx.session() as s:

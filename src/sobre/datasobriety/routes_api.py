@@ -15,16 +15,17 @@ from sobre.core.errors import InputError
 from sobre.datasobriety import rot, run, service, storage
 from sobre.datasobriety.plan import Policy, default_policies
 from sobre.datasobriety.routes import MAX_UPLOAD, POLICY, SCAN, VIEW, patterns_from
-from sobre.web.api import Page, Paging, page_of
+from sobre.web.api import Page, Paging, list_page, page_of
 from sobre.web.context import Ctx
 from sobre.web.paging import paginate
+from sobre.web.params import Id
 from sobre.web.registry import CapabilityRegistry
 
 Kind = Literal["duplicates", "obsolete", "trivial", "empty", "orphans", "retention"]
 Action = Literal["delete", "archive", "anonymise", "review"]
 #: A duration as the scan and the policies read it: 3y, 18m, 6w, 90d (at most 999 units).
 DURATION = r"^[0-9]{1,3}[ymwdYMWD]$"
-ScanId = Annotated[int, P(ge=1, le=2**31 - 1, description="Scan id")]
+ScanId = Annotated[Id, P(description="Scan id")]
 ScanSort = Literal["date", "-date", "root", "-root", "files", "-files", "bytes", "-bytes"]
 FindingSort = Literal["size", "-size", "modified", "-modified", "path", "-path", "owner", "-owner"]
 GroupSort = Literal[
@@ -191,10 +192,14 @@ def register(registry: CapabilityRegistry) -> None:
     ) -> dict[str, Any]:
         """The organisation's recorded scans (tree scans from the CLI, uploaded and Spark listings)."""
         assert ctx.org is not None
-        with ctx.session() as s:
-            result = paginate(s, service.scans_query(s, ctx.org.name, sort), paging)
-            items = [service.scan_row(r) for r in result.items]
-        return page_of(request, result, items)
+        name = ctx.org.name
+        return list_page(
+            ctx,
+            request,
+            paging,
+            lambda s: service.scans_query(s, name, sort),
+            lambda _s, rows: [service.scan_row(r) for r in rows],
+        )
 
     @api(
         "/datasobriety/scans", permission=SCAN, methods=("POST",), response_model=ScanDetail, status_code=201
@@ -248,7 +253,7 @@ def register(registry: CapabilityRegistry) -> None:
         scan_id: ScanId,
         kind: Kind = "duplicates",
         sort: FindingSort = "-size",
-        group: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+        group: Id | None = None,
         folder: Annotated[str | None, Query(max_length=1000, description="Only below this folder")] = None,
         owner: Annotated[str | None, Query(max_length=255)] = None,
     ) -> dict[str, Any]:

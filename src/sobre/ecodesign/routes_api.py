@@ -5,18 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import Path, Query, Request, Response
+from fastapi import Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from sobre.ecodesign import ecoindex, objectives, opportunity, service
 from sobre.ecodesign.routes import MAX_WAIT, MEASURE, REVIEW, VIEW
-from sobre.web.api import Page, Paging, page_of
+from sobre.web.api import Page, Paging, list_page
 from sobre.web.context import Ctx
-from sobre.web.paging import paginate
+from sobre.web.params import Id
 from sobre.web.registry import CapabilityRegistry
 
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
-ServiceFilter = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Only this service's pages")]
+ServiceFilter = Annotated[Id | None, Query(description="Only this service's pages")]
 ObjectiveKind = Literal[
     "ecoindex_grade", "ecoindex_score", "page_weight_kb", "requests", "dom", "rgesn_score"
 ]
@@ -61,7 +60,7 @@ class PageOut(Model):
 
 
 class MeasureIn(Model):
-    service_id: int = Field(ge=1, le=2**31 - 1)
+    service_id: Id
     urls: list[Annotated[str, Field(min_length=1, max_length=1000)]] = Field(
         default_factory=list, max_length=service.MAX_URLS
     )
@@ -140,11 +139,15 @@ def register(registry: CapabilityRegistry) -> None:
     ) -> dict[str, Any]:
         """Each measured address with its latest measure (the EcoIndex page)."""
         assert ctx.org is not None
-        with ctx.session() as s:
-            stmt = service.pages_query(s, ctx.org.name, service_id=service_id, sort=sort)
-            result = paginate(s, stmt, paging, scalars=False)
-            items = [{"latest": service.measure_row(m), "measures": n} for m, n in result.items]
-        return page_of(request, result, items)
+        name = ctx.org.name
+        return list_page(
+            ctx,
+            request,
+            paging,
+            lambda s: service.pages_query(s, name, service_id=service_id, sort=sort),
+            lambda _s, rows: [{"latest": service.measure_row(m), "measures": n} for m, n in rows],
+            scalars=False,
+        )
 
     @api("/ecodesign/measures", permission=VIEW, response_model=Page[MeasureOut])
     def api_measures(
@@ -156,11 +159,14 @@ def register(registry: CapabilityRegistry) -> None:
     ) -> dict[str, Any]:
         """Measures newest first, of one service and/or one address (the history)."""
         assert ctx.org is not None
-        with ctx.session() as s:
-            stmt = service.measures_query(s, ctx.org.name, service_id=service_id, url=url)
-            result = paginate(s, stmt, paging)
-            items = [service.measure_row(m) for m in result.items]
-        return page_of(request, result, items)
+        name = ctx.org.name
+        return list_page(
+            ctx,
+            request,
+            paging,
+            lambda s: service.measures_query(s, name, service_id=service_id, url=url),
+            lambda _s, rows: [service.measure_row(m) for m in rows],
+        )
 
     @api(
         "/ecodesign/measures",

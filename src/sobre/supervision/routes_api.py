@@ -7,10 +7,11 @@ Every figure comes as a :class:`FigureOut` (value, range, unit, status, source);
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import Path, Query, Request, Response
+from fastapi import Query, Request, Response
 from pydantic import BaseModel, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
@@ -19,11 +20,11 @@ from sobre.supervision import alerting, listing, service, views
 from sobre.supervision.grading import Grade
 from sobre.supervision.routes_common import CONFIGURE, OPERATE, PLAIN, VIEW, actor, org
 from sobre.supervision.routing import Step
-from sobre.web.api import Page, Paging, page_of
+from sobre.web.api import Page, Paging, list_page, page_of
 from sobre.web.context import Ctx, RequestContext
 from sobre.web.paging import paginate, parse_sort, sorted_by
+from sobre.web.params import Id
 
-Id = Annotated[int, Path(ge=1, le=2**31 - 1, description="Row id")]
 GradeName = Literal["info", "minor", "major", "critical"]
 Text = Annotated[str, Field(max_length=255, pattern=PLAIN)]
 LongText = Annotated[str, Field(max_length=2000, pattern=PLAIN)]
@@ -485,7 +486,7 @@ def register(registry: Any) -> None:  # noqa: C901  (one function per endpoint, 
         state: Literal["open", "firing", "pending", "resolved", "all"] = "open",
         grade: GradeName | None = None,
         source: Literal["rule", "alertmanager", "smart", "capacity", "security", "anomaly"] | None = None,
-        host_id: Annotated[int, Query(ge=1, le=2**31 - 1)] | None = None,
+        host_id: Id | None = None,
         q: Search = None,
         sort: Sort = None,
     ) -> dict[str, Any]:
@@ -500,9 +501,7 @@ def register(registry: Any) -> None:  # noqa: C901  (one function per endpoint, 
             search=q,
         )
         stmt = sorted_by(stmt, order, listing.ALERT_SORTS, listing.Alert.started_at.desc())
-        with ctx.session() as s:
-            result = paginate(s, stmt, paging)
-            return page_of(request, result, listing.alert_rows(result.items))
+        return list_page(ctx, request, paging, stmt, lambda _s, rows: listing.alert_rows(rows))
 
     def detail(ctx: Any, alert_id: int) -> dict[str, Any]:
         _, name = org(ctx)
@@ -536,11 +535,7 @@ def register(registry: Any) -> None:  # noqa: C901  (one function per endpoint, 
     )
     def api_alert_ack(ctx: Ctx, alert_id: Id, body: CommentIn | None = None) -> dict[str, Any]:
         """Acknowledge an alert: escalation stops (409 when it is already resolved)."""
-        _, name = org(ctx)
-        alerting.acknowledge(
-            ctx.database_url, name, alert_id, by=actor(ctx), comment=body.comment if body else None
-        )
-        return detail(ctx, alert_id)
+        return change_alert(ctx, alert_id, body, alerting.acknowledge)
 
     @api(
         f"{tag}/alerts/{{alert_id}}/resolve",
@@ -550,10 +545,15 @@ def register(registry: Any) -> None:  # noqa: C901  (one function per endpoint, 
         response_model=AlertDetailOut,
     )
     def api_alert_resolve(ctx: Ctx, alert_id: Id, body: CommentIn | None = None) -> dict[str, Any]:
+        """Resolve an alert by hand (409 when it is already resolved)."""
+        return change_alert(ctx, alert_id, body, alerting.resolve)
+
+    def change_alert(
+        ctx: RequestContext, alert_id: int, body: CommentIn | None, action: Callable[..., Any]
+    ) -> dict[str, Any]:
+        """Acknowledge or resolve, in the caller's name with its comment; the alert as it now is."""
         _, name = org(ctx)
-        alerting.resolve(
-            ctx.database_url, name, alert_id, by=actor(ctx), comment=body.comment if body else None
-        )
+        action(ctx.database_url, name, alert_id, by=actor(ctx), comment=body.comment if body else None)
         return detail(ctx, alert_id)
 
     @api(
@@ -583,9 +583,7 @@ def register(registry: Any) -> None:  # noqa: C901  (one function per endpoint, 
         oid, _ = org(ctx)
         order = parse_sort(sort, list(listing.RULE_SORTS), "name")
         stmt = sorted_by(listing.rules_query(oid), order, listing.RULE_SORTS, listing.AlertRule.id)
-        with ctx.session() as s:
-            result = paginate(s, stmt, paging)
-            return page_of(request, result, [listing.rule_row(r) for r in result.items])
+        return list_page(ctx, request, paging, stmt, lambda _s, rows: [listing.rule_row(r) for r in rows])
 
     @api(
         f"{tag}/rules",
@@ -656,9 +654,7 @@ def register(registry: Any) -> None:  # noqa: C901  (one function per endpoint, 
         stmt = listing.silences_query(oid, show=show).order_by(
             listing.Silence.starts_at.desc(), listing.Silence.id
         )
-        with ctx.session() as s:
-            result = paginate(s, stmt, paging)
-            return page_of(request, result, listing.silence_rows(result.items))
+        return list_page(ctx, request, paging, stmt, lambda _s, rows: listing.silence_rows(rows))
 
     @api(
         f"{tag}/silences",
@@ -766,9 +762,7 @@ def register(registry: Any) -> None:  # noqa: C901  (one function per endpoint, 
             oid, status=None if status == "all" else status, grade=grade, source=source, search=q
         )
         stmt = sorted_by(stmt, order, listing.SECURITY_SORTS, listing.SecurityEvent.at.desc())
-        with ctx.session() as s:
-            result = paginate(s, stmt, paging)
-            return page_of(request, result, [listing.security_row(r) for r in result.items])
+        return list_page(ctx, request, paging, stmt, lambda _s, rows: [listing.security_row(r) for r in rows])
 
     @api(
         f"{tag}/security/{{event_id}}",
@@ -808,9 +802,7 @@ def register(registry: Any) -> None:  # noqa: C901  (one function per endpoint, 
         stmt = sorted_by(
             listing.smart_query(oid, risk=risk), order, listing.SMART_SORTS, listing.SmartReadingRow.id
         )
-        with ctx.session() as s:
-            result = paginate(s, stmt, paging, scalars=False)
-            return page_of(request, result, listing.smart_rows(result.items))
+        return list_page(ctx, request, paging, stmt, lambda _s, rows: listing.smart_rows(rows), scalars=False)
 
     @api(f"{tag}/energy", permission=VIEW, name="supervision.api_energy", response_model=Page[EnergyHostOut])
     def api_energy(
