@@ -132,9 +132,7 @@ def register(registry: CapabilityRegistry) -> None:
             form=Form({"status": status, "group": group, "assignee": assignee}),
         )
 
-    def ticket_page(
-        ctx: RequestContext, number: Id, form: Form | None = None, status: int = 200
-    ) -> Response:
+    def ticket_page(ctx: RequestContext, number: Id, form: Form | None = None, status: int = 200) -> Response:
         from sobre.servicedesk import comms, desk, kb, views
 
         assert ctx.org is not None
