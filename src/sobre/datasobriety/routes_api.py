@@ -12,7 +12,7 @@ from fastapi import Path as P
 from pydantic import BaseModel, ConfigDict, Field
 
 from sobre.core.errors import InputError
-from sobre.datasobriety import rot, run, service, storage
+from sobre.datasobriety import queries, rot, run, service, storage
 from sobre.datasobriety.plan import Policy, default_policies
 from sobre.datasobriety.routes import MAX_UPLOAD, POLICY, SCAN, VIEW, patterns_from
 from sobre.web.api import Page, Paging, list_page, page_of
@@ -197,8 +197,8 @@ def register(registry: CapabilityRegistry) -> None:
             ctx,
             request,
             paging,
-            lambda s: service.scans_query(s, name, sort),
-            lambda _s, rows: [service.scan_row(r) for r in rows],
+            lambda s: queries.scans_query(s, name, sort),
+            lambda _s, rows: [queries.scan_row(r) for r in rows],
         )
 
     @api(
@@ -236,14 +236,14 @@ def register(registry: CapabilityRegistry) -> None:
         result = run.scan_upload(ctx.database_url, ctx.org.name, file.filename, file.file, request)
         assert result.scan_id is not None
         with ctx.session() as s:
-            return service.get_scan(s, ctx.org.name, result.scan_id)
+            return queries.get_scan(s, ctx.org.name, result.scan_id)
 
     @api("/datasobriety/scans/{scan_id}", permission=VIEW, response_model=ScanDetail)
     def api_scan(ctx: Ctx, scan_id: ScanId) -> dict[str, Any]:
         """One scan: totals, storage, unreadable and skipped entries, and the yearly footprint per kind."""
         assert ctx.org is not None
         with ctx.session() as s:
-            return service.get_scan(s, ctx.org.name, scan_id)
+            return queries.get_scan(s, ctx.org.name, scan_id)
 
     @api("/datasobriety/scans/{scan_id}/findings", permission=VIEW, response_model=Page[FindingOut])
     def api_findings(
@@ -260,13 +260,13 @@ def register(registry: CapabilityRegistry) -> None:
         """Findings of one kind, sorted (``-`` first: descending); ``group`` keeps one duplicate group."""
         assert ctx.org is not None
         with ctx.session() as s:
-            view = service.get_scan(s, ctx.org.name, scan_id)
+            view = queries.get_scan(s, ctx.org.name, scan_id)
             as_of = datetime.fromisoformat(view["as_of"])
-            stmt = service.findings_query(
+            stmt = queries.findings_query(
                 s, ctx.org.name, scan_id, kind, sort=sort, group=group, folder=folder, owner=owner
             )
             result = paginate(s, stmt, paging)
-            items = [service.finding_row(f, as_of) for f in result.items]
+            items = [queries.finding_row(f, as_of) for f in result.items]
         return page_of(request, result, items)
 
     @api("/datasobriety/scans/{scan_id}/duplicate-groups", permission=VIEW, response_model=Page[GroupOut])
@@ -283,22 +283,22 @@ def register(registry: CapabilityRegistry) -> None:
         """Duplicate groups with their copies (the largest reclaimable space first by default)."""
         assert ctx.org is not None
         with ctx.session() as s:
-            view = service.get_scan(s, ctx.org.name, scan_id)
+            view = queries.get_scan(s, ctx.org.name, scan_id)
             as_of = datetime.fromisoformat(view["as_of"])
             result = paginate(
                 s,
-                service.groups_query(s, ctx.org.name, scan_id, sort=sort, folder=folder),
+                queries.groups_query(s, ctx.org.name, scan_id, sort=sort, folder=folder),
                 paging,
                 scalars=False,
             )
-            found = service.group_files(s, scan_id, [r.group for r in result.items])
+            found = queries.group_files(s, scan_id, [r.group for r in result.items])
             items = [
                 {
                     "group": r.group,
                     "size": r.size,
                     "copies": r.copies,
                     "reclaimable": r.reclaimable,
-                    "files": [service.finding_row(f, as_of) for f in found[r.group]],
+                    "files": [queries.finding_row(f, as_of) for f in found[r.group]],
                 }
                 for r in result.items
             ]
