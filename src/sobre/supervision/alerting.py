@@ -28,13 +28,10 @@ from sobre.supervision.alerts import (  # noqa: F401  (the alerts' use cases, re
     _grade_alert,
     _ts,
     acknowledge,
-    add_silence,
     alert_detail,
     escalation,
-    expire_silence,
     fingerprint,
     list_alerts,
-    list_silences,
     raise_alert,
     receive_alertmanager,
     resolve,
@@ -51,6 +48,7 @@ from sobre.supervision.models import (
 from sobre.supervision.notify import Notifier
 from sobre.supervision.prometheus import MetricsSource, read_hosts
 from sobre.supervision.rules import Rule, RuleEngine, SeriesKey, Snapshot, parse_duration
+from sobre.supervision.silences import add_silence, expire_silence, list_silences  # noqa: F401  (reached from here)
 from sobre.supervision.store import decode_labels
 
 #: Labels Sobre sets on an alert itself; a series' own labels never use these names.
