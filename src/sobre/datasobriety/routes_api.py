@@ -345,13 +345,13 @@ def register(registry: CapabilityRegistry) -> None:
             legal_basis=body.legal_basis,
             source=body.source,
         )
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             return _policy_out(service.set_policy(s, ctx.org.name, policy))
 
     @api("/datasobriety/policies/{category}", permission=POLICY, methods=("DELETE",), status_code=204)
     def api_policy_remove(ctx: Ctx, category: Category) -> Response:
         assert ctx.org is not None
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             service.remove_policy(s, ctx.org.name, category)
         return Response(status_code=204)
 
@@ -369,6 +369,6 @@ def register(registry: CapabilityRegistry) -> None:
         for category in body.categories or []:
             if category not in known:
                 raise InputError("not a category of the catalogue", column="categories", value=category)
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             done = service.install_default_policies(s, ctx.org.name, body.categories or None)
             return [_policy_out(p) for p in done]

@@ -189,7 +189,7 @@ def register(registry: CapabilityRegistry) -> None:
         with ctx.session() as s:
             view = service.measurable(s, ctx.org.name, body.service_id, body.urls, plan)
         done = measure(body.urls, plan, Options(wait_before_scroll=body.wait, wait_after_scroll=body.wait))
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             ids = service.record_measures(s, ctx.org.name, done, view.name)
             return [service.measure_row(r) for r in service.get_measures(s, ctx.org.name, ids)]
 
@@ -229,7 +229,7 @@ def register(registry: CapabilityRegistry) -> None:
     def api_objective_set(ctx: Ctx, service_id: Id, kind: ObjectiveKind, body: ObjectiveIn) -> dict[str, Any]:
         """Add or change one objective: a grade (A–G) for ecoindex_grade, a number for the others."""
         assert ctx.org is not None
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             name = service.get_service(s, ctx.org.name, service_id).name
             return service.set_objective(
                 s, ctx.org.name, name, kind, body.target, due=body.due, note=body.note
@@ -243,7 +243,7 @@ def register(registry: CapabilityRegistry) -> None:
     )
     def api_objective_remove(ctx: Ctx, service_id: Id, kind: ObjectiveKind) -> Response:
         assert ctx.org is not None
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             name = service.get_service(s, ctx.org.name, service_id).name
             service.remove_objective(s, ctx.org.name, name, kind)
         return Response(status_code=204)
@@ -279,7 +279,7 @@ def register(registry: CapabilityRegistry) -> None:
             country=body.country.upper(),
         )
         rules = opportunity.Rules(min_grade=body.min_grade, budget_kg_per_user=body.budget_kg_per_user)
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             name = service.get_service(s, ctx.org.name, service_id).name
             view = service.opportunity_review(
                 s, ctx.org.name, name, expectation, rules=rules, reviewer=body.reviewer
@@ -296,7 +296,7 @@ def register(registry: CapabilityRegistry) -> None:
     def api_periodic(ctx: Ctx, service_id: Id) -> dict[str, Any]:
         """Judge the service against each objective with its latest measures."""
         assert ctx.org is not None and ctx.user is not None
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             name = service.get_service(s, ctx.org.name, service_id).name
             return _review_out(
                 service.periodic_review(s, ctx.org.name, name, reviewer=ctx.user.display), ctx.lang
