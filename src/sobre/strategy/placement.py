@@ -60,8 +60,8 @@ def site_row(sites: pl.DataFrame, name: str, column: str) -> tuple[int, str | No
 
 
 def move(inventory: Inventory, counted: pl.DataFrame, p: Mapping[str, Any]) -> list[Change]:
-    """``move_to_site``: the VMs and servers selected, hosted on counted equipment not already at the
-    target.  Cloud instances of an application stay with their provider."""
+    """``move_to_site``: the VMs and servers selected, on counted equipment.  Cloud instances of an
+    application stay with their provider."""
     site_id, country = site_row(inventory.sites, p["to_site"], "to_site")
     vms = conform(inventory.vms, VMS)
     links = conform(inventory.app_links, APP_LINKS)
@@ -81,9 +81,11 @@ def move(inventory: Inventory, counted: pl.DataFrame, p: Mapping[str, Any]) -> l
         there = _ids(counted.filter(pl.col("site_id") == from_id))
         vm_ids |= _ids(vms.filter(pl.col("host_id").is_in(list(there))))
         eq_ids |= there & _ids(links, "equipment_id")
-    elsewhere = _ids(counted.filter(pl.col("site_id").is_null() | (pl.col("site_id") != site_id)))
-    vm_ids = _ids(vms.filter(pl.col("id").is_in(list(vm_ids)) & pl.col("host_id").is_in(list(elsewhere))))
-    eq_ids &= elsewhere
+    # Only what runs on counted equipment (where it is when the move comes is the engine change's
+    # business: an earlier change may have moved it).
+    hosts = _ids(counted)
+    vm_ids = _ids(vms.filter(pl.col("id").is_in(list(vm_ids)) & pl.col("host_id").is_in(list(hosts))))
+    eq_ids &= hosts
     if not vm_ids and not eq_ids:
         return []
     return [MoveToSite(site_id, country, frozenset(vm_ids), frozenset(eq_ids))]

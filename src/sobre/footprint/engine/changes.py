@@ -276,7 +276,10 @@ def _move(
 ) -> tuple[pl.DataFrame, pl.DataFrame, set[int], int]:
     """Apply one move (see :class:`MoveToSite`): the new frames, the equipment ids touched and the number
     of rows added; ``shares`` is updated to the new host rows."""
-    moving = change.vm_ids
+    # Hosts already at the target stay as they are.
+    elsewhere = eq.filter(pl.col("site_id").is_null() | (pl.col("site_id") != change.site_id))["id"]
+    chosen = pl.col("id").is_in(list(change.vm_ids)) & pl.col("host_id").is_in(elsewhere.to_list())
+    moving = {int(i) for i in vms.filter(chosen)["id"].to_list()}
     hosts = set(vms.filter(pl.col("id").is_in(list(moving)))["host_id"].drop_nulls().to_list())
     on_hosts = vms.filter(pl.col("host_id").is_in(list(hosts))).select("id", "host_id")
     residents: dict[int, list[int]] = {}
