@@ -240,8 +240,8 @@ def apply_changes(
             if shares is None:
                 shares = _vm_shares(result)
             vms = conform(vms, VMS)
-            eq, vms, moved, added = _move(eq, vms, shares, change, ids, derived, next_id)
-            next_id += added
+            eq, vms, moved, n_added = _move(eq, vms, shares, change, ids, derived, next_id)
+            next_id += n_added
             touched |= moved
         elif isinstance(change, DeleteStoredData):
             storage = conform(storage, STORAGE)
