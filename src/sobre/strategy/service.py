@@ -19,7 +19,6 @@ from sobre.strategy.models import Commitment, Objective, Scenario, ScenarioChang
 from sobre.strategy.origins import create_action_from, rot_deletion
 from sobre.strategy.scenarios import ChangeSpec, Effect, check_spec, evaluate
 
-
 _AMOUNTS = ("gb", "tb", "share")
 
 
