@@ -34,6 +34,11 @@ def names(value: str) -> list[str]:
     return list(dict.fromkeys(n.strip() for n in re.split(r"[,;]", value) if n.strip()))
 
 
+def _in(column: str, ids: Iterable[int]) -> pl.Expr:
+    """``column`` is one of ``ids`` (a typed Series: a large set is not converted value by value)."""
+    return pl.col(column).is_in(pl.Series(list(ids), dtype=pl.Int64).implode())
+
+
 def _ids(frame: pl.DataFrame, column: str = "id") -> set[int]:
     return {int(i) for i in frame[column].drop_nulls().to_list()}
 
@@ -73,19 +78,18 @@ def move(inventory: Inventory, counted: pl.DataFrame, p: Mapping[str, Any]) -> l
         apps = _by_name(
             conform(inventory.applications, APPLICATIONS), names(p["applications"]), "applications"
         )
-        linked = links.filter(pl.col("application_id").is_in(list(_ids(apps))))
+        linked = links.filter(_in("application_id", _ids(apps)))
         vm_ids |= _ids(linked, "vm_id")
         eq_ids |= _ids(linked, "equipment_id")
     if "from_site" in p:
         from_id, _ = site_row(inventory.sites, p["from_site"], "from_site")
         there = _ids(counted.filter(pl.col("site_id") == from_id))
-        vm_ids |= _ids(vms.filter(pl.col("host_id").is_in(list(there))))
+        vm_ids |= _ids(vms.filter(_in("host_id", there)))
         eq_ids |= there & _ids(links, "equipment_id")
     # Only what runs on counted equipment (where it is when the move comes is the engine change's
     # business: an earlier change may have moved it).
-    hosts = _ids(counted)
-    vm_ids = _ids(vms.filter(pl.col("id").is_in(list(vm_ids)) & pl.col("host_id").is_in(list(hosts))))
-    eq_ids &= hosts
+    vm_ids = _ids(vms.filter(_in("id", vm_ids) & pl.col("host_id").is_in(counted["id"].implode())))
+    eq_ids = _ids(counted.filter(_in("id", eq_ids)))
     if not vm_ids and not eq_ids:
         return []
     return [MoveToSite(site_id, country, frozenset(vm_ids), frozenset(eq_ids))]
@@ -99,7 +103,7 @@ def delete(inventory: Inventory, p: Mapping[str, Any]) -> list[Change]:
         st = _by_name(st, names(p["volume"]), "volume")
     elif "application" in p:
         app = _by_name(conform(inventory.applications, APPLICATIONS), [p["application"]], "application")
-        st = st.filter(pl.col("application_id").is_in(list(_ids(app))))
+        st = st.filter(_in("application_id", _ids(app)))
         if st.height == 0:
             raise InputError(
                 "the application holds no storage volume", column="application", value=p["application"]
@@ -134,26 +138,22 @@ def scope(inventory: Inventory, equipment: Iterable[int], volumes: Iterable[int]
     vms = conform(inventory.vms, VMS)
     links = conform(inventory.app_links, APP_LINKS)
     hosts = set(equipment)
-    vm_ids = _ids(vms.filter(pl.col("host_id").is_in(list(hosts))))
-    on = pl.col("vm_id").is_in(list(vm_ids)) | pl.col("equipment_id").is_in(list(hosts))
+    vm_ids = _ids(vms.filter(_in("host_id", hosts)))
+    on = _in("vm_id", vm_ids) | _in("equipment_id", hosts)
     apps = _ids(links.filter(on), "application_id")
-    links = links.filter(pl.col("application_id").is_in(list(apps)))
+    links = links.filter(_in("application_id", apps))
     if apps:
-        linked_vms = vms.filter(pl.col("id").is_in(list(_ids(links, "vm_id"))))
+        linked_vms = vms.filter(_in("id", _ids(links, "vm_id")))
         hosts |= _ids(links, "equipment_id") | _ids(linked_vms, "host_id")
-        vm_ids = _ids(vms.filter(pl.col("host_id").is_in(list(hosts))))
-    storage = conform(inventory.storage, STORAGE).filter(
-        pl.col("equipment_id").is_in(list(hosts)) | pl.col("id").is_in(list(volumes))
-    )
+        vm_ids = _ids(vms.filter(_in("host_id", hosts)))
+    storage = conform(inventory.storage, STORAGE).filter(_in("equipment_id", hosts) | _in("id", volumes))
     return Inventory(
         sites=inventory.sites,
         departments=inventory.departments,
-        equipment=inventory.equipment.filter(pl.col("id").is_in(list(hosts))),
-        vms=vms.filter(pl.col("id").is_in(list(vm_ids))),
-        cloud=conform(inventory.cloud, CLOUD).filter(
-            pl.col("id").is_in(list(_ids(links, "cloud_instance_id")))
-        ),
-        applications=conform(inventory.applications, APPLICATIONS).filter(pl.col("id").is_in(list(apps))),
+        equipment=inventory.equipment.filter(_in("id", hosts)),
+        vms=vms.filter(_in("id", vm_ids)),
+        cloud=conform(inventory.cloud, CLOUD).filter(_in("id", _ids(links, "cloud_instance_id"))),
+        applications=conform(inventory.applications, APPLICATIONS).filter(_in("id", apps)),
         app_links=links,
         storage=storage,
     )

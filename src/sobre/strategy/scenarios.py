@@ -393,69 +393,88 @@ class Effect:
         )
 
 
-def _agg(imp: pl.DataFrame, by: list[str]) -> pl.DataFrame:
-    return imp.group_by(by).agg(
-        pl.col("value").sum(),
-        pl.col("low").sum(),
-        pl.col("high").sum(),
-        pl.col("value").null_count().alias("n"),
+def _agg_sums(sums: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    """Sums of sums (value, low, high and the count of unknowns ``n``) by ``by``."""
+    return sums.group_by(by).agg(
+        pl.col("value").sum(), pl.col("low").sum(), pl.col("high").sum(), pl.col("n").sum()
     )
 
 
-def _by_stage(imp: pl.DataFrame) -> pl.DataFrame:
-    """Per criterion and stage, plus a "total" stage: sums of value, low, high and the count of unknowns."""
-    by_stage = _agg(imp, ["criterion", "stage"])
-    total = by_stage.group_by("criterion").agg(
-        pl.lit("total").alias("stage"),
-        pl.col("value").sum(),
-        pl.col("low").sum(),
-        pl.col("high").sum(),
-        pl.col("n").sum(),
+def _by_stage(sums: pl.DataFrame) -> pl.DataFrame:
+    """Sums per criterion and stage, plus a "total" stage."""
+    total = _agg_sums(sums, ["criterion"]).with_columns(pl.lit("total").alias("stage"))
+    return pl.concat([sums, total.select(sums.columns)])
+
+
+_ALLOCATED = ("vm", "application")
+
+
+def _loose(items: pl.DataFrame) -> pl.Series:
+    """Ids of the volumes on no equipment (their footprint is part of the total, not a host's share)."""
+    return items.filter((pl.col("item_kind") == "storage") & pl.col("host_id").is_null())["item_id"]
+
+
+def _sums(result: Result, keys: Mapping[str, pl.Series] | None) -> pl.DataFrame:
+    """In one pass over ``result``'s impacts, sums per group, criterion and stage.  Groups: ``touched`` (items
+    of the total among ``keys``, item kind → ids; all of them when ``keys`` is None), ``other`` (the rest of
+    the total) and ``vm`` / ``application`` (allocations among ``keys``)."""
+    kind, item = pl.col("item_kind"), pl.col("item_id")
+    in_total = kind.is_in(["equipment", "cloud"]) | (
+        (kind == "storage") & item.is_in(_loose(result.items).implode())
     )
-    return pl.concat([by_stage, total.select(by_stage.columns)])
-
-
-def _in_total(result: Result) -> pl.DataFrame:
-    """The impacts that add up to the organisation's total: equipment, cloud, storage not on equipment."""
-    loose = result.items.filter((pl.col("item_kind") == "storage") & pl.col("host_id").is_null())["item_id"]
-    return result.impacts.filter(
-        pl.col("item_kind").is_in(["equipment", "cloud"])
-        | ((pl.col("item_kind") == "storage") & pl.col("item_id").is_in(loose.to_list()))
+    if keys is None:
+        touched: pl.Expr = pl.lit(True)
+    else:
+        touched = pl.lit(False)
+        for k, ids in keys.items():
+            touched = touched | ((kind == k) & item.is_in(ids.implode()))
+    group = (
+        pl.when(in_total & touched)
+        .then(pl.lit("touched"))
+        .when(in_total)
+        .then(pl.lit("other") if keys is not None else pl.lit(None, pl.Utf8))
+        .when(kind.is_in(list(_ALLOCATED)) & touched)
+        .then(kind)
     )
-
-
-def _keys(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.select("item_kind", "item_id").unique().with_columns(pl.lit(True).alias("_touched"))
-
-
-def _baseline_sums(result: Result, keys: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, tuple]]:
-    """In one pass over the baseline's impacts: the sums over the items ``keys`` (item_kind, item_id,
-    _touched) per criterion and stage, and the organisation's total per criterion."""
-    tagged = (
-        _in_total(result)
-        .join(keys, on=["item_kind", "item_id"], how="left")
-        .group_by(pl.col("_touched").fill_null(False), "criterion", "stage")
+    return (
+        result.impacts.lazy()
+        .with_columns(group.alias("group"))
+        .filter(pl.col("group").is_not_null())
+        .group_by("group", "criterion", "stage")
         .agg(
             pl.col("value").sum(),
             pl.col("low").sum(),
             pl.col("high").sum(),
             pl.col("value").null_count().alias("n"),
         )
+        .collect()
     )
-    before = _by_stage(tagged.filter(pl.col("_touched")).drop("_touched"))
-    totals = _agg(tagged, ["criterion"])
-    return before, {r["criterion"]: (r["value"], r["low"], r["high"]) for r in totals.to_dicts()}
 
 
-def _allocations(baseline: Result, after: Result, criteria: list[str]) -> dict[str, dict[str, Cell]]:
+def _scoped_keys(result: Result, equipment: frozenset[int], volumes: frozenset[int]) -> dict[str, pl.Series]:
+    """Item kind → ids re-run in the scope (and the rows asked for, which the engine may no longer count)."""
+    items = result.items
+    out = {}
+    for kind in ("equipment", "cloud", *_ALLOCATED):
+        out[kind] = items.filter(pl.col("item_kind") == kind)["item_id"]
+    out["equipment"] = pl.concat([out["equipment"], pl.Series(sorted(equipment), dtype=pl.Int64)]).unique()
+    out["storage"] = pl.concat([_loose(items), pl.Series(sorted(volumes), dtype=pl.Int64)]).unique()
+    return out
+
+
+def _allocations(
+    before: pl.DataFrame, after: pl.DataFrame, criteria: list[str]
+) -> dict[str, dict[str, Cell]]:
     """Per allocation kind (vm, application) re-run in the scope: before and after of their sum."""
-    kinds = pl.col("item_kind").is_in(["vm", "application"])
-    now = after.impacts.filter(kinds)
-    if now.height == 0:
-        return {}
-    then = baseline.impacts.filter(kinds).join(_keys(now), on=["item_kind", "item_id"], how="semi")
-    b = {(r["item_kind"], r["criterion"]): r for r in _agg(then, ["item_kind", "criterion"]).to_dicts()}
-    a = {(r["item_kind"], r["criterion"]): r for r in _agg(now, ["item_kind", "criterion"]).to_dicts()}
+    alloc = pl.col("group").is_in(list(_ALLOCATED))
+    b = {
+        (r["group"], r["criterion"]): r
+        for r in _agg_sums(before.filter(alloc), ["group", "criterion"]).to_dicts()
+    }
+    a = {
+        (r["group"], r["criterion"]): r
+        for r in _agg_sums(after.filter(alloc), ["group", "criterion"]).to_dicts()
+    }
     return {
         kind: {code: _cell(b.get((kind, code)), a.get((kind, code))) for code in criteria}
         for kind in sorted({k for k, _ in a})
@@ -489,24 +508,21 @@ def evaluate(
     criteria = [c for c in baseline.criteria["code"].to_list() if c is not None]
     units = dict(zip(baseline.criteria["code"].to_list(), baseline.criteria["unit"].to_list(), strict=True))
     allocations: dict[str, dict[str, Cell]] = {}
+    rerun: frozenset[int] = frozenset()
     if ids or volumes or moves:
         new_inv, new_factors, touched = apply_changes(inventory, factors, changes, baseline)
-        result = compute(placement.scope(new_inv, touched | ids, volumes), new_factors, **engine_options)
-        now = _in_total(result)
-        after = _by_stage(now)
-        # Rows the engine no longer counts after the changes still count before.
-        asked = pl.DataFrame(
-            {
-                "item_kind": ["equipment"] * len(touched | ids) + ["storage"] * len(volumes),
-                "item_id": [*sorted(touched | ids), *sorted(volumes)],
-            },
-            schema={"item_kind": pl.Utf8, "item_id": pl.Int64},
-        )
-        before, totals = _baseline_sums(baseline, _keys(pl.concat([now.select(asked.columns), asked])))
-        allocations = _allocations(baseline, result, criteria)
+        rerun = touched | ids
+        result = compute(placement.scope(new_inv, rerun, volumes), new_factors, **engine_options)
+        now = _sums(result, None)
+        then = _sums(baseline, _scoped_keys(result, rerun, volumes))
+        allocations = _allocations(then, now, criteria)
     else:
-        before, totals = _baseline_sums(baseline, _keys(baseline.impacts.clear()))
-        after = before
+        then = _sums(baseline, {})
+        now = then.filter(pl.col("group") == "touched")
+    before = _by_stage(then.filter(pl.col("group") == "touched").drop("group"))
+    after = _by_stage(now.filter(pl.col("group") == "touched").drop("group"))
+    totals_ = _agg_sums(then.filter(pl.col("group").is_in(["touched", "other"])), ["criterion"])
+    totals = {r["criterion"]: (r["value"], r["low"], r["high"]) for r in totals_.to_dicts()}
     b = {(r["criterion"], r["stage"]): r for r in before.to_dicts()}
     a = {(r["criterion"], r["stage"]): r for r in after.to_dicts()}
     cells: dict[str, dict[str, Cell]] = {}
@@ -528,7 +544,7 @@ def evaluate(
                 extra["volumes"] = extra.get("volumes", 0) + len(c.gb)
                 extra["gb_deleted"] = extra.get("gb_deleted", 0.0) + sum(c.gb.values())
         described.append({**spec.to_dict(), "rows": len(touched_ids), "units": float(units_ or 0.0), **extra})
-    return Effect(baseline.reference_date, units, totals, cells, described, len(ids), allocations)
+    return Effect(baseline.reference_date, units, totals, cells, described, len(rerun | ids), allocations)
 
 
 def _cell(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> Cell:

@@ -144,8 +144,9 @@ def _trace(result: Result | None) -> pl.DataFrame:
     )
 
 
-def _on(ids: Iterable[int]) -> pl.Expr:
-    return pl.col("id").is_in(list(ids))
+def _on(ids: Iterable[int], column: str = "id") -> pl.Expr:
+    # A typed Series: a large set of ids is not converted value by value.
+    return pl.col(column).is_in(pl.Series(list(ids), dtype=pl.Int64).implode())
 
 
 def apply_changes(
@@ -278,10 +279,10 @@ def _move(
     of rows added; ``shares`` is updated to the new host rows."""
     # Hosts already at the target stay as they are.
     elsewhere = eq.filter(pl.col("site_id").is_null() | (pl.col("site_id") != change.site_id))["id"]
-    chosen = pl.col("id").is_in(list(change.vm_ids)) & pl.col("host_id").is_in(elsewhere.to_list())
+    chosen = _on(change.vm_ids) & pl.col("host_id").is_in(elsewhere.implode())
     moving = {int(i) for i in vms.filter(chosen)["id"].to_list()}
-    hosts = set(vms.filter(pl.col("id").is_in(list(moving)))["host_id"].drop_nulls().to_list())
-    on_hosts = vms.filter(pl.col("host_id").is_in(list(hosts))).select("id", "host_id")
+    hosts = set(vms.filter(_on(moving))["host_id"].drop_nulls().to_list())
+    on_hosts = vms.filter(_on(hosts, "host_id")).select("id", "host_id")
     residents: dict[int, list[int]] = {}
     for vm_id, host in on_hosts.iter_rows():
         residents.setdefault(int(host), []).append(int(vm_id))
@@ -308,7 +309,7 @@ def _move(
     country = pl.lit(change.country, dtype=pl.Utf8)
     q = pl.col("quantity").fill_null(1.0)
     factor = pl.col("id").replace_strict(splits, default=0.0, return_dtype=pl.Float64)
-    added = eq.filter(pl.col("id").is_in(list(splits))).with_columns(
+    added = eq.filter(_on(splits)).with_columns(
         (q * factor).alias("quantity"),
         pl.col("id").replace_strict(new_ids, return_dtype=pl.Int64).alias("id"),
         site.alias("site_id"),
@@ -349,7 +350,7 @@ def _delete(
     sizes = eq.select("id", (pl.col("storage_gb") * pl.col("quantity").fill_null(1.0)).alias("_cap"))
     capacity = {int(i): float(c) for i, c in sizes.drop_nulls().iter_rows()}
     freed: dict[int, float] = {}
-    rows = storage.filter(pl.col("id").is_in(list(change.gb))).select("id", "equipment_id", "replicas")
+    rows = storage.filter(_on(change.gb)).select("id", "equipment_id", "replicas")
     for vid, host, replicas in rows.iter_rows():
         if host is not None:
             freed[int(host)] = freed.get(int(host), 0.0) + change.gb[int(vid)] * float(replicas or 1.0)
