@@ -1,15 +1,17 @@
 """What-if scenarios: typed changes turned into the footprint engine's own changes, and their effect (pure).
 
 A scenario is an ordered list of :class:`ChangeSpec` (a kind and its parameters, as a user types them).
-:func:`to_engine_changes` selects the equipment rows each one acts on and turns it into the changes of
+:func:`to_engine_changes` selects the rows each one acts on and turns it into the changes of
 ``sobre.footprint.engine.changes`` — the same functions the diagnosis report's recommendations use — so the
 engine's rules apply unchanged.  :func:`evaluate` applies **all** the changes in sequence on one copy of the
-inputs (``apply_changes``), re-runs the engine on the equipment rows they touched and returns the delta per
-criterion and stage: overlapping changes compound (a longer life on devices half of which go is counted
-once), they are never added.
+inputs (``apply_changes``), re-runs the engine on what they touched (``placement.scope``: the equipment and
+volumes, with the VMs and applications that hang on them) and returns the delta per criterion and stage:
+overlapping changes compound (a longer life on devices half of which go is counted once), they are never
+added.
 
-Equipment rows are computed independently of each other by the engine, so the organisation's delta is the
-touched rows' figures after minus before; allocations (VMs, applications, idle) are never part of a total.
+Equipment rows and volumes are computed independently of each other by the engine, so the organisation's
+delta is the re-run rows' figures after minus before; allocations (VMs, applications) are compared apart
+and never added to a total (they are shares of the equipment).
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ A change is a small frozen dataclass naming the equipment rows it acts on (``ids
 :func:`apply_changes` applies a list of them **in order on one copy** of the inventory and factor set, so
 that changes acting on the same rows compound instead of being added (no double counting), and returns
 the ids it touched: the engine computes equipment rows independently of each other, so re-running it on
-those rows alone gives the effect on the organisation's total.
+those rows alone gives the effect on the organisation's total.  Moves (:class:`MoveToSite`) also change the
+VMs' hosts and allocation keys, deletions (:class:`DeleteStoredData`) the volumes: a caller re-running the
+engine on part of the estate includes the touched volumes and what hangs on the touched hosts.
 
 Changes that need what the run used (the lifetime an item was amortised over, its yearly energy) take the
 run's ``Result``.
