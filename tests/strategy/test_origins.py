@@ -143,6 +143,24 @@ def test_one_click_actions_from_a_rot_finding_and_an_incident(db_url: str, tmp_p
         assert spec.params["gb"] == pytest.approx(0.5) and spec.params["rot_scan"] == scan_id
 
 
+def test_a_rot_action_without_volumes_takes_the_plan_estimate(db_url: str, tmp_path: Path) -> None:
+    populate(db_url, tmp_path)  # no storage volume in this inventory
+    scan_id = _scan(db_url)
+    with session_scope(db_url) as s:
+        oid = orgs.get(s, ORG).id
+        action = service.create_action_from(s, oid, "rot", str(scan_id), lang="en")
+        [item] = [i for i in data.plan(s, ORG, scan_id).items if i.action == "delete" and i.files]
+        assert action.scenario_id is None and "data-sobriety plan" in action.description
+        assert action.avoided["climate_change"]["value"] == pytest.approx(
+            item.footprint["climate_change"].value
+        )
+        assert action.avoided["climate_change"]["value"] > 0
+        # A volume named wrongly is an error, not an estimate.
+        with pytest.raises(InputError) as err:
+            service.create_action_from(s, oid, "rot", str(scan_id), volume="nulle part")
+        assert err.value.column == "volume"
+
+
 def desk_view_kg(session: object, oid: int, number: int) -> float:
     from sobre.servicedesk.views import view
 

@@ -7,13 +7,13 @@ origin, ref) -> Action``.  It reads the other capabilities through their public 
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from sobre.core.errors import InputError, SobreError
+from sobre.core.estimate import Estimate
 from sobre.core.i18n import t
 from sobre.orgs import service as orgs
 from sobre.strategy.models import Action, Scenario, ScenarioChange
@@ -87,13 +87,12 @@ def _from_rot(session: Session, org: str, ref: str, lang: str, volume: str | Non
     except (InputError, SobreError) as err:
         if volume and getattr(err, "column", None) == "volume":
             raise  # a volume named wrongly is the user's to fix, not a reason to estimate otherwise
-        avoided: dict[str, Any] = {}
+        plan: dict[str, Estimate] = {}
         for item in items:
             for code, estimate in item.footprint.items():
-                prior = avoided.get(code)
-                avoided[code] = asdict(estimate) if prior is None else _add(prior, asdict(estimate))
+                plan[code] = estimate if code not in plan else plan[code] + estimate
         fields["avoided"] = {
-            c: {k: e.get(k) for k in ("value", "low", "high", "unit")} for c, e in avoided.items()
+            c: {"value": e.value, "low": e.low, "high": e.high, "unit": e.unit} for c, e in plan.items()
         }
         fields["description"] = t("strategy.from_rot.plan_estimate", lang, reason=str(err))
         return fields
@@ -112,18 +111,6 @@ def _from_rot(session: Session, org: str, ref: str, lang: str, volume: str | Non
     fields["avoided"] = steering.avoided_impact(effect.to_dict())
     fields["description"] = t("strategy.from_rot.engine", lang, gb=gb, scenario=name)
     return fields
-
-
-def _add(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
-    def plus(x: float | None, y: float | None) -> float | None:
-        return None if x is None or y is None else x + y
-
-    return {
-        **a,
-        "value": plus(a.get("value"), b.get("value")),
-        "low": plus(a.get("low"), b.get("low")),
-        "high": plus(a.get("high"), b.get("high")),
-    }
 
 
 def _free_name(session: Session, org_id: int, wanted: str) -> str:
