@@ -358,10 +358,11 @@ def _delete(
             freed[int(host)] = freed.get(int(host), 0.0) + change.gb[int(vid)] * float(replicas or 1.0)
     factors: dict[int, float] = {}
     for host, g in freed.items():
-        total = max(held_gb.get(host, 0.0), capacity.get(host, 0.0))
+        # Rows split off the host (a refurbished share) are part of its capacity and shrink with it.
+        parts = {host, *derived.get(host, set())}
+        total = max(held_gb.get(host, 0.0), sum(capacity.get(i, 0.0) for i in parts))
         if total > 0:
-            for i in {host, *derived.get(host, set())}:
-                factors[i] = max(0.0, 1.0 - g / total)
+            factors.update(dict.fromkeys(parts, max(0.0, 1.0 - g / total)))
     less = pl.col("id").replace_strict(change.gb, default=0.0, return_dtype=pl.Float64)
     # An unknown size stays unknown (max_horizontal alone would turn it into 0).
     storage = storage.with_columns(
