@@ -91,6 +91,27 @@ def test_moves_and_deletions_are_stored_and_run(db_url: str, tmp_path: Path) -> 
     assert both.delta("climate_change") == pytest.approx(
         lyon.effect.delta("climate_change") + menage.effect.delta("climate_change"), rel=1e-9
     )  # disjoint: nothing overlaps, so the combination is the sum here
+    # Moving the whole server room moves the volume too; deleting from it afterwards removes a quarter of
+    # what it weighs there, not of what it weighed before.
+    with session_scope(db_url) as s:
+        service.create_scenario(s, ORG, "Salle")
+        service.add_change(
+            s, ORG, "Salle", "move_to_site", {"to_site": "DC Lyon", "from_site": "Salle serveur"}
+        )
+    [room] = service.compare(db_url, ORG, ["Salle"])
+    # esx-1 goes with vm-a; esx-2 carries no VM and runs no application: it stays.
+    hosts = _climate(result, "equipment", "esx-1", "use")
+    volume_use = _climate(result, "storage", "partage", "use")
+    moved = volume - volume_use + volume_use * 1.3 / 1.9
+    assert room.effect is not None
+    assert room.effect.delta("climate_change") == pytest.approx(
+        (hosts + volume_use) * (1.3 / 1.9 - 1), rel=1e-9
+    )
+    overlap = service.combined_effect(db_url, ORG, ["Salle", "Ménage"])
+    expected = hosts * (1.3 / 1.9 - 1) + 0.75 * moved - volume
+    assert overlap.delta("climate_change") == pytest.approx(expected, rel=1e-9)
+    summed = room.effect.delta("climate_change") + menage.effect.delta("climate_change")  # type: ignore[operator]
+    assert abs(overlap.delta("climate_change") - summed) > 1e-6 * abs(summed)  # type: ignore[operator]
 
 
 def test_one_click_actions_from_a_rot_finding_and_an_incident(db_url: str, tmp_path: Path) -> None:

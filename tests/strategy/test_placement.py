@@ -11,7 +11,8 @@ embodied stages 2226.09 × 1.15 kgCO2e, kept 5 years; storage 0.5 × 1.15 kgCO2e
 - "baie" (500 kWh, 10,000 GB) holds the volumes partage (4,000 GB) and archives (2,000 GB × 2 replicas):
   its capacity is max(8,000, 10,000) = 10,000 GB.  Its footprint: 2226.09 × 1.15 / 5 + 500 × 0.1.
   Deleting 500 GB of partage frees 5 % of it.
-- NAS, a volume of 2,000 GB × 2 replicas on no equipment: 4,000 GB × (0.575 / 5 + 0.01 × 0.1) a year.
+- NAS, a volume of 2,000 GB × 2 replicas on no equipment: 4,000 GB × (0.575 / 5 + 0.01 × 0.1) a year;
+  paie-db, Paie's 100 GB on no equipment.  Both are held in the server room (and move with it).
 """
 
 from __future__ import annotations
@@ -156,8 +157,10 @@ def test_moving_one_vm_moves_its_share_of_the_host() -> None:
 
 def test_moving_a_site_moves_whole_hosts_with_their_idle_capacity() -> None:
     effect = _effect(ChangeSpec("move_to_site", {"to_site": "DC", "from_site": "Salle"}))
-    # esx-1 and esx-2 move whole (all their VMs go), and baie, which runs an application.
-    assert _total(effect) == pytest.approx(2500 * (DC - SALLE), rel=1e-12)
+    # esx-1 and esx-2 move whole (all their VMs go), baie, which runs an application, and the volumes on
+    # no equipment held there: NAS (4,000 GB × 0.01 kWh) and paie-db (100 GB).
+    assert _total(effect) == pytest.approx((2500 + 40 + 1) * (DC - SALLE), rel=1e-12)
+    assert effect.changes[0]["volumes"] == 2
     assert effect.allocations["vm"]["climate_change"].delta == pytest.approx(
         1.5 * 1000 * (DC - SALLE), rel=1e-9
     )
@@ -165,8 +168,8 @@ def test_moving_a_site_moves_whole_hosts_with_their_idle_capacity() -> None:
 
 def test_moving_an_application_moves_its_vms_and_servers() -> None:
     paie = _effect(ChangeSpec("move_to_site", {"to_site": "DC", "applications": "Paie"}))
-    # a (a quarter of esx-1) and c (all of esx-2).
-    assert _total(paie) == pytest.approx(1.25 * 1000 * (DC - SALLE), rel=1e-12)
+    # a (a quarter of esx-1), c (all of esx-2) and the application's volume paie-db (100 GB × 0.01 kWh).
+    assert _total(paie) == pytest.approx((1.25 * 1000 + 1) * (DC - SALLE), rel=1e-12)
     assert paie.allocations["application"]["climate_change"].delta == pytest.approx(475.0, rel=1e-9)
     files = _effect(MOVE_FILES)
     assert _total(files) == pytest.approx(500 * (DC - SALLE), rel=1e-12)

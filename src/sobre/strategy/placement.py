@@ -65,13 +65,16 @@ def site_row(sites: pl.DataFrame, name: str, column: str) -> tuple[int, str | No
 
 
 def move(inventory: Inventory, counted: pl.DataFrame, p: Mapping[str, Any]) -> list[Change]:
-    """``move_to_site``: the VMs and servers selected, on counted equipment.  Cloud instances of an
+    """``move_to_site``: the VMs and servers selected, on counted equipment, and the volumes on no
+    equipment of the applications or the site selected.  Cloud instances and cloud storage of an
     application stay with their provider."""
     site_id, country = site_row(inventory.sites, p["to_site"], "to_site")
     vms = conform(inventory.vms, VMS)
     links = conform(inventory.app_links, APP_LINKS)
+    loose = conform(inventory.storage, STORAGE).filter(pl.col("equipment_id").is_null())
     vm_ids: set[int] = set()
     eq_ids: set[int] = set()
+    volumes: set[int] = set()
     if "vms" in p:
         vm_ids |= _ids(_by_name(vms, names(p["vms"]), "vms"))
     if "applications" in p:
@@ -81,18 +84,20 @@ def move(inventory: Inventory, counted: pl.DataFrame, p: Mapping[str, Any]) -> l
         linked = links.filter(_in("application_id", _ids(apps)))
         vm_ids |= _ids(linked, "vm_id")
         eq_ids |= _ids(linked, "equipment_id")
+        volumes |= _ids(loose.filter(_in("application_id", _ids(apps))))
     if "from_site" in p:
         from_id, _ = site_row(inventory.sites, p["from_site"], "from_site")
         there = _ids(counted.filter(pl.col("site_id") == from_id))
         vm_ids |= _ids(vms.filter(_in("host_id", there)))
         eq_ids |= there & _ids(links, "equipment_id")
+        volumes |= _ids(loose.filter(pl.col("site_id") == from_id))
     # Only what runs on counted equipment (where it is when the move comes is the engine change's
     # business: an earlier change may have moved it).
     vm_ids = _ids(vms.filter(_in("id", vm_ids) & pl.col("host_id").is_in(counted["id"].implode())))
     eq_ids = _ids(counted.filter(_in("id", eq_ids)))
-    if not vm_ids and not eq_ids:
+    if not vm_ids and not eq_ids and not volumes:
         return []
-    return [MoveToSite(site_id, country, frozenset(vm_ids), frozenset(eq_ids))]
+    return [MoveToSite(site_id, country, frozenset(vm_ids), frozenset(eq_ids), frozenset(volumes))]
 
 
 def delete(inventory: Inventory, p: Mapping[str, Any]) -> list[Change]:

@@ -505,7 +505,10 @@ def evaluate(
     inventory, factors, at_sites = _site_factors(specs, inventory, factors)
     changes = [c for group in per_spec for c in group]
     ids = frozenset().union(*(c.ids for c in changes), *at_sites)
-    volumes = frozenset().union(*(c.gb for c in changes if isinstance(c, DeleteStoredData)))
+    volumes = frozenset().union(
+        *(c.gb for c in changes if isinstance(c, DeleteStoredData)),
+        *(c.volume_ids for c in changes if isinstance(c, MoveToSite)),
+    )
     moves = any(isinstance(c, MoveToSite) for c in changes)
     criteria = [c for c in baseline.criteria["code"].to_list() if c is not None]
     units = dict(zip(baseline.criteria["code"].to_list(), baseline.criteria["unit"].to_list(), strict=True))
@@ -542,6 +545,7 @@ def evaluate(
         for c in group:
             if isinstance(c, MoveToSite):
                 extra["vms"] = extra.get("vms", 0) + len(c.vm_ids)
+                extra["volumes"] = extra.get("volumes", 0) + len(c.volume_ids)
             elif isinstance(c, DeleteStoredData):
                 extra["volumes"] = extra.get("volumes", 0) + len(c.gb)
                 extra["gb_deleted"] = extra.get("gb_deleted", 0.0) + sum(c.gb.values())

@@ -100,6 +100,8 @@ class MoveToSite:
     country: str | None
     vm_ids: frozenset[int] = frozenset()
     equipment_ids: frozenset[int] = frozenset()
+    #: Volumes on no equipment that move too (an application's, a site's): their site becomes the target.
+    volume_ids: frozenset[int] = frozenset()
 
     @property
     def ids(self) -> frozenset[int]:
@@ -246,6 +248,13 @@ def apply_changes(
             eq, vms, moved, n_added = _move(eq, vms, shares, change, ids, derived, next_id)
             next_id += n_added
             touched |= moved
+            if change.volume_ids:
+                storage = conform(storage, STORAGE).with_columns(
+                    pl.when(_on(change.volume_ids) & pl.col("equipment_id").is_null())
+                    .then(pl.lit(change.site_id, dtype=pl.Int64))
+                    .otherwise(pl.col("site_id"))
+                    .alias("site_id")
+                )
         elif isinstance(change, DeleteStoredData):
             storage = conform(storage, STORAGE)
             eq, storage, hosts = _delete(eq, storage, change, derived)
