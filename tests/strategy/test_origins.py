@@ -231,3 +231,23 @@ def test_cli_takes_the_new_kinds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert ok.exit_code == 0  # type: ignore[attr-defined]
     bad = run("scenario", "run", "Lyon", "--org", ORG)
     assert bad.exit_code == 2 and "Lune" in bad.output and "Traceback" not in bad.output  # type: ignore[attr-defined]
+    scan_id = _scan(load_settings(home).database_url)
+    ok = run(
+        "action",
+        "add",
+        "-",
+        "--org",
+        ORG,
+        "--from-rot",
+        f"{scan_id}:trivial",
+        "--volume",
+        "partage",
+        "--lang",
+        "en",
+    )
+    assert ok.exit_code == 0, ok.output  # type: ignore[attr-defined]
+    [listed] = json.loads(run("action", "list", "--org", ORG, "--json").output)  # type: ignore[attr-defined]
+    assert listed["origin"] == "rot" and listed["title"].startswith("Delete 2 files")
+    assert listed["avoided"]["climate_change"]["value"] > 0
+    bad = run("action", "add", "-", "--org", ORG, "--from-incident", "999")
+    assert bad.exit_code != 0 and "Traceback" not in bad.output  # type: ignore[attr-defined]

@@ -264,6 +264,12 @@ def action_add(
     ),
     from_assessment: int = typer.Option(None, "--from-assessment", help="Assessment id (with --item)."),
     item: str = typer.Option(None, "--item", help="Practice or criterion id of the assessment's gap."),
+    from_rot: str = typer.Option(
+        None, "--from-rot", help="SCAN[:KIND]: what a data scan's plan deletes (avoided impact recomputed)."
+    ),
+    from_incident: str = typer.Option(None, "--from-incident", help="An incident's number."),
+    volume: str = typer.Option(None, "--volume", help="--from-rot: the storage volume the data is on."),
+    lang: str = typer.Option("fr", "--lang", help="Language of the pre-filled texts (fr, en)."),
     description: str = _FIELDS["description"],
     capex: float = _FIELDS["capex_eur"],
     opex: float = _FIELDS["opex_eur"],
@@ -279,7 +285,8 @@ def action_add(
     kpis: str = _FIELDS["kpis"],
     home: str = _HOME,
 ) -> None:
-    """Add an action (``TITLE`` "-" takes the title of its scenario, recommendation or gap)."""
+    """Add an action (``TITLE`` "-" takes the title of its scenario, recommendation, gap, ROT finding or
+    incident)."""
     from sobre.strategy import steering
 
     url = _url(ctx, home)
@@ -307,6 +314,23 @@ def action_add(
         if not item:
             raise InputError("--from-assessment needs --item", column="--item", value="")
         action_id = steering.action_from_gap(url, org, from_assessment, item, title=named, **fields)
+    elif from_rot or from_incident:
+        from sobre.orgs import service as orgs
+        from sobre.strategy import service
+
+        origin, ref = ("rot", from_rot) if from_rot else ("incident", from_incident)
+        with session_scope(url) as session:
+            action = service.create_action_from(
+                session,
+                orgs.get(session, org).id,
+                origin,
+                ref,
+                lang=lang,
+                volume=volume,
+                title=named,
+                **fields,
+            )
+            action_id = action.id
     else:
         with session_scope(url) as session:
             action_id = steering.add_action(
