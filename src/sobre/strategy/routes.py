@@ -27,6 +27,7 @@ def _translate(lang: str) -> Any:
 def register(registry: Any) -> None:
     registry.permission("strategy.view", ROLES, "st.perm.view")
     registry.permission("strategy.edit", ("admin", "manager"), "st.perm.edit")
+    registry.permission("strategy.feedback", ("admin", "manager", "referent"), "st.perm.feedback")
     registry.menu("st.menu.steering", "strategy.steering", permission="strategy.view", order=60)
 
     @registry.page("/strategy", permission="strategy.view")
@@ -89,3 +90,9 @@ def register(registry: Any) -> None:
         from sobre.strategy import steering as plan
 
         return _created(ctx, lambda url, org: plan.action_from_gap(url, org, assessment, item, ctx.lang))
+
+    from sobre.strategy import routes_api, routes_plan, routes_scenarios
+
+    routes_scenarios.register(registry)
+    routes_plan.register(registry)
+    routes_api.register(registry)

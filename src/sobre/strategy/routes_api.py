@@ -1,0 +1,3 @@
+"""placeholder"""
+def register(registry):  # noqa: ANN001, ANN201
+    pass
