@@ -64,6 +64,7 @@ def register(registry: CapabilityRegistry) -> None:
             "strategy/objectives.html",
             status,
             objectives=checked,
+            objective=None,
             criteria=_criteria(ctx),
             form=form or Form({"per": "total", "criterion": "climate_change"}),
         )
