@@ -122,7 +122,9 @@ def test_scenario_forms_give_field_level_messages(world: World) -> None:
     )
     assert r.status_code == 422 and "between 0 and 1" in _field_error(r.text, "share")
     assert 'value="1.5"' in r.text  # the value typed is shown back
-    r = _post(manager, world.a_url(f"/strategy/scenarios/{sid}/changes"), {"kind": "refurbished", "share": "0.2"})
+    r = _post(
+        manager, world.a_url(f"/strategy/scenarios/{sid}/changes"), {"kind": "refurbished", "share": "0.2"}
+    )
     assert r.status_code == 422 and _field_error(r.text, "category")
     r = _post(manager, world.a_url(f"/strategy/scenarios/{sid}/changes"), {"kind": "teleport"})
     assert r.status_code == 422 and _field_error(r.text, "kind")
@@ -136,14 +138,27 @@ def test_objective_action_kpi_review_and_people_forms(world: World) -> None:
     r = _post(
         manager,
         world.a_url("/strategy/objectives"),
-        {"title": "−30 %", "criterion": "climate_change", "reduction": "130", "baseline_year": "2025", "target_year": "2020"},
+        {
+            "title": "−30 %",
+            "criterion": "climate_change",
+            "reduction": "130",
+            "baseline_year": "2025",
+            "target_year": "2020",
+        },
     )
     assert r.status_code == 422
     assert _field_error(r.text, "reduction") and _field_error(r.text, "target_year")
     r = _post(
         manager,
         world.a_url("/strategy/objectives"),
-        {"title": "−30 %", "criterion": "climate_change", "reduction": "30", "baseline_year": "2025", "target_year": "2030", "per": "agent"},
+        {
+            "title": "−30 %",
+            "criterion": "climate_change",
+            "reduction": "30",
+            "baseline_year": "2025",
+            "target_year": "2030",
+            "per": "agent",
+        },
     )
     assert r.status_code == 303
     with session_scope(world.url) as s:
@@ -153,7 +168,14 @@ def test_objective_action_kpi_review_and_people_forms(world: World) -> None:
     r = _post(
         manager,
         world.a_url(f"/strategy/objectives/{oid}"),
-        {"title": "−40 %", "criterion": "climate_change", "reduction": "40", "baseline_year": "2025", "target_year": "2030", "per": "total"},
+        {
+            "title": "−40 %",
+            "criterion": "climate_change",
+            "reduction": "40",
+            "baseline_year": "2025",
+            "target_year": "2030",
+            "per": "total",
+        },
     )
     assert r.status_code == 303
     checked = service.check_objectives(world.url, ORG)
@@ -189,7 +211,11 @@ def test_objective_action_kpi_review_and_people_forms(world: World) -> None:
     assert action["capex_eur"] == 1200 and action["savings_eur"] == pytest.approx(3500.5)
     assert action["kpis"] == ["lifetime", "fp"] and action["commitment_level"] == "committed"
     assert action["horizon"] == "medium" and action["due_date"] == "2028-06-30"
-    r = _post(manager, world.a_url(f"/strategy/actions/{action['id']}"), {**fields, "due_date": "2029-01-31", "capex_eur": "-5"})
+    r = _post(
+        manager,
+        world.a_url(f"/strategy/actions/{action['id']}"),
+        {**fields, "due_date": "2029-01-31", "capex_eur": "-5"},
+    )
     assert r.status_code == 422 and _field_error(r.text, "capex_eur")
     r = _post(manager, world.a_url(f"/strategy/actions/{action['id']}/status"), {"status": "in_progress"})
     assert r.status_code == 303
@@ -199,15 +225,38 @@ def test_objective_action_kpi_review_and_people_forms(world: World) -> None:
     assert "Garder les PC 6 ans</a>" in listing and "<svg" in listing
 
     # Indicators: a manual one with a measurement (who and when), an automatic one measured.
-    r = _post(manager, world.a_url("/strategy/kpis"), {"code": "formes", "name": "Agents formés", "source": "manual"})
+    r = _post(
+        manager,
+        world.a_url("/strategy/kpis"),
+        {"code": "formes", "name": "Agents formés", "source": "manual"},
+    )
     assert r.status_code == 422 and _field_error(r.text, "unit")
-    r = _post(manager, world.a_url("/strategy/kpis"), {"code": "formes", "name": "Agents formés", "source": "manual", "unit": "%", "direction": "up", "target_value": "80"})
+    r = _post(
+        manager,
+        world.a_url("/strategy/kpis"),
+        {
+            "code": "formes",
+            "name": "Agents formés",
+            "source": "manual",
+            "unit": "%",
+            "direction": "up",
+            "target_value": "80",
+        },
+    )
     assert r.status_code == 303
-    r = _post(manager, world.a_url("/strategy/kpis"), {"code": "fp", "name": "Empreinte par agent", "source": "footprint_per_agent"})
+    r = _post(
+        manager,
+        world.a_url("/strategy/kpis"),
+        {"code": "fp", "name": "Empreinte par agent", "source": "footprint_per_agent"},
+    )
     assert r.status_code == 303
     r = _post(manager, world.a_url("/strategy/kpis/formes"), {"value": "abc", "on": "2025-06-30", "by": "RH"})
     assert r.status_code == 422 and _field_error(r.text, "value")
-    r = _post(manager, world.a_url("/strategy/kpis/formes"), {"value": "22,5", "on": "2025-06-30", "by": "RH", "note": "bilan"})
+    r = _post(
+        manager,
+        world.a_url("/strategy/kpis/formes"),
+        {"value": "22,5", "on": "2025-06-30", "by": "RH", "note": "bilan"},
+    )
     assert r.status_code == 303
     r = _post(manager, world.a_url("/strategy/kpis/measure"), {})
     assert r.status_code == 200
@@ -223,7 +272,12 @@ def test_objective_action_kpi_review_and_people_forms(world: World) -> None:
     r = _post(
         manager,
         world.a_url("/strategy/reviews"),
-        {"title": "Revue T1", "held_on": "2026-03-31", "decisions": "Poursuivre\nFormer la DSI", f"status_{action['id']}": "done"},
+        {
+            "title": "Revue T1",
+            "held_on": "2026-03-31",
+            "decisions": "Poursuivre\nFormer la DSI",
+            f"status_{action['id']}": "done",
+        },
     )
     assert r.status_code == 303
     with session_scope(world.url) as s:
@@ -233,25 +287,64 @@ def test_objective_action_kpi_review_and_people_forms(world: World) -> None:
     assert {k["code"] for k in review["snapshot"]} >= {"formes", "fp"}
 
     # People: a referent, their feedback (by a referent themself), an action made from it.
-    r = _post(manager, world.a_url("/strategy/people/referents"), {"r_name": "Réf", "r_email": "pas-une-adresse"})
+    r = _post(
+        manager, world.a_url("/strategy/people/referents"), {"r_name": "Réf", "r_email": "pas-une-adresse"}
+    )
     assert r.status_code == 422 and _field_error(r.text, "r_email")
-    r = _post(manager, world.a_url("/strategy/people/referents"), {"r_name": "Réf", "r_email": world.email("referent"), "r_site": "Mairie"})
+    r = _post(
+        manager,
+        world.a_url("/strategy/people/referents"),
+        {"r_name": "Réf", "r_email": world.email("referent"), "r_site": "Mairie"},
+    )
     assert r.status_code == 303
     referent = world.client("referent")
-    r = _post(referent, world.a_url("/strategy/people/feedback"), {"f_kind": "idea", "f_text": "Éteindre les copieurs", "f_on": "2026-02-01"})
+    r = _post(
+        referent,
+        world.a_url("/strategy/people/feedback"),
+        {"f_kind": "idea", "f_text": "Éteindre les copieurs", "f_on": "2026-02-01"},
+    )
     assert r.status_code == 303
-    assert _post(world.client("viewer"), world.a_url("/strategy/people/feedback"), {"f_kind": "idea", "f_text": "x", "f_on": "2026-02-01"}).status_code == 403
+    assert (
+        _post(
+            world.client("viewer"),
+            world.a_url("/strategy/people/feedback"),
+            {"f_kind": "idea", "f_text": "x", "f_on": "2026-02-01"},
+        ).status_code
+        == 403
+    )
     with session_scope(world.url) as s:
         (entry,) = people.feedback_log(s, ORG)
     r = _post(manager, world.a_url(f"/strategy/people/feedback/{entry['id']}"), {})
     assert r.status_code == 422 and _field_error(r.text, f"a_title_{entry['id']}")
-    r = _post(manager, world.a_url(f"/strategy/people/feedback/{entry['id']}"), {f"a_title_{entry['id']}": "Copieurs éteints la nuit"})
+    r = _post(
+        manager,
+        world.a_url(f"/strategy/people/feedback/{entry['id']}"),
+        {f"a_title_{entry['id']}": "Copieurs éteints la nuit"},
+    )
     assert r.status_code == 303
-    r = _post(manager, world.a_url("/strategy/people/modules"), {"t_title": "Sobriété", "t_audience": "agents", "t_hours": "2"})
+    r = _post(
+        manager,
+        world.a_url("/strategy/people/modules"),
+        {"t_title": "Sobriété", "t_audience": "agents", "t_hours": "2"},
+    )
     assert r.status_code == 303
-    r = _post(manager, world.a_url("/strategy/people/sessions"), {"s_module": "Sobriété", "s_on": "2026-01-15", "s_people": "Ana; DSI\nBob\n"})
+    r = _post(
+        manager,
+        world.a_url("/strategy/people/sessions"),
+        {"s_module": "Sobriété", "s_on": "2026-01-15", "s_people": "Ana; DSI\nBob\n"},
+    )
     assert r.status_code == 303
-    r = _post(manager, world.a_url("/strategy/people/messages"), {"m_title": "Lancement", "m_audience": "agents", "m_level": "general", "m_channel": "intranet", "m_on": "2026-02-01"})
+    r = _post(
+        manager,
+        world.a_url("/strategy/people/messages"),
+        {
+            "m_title": "Lancement",
+            "m_audience": "agents",
+            "m_level": "general",
+            "m_channel": "intranet",
+            "m_on": "2026-02-01",
+        },
+    )
     assert r.status_code == 422 and _field_error(r.text, "m_body")
     page = manager.get(world.a_url("/strategy/people")).text
     assert "Copieurs éteints la nuit" in page and "2 présents" in page
@@ -265,7 +358,9 @@ def test_every_strategy_page_renders_for_a_viewer_in_both_languages(world: World
         service.create_scenario(s, ORG, "Vue")
         steering.define_kpi(s, ORG, "k", "K", unit="%")
         steering.record(s, ORG, "k", 3.0, date(2025, 1, 1), "moi")
-        oid = service.add_objective(s, ORG, "O", criterion="climate_change", reduction=0.2, baseline_year=2025, target_year=2030)
+        oid = service.add_objective(
+            s, ORG, "O", criterion="climate_change", reduction=0.2, baseline_year=2025, target_year=2030
+        )
         aid = steering.add_action(s, ORG, "A")
     sid = _scenario_id(world.url, "Vue")
     viewer = world.client("viewer")

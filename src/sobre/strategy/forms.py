@@ -67,7 +67,9 @@ def text(form: Form, name: str, t: Translate, *, required: bool = False, limit: 
     return value
 
 
-def choice(form: Form, name: str, allowed: tuple[str, ...], t: Translate, *, required: bool = True) -> str | None:
+def choice(
+    form: Form, name: str, allowed: tuple[str, ...], t: Translate, *, required: bool = True
+) -> str | None:
     value = str(form.value(name, "") or "").strip()
     if not value:
         if required:
@@ -111,7 +113,9 @@ def change_params(kind: str, values: Mapping[str, str]) -> dict[str, str]:
         raw = str(values.get(f["name"], "") or "").strip()
         if raw:
             # A decimal comma, and spaces between thousands, as French users type numbers.
-            out[f["name"]] = raw.replace(",", ".").replace("\u202f", "").replace(" ", "") if f["numeric"] else raw
+            out[f["name"]] = (
+                raw.replace(",", ".").replace("\u202f", "").replace(" ", "") if f["numeric"] else raw
+            )
     return out
 
 
@@ -153,7 +157,9 @@ def delete_scenario(session: Session, org: str, scenario_id: int) -> None:
 def objective_fields(form: Form, t: Translate, criteria: tuple[str, ...]) -> dict[str, Any]:
     """The arguments of :func:`sobre.strategy.service.add_objective` from the form (errors in ``form``)."""
     title = text(form, "title", t, required=True)
-    criterion = choice(form, "criterion", criteria, t) if criteria else text(form, "criterion", t, required=True)
+    criterion = (
+        choice(form, "criterion", criteria, t) if criteria else text(form, "criterion", t, required=True)
+    )
     percent = form.number("reduction", t, low=0.1, high=99.9, required=True)
     baseline_year = form.number("baseline_year", t, low=1990, high=2100, integer=True, required=True)
     target_year = form.number("target_year", t, low=1990, high=2100, integer=True, required=True)
@@ -192,7 +198,9 @@ def update_objective(session: Session, org: str, objective_id: int, **fields: An
     if merged["per"] not in ("total", "agent"):
         raise InputError("an objective is per total or per agent", column="--per", value=str(merged["per"]))
     if not 0 < merged["reduction"] < 1:
-        raise InputError("a reduction lies between 0 and 1", column="--reduction", value=str(merged["reduction"]))
+        raise InputError(
+            "a reduction lies between 0 and 1", column="--reduction", value=str(merged["reduction"])
+        )
     if merged["target_year"] <= merged["baseline_year"]:
         raise InputError(
             "the target year comes after the baseline year",
@@ -342,7 +350,13 @@ def training(session: Session, org: str) -> list[dict[str, Any]]:
             }
         )
     return [
-        {"id": m.id, "title": m.title, "audience": m.audience, "hours": m.hours, "sessions": sessions.get(m.id, [])}
+        {
+            "id": m.id,
+            "title": m.title,
+            "audience": m.audience,
+            "hours": m.hours,
+            "sessions": sessions.get(m.id, []),
+        }
         for m in session.scalars(
             sa.select(TrainingModule).where(TrainingModule.org_id == oid).order_by(TrainingModule.title)
         )

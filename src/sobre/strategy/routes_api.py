@@ -40,7 +40,9 @@ Level = Literal[plan.LEVELS]  # type: ignore[valid-type]
 Status = Literal[plan.STATUSES]  # type: ignore[valid-type]
 Direction = Literal[plan.DIRECTIONS]  # type: ignore[valid-type]
 ParamName = Annotated[str, Field(min_length=1, max_length=40)]
-ParamValue = Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)] | Annotated[str, Field(max_length=255)]
+ParamValue = (
+    Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)] | Annotated[str, Field(max_length=255)]
+)
 
 
 class Strict(BaseModel):
@@ -247,9 +249,15 @@ def register(registry: CapabilityRegistry) -> None:
         name = forms.scenario_row(s, ctx.org.name, scenario_id).name
         return service.get_scenario(s, ctx.org.name, name).to_dict()
 
-    @api("/strategy/scenarios/compare", permission=view, name="strategy.api_compare", response_model=list[ScenarioOut])
+    @api(
+        "/strategy/scenarios/compare",
+        permission=view,
+        name="strategy.api_compare",
+        response_model=list[ScenarioOut],
+    )
     def compare(
-        ctx: Ctx, ids: Annotated[list[Annotated[int, Query(ge=1, le=2**31 - 1)]], Query(min_length=2, max_length=10)]
+        ctx: Ctx,
+        ids: Annotated[list[Annotated[int, Query(ge=1, le=2**31 - 1)]], Query(min_length=2, max_length=10)],
     ) -> list[dict[str, Any]]:
         """Several scenarios computed now on the same baseline, side by side."""
         from sobre.strategy import forms, service
@@ -259,12 +267,21 @@ def register(registry: CapabilityRegistry) -> None:
             names = [forms.scenario_row(s, ctx.org.name, i).name for i in ids]
         return [v.to_dict() for v in service.compare(ctx.database_url, ctx.org.name, names)]
 
-    @api("/strategy/scenarios", permission=view, name="strategy.api_scenarios", response_model=Page[ScenarioOut])
+    @api(
+        "/strategy/scenarios",
+        permission=view,
+        name="strategy.api_scenarios",
+        response_model=Page[ScenarioOut],
+    )
     def list_scenarios(ctx: Ctx, request: Request, paging: Paging) -> dict[str, Any]:
         """The organisation's scenarios by name, with their changes and last computed effect."""
         assert ctx.org is not None
         with ctx.session() as s:
-            stmt = sa.select(Scenario.id).where(Scenario.org_id == ctx.org.id).order_by(Scenario.name, Scenario.id)
+            stmt = (
+                sa.select(Scenario.id)
+                .where(Scenario.org_id == ctx.org.id)
+                .order_by(Scenario.name, Scenario.id)
+            )
             result = paginate(s, stmt, paging)
             return page_of(request, result, [scenario_out(ctx, s, i) for i in result.items])
 
@@ -284,7 +301,12 @@ def register(registry: CapabilityRegistry) -> None:
             new_id = service.create_scenario(s, ctx.org.name, body.name, body.description)
             return scenario_out(ctx, s, new_id)
 
-    @api("/strategy/scenarios/{scenario_id}", permission=view, name="strategy.api_scenario", response_model=ScenarioOut)
+    @api(
+        "/strategy/scenarios/{scenario_id}",
+        permission=view,
+        name="strategy.api_scenario",
+        response_model=ScenarioOut,
+    )
     def get_scenario(ctx: Ctx, scenario_id: Id) -> dict[str, Any]:
         with ctx.session() as s:
             return scenario_out(ctx, s, scenario_id)
@@ -384,12 +406,21 @@ def register(registry: CapabilityRegistry) -> None:
         checked = {o["id"]: o for o in service.check_objectives(ctx.database_url, ctx.org.name)}
         return [checked[i] for i in ids if i in checked]
 
-    @api("/strategy/objectives", permission=view, name="strategy.api_objectives", response_model=Page[ObjectiveOut])
+    @api(
+        "/strategy/objectives",
+        permission=view,
+        name="strategy.api_objectives",
+        response_model=Page[ObjectiveOut],
+    )
     def list_objectives(ctx: Ctx, request: Request, paging: Paging) -> dict[str, Any]:
         """Objectives by target year, each checked against the plan (the scenarios of its actions)."""
         assert ctx.org is not None
         with ctx.session() as s:
-            stmt = sa.select(Objective.id).where(Objective.org_id == ctx.org.id).order_by(Objective.target_year, Objective.id)
+            stmt = (
+                sa.select(Objective.id)
+                .where(Objective.org_id == ctx.org.id)
+                .order_by(Objective.target_year, Objective.id)
+            )
             result = paginate(s, stmt, paging)
         return page_of(request, result, objective_out(ctx, list(result.items)))
 
@@ -409,7 +440,12 @@ def register(registry: CapabilityRegistry) -> None:
             new_id = service.add_objective(s, ctx.org.name, **body.model_dump())
         return objective_out(ctx, [new_id])[0]
 
-    @api("/strategy/objectives/{objective_id}", permission=view, name="strategy.api_objective", response_model=ObjectiveOut)
+    @api(
+        "/strategy/objectives/{objective_id}",
+        permission=view,
+        name="strategy.api_objective",
+        response_model=ObjectiveOut,
+    )
     def get_objective(ctx: Ctx, objective_id: Id) -> dict[str, Any]:
         from sobre.strategy import forms
 
@@ -498,7 +534,9 @@ def register(registry: CapabilityRegistry) -> None:
             new_id = plan.add_action(s, ctx.org.name, body.title, **fields)
             return action_out(ctx, s, new_id)
 
-    @api("/strategy/actions/{action_id}", permission=view, name="strategy.api_action", response_model=ActionOut)
+    @api(
+        "/strategy/actions/{action_id}", permission=view, name="strategy.api_action", response_model=ActionOut
+    )
     def get_action(ctx: Ctx, action_id: Id) -> dict[str, Any]:
         with ctx.session() as s:
             return action_out(ctx, s, action_id)
@@ -530,7 +568,9 @@ def register(registry: CapabilityRegistry) -> None:
         """Indicators by code, with their latest measurement and whether they are on track."""
         assert ctx.org is not None
         with ctx.session() as s:
-            result = paginate(s, sa.select(Kpi.code).where(Kpi.org_id == ctx.org.id).order_by(Kpi.code), paging)
+            result = paginate(
+                s, sa.select(Kpi.code).where(Kpi.org_id == ctx.org.id).order_by(Kpi.code), paging
+            )
             return page_of(request, result, kpi_out(ctx, s, list(result.items)))
 
     @api(
@@ -545,7 +585,9 @@ def register(registry: CapabilityRegistry) -> None:
         """Define an indicator: ``source`` is ``manual`` or an automatic source (``sobre kpi sources``)."""
         assert ctx.org is not None
         with ctx.session() as s:
-            plan.define_kpi(s, ctx.org.name, body.code, body.name, **body.model_dump(exclude={"code", "name"}))
+            plan.define_kpi(
+                s, ctx.org.name, body.code, body.name, **body.model_dump(exclude={"code", "name"})
+            )
             s.flush()
             return kpi_out(ctx, s, [body.code])[0]
 
@@ -586,7 +628,9 @@ def register(registry: CapabilityRegistry) -> None:
             kpi_id = s.scalar(sa.select(Kpi.id).where(Kpi.org_id == ctx.org.id, Kpi.code == code))
             if kpi_id is None:
                 raise NotFound(f"no indicator {code!r}")
-            stmt = sa.select(Measurement).where(Measurement.kpi_id == kpi_id).order_by(Measurement.measured_on)
+            stmt = (
+                sa.select(Measurement).where(Measurement.kpi_id == kpi_id).order_by(Measurement.measured_on)
+            )
             result = paginate(s, stmt, paging)
             items = [
                 {
@@ -616,7 +660,15 @@ def register(registry: CapabilityRegistry) -> None:
         assert ctx.org is not None
         with ctx.session() as s:
             plan.record(
-                s, ctx.org.name, code, body.value, body.on, body.by or who(ctx), note=body.note, low=body.low, high=body.high
+                s,
+                ctx.org.name,
+                code,
+                body.value,
+                body.on,
+                body.by or who(ctx),
+                note=body.note,
+                low=body.low,
+                high=body.high,
             )
             s.flush()
             return kpi_out(ctx, s, [code])[0]
@@ -628,7 +680,11 @@ def register(registry: CapabilityRegistry) -> None:
         """Steering reviews, newest first, with their snapshot of the indicators and decisions."""
         assert ctx.org is not None
         with ctx.session() as s:
-            stmt = sa.select(Review).where(Review.org_id == ctx.org.id).order_by(Review.held_on.desc(), Review.id.desc())
+            stmt = (
+                sa.select(Review)
+                .where(Review.org_id == ctx.org.id)
+                .order_by(Review.held_on.desc(), Review.id.desc())
+            )
             result = paginate(s, stmt, paging)
             return page_of(request, result, [_review(r) for r in result.items])
 
@@ -657,7 +713,9 @@ def register(registry: CapabilityRegistry) -> None:
             )
             return _review(s.get(Review, new_id))
 
-    @api("/strategy/reviews/{review_id}", permission=view, name="strategy.api_review", response_model=ReviewOut)
+    @api(
+        "/strategy/reviews/{review_id}", permission=view, name="strategy.api_review", response_model=ReviewOut
+    )
     def get_review(ctx: Ctx, review_id: Id) -> dict[str, Any]:
         from sobre.core.errors import NotFound
 

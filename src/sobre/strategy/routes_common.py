@@ -49,3 +49,9 @@ async def posted(request: Request) -> Form:
 
 def who(ctx: RequestContext) -> str:
     return ctx.user.display if ctx.user else ctx.actor.label
+
+
+def org_name(ctx: RequestContext) -> str:
+    """The name of the organisation of the URL (the use cases take it)."""
+    assert ctx.org is not None
+    return ctx.org.name

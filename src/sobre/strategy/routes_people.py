@@ -3,12 +3,13 @@ referents network, whose feedback entries create or adjust actions (referents ma
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
 
-from sobre.strategy.routes_common import posted, render
+from sobre.strategy.routes_common import org_name, posted, render
 from sobre.web.context import Ctx, RequestContext
 from sobre.web.forms import Form
 from sobre.web.registry import CapabilityRegistry
@@ -17,17 +18,19 @@ from sobre.web.registry import CapabilityRegistry
 def register(registry: CapabilityRegistry, save: Any) -> None:
     page = registry.page
 
-    def people_page(ctx: RequestContext, form: Form | None = None, status: int = 200, section: str = "") -> Response:
+    def people_page(
+        ctx: RequestContext, form: Form | None = None, status: int = 200, section: str = ""
+    ) -> Response:
         from sobre.strategy import forms, people, steering
 
         assert ctx.org is not None
         with ctx.session() as s:
             data = {
-                "messages": people.messages(s, ctx.org.name),
-                "modules": forms.training(s, ctx.org.name),
-                "referents": people.referents(s, ctx.org.name),
-                "feedback": people.feedback_log(s, ctx.org.name),
-                "actions": steering.list_actions(s, ctx.org.name),
+                "messages": people.messages(s, org_name(ctx)),
+                "modules": forms.training(s, org_name(ctx)),
+                "referents": people.referents(s, org_name(ctx)),
+                "feedback": people.feedback_log(s, org_name(ctx)),
+                "actions": steering.list_actions(s, org_name(ctx)),
             }
         return render(
             ctx,
@@ -48,7 +51,12 @@ def register(registry: CapabilityRegistry, save: Any) -> None:
     def back(ctx: RequestContext) -> Any:
         return lambda _: ctx.url("strategy.people")
 
-    @page("/strategy/people/messages", permission="strategy.edit", methods=("POST",), name="strategy.message_create")
+    @page(
+        "/strategy/people/messages",
+        permission="strategy.edit",
+        methods=("POST",),
+        name="strategy.message_create",
+    )
     async def message_create(ctx: Ctx, request: Request) -> Response:
         from sobre.strategy import forms, people
 
@@ -69,12 +77,12 @@ def register(registry: CapabilityRegistry, save: Any) -> None:
             "m_body",
             lambda s: people.plan_message(
                 s,
-                ctx.org.name,  # type: ignore[union-attr]
+                org_name(ctx),
                 title,
                 audience=audience,
-                level=level,
-                channel=channel,
-                planned_on=planned_on,
+                level=level or "",
+                channel=channel or "",
+                planned_on=planned_on or date.today(),
                 action_id=int(action) if action.isdigit() else None,
                 body=body,
                 lang=ctx.lang,
@@ -84,7 +92,12 @@ def register(registry: CapabilityRegistry, save: Any) -> None:
             "st.notice.saved",
         )
 
-    @page("/strategy/people/modules", permission="strategy.edit", methods=("POST",), name="strategy.module_create")
+    @page(
+        "/strategy/people/modules",
+        permission="strategy.edit",
+        methods=("POST",),
+        name="strategy.module_create",
+    )
     async def module_create(ctx: Ctx, request: Request) -> Response:
         from sobre.strategy import forms, people
 
@@ -97,13 +110,18 @@ def register(registry: CapabilityRegistry, save: Any) -> None:
             ctx,
             form,
             "t_title",
-            lambda s: people.add_module(s, ctx.org.name, title, audience, hours or 0),  # type: ignore[union-attr]
+            lambda s: people.add_module(s, org_name(ctx), title, audience, hours or 0),
             lambda f: people_page(ctx, f, 422, "module"),
             back(ctx),
             "st.notice.saved",
         )
 
-    @page("/strategy/people/sessions", permission="strategy.edit", methods=("POST",), name="strategy.session_create")
+    @page(
+        "/strategy/people/sessions",
+        permission="strategy.edit",
+        methods=("POST",),
+        name="strategy.session_create",
+    )
     async def session_create(ctx: Ctx, request: Request) -> Response:
         from sobre.strategy import forms, people
 
@@ -116,13 +134,26 @@ def register(registry: CapabilityRegistry, save: Any) -> None:
         attendees = forms.people_list(str(form.value("s_people", "")))
 
         def do(s: Any) -> int:
-            session_id = people.add_session(s, ctx.org.name, module, held_on, trainer, place)  # type: ignore[union-attr, arg-type]
-            people.record_attendance(s, ctx.org.name, session_id, attendees)  # type: ignore[union-attr]
+            session_id = people.add_session(s, org_name(ctx), module, held_on or date.today(), trainer, place)
+            people.record_attendance(s, org_name(ctx), session_id, attendees)
             return session_id
 
-        return save(ctx, form, "s_module", do, lambda f: people_page(ctx, f, 422, "session"), back(ctx), "st.notice.saved")
+        return save(
+            ctx,
+            form,
+            "s_module",
+            do,
+            lambda f: people_page(ctx, f, 422, "session"),
+            back(ctx),
+            "st.notice.saved",
+        )
 
-    @page("/strategy/people/referents", permission="strategy.edit", methods=("POST",), name="strategy.referent_create")
+    @page(
+        "/strategy/people/referents",
+        permission="strategy.edit",
+        methods=("POST",),
+        name="strategy.referent_create",
+    )
     async def referent_create(ctx: Ctx, request: Request) -> Response:
         from sobre.strategy import forms, people
 
@@ -141,13 +172,18 @@ def register(registry: CapabilityRegistry, save: Any) -> None:
             ctx,
             form,
             "r_email",
-            lambda s: people.add_referent(s, ctx.org.name, name, email, **fields),  # type: ignore[union-attr]
+            lambda s: people.add_referent(s, org_name(ctx), name, email, **fields),
             lambda f: people_page(ctx, f, 422, "referent"),
             back(ctx),
             "st.notice.saved",
         )
 
-    @page("/strategy/people/feedback", permission="strategy.feedback", methods=("POST",), name="strategy.feedback_create")
+    @page(
+        "/strategy/people/feedback",
+        permission="strategy.feedback",
+        methods=("POST",),
+        name="strategy.feedback_create",
+    )
     async def feedback_create(ctx: Ctx, request: Request) -> Response:
         from sobre.strategy import forms, people
 
@@ -164,7 +200,7 @@ def register(registry: CapabilityRegistry, save: Any) -> None:
             ctx,
             form,
             "f_email",
-            lambda s: people.log_feedback(s, ctx.org.name, email, text, kind or "", on),  # type: ignore[union-attr, arg-type]
+            lambda s: people.log_feedback(s, org_name(ctx), email, text, kind or "", on or date.today()),
             lambda f: people_page(ctx, f, 422, "feedback"),
             back(ctx),
             "st.notice.saved",
@@ -189,7 +225,15 @@ def register(registry: CapabilityRegistry, save: Any) -> None:
 
         def do(s: Any) -> Any:
             if title:
-                return people.feedback_to_action(s, ctx.org.name, feedback_id, title)  # type: ignore[union-attr]
-            return people.feedback_adjusts(s, ctx.org.name, feedback_id, int(action))  # type: ignore[union-attr]
+                return people.feedback_to_action(s, org_name(ctx), feedback_id, title)
+            return people.feedback_adjusts(s, org_name(ctx), feedback_id, int(action))
 
-        return save(ctx, form, f"a_title_{feedback_id}", do, lambda f: people_page(ctx, f, 422, "act"), back(ctx), "st.notice.saved")
+        return save(
+            ctx,
+            form,
+            f"a_title_{feedback_id}",
+            do,
+            lambda f: people_page(ctx, f, 422, "act"),
+            back(ctx),
+            "st.notice.saved",
+        )

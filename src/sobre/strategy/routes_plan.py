@@ -12,17 +12,18 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from sobre.core.errors import InputError
-from sobre.strategy.routes_common import posted, render, who
+from sobre.strategy.routes_common import org_name, posted, render, who
 from sobre.web.context import Ctx, RequestContext
 from sobre.web.forms import Form
 from sobre.web.registry import CapabilityRegistry
+
 
 def _criteria(ctx: RequestContext) -> tuple[str, ...]:
     """The criteria of the organisation's latest footprint run (climate change when it has none)."""
     from sobre.footprint.runs import service as runs
 
     assert ctx.org is not None
-    latest = runs.latest_run(ctx.database_url, ctx.org.name)
+    latest = runs.latest_run(ctx.database_url, org_name(ctx))
     return tuple(latest.totals) if latest is not None and latest.totals else ("climate_change",)
 
 
@@ -58,7 +59,7 @@ def register(registry: CapabilityRegistry) -> None:
         from sobre.strategy import service
 
         assert ctx.org is not None
-        checked = service.check_objectives(ctx.database_url, ctx.org.name)
+        checked = service.check_objectives(ctx.database_url, org_name(ctx))
         return render(
             ctx,
             "strategy/objectives.html",
@@ -74,7 +75,10 @@ def register(registry: CapabilityRegistry) -> None:
         return objectives_page(ctx)
 
     @page(
-        "/strategy/objectives", permission="strategy.edit", methods=("POST",), name="strategy.objective_create"
+        "/strategy/objectives",
+        permission="strategy.edit",
+        methods=("POST",),
+        name="strategy.objective_create",
     )
     async def objective_create(ctx: Ctx, request: Request) -> Response:
         from sobre.strategy import forms, service
@@ -86,21 +90,31 @@ def register(registry: CapabilityRegistry) -> None:
             ctx,
             form,
             "title",
-            lambda s: service.add_objective(s, ctx.org.name, fields.pop("title"), **fields),  # type: ignore[union-attr]
+            lambda s: service.add_objective(s, org_name(ctx), fields.pop("title"), **fields),
             lambda f: objectives_page(ctx, f, 422),
             lambda _: ctx.url("strategy.objectives"),
             "st.notice.saved",
         )
 
-    def objective_page(ctx: RequestContext, objective_id: int, form: Form | None = None, status: int = 200) -> Response:
+    def objective_page(
+        ctx: RequestContext, objective_id: int, form: Form | None = None, status: int = 200
+    ) -> Response:
         from sobre.strategy import forms
 
         assert ctx.org is not None
         with ctx.session() as s:
-            row = forms.objective_dict(forms.objective_row(s, ctx.org.name, objective_id))
+            row = forms.objective_dict(forms.objective_row(s, org_name(ctx), objective_id))
         if form is None:
-            form = Form({**row, "reduction": round(100 * row["reduction"], 3), "baseline_value": row["baseline_value"] or ""})
-        return render(ctx, "strategy/objective.html", status, objective=row, criteria=_criteria(ctx), form=form)
+            form = Form(
+                {
+                    **row,
+                    "reduction": round(100 * row["reduction"], 3),
+                    "baseline_value": row["baseline_value"] or "",
+                }
+            )
+        return render(
+            ctx, "strategy/objective.html", status, objective=row, criteria=_criteria(ctx), form=form
+        )
 
     @page("/strategy/objectives/{objective_id:int}", permission="strategy.view", name="strategy.objective")
     def objective(ctx: Ctx, objective_id: int) -> Response:
@@ -119,14 +133,14 @@ def register(registry: CapabilityRegistry) -> None:
         form = await posted(request)
         if form.value("delete"):
             with ctx.session() as s:
-                forms.delete_objective(s, ctx.org.name, objective_id)
+                forms.delete_objective(s, org_name(ctx), objective_id)
             return ctx.redirect(ctx.url("strategy.objectives"), notice="st.notice.deleted")
         fields = forms.objective_fields(form, ctx.t, _criteria(ctx))
         return _save(
             ctx,
             form,
             "title",
-            lambda s: forms.update_objective(s, ctx.org.name, objective_id, **fields),  # type: ignore[union-attr]
+            lambda s: forms.update_objective(s, org_name(ctx), objective_id, **fields),
             lambda f: objective_page(ctx, objective_id, f, 422),
             lambda _: ctx.url("strategy.objectives"),
             "st.notice.saved",
@@ -143,7 +157,7 @@ def register(registry: CapabilityRegistry) -> None:
         allowed = {"status": plan.STATUSES, "horizon": plan.HORIZONS, "origin": plan.ORIGINS}
         chosen = {"status": status, "horizon": horizon, "origin": origin}
         filters = {k: v for k, v in chosen.items() if v in allowed[k]}
-        data = documents.gather(ctx.database_url, ctx.org.name, ctx.lang, filters=filters)
+        data = documents.gather(ctx.database_url, org_name(ctx), ctx.lang, filters=filters)
         return render(
             ctx,
             "strategy/actions.html",
@@ -165,8 +179,14 @@ def register(registry: CapabilityRegistry) -> None:
         current = None
         if action_id is not None:
             with ctx.session() as s:
-                current = forms.get_action(s, ctx.org.name, action_id)
-        defaults = {"origin": "free", "effort": "medium", "horizon": "short", "commitment_level": "proposed", "status": "planned"}
+                current = forms.get_action(s, org_name(ctx), action_id)
+        defaults: dict[str, object] = {
+            "origin": "free",
+            "effort": "medium",
+            "horizon": "short",
+            "commitment_level": "proposed",
+            "status": "planned",
+        }
         return render(
             ctx,
             "strategy/action_form.html",
@@ -186,7 +206,9 @@ def register(registry: CapabilityRegistry) -> None:
     def action_new(ctx: Ctx) -> Response:
         return action_page(ctx, None)
 
-    @page("/strategy/actions/new", permission="strategy.edit", methods=("POST",), name="strategy.action_create")
+    @page(
+        "/strategy/actions/new", permission="strategy.edit", methods=("POST",), name="strategy.action_create"
+    )
     async def action_create(ctx: Ctx, request: Request) -> Response:
         from sobre.strategy import forms, steering
 
@@ -197,7 +219,7 @@ def register(registry: CapabilityRegistry) -> None:
             ctx,
             form,
             "title",
-            lambda s: steering.add_action(s, ctx.org.name, fields.pop("title"), **fields),  # type: ignore[union-attr]
+            lambda s: steering.add_action(s, org_name(ctx), fields.pop("title"), **fields),
             lambda f: action_page(ctx, None, f, 422),
             lambda new_id: ctx.url("strategy.action", action_id=new_id),
             "st.notice.saved",
@@ -226,7 +248,7 @@ def register(registry: CapabilityRegistry) -> None:
             ctx,
             form,
             "description",
-            lambda s: steering.update_action(s, ctx.org.name, action_id, **fields),  # type: ignore[union-attr]
+            lambda s: steering.update_action(s, org_name(ctx), action_id, **fields),
             lambda f: action_page(ctx, action_id, f, 422),
             lambda _: ctx.url("strategy.action", action_id=action_id),
             "st.notice.saved",
@@ -247,7 +269,7 @@ def register(registry: CapabilityRegistry) -> None:
         if status is None:
             raise InputError("unknown status", column="status", value=str(form.value("status")))
         with ctx.session() as s:
-            steering.update_action(s, ctx.org.name, action_id, status=status)
+            steering.update_action(s, org_name(ctx), action_id, status=status)
         return ctx.redirect(ctx.url("strategy.actions"), notice="st.notice.saved")
 
     @page(
@@ -271,16 +293,20 @@ def register(registry: CapabilityRegistry) -> None:
                 action_id = make(s, ctx.org.id, origin, str(form.value("ref", "")))
         except SobreError:
             return ctx.redirect(ctx.url("strategy.actions"), notice="st.notice.not_created")
-        return ctx.redirect(ctx.url("strategy.action", action_id=action_id), notice="st.notice.action_created")
+        return ctx.redirect(
+            ctx.url("strategy.action", action_id=action_id), notice="st.notice.action_created"
+        )
 
     # ----------------------------------------------------------------------------------- indicators
 
-    def kpis_page(ctx: RequestContext, form: Form | None = None, status: int = 200, measured: Any = None) -> Response:
+    def kpis_page(
+        ctx: RequestContext, form: Form | None = None, status: int = 200, measured: Any = None
+    ) -> Response:
         from sobre.strategy import documents
         from sobre.strategy import sources as kpi_sources
 
         assert ctx.org is not None
-        data = documents.gather(ctx.database_url, ctx.org.name, ctx.lang)
+        data = documents.gather(ctx.database_url, org_name(ctx), ctx.lang)
         return render(
             ctx,
             "strategy/kpis.html",
@@ -308,18 +334,20 @@ def register(registry: CapabilityRegistry) -> None:
             ctx,
             form,
             "code",
-            lambda s: steering.define_kpi(s, ctx.org.name, fields.pop("code"), fields.pop("name"), **fields),  # type: ignore[union-attr]
+            lambda s: steering.define_kpi(s, org_name(ctx), fields.pop("code"), fields.pop("name"), **fields),
             lambda f: kpis_page(ctx, f, 422),
             lambda _: ctx.url("strategy.kpis"),
             "st.notice.saved",
         )
 
-    @page("/strategy/kpis/measure", permission="strategy.edit", methods=("POST",), name="strategy.kpi_measure")
+    @page(
+        "/strategy/kpis/measure", permission="strategy.edit", methods=("POST",), name="strategy.kpi_measure"
+    )
     def kpi_measure(ctx: Ctx) -> Response:
         from sobre.strategy import steering
 
         assert ctx.org is not None
-        measured = steering.measure(ctx.database_url, ctx.org.name, date.today(), who(ctx))
+        measured = steering.measure(ctx.database_url, org_name(ctx), date.today(), who(ctx))
         return kpis_page(ctx, measured=measured)
 
     def kpi_page(ctx: RequestContext, code: str, form: Form | None = None, status: int = 200) -> Response:
@@ -327,7 +355,7 @@ def register(registry: CapabilityRegistry) -> None:
         from sobre.strategy import documents
 
         assert ctx.org is not None
-        data = documents.gather(ctx.database_url, ctx.org.name, ctx.lang)
+        data = documents.gather(ctx.database_url, org_name(ctx), ctx.lang)
         found = [k for k in data["kpis"] if k["code"] == code]
         if not found:
             raise NotFound(f"no indicator {code!r}")
@@ -355,7 +383,15 @@ def register(registry: CapabilityRegistry) -> None:
             form,
             "value",
             lambda s: steering.record(
-                s, ctx.org.name, code, m["value"], m["on"], m["by"], note=m["note"], low=m["low"], high=m["high"]  # type: ignore[union-attr]
+                s,
+                org_name(ctx),
+                code,
+                m["value"],
+                m["on"],
+                m["by"],
+                note=m["note"],
+                low=m["low"],
+                high=m["high"],
             ),
             lambda f: kpi_page(ctx, code, f, 422),
             lambda _: ctx.url("strategy.kpi", code=code),
@@ -369,8 +405,8 @@ def register(registry: CapabilityRegistry) -> None:
 
         assert ctx.org is not None
         with ctx.session() as s:
-            rows = steering.reviews(s, ctx.org.name)
-            plan = steering.list_actions(s, ctx.org.name)
+            rows = steering.reviews(s, org_name(ctx))
+            plan = steering.list_actions(s, org_name(ctx))
         return render(
             ctx,
             "strategy/reviews.html",
@@ -406,7 +442,7 @@ def register(registry: CapabilityRegistry) -> None:
             "title",
             lambda s: steering.add_review(
                 s,
-                ctx.org.name,  # type: ignore[union-attr]
+                org_name(ctx),
                 title,
                 held_on,  # type: ignore[arg-type]
                 who(ctx),

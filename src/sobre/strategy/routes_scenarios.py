@@ -31,7 +31,9 @@ def register(registry: CapabilityRegistry) -> None:
     def scenarios(ctx: Ctx) -> Response:
         return list_page(ctx)
 
-    @page("/strategy/scenarios", permission="strategy.edit", methods=("POST",), name="strategy.scenario_create")
+    @page(
+        "/strategy/scenarios", permission="strategy.edit", methods=("POST",), name="strategy.scenario_create"
+    )
     async def scenario_create(ctx: Ctx, request: Request) -> Response:
         from sobre.strategy import forms, service
 
@@ -95,7 +97,9 @@ def register(registry: CapabilityRegistry) -> None:
                 service.add_change(s, ctx.org.name, name, kind, forms.change_params(kind, form.values))  # type: ignore[arg-type]
         except InputError as exc:
             return detail_page(ctx, scenario_id, kind, forms.refusal(form, exc, "kind", ctx.t), 422)
-        return ctx.redirect(ctx.url("strategy.scenario", scenario_id=scenario_id), notice="st.notice.change_added")
+        return ctx.redirect(
+            ctx.url("strategy.scenario", scenario_id=scenario_id), notice="st.notice.change_added"
+        )
 
     @page(
         "/strategy/scenarios/{scenario_id:int}/changes/{position:int}/remove",
@@ -131,7 +135,9 @@ def register(registry: CapabilityRegistry) -> None:
         except InputError as exc:
             form = Form(errors={"run": ctx.t("st.form.refused", reason=str(exc))})
             return detail_page(ctx, scenario_id, "", form, 422)
-        return ctx.redirect(ctx.url("strategy.scenario", scenario_id=scenario_id), notice="st.notice.run_done")
+        return ctx.redirect(
+            ctx.url("strategy.scenario", scenario_id=scenario_id), notice="st.notice.run_done"
+        )
 
     @page(
         "/strategy/scenarios/{scenario_id:int}/delete",
@@ -160,11 +166,15 @@ def register(registry: CapabilityRegistry) -> None:
         with ctx.session() as s:
             name = forms.scenario_row(s, ctx.org.name, scenario_id).name
         try:
-            action_id = steering.action_from_scenario(ctx.database_url, ctx.org.name, name, title.strip() or None)
+            action_id = steering.action_from_scenario(
+                ctx.database_url, ctx.org.name, name, title.strip() or None
+            )
         except InputError as exc:
             form = Form(errors={"run": ctx.t("st.form.refused", reason=str(exc))})
             return detail_page(ctx, scenario_id, "", form, 422)
-        return ctx.redirect(ctx.url("strategy.action", action_id=action_id), notice="st.notice.action_created")
+        return ctx.redirect(
+            ctx.url("strategy.action", action_id=action_id), notice="st.notice.action_created"
+        )
 
     @page("/strategy/scenarios/compare", permission="strategy.view", name="strategy.scenario_compare")
     def scenario_compare(ctx: Ctx, a: int = 0, b: int = 0) -> Response:
