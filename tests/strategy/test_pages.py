@@ -383,3 +383,20 @@ def test_every_strategy_page_renders_for_a_viewer_in_both_languages(world: World
             assert r.status_code == 200, (path, r.text[:300])
             # A viewer is offered no form that changes anything.
             assert 'method="post"' not in r.text.split("<main", 1)[1].split("</main>", 1)[0], path
+
+
+def test_recommendations_of_the_diagnosis_become_actions_in_one_click(world: World) -> None:
+    manager = world.client("manager")
+    page = manager.get(world.a_url("/strategy/actions/proposals"))
+    assert page.status_code == 200
+    keys = re.findall(r'name="key" value="([^"]+)"', page.text)
+    assert keys, "the latest diagnosis recommends something for this estate"
+    r = _post(manager, world.a_url("/strategy/actions/from-recommendation"), {"key": keys[0]})
+    assert r.status_code == 303 and "st.notice.action_created" in r.headers["location"]
+    with session_scope(world.url) as s:
+        (action,) = steering.list_actions(s, ORG)
+    assert action["origin"] == "recommendation" and action["origin_ref"].startswith(keys[0])
+    assert action["avoided"]["climate_change"]["value"] is not None
+    # A viewer sees the recommendations, with no button.
+    viewer_page = world.client("viewer").get(world.a_url("/strategy/actions/proposals")).text
+    assert 'name="key"' not in viewer_page

@@ -272,6 +272,28 @@ def register(registry: CapabilityRegistry) -> None:
             steering.update_action(s, org_name(ctx), action_id, status=status)
         return ctx.redirect(ctx.url("strategy.actions"), notice="st.notice.saved")
 
+    @page("/strategy/actions/proposals", permission="strategy.view", name="strategy.proposals")
+    def proposals(ctx: Ctx) -> Response:
+        """The latest diagnosis's recommendations, each one click from becoming an action."""
+        from sobre.core.errors import SobreError
+        from sobre.reporting import service as reporting
+
+        try:
+            data = reporting.build_report_data(ctx.database_url, org_name(ctx), compute_if_missing=False)
+            rows = [
+                {
+                    "key": r.key,
+                    "title": ctx.t(f"reco.{r.key}.short"),
+                    "avoided": r.avoided.get("climate_change"),
+                    "horizon": r.horizon,
+                    "practice": r.practice,
+                }
+                for r in data.recommendations
+            ]
+        except SobreError:
+            rows = []
+        return render(ctx, "strategy/proposals.html", rows=rows)
+
     @page(
         "/strategy/actions/from/{origin}",
         permission="strategy.edit",
