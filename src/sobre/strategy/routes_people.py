@@ -18,9 +18,7 @@ from sobre.web.registry import CapabilityRegistry
 def register(registry: CapabilityRegistry, save: Any) -> None:
     page = registry.page
 
-    def people_page(
-        ctx: RequestContext, form: Form | None = None, status: int = 200, section: str = ""
-    ) -> Response:
+    def people_page(ctx: RequestContext, form: Form | None = None, status: int = 200) -> Response:
         from sobre.strategy import forms, people, steering
 
         assert ctx.org is not None
@@ -40,7 +38,6 @@ def register(registry: CapabilityRegistry, save: Any) -> None:
             channels=people.CHANNELS,
             feedback_kinds=people.FEEDBACK_KINDS,
             form=form or Form(),
-            section=section,
             **data,
         )
 
@@ -87,7 +84,7 @@ def register(registry: CapabilityRegistry, save: Any) -> None:
                 body=body,
                 lang=ctx.lang,
             ),
-            lambda f: people_page(ctx, f, 422, "message"),
+            lambda f: people_page(ctx, f, 422),
             back(ctx),
             "st.notice.saved",
         )
@@ -111,7 +108,7 @@ def register(registry: CapabilityRegistry, save: Any) -> None:
             form,
             "t_title",
             lambda s: people.add_module(s, org_name(ctx), title, audience, hours or 0),
-            lambda f: people_page(ctx, f, 422, "module"),
+            lambda f: people_page(ctx, f, 422),
             back(ctx),
             "st.notice.saved",
         )
@@ -143,7 +140,7 @@ def register(registry: CapabilityRegistry, save: Any) -> None:
             form,
             "s_module",
             do,
-            lambda f: people_page(ctx, f, 422, "session"),
+            lambda f: people_page(ctx, f, 422),
             back(ctx),
             "st.notice.saved",
         )
@@ -173,7 +170,7 @@ def register(registry: CapabilityRegistry, save: Any) -> None:
             form,
             "r_email",
             lambda s: people.add_referent(s, org_name(ctx), name, email, **fields),
-            lambda f: people_page(ctx, f, 422, "referent"),
+            lambda f: people_page(ctx, f, 422),
             back(ctx),
             "st.notice.saved",
         )
@@ -201,7 +198,7 @@ def register(registry: CapabilityRegistry, save: Any) -> None:
             form,
             "f_email",
             lambda s: people.log_feedback(s, org_name(ctx), email, text, kind or "", on or date.today()),
-            lambda f: people_page(ctx, f, 422, "feedback"),
+            lambda f: people_page(ctx, f, 422),
             back(ctx),
             "st.notice.saved",
         )
@@ -233,7 +230,7 @@ def register(registry: CapabilityRegistry, save: Any) -> None:
             form,
             f"a_title_{feedback_id}",
             do,
-            lambda f: people_page(ctx, f, 422, "act"),
+            lambda f: people_page(ctx, f, 422),
             back(ctx),
             "st.notice.saved",
         )
