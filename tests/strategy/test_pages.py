@@ -400,3 +400,31 @@ def test_recommendations_of_the_diagnosis_become_actions_in_one_click(world: Wor
     # A viewer sees the recommendations, with no button.
     viewer_page = world.client("viewer").get(world.a_url("/strategy/actions/proposals")).text
     assert 'name="key"' not in viewer_page
+
+
+def test_an_incident_becomes_an_action_from_its_ticket_page(world: World) -> None:
+    from sobre.orgs import service as orgs
+    from sobre.servicedesk import service as desk
+
+    with session_scope(world.url) as s:
+        oid = orgs.get(s, ORG).id
+        ticket = desk.open_ticket(
+            s, oid, title="esx-1 surchauffe", requester="DSI", items=[("equipment", "esx-1")]
+        )
+        number = ticket.number
+    admin = world.client("admin")
+    page = admin.get(world.a_url(f"/desk/tickets/{number}")).text
+    assert f'action="/o/{world.a}/strategy/actions/from/incident"' in page
+    assert f'name="ref" value="{number}"' in page
+    r = _post(admin, world.a_url("/strategy/actions/from/incident"), {"ref": str(number)})
+    assert r.status_code == 303 and "st.notice.action_created" in r.headers["location"]
+    with session_scope(world.url) as s:
+        (action,) = steering.list_actions(s, ORG)
+    assert action["origin"] == "incident" and action["origin_ref"] == f"#{number}"
+    # A reference that names nothing creates nothing, and says so.
+    r = _post(admin, world.a_url("/strategy/actions/from/incident"), {"ref": "999"})
+    assert r.status_code == 303 and "st.notice.not_created" in r.headers["location"]
+    r = _post(admin, world.a_url("/strategy/actions/from/teleport"), {"ref": "1"})
+    assert "st.notice.not_created" in r.headers["location"]
+    with session_scope(world.url) as s:
+        assert len(steering.list_actions(s, ORG)) == 1

@@ -19,14 +19,9 @@ from sobre.web.forms import Form
 
 Translate = Callable[..., str]
 
-#: Parameters of change kinds entered as numbers (the others are names: a category, a site…).
-NUMERIC_PARAMS = frozenset(
-    {
-        *getattr(scenarios, "_SHARES", ()),
-        *getattr(scenarios, "_POSITIVE", ()),
-        *getattr(scenarios, "_NON_NEGATIVE", ()),
-    }
-)
+#: Parameters of change kinds entered as names (a category, a site, VMs…); the others are numbers.
+TEXT_PARAMS = frozenset({"category", *getattr(scenarios, "_TEXT", ("site",))})
+
 
 #: The use cases name a field as the CLI does (``--due``): the form's field of that name.
 _FIELD_OF = {
@@ -101,7 +96,7 @@ def kind_fields(kind: str) -> list[dict[str, Any]]:
     """The fields of a change kind's form, read from :data:`sobre.strategy.scenarios.KINDS`."""
     required, optional = scenarios.KINDS[kind]
     return [
-        {"name": name, "required": name in required, "numeric": name in NUMERIC_PARAMS}
+        {"name": name, "required": name in required, "numeric": name not in TEXT_PARAMS}
         for name in (*required, *optional)
     ]
 

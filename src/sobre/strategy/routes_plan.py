@@ -307,12 +307,10 @@ def register(registry: CapabilityRegistry) -> None:
 
         assert ctx.org is not None
         form = await posted(request)
-        make = getattr(service, "create_action_from", None)
-        if make is None:
-            return ctx.redirect(ctx.url("strategy.actions"), notice="st.notice.not_created")
+        ref = str(form.value("ref", "") or "").strip()[:255]
         try:
             with ctx.session() as s:
-                action_id = make(s, ctx.org.id, origin, str(form.value("ref", "")))
+                action_id = service.create_action_from(s, ctx.org.id, origin, ref, lang=ctx.lang).id
         except SobreError:
             return ctx.redirect(ctx.url("strategy.actions"), notice="st.notice.not_created")
         return ctx.redirect(
