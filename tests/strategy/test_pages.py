@@ -60,9 +60,13 @@ def test_scenario_created_changed_run_compared_and_made_an_action(world: World) 
     # One link per change kind, read from the kinds' table: a kind added later appears with no page change.
     for kind in scenarios.KINDS:
         assert f"?kind={kind}" in page.text
-    form = manager.get(world.a_url(f"/strategy/scenarios/{sid}?kind=extend_lifetime")).text
-    for name in (*scenarios.KINDS["extend_lifetime"][0], *scenarios.KINDS["extend_lifetime"][1]):
-        assert f'name="{name}"' in form
+    # Each kind's form holds its parameters, the required ones marked so.
+    for kind, (required, optional) in scenarios.KINDS.items():
+        form = manager.get(world.a_url(f"/strategy/scenarios/{sid}?kind={kind}"))
+        assert form.status_code == 200, kind
+        for name in (*required, *optional):
+            assert f'name="{name}"' in form.text, (kind, name)
+        assert form.text.count(" required") >= len(required), kind
     r = _post(
         manager,
         world.a_url(f"/strategy/scenarios/{sid}/changes"),
@@ -130,6 +134,14 @@ def test_scenario_forms_give_field_level_messages(world: World) -> None:
     assert r.status_code == 422 and _field_error(r.text, "kind")
     with session_scope(world.url) as s:
         assert service.get_scenario(s, ORG, "S").changes == []
+    # A decimal comma and spaces between thousands, as typed in French.
+    r = _post(
+        manager, world.a_url(f"/strategy/scenarios/{sid}/changes"), {"kind": "delete_data", "gb": "1 250,5"}
+    )
+    assert r.status_code == 303, r.text[:400]
+    with session_scope(world.url) as s:
+        (change,) = service.get_scenario(s, ORG, "S").changes
+    assert change.kind == "delete_data" and change.params == {"gb": 1250.5}
 
 
 def test_objective_action_kpi_review_and_people_forms(world: World) -> None:
