@@ -110,12 +110,16 @@ class _Context:
         )
 
     def run(self, ids: frozenset[int], changes: list[Change]) -> Result:
+        """The engine's result for the rows ``ids`` with ``changes`` applied (``ids`` holds every row the
+        changes name)."""
         assert self.inputs.factors is not None
-        inv, factors, touched = apply_changes(
-            self.inventory, self.inputs.factors, changes, self.inputs.result
-        )
+        # The changes act on ``ids`` only and the engine computes equipment rows independently of each
+        # other, so they are applied to those rows alone rather than to a copy of the whole inventory;
+        # the rows they add (a refurbished share) come with them.
+        rows = subset(self.inventory, ids)
+        inv, factors, _ = apply_changes(rows, self.inputs.factors, changes, self.inputs.result)
         return self.compute(
-            subset(inv, touched | ids),
+            inv,
             factors,
             profile=self.inputs.run.profile,
             reference_date=self.inputs.run.reference_date,
@@ -124,7 +128,7 @@ class _Context:
 
 
 def _ids(frame: pl.DataFrame) -> frozenset[int]:
-    return frozenset(int(i) for i in frame["id"].to_list())
+    return frozenset(frame["id"].cast(pl.Int64).to_list())
 
 
 def _units(frame: pl.DataFrame) -> float:
@@ -349,7 +353,10 @@ PLANS = (fewer_devices, lifetime, refurbished, purchasing, printing, servers, sw
 
 
 def _equipment(result: Result) -> pl.DataFrame:
-    return result.impacts.filter(pl.col("item_kind") == "equipment")
+    """The equipment rows of the impacts, with only the columns :func:`_totals` reads."""
+    return result.impacts.lazy().filter(pl.col("item_kind") == "equipment").select(
+        "item_id", "criterion", "value", "low", "high"
+    ).collect()
 
 
 def _totals(imp: pl.DataFrame, ids: frozenset[int] | None, criteria: list[str]) -> dict[str, tuple]:
