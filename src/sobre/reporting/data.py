@@ -95,9 +95,9 @@ def total_rows() -> pl.Expr:
 
 
 def _impacts_with_items(result: Result) -> pl.DataFrame:
-    items = result.items.select(
-        "item_kind", "item_id", "name", "category", "site_id", "department_id", "host_id", "status"
-    )
+    # Only the item columns the breakdowns group or filter by: every column joined is copied to each of
+    # the millions of impact rows (names and statuses are read from ``result.items`` where shown).
+    items = result.items.select("item_kind", "item_id", "category", "site_id", "host_id")
     return result.impacts.join(items, on=["item_kind", "item_id"], how="left")
 
 
@@ -397,8 +397,8 @@ def _hotspots(
     return out
 
 
-def _host_names(result: Result) -> dict[int, str]:
-    eq = result.items.filter(pl.col("item_kind") == "equipment").select("item_id", "name")
+def _host_names(items: pl.DataFrame) -> dict[int, str]:
+    eq = items.filter(pl.col("item_kind") == "equipment").select("item_id", "name")
     return dict(zip(eq.get_column("item_id").to_list(), eq.get_column("name").to_list(), strict=True))
 
 
@@ -414,10 +414,13 @@ def _idle(
     if idle_items.height == 0:
         return IdleCapacity(0, 0, Figure(None, None, None, unit, 0), None, [])
     idle_sums = _item_sums(joined.filter(pl.col("item_kind") == "idle"), primary)
-    host_sums = _item_sums(joined.filter(pl.col("item_kind") == "equipment"), primary)
+    # The hosts' own rows only (a few hundred items, not the whole estate).
+    host_ids = idle_items.select(pl.coalesce("host_id", "item_id")).to_series().implode()
+    is_host = (pl.col("item_kind") == "equipment") & pl.col("item_id").is_in(host_ids)
+    host_sums = _item_sums(joined.filter(is_host), primary)
     host_by_id = {r["item_id"]: r for r in host_sums.to_dicts()}
     sums_by_id = {r["item_id"]: r for r in idle_sums.to_dicts()}
-    host_names = _host_names(result)
+    host_names = _host_names(result.items.filter(is_host))
     hosts: list[IdleHost] = []
     for item in idle_items.to_dicts():
         host_id = item["host_id"] if item["host_id"] is not None else item["item_id"]
