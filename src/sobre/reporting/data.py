@@ -8,6 +8,7 @@ equipment rows: the application breakdown and the idle capacity read them, the t
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,12 +152,39 @@ def build_report_data(
     """Turn one run's results into the report's data.
 
     ``recommend`` computes the recommendations (it re-runs the engine on modified inputs); the default is
-    :func:`sobre.reporting.recommendations.recommend` when the inputs carry an inventory and factor set.
+    :func:`sobre.reporting.recommendations.recommend` when the inputs carry an inventory and factor set,
+    its engine runs made in a worker thread while the breakdowns are built.
     """
     result = inputs.result
     criteria = _criteria(result)
     units = {c.code: c.unit for c in criteria}
     codes = [c.code for c in criteria]
+    usable = inputs.inventory is not None and inputs.inventory_matches_run
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sobre-recommendations") as pool:
+        # The default recommendations' engine re-runs read only the inputs: they run beside the
+        # breakdowns (Polars releases the interpreter lock, so both use the cores) and are presented last.
+        measuring = None
+        if recommend is None and usable and inputs.factors is not None:
+            from sobre.reporting import recommendations
+
+            measuring = pool.submit(recommendations.measure, inputs, codes)
+        data = _build(inputs, criteria, units, codes)
+        if measuring is not None:
+            data.recommendations, data.combined = recommendations.present(measuring.result(), data)
+        elif recommend is not None and usable:
+            found = recommend(inputs, data)
+            if isinstance(found, tuple):
+                data.recommendations, data.combined = found
+            else:
+                data.recommendations = found
+    return data
+
+
+def _build(
+    inputs: ReportInputs, criteria: list[Criterion], units: dict[str, str], codes: list[str]
+) -> ReportData:
+    """Everything of the report's data but the recommendations."""
+    result = inputs.result
     primary = PRIMARY_CRITERION if PRIMARY_CRITERION in codes else (codes[0] if codes else PRIMARY_CRITERION)
 
     joined = _impacts_with_items(result)
@@ -299,17 +327,6 @@ def build_report_data(
         data.benchmarks = facts.benchmarks(primary_total.per_employee, primary_total.per_inhabitant)
         data.equivalences = facts.equivalences(primary_total.total) if unit == "kgCO2e" else []
     data.fleet = facts.fleet_facts(result, inputs.factors, inputs.employees)
-    usable = inputs.inventory is not None and inputs.inventory_matches_run
-    if recommend is None and usable and inputs.factors is not None:
-        from sobre.reporting.recommendations import recommend as default_recommend
-
-        recommend = default_recommend
-    if recommend is not None and usable:
-        found = recommend(inputs, data)
-        if isinstance(found, tuple):
-            data.recommendations, data.combined = found
-        else:
-            data.recommendations = found
     return data
 
 
