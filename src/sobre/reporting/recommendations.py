@@ -354,9 +354,12 @@ PLANS = (fewer_devices, lifetime, refurbished, purchasing, printing, servers, sw
 
 def _equipment(result: Result) -> pl.DataFrame:
     """The equipment rows of the impacts, with only the columns :func:`_totals` reads."""
-    return result.impacts.lazy().filter(pl.col("item_kind") == "equipment").select(
-        "item_id", "criterion", "value", "low", "high"
-    ).collect()
+    return (
+        result.impacts.lazy()
+        .filter(pl.col("item_kind") == "equipment")
+        .select("item_id", "criterion", "value", "low", "high")
+        .collect()
+    )
 
 
 def _totals(imp: pl.DataFrame, ids: frozenset[int] | None, criteria: list[str]) -> dict[str, tuple]:
