@@ -194,6 +194,22 @@ def test_objective_action_kpi_review_and_people_forms(world: World) -> None:
     assert checked[0]["reduction"] == pytest.approx(0.4) and checked[0]["target"] is not None
     page = manager.get(world.a_url("/strategy/objectives")).text
     assert "−40 %" in page
+    # The vision and the commitments the objectives serve.
+    r = _post(manager, world.a_url("/strategy/vision"), {"vision": "Un numérique sobre", "scope": "x" * 4001})
+    assert r.status_code == 422 and _field_error(r.text, "scope")
+    r = _post(
+        manager, world.a_url("/strategy/vision"), {"vision": "Un numérique sobre", "scope": "Tout le SI"}
+    )
+    assert r.status_code == 303
+    r = _post(manager, world.a_url("/strategy/commitments"), {"c_detail": "sans titre"})
+    assert r.status_code == 422 and _field_error(r.text, "c_title")
+    r = _post(
+        manager, world.a_url("/strategy/commitments"), {"c_title": "Allonger la vie", "c_detail": "6 ans"}
+    )
+    assert r.status_code == 303
+    with session_scope(world.url) as s:
+        assert service.get_vision(s, ORG)["scope"] == "Tout le SI"
+        assert service.commitments(s, ORG) == [{"title": "Allonger la vie", "detail": "6 ans"}]
 
     # Actions: every field of the plan, then a status change and a filter.
     fields = {

@@ -60,12 +60,22 @@ def register(registry: CapabilityRegistry) -> None:
 
         assert ctx.org is not None
         checked = service.check_objectives(ctx.database_url, org_name(ctx))
+        with ctx.session() as s:
+            vision = service.get_vision(s, org_name(ctx))
+            commitments = service.commitments(s, org_name(ctx))
         return render(
             ctx,
             "strategy/objectives.html",
             status,
             objectives=checked,
             objective=None,
+            vision=vision,
+            commitments=commitments,
+            # The vision's texts as stored, unless they were just submitted (and refused).
+            vision_form=Form(
+                {k: (form.values if form and k in form.values else vision)[k] for k in vision},
+                form.errors if form else {},
+            ),
             criteria=_criteria(ctx),
             form=form or Form({"per": "total", "criterion": "climate_change"}),
         )
@@ -91,6 +101,45 @@ def register(registry: CapabilityRegistry) -> None:
             form,
             "title",
             lambda s: service.add_objective(s, org_name(ctx), fields.pop("title"), **fields),
+            lambda f: objectives_page(ctx, f, 422),
+            lambda _: ctx.url("strategy.objectives"),
+            "st.notice.saved",
+        )
+
+    @page("/strategy/vision", permission="strategy.edit", methods=("POST",), name="strategy.vision_edit")
+    async def vision_edit(ctx: Ctx, request: Request) -> Response:
+        """The vision, scope and governance texts of the strategy."""
+        from sobre.strategy import forms, service
+
+        form = await posted(request)
+        texts = {k: forms.text(form, k, ctx.t, limit=4000) for k in ("vision", "scope", "governance")}
+        return _save(
+            ctx,
+            form,
+            "vision",
+            lambda s: service.set_vision(s, org_name(ctx), **texts),
+            lambda f: objectives_page(ctx, f, 422),
+            lambda _: ctx.url("strategy.objectives"),
+            "st.notice.saved",
+        )
+
+    @page(
+        "/strategy/commitments",
+        permission="strategy.edit",
+        methods=("POST",),
+        name="strategy.commitment_create",
+    )
+    async def commitment_create(ctx: Ctx, request: Request) -> Response:
+        from sobre.strategy import forms, service
+
+        form = await posted(request)
+        title = forms.text(form, "c_title", ctx.t, required=True)
+        detail = forms.text(form, "c_detail", ctx.t, limit=4000)
+        return _save(
+            ctx,
+            form,
+            "c_title",
+            lambda s: service.add_commitment(s, org_name(ctx), title, detail),
             lambda f: objectives_page(ctx, f, 422),
             lambda _: ctx.url("strategy.objectives"),
             "st.notice.saved",
