@@ -14,7 +14,7 @@ import pytest
 from sobre.core.db import session_scope
 from sobre.footprint.runs import service as runs
 from sobre.inventory.importer import import_file
-from sobre.strategy import people, scenarios, service, steering
+from sobre.strategy import forms, people, scenarios, service, steering
 from tests.strategy.world import DAY, FILES
 from tests.web.harness import World, build_world, csrf_from
 
@@ -379,6 +379,24 @@ def test_objective_action_kpi_review_and_people_forms(world: World) -> None:
     with session_scope(world.url) as s:
         titles = {a["title"]: a for a in steering.list_actions(s, ORG)}
     assert titles["Copieurs éteints la nuit"]["origin"] == "feedback"
+    # A second entry adjusts an existing action: its text joins the action's description.
+    _post(
+        referent,
+        world.a_url("/strategy/people/feedback"),
+        {"f_kind": "result", "f_text": "Fait à la mairie", "f_on": "2026-03-01"},
+    )
+    with session_scope(world.url) as s:
+        second = next(f for f in people.feedback_log(s, ORG) if f["text"] == "Fait à la mairie")
+    target = titles["Garder les PC 6 ans"]["id"]
+    r = _post(
+        manager,
+        world.a_url(f"/strategy/people/feedback/{second['id']}"),
+        {f"a_action_{second['id']}": str(target)},
+    )
+    assert r.status_code == 303
+    with session_scope(world.url) as s:
+        adjusted = forms.get_action(s, ORG, target)
+    assert adjusted["description"].endswith("[2026-03-01] Fait à la mairie")
 
 
 def test_every_strategy_page_renders_for_a_viewer_in_both_languages(world: World) -> None:
