@@ -71,8 +71,8 @@ def compute(
         reference_date=reference_date,
         org_country=org_country,
         criteria=criteria,
-    )
-    hosts = assets.filter(pl.col("item_kind") == "equipment")
+    ).rechunk()
+    hosts = _equipment_rows(assets, equipment.height)
     allocated, idle = allocate(hosts, excluded["id"], inventory, profile, impact_cols)
     target_cols = ["item_kind", "item_id", "status", "data_quality", *impact_cols]
     linked = linked_targets(inventory)
@@ -91,10 +91,14 @@ def compute(
         idle.with_columns(pl.col("host_category").alias("category")),
         apps,
     ]
+    # Columns in chunks of the same lengths: every eager step on unaligned columns (the status below, each
+    # part of the long frame) would copy the whole frame again.  ``rechunk`` copies only the columns a
+    # step left in several chunks, and the assets' right away, before their copy could stay beside them.
     wide = pl.concat(
-        [conform(f, {**RESULT_ITEMS, **dict.fromkeys(impact_cols, pl.Float64)}) for f in frames],
+        [conform(f, {**RESULT_ITEMS, **dict.fromkeys(impact_cols, pl.Float64)}).rechunk() for f in frames],
         how="vertical",
     )
+    del frames, assets, hosts, allocated, idle, apps, targets
     unknown = pl.any_horizontal([pl.col(col_v(c, s)).is_null() for c in criteria for s in STAGES])
     if criteria:
         wide = wide.with_columns(
@@ -110,6 +114,16 @@ def compute(
         criteria=factors.criteria,
         warnings=_summary(items, excluded, criteria),
     )
+
+
+def _equipment_rows(assets: pl.DataFrame, n_equipment: int) -> pl.DataFrame:
+    """The equipment rows of ``assets``: its first ``n_equipment`` rows as a slice (no copy of the wide
+    frame) when they are exactly those rows, as they are when the steps keep the concatenation's order."""
+    kinds = assets.get_column("item_kind")
+    head, tail = kinds.head(n_equipment), kinds.slice(n_equipment)
+    if head.eq_missing("equipment").all() and not tail.eq_missing("equipment").any():
+        return assets.slice(0, n_equipment)
+    return assets.filter(pl.col("item_kind") == "equipment")
 
 
 def conform_factors(factors: FactorSet) -> FactorSet:
@@ -143,9 +157,11 @@ def _summary(items: pl.DataFrame, excluded: pl.DataFrame, criteria: list[str]) -
         counts = excluded.group_by("excluded_reason").len().sort("excluded_reason")
         for reason, n in counts.iter_rows():
             out.append(entry("not_counted", n=n, kind="equipment", reason=reason))
-    # Items share few distinct warning texts: count them first, split and parse only the distinct ones.
+    # Items share few distinct warning texts: count them first, split and parse only the distinct ones
+    # (lazily, so that only the five columns counted are filtered, not the whole items frame).
     warned = (
-        items.filter(pl.col("warnings").is_not_null())
+        items.lazy()
+        .filter(pl.col("warnings").is_not_null())
         .group_by("item_kind", "factor_ref", "country", "category", "warnings")
         .len("items")
         .select(
@@ -156,6 +172,7 @@ def _summary(items: pl.DataFrame, excluded: pl.DataFrame, criteria: list[str]) -
             "items",
             pl.col("warnings").str.split("; ").alias("w"),
         )
+        .collect()
     )
     if not warned.height:
         return out
