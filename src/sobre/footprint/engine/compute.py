@@ -63,7 +63,7 @@ def compute(
         ],
         how="vertical",
     )
-    assets = compute_assets(
+    columns = compute_assets(
         assets,
         inventory,
         factors,
@@ -71,7 +71,11 @@ def compute(
         reference_date=reference_date,
         org_country=org_country,
         criteria=criteria,
-    ).rechunk()
+    ).get_columns()
+    # Each column in one chunk (the plan left them in unaligned chunks, and every eager step on unaligned
+    # columns copies the whole frame), copied one at a time so that each old column is freed at once.
+    assets = pl.DataFrame([columns.pop().rechunk() for _ in range(len(columns))][::-1])
+    del columns
     hosts = _equipment_rows(assets, equipment.height)
     allocated, idle = allocate(hosts, excluded["id"], inventory, profile, impact_cols)
     target_cols = ["item_kind", "item_id", "status", "data_quality", *impact_cols]
@@ -91,9 +95,7 @@ def compute(
         idle.with_columns(pl.col("host_category").alias("category")),
         apps,
     ]
-    # Columns in chunks of the same lengths: every eager step on unaligned columns (the status below, each
-    # part of the long frame) would copy the whole frame again.  ``rechunk`` copies only the columns a
-    # step left in several chunks, and the assets' right away, before their copy could stay beside them.
+    # Columns in chunks of the same lengths (``rechunk`` copies only the columns a step left in several).
     wide = pl.concat(
         [conform(f, {**RESULT_ITEMS, **dict.fromkeys(impact_cols, pl.Float64)}).rechunk() for f in frames],
         how="vertical",
