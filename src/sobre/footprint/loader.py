@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 from pathlib import Path
 from typing import Any
 
@@ -229,8 +230,10 @@ def inputs_hash(inventory: Inventory) -> str:
         frame: pl.DataFrame = getattr(inventory, name)
         digest.update(f"\x1e{name}\x1f{','.join(frame.columns)}\n".encode())
         if frame.height:
-            ordered = _sorted_for_hash(frame)
-            digest.update(ordered.write_csv(include_header=False, null_value="\\N").encode())
+            # Written as bytes: the same UTF-8 as the text, without decoding it into a str and back.
+            text = io.BytesIO()
+            _sorted_for_hash(frame).write_csv(text, include_header=False, null_value="\\N")
+            digest.update(text.getbuffer())
     return digest.hexdigest()
 
 
