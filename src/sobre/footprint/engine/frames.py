@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import polars as pl
 
-from sobre.footprint.schema import STAGES
+from sobre.footprint.schema import RESULT_IMPACTS, STAGES
 
 #: Estimate statuses from strongest to weakest (the same order as ``sobre.core.estimate``).
 STATUS_ORDER = ("measured", "input", "modelled", "archetype", "default", "unknown")
@@ -81,7 +81,7 @@ def to_long(wide: pl.DataFrame, criteria: list[str]) -> pl.DataFrame:
     parts that carry it: labels repeated on every row were a third of the long frame's memory.
     """
     if not criteria:
-        return pl.DataFrame(schema=_LONG)
+        return pl.DataFrame(schema=RESULT_IMPACTS)
     n = wide.height
     kinds, ids = wide.get_column("item_kind"), wide.get_column("item_id")
     label = {
@@ -105,14 +105,3 @@ def to_long(wide: pl.DataFrame, criteria: list[str]) -> pl.DataFrame:
         for s in STAGES
     ]
     return pl.concat(parts, rechunk=False)
-
-
-_LONG = {
-    "item_kind": pl.Utf8,
-    "item_id": pl.Int64,
-    "criterion": pl.Utf8,
-    "stage": pl.Utf8,
-    "value": pl.Float64,
-    "low": pl.Float64,
-    "high": pl.Float64,
-}
