@@ -27,7 +27,7 @@ from sobre.footprint.runs import dataset
 
 INDEX = ".by-item.parquet"
 #: Rows per row group of the copy: a lookup decodes this many rows of every column.
-GROUP_ROWS = 512
+GROUP_ROWS = 256
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,12 @@ class _Index:
     layout: dataset.Layout
 
 
+#: Runs whose copies this process knows (the latest runs of the organisations being browsed).
+KEEP = 8
 _indexes: dict[Path, _Index] = {}
 _lock = threading.Lock()
+#: Open readers per thread (a reader is not shared between threads; opening one walks the schema).
+_readers = threading.local()
 
 
 def _build(folder: Path) -> Path:
@@ -74,32 +78,46 @@ def _open(folder: Path) -> _Index | None:
     return _Index(path, metadata, ranges, dataset.layout_of(folder))
 
 
-def _index(folder: Path, fresh: bool = False) -> _Index | None:
+def _index(folder: Path, fresh: bool) -> _Index | None:
     with _lock:
-        found = _indexes.pop(folder, None) if fresh else _indexes.get(folder)
-        if found is None or fresh:
+        found = None if fresh else _indexes.get(folder)
+        if found is None:
+            _indexes.pop(folder, None)
             found = _open(folder)
             if found is not None:
                 _indexes[folder] = found
+                while len(_indexes) > KEEP:
+                    _indexes.pop(next(iter(_indexes)))
         return found
+
+
+def _reader(index: _Index) -> pq.ParquetFile:
+    readers: dict[Path, tuple[_Index, pq.ParquetFile]] = getattr(_readers, "files", None) or {}
+    _readers.files = readers
+    found = readers.get(index.path)
+    if found is None or found[0] is not index:
+        found = (index, pq.ParquetFile(index.path, metadata=index.metadata))
+        readers[index.path] = found
+        while len(readers) > KEEP:
+            readers.pop(next(iter(readers)))[1].close()
+    return found[1]
 
 
 def read_item(folder: Path, kind: str, item_id: int) -> tuple[pl.DataFrame, dataset.Layout]:
     """The wide row of item (``kind``, ``item_id``) in the run stored in ``folder`` (no row: not in the
     run), and the dataset's layout; the same row ``service.read_items`` reads."""
-    index = _index(folder)
-    if index is None:
-        scan = dataset.scan(folder).filter((pl.col("item_id") == item_id) & (pl.col("item_kind") == kind))
-        return scan.collect(), dataset.layout_of(folder)
-    groups = [i for i, (low, high) in enumerate(index.ranges) if low <= item_id <= high]
-    try:
-        table = pq.ParquetFile(index.path, metadata=index.metadata).read_row_groups(groups)
-    except FileNotFoundError:  # the folder was extracted again (PostgreSQL cache): build anew
-        fresh = _index(folder, fresh=True)
-        if fresh is None:
-            return read_item(folder, kind, item_id)
-        table = pq.ParquetFile(fresh.path, metadata=fresh.metadata).read_row_groups(groups)
-    frame = pl.from_arrow(table)
-    assert isinstance(frame, pl.DataFrame)
-    wide = frame.filter((pl.col("item_id") == item_id) & (pl.col("item_kind") == kind))
-    return wide, index.layout
+    for fresh in (False, True):
+        index = _index(folder, fresh)
+        if index is None:  # the folder cannot take the copy: scan the run's own file
+            break
+        groups = [i for i, (low, high) in enumerate(index.ranges) if low <= item_id <= high]
+        try:
+            table = _reader(index).read_row_groups(groups)
+        except OSError:  # the folder was removed and extracted again (PostgreSQL cache): reopen it
+            getattr(_readers, "files", {}).pop(index.path, None)
+            continue
+        frame = pl.from_arrow(table)
+        assert isinstance(frame, pl.DataFrame)
+        return frame.filter((pl.col("item_id") == item_id) & (pl.col("item_kind") == kind)), index.layout
+    scan = dataset.scan(folder).filter((pl.col("item_id") == item_id) & (pl.col("item_kind") == kind))
+    return scan.collect(), dataset.layout_of(folder)

@@ -454,8 +454,16 @@ def latest_item_figures(database_url: str, org_id: int, kind: str, item_id: int)
     wide, layout = item_index.read_item(folder, kind, item_id)
     if wide.is_empty():
         return None
+    row = wide.row(0, named=True)
+    # dataset.long_impacts for one row, without a frame per (criterion, stage) pair.
+    impacts = []
+    for criterion, stage in sorted(layout.pairs):
+        if row[layout.present(criterion, stage)]:
+            values = {"criterion": criterion, "stage": stage}
+            values |= {m: row[layout.column(criterion, stage, m)] for m in layout.measures}
+            impacts.append({c: values[c] if c in values else row[c] for c in layout.impact_columns})
     return {
         "run": {k: v for k, v in meta.to_dict().items() if k not in ("totals", "criteria")},
-        "item": wide.select(layout.item_columns).to_dicts()[0],
-        "impacts": dataset.long_impacts(wide, layout).sort("criterion", "stage").to_dicts(),
+        "item": {c: row[c] for c in layout.item_columns},
+        "impacts": impacts,
     }
