@@ -117,7 +117,7 @@ _BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 @pytest.fixture(params=_BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh database at the newest schema, with nothing in it: one run per backend.
+    """A fresh database, as opening a new one leaves it (every migration applied): one run per backend.
 
     Copied from a template migrated once per test process (running every migration for each of the
     suite's hundreds of databases cost minutes); tests of the migrations themselves use ``empty_db_url``.
