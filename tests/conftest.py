@@ -35,16 +35,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: not any(item.get_closest_marker(m) for m in _LONG))
 
 
-@pytest.fixture(autouse=True)
-def _fresh_actor() -> Iterator[None]:
-    """Each test starts as ``system`` (a CLI command run in-process binds its actor for the whole thread)."""
-    from sobre.core import actor
-
-    token = actor._current.set(None)
-    yield
-    actor._current.reset(token)
-
-
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     if not SHARED.is_dir():
