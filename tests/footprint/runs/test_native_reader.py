@@ -3,6 +3,7 @@ frames, value for value."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,7 @@ def test_a_failing_native_reader_falls_back_to_the_dbapi(
 
 @pytest.mark.postgres
 def test_postgresql_copy_gives_the_cursors_frames(pg_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    url = pg_server.create_database("copy_reader")
+    url = pg_server.create_database(f"copy_reader_{os.getpid()}")
     try:
         with session_scope(url) as s:
             orgs.create(s, "Other")
