@@ -72,8 +72,8 @@ def generate_inventory(
             }
         )
         .with_columns(pl.col("pue").fill_nan(None), pl.lit(None, dtype=pl.Utf8).alias("provider"))
-        .cast(SITES)
-    )  # type: ignore[arg-type]
+        .cast(pl.Schema(SITES))
+    )
     cats = np.array(list(MIX))
     p = np.array(list(MIX.values()))
     category = rng.choice(cats, n_equipment, p=p / p.sum())
@@ -159,8 +159,8 @@ def generate_inventory(
             pl.lit(None, dtype=pl.Int64).alias("cloud_instance_id"),
             pl.lit(None, dtype=pl.Int64).alias("equipment_id"),
         )
-        .cast(APP_LINKS)
-    )  # type: ignore[arg-type]
+        .cast(pl.Schema(APP_LINKS))
+    )
     return Inventory(sites=sites, equipment=equipment, vms=vms, applications=apps, app_links=links)
 
 

@@ -370,6 +370,19 @@ def test_reen_reuse_rate_of_reformed_equipment_as_computed_by_hand(site: World) 
     assert rows["PC-003"]["in_stock_1_january"] == "no" and rows["PC-003"]["sent_to_reuse_in_year"] == "yes"
 
 
+def test_without_purchases_the_agec_page_says_unknown_and_why_never_zero(lite: World) -> None:
+    viewer = lite.client("viewer")
+    fr = text_of(viewer.get(lite.a_url("/regulatory/agec?year=2024")).text)
+    assert "0,00 € / 0,00 €" not in fr and "0,00 €" not in fr
+    assert fr.count("inconnu : aucun achat enregistré sur la période") == 6  # 1 + 2 decree figures, 3 annual
+    viewer.cookies.set("sobre_lang", "en")
+    en = text_of(viewer.get(lite.a_url("/regulatory/agec?year=2024")).text)
+    assert "0.00 €" not in en and "unknown: no purchases recorded in this period" in en
+    exported = viewer.get(lite.a_url("/regulatory/agec/export?year=2024&format=html&lang=fr"))
+    assert exported.status_code == 200
+    assert "0,00 / 0,00" not in exported.text and "aucun achat enregistré" in exported.text
+
+
 def test_the_explain_trail_lists_the_rows_counted_with_links_to_them(lite: World) -> None:
     manager = lite.client("manager")
     _enter_purchases(lite, manager)

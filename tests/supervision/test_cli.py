@@ -57,6 +57,26 @@ def test_supervision_from_the_command_line(home: Path, tmp_path: Path) -> None:
         "always true",
     )
     assert "Busy" in ok("supervise", "rules", "--org", ORG)
+    # Renaming a rule onto another one would overwrite it: refused as an input error.
+    args = [
+        "supervise",
+        "rules",
+        "add",
+        "HostDown",
+        "--org",
+        ORG,
+        "--metric",
+        "processes",
+        "--threshold",
+        "0",
+    ]
+    refused = runner.invoke(app, [*args, "--rename-from", "Busy"])
+    assert refused.exit_code == 2 and "another rule already has this name" in refused.output
+    assert "Traceback" not in refused.output
+    rules = json.loads(ok("supervise", "rules", "--org", ORG, "--json"))
+    assert {r["name"]: r["metric"] for r in rules}["HostDown"] == "up" and "Busy" in {
+        r["name"] for r in rules
+    }
     exported = tmp_path / "rules.yml"
     ok("supervise", "rules", "export", "--org", ORG, "-o", str(exported))
     assert "alert: Busy" in exported.read_text()

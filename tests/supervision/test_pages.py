@@ -288,3 +288,59 @@ def test_agents_post_to_the_web_application_with_their_own_token(town: World) ->
     # The points were queued; the application's shutdown wrote what was queued.
     latest = service.latest_metrics(town.url, "Commune B", "srv-nouveau")
     assert [(m["metric"], m["value"]) for m in latest] == [("cpu_utilisation", 0.25)]
+
+
+def _rule_form(token: str, name: str, threshold: str) -> dict[str, str]:
+    return {
+        "csrf_token": token,
+        "name": name,
+        "metric": "load1",
+        "op": ">",
+        "threshold": threshold,
+        "severity": "warning",
+    }
+
+
+def test_renaming_a_rule_onto_another_rule_is_refused_in_the_page_and_the_api(town: World) -> None:
+    tech = town.client("technician")
+    token = csrf_from(tech.get(town.a_url("/supervision/rules")).text)
+    assert (
+        tech.post(town.a_url("/supervision/rules"), data=_rule_form(token, "HighLoad", "12")).status_code
+        == 303
+    )
+    api = town.api("technician")
+    rules = {
+        r["name"]: r for r in api.get(f"/api/v1/orgs/{town.a}/supervision/rules?per_page=100").json()["items"]
+    }
+    high_cpu, high_load = rules["HighCpu"], rules["HighLoad"]
+    # The page: a field-level message on the name, and HighCpu is left as it was.
+    refused = tech.post(
+        town.a_url(f"/supervision/rules/{high_load['id']}"), data=_rule_form(token, "HighCpu", "13")
+    )
+    assert refused.status_code == 422
+    assert re.search(r'id="f-name"[^>]*aria-invalid="true"', refused.text)
+    assert "Une autre règle porte déjà ce nom" in refused.text
+    # The API: a 422 problem naming the field.
+    body = {"name": "HighCpu", "metric": "load1", "op": ">", "threshold": 14}
+    problem = api.put(f"/api/v1/orgs/{town.a}/supervision/rules/{high_load['id']}", json=body)
+    assert problem.status_code == 422 and problem.headers["content-type"].startswith(
+        "application/problem+json"
+    )
+    assert problem.json()["errors"][0]["field"] == "name" and "HighCpu" in problem.json()["detail"]
+    after = {r.name: r for r in alerting.list_rules(town.url, ORG_A)}
+    assert (
+        after["HighCpu"].metric == high_cpu["metric"] and after["HighCpu"].threshold == high_cpu["threshold"]
+    )
+    assert after["HighLoad"].threshold == 12
+    # A rename to a free name keeps the rule (same id), in the page and in the API.
+    renamed = tech.post(
+        town.a_url(f"/supervision/rules/{high_load['id']}"), data=_rule_form(token, "HighLoad1", "15")
+    )
+    assert renamed.status_code == 303
+    body["name"] = "HighLoad5"
+    moved = api.put(f"/api/v1/orgs/{town.a}/supervision/rules/{high_load['id']}", json=body)
+    assert (
+        moved.status_code == 200 and moved.json()["id"] == high_load["id"] and moved.json()["threshold"] == 14
+    )
+    names = {r.name for r in alerting.list_rules(town.url, ORG_A)}
+    assert "HighLoad5" in names and not names & {"HighLoad", "HighLoad1"} and "HighCpu" in names

@@ -1,68 +1,30 @@
 """The maturity radar: current and target score per domain, as accessible SVG (HTML, PDF) or PNG (DOCX).
 
-Matplotlib draws it on the server; text stays text in the SVG, the root carries ``role="img"`` with a title
-and a description, and every chart is shown beside a table of the same figures.
+Both come from the shared geometry of :mod:`sobre.core.charts`, so the documents draw the same radar as
+the pages.  The SVG keeps text as text and carries a title and a description; every chart is followed by a
+table of the same figures.  Word documents cannot hold SVG through python-docx, hence the PNG, drawn with
+Pillow from the same layout.
 """
 
 from __future__ import annotations
 
-import html
 import io
 import math
-import re
 from collections.abc import Sequence
-from typing import Any
 
-import matplotlib
+from sobre.core import charts
 
-matplotlib.use("Agg")
-
-from matplotlib.figure import Figure  # noqa: E402
-
-#: Okabe & Ito colour-blind-safe colours; the target is also dashed, so meaning never rests on colour alone.
-CURRENT, TARGET = "#0072B2", "#D55E00"
+#: Scale of the PNG over the SVG's user units (sharp when printed at 14 cm wide).
+_SCALE = 3
 
 
-def _figure(
-    labels: Sequence[str],
-    values: Sequence[float | None],
-    targets: Sequence[float | None],
-    legend: tuple[str, str],
-) -> Figure:
-    n = len(labels)
-    angles = [2 * math.pi * k / n for k in range(n)]
-    fig = Figure(figsize=(6.4, 5.2))
-    ax: Any = fig.add_subplot(projection="polar")  # a PolarAxes, which the stubs do not tell
-    ax.set_theta_offset(math.pi / 2)
-    ax.set_theta_direction(-1)
-    ax.set_ylim(0, 100)
-    ax.set_yticks([25, 50, 75, 100], ["25", "50", "75", "100 %"], fontsize=7, color="#333333")
-    ax.set_xticks(angles, [_wrap(x) for x in labels], fontsize=8)
-    closed = angles + angles[:1]
-    # An unknown score is a gap in the line, never a point at zero (the table says "unknown").
-    current = [v if v is not None else math.nan for v in values]
-    ax.plot(
-        closed, current + current[:1], color=CURRENT, linewidth=2, label=legend[0], marker="o", markersize=3
-    )
-    if all(v is not None for v in values):
-        ax.fill(closed, current + current[:1], color=CURRENT, alpha=0.15)
+def _series(
+    values: Sequence[float | None], targets: Sequence[float | None], legend: tuple[str, str]
+) -> tuple[list[str], list[Sequence[float | None]]]:
+    """The current scores, and the targets when any is set."""
     if any(v is not None for v in targets):
-        target = [v if v is not None else math.nan for v in targets]
-        ax.plot(closed, target + target[:1], color=TARGET, linewidth=1.5, linestyle="--", label=legend[1])
-    ax.legend(loc="upper right", bbox_to_anchor=(1.18, 1.12), fontsize=8, frameon=False)
-    fig.tight_layout()
-    return fig
-
-
-def _wrap(label: str, width: int = 18) -> str:
-    words, lines, line = label.split(), [], ""
-    for w in words:
-        if line and len(line) + 1 + len(w) > width:
-            lines.append(line)
-            line = w
-        else:
-            line = f"{line} {w}".strip()
-    return "\n".join([*lines, line])
+        return [legend[0], legend[1]], [values, targets]
+    return [legend[0]], [values]
 
 
 def radar_svg(
@@ -74,21 +36,35 @@ def radar_svg(
     targets: Sequence[float | None],
     legend: tuple[str, str],
 ) -> str:
-    with matplotlib.rc_context(
-        {"svg.fonttype": "none", "svg.hashsalt": chart_id, "font.family": "DejaVu Sans"}
-    ):
-        fig = _figure(labels, values, targets, legend)
-        buf = io.StringIO()
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
-    svg = re.sub(r"\A.*?(<svg\b)", r"\1", buf.getvalue(), count=1, flags=re.S)
-    start, end = svg.index("<svg"), svg.index(">")
-    opening = re.sub(r'\s(width|height)="[^"]*"', "", svg[start:end])
-    opening += f' role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" id="{chart_id}" class="chart"'
-    extra = (
-        f'<title id="{chart_id}-title">{html.escape(title)}</title>'
-        f'<desc id="{chart_id}-desc">{html.escape(desc)}</desc>'
-    )
-    return svg[:start] + opening + ">" + extra + svg[end + 1 :]
+    """The radar as inline SVG markup (0–100 % scale); unknown scores are gaps, never points at zero."""
+    names, rows = _series(values, targets, legend)
+    return charts.radar_svg(chart_id, title, desc, labels, names, rows, maximum=100, tick_suffix=" %")
+
+
+def _font(size: int):  # type: ignore[no-untyped-def]
+    from PIL import ImageFont
+
+    try:
+        return ImageFont.truetype("DejaVuSans.ttf", size)
+    except OSError:  # no DejaVu on this system: Pillow's own scalable font
+        return ImageFont.load_default(size)
+
+
+def _dashed(draw, points: list[tuple[float, float]], colour: str, width: int) -> None:  # type: ignore[no-untyped-def]
+    """A dashed polyline (Pillow draws only solid lines): 6 on, 4 off, in SVG units."""
+    on, off = 6 * _SCALE, 4 * _SCALE
+    for (x1, y1), (x2, y2) in zip(points, points[1:], strict=False):
+        length = math.hypot(x2 - x1, y2 - y1)
+        pos = 0.0
+        while pos < length:
+            end = min(pos + on, length)
+            a, b = pos / length, end / length
+            draw.line(
+                [(x1 + (x2 - x1) * a, y1 + (y2 - y1) * a), (x1 + (x2 - x1) * b, y1 + (y2 - y1) * b)],
+                fill=colour,
+                width=width,
+            )
+            pos += on + off
 
 
 def radar_png(
@@ -97,8 +73,57 @@ def radar_png(
     targets: Sequence[float | None],
     legend: tuple[str, str],
 ) -> bytes:
-    with matplotlib.rc_context({"font.family": "DejaVu Sans"}):
-        fig = _figure(labels, values, targets, legend)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=150, metadata={"Software": None})
+    """The same radar as a PNG, for the DOCX document."""
+    from PIL import Image, ImageColor, ImageDraw
+
+    names, rows = _series(values, targets, legend)
+    layout = charts.radar(labels, names, rows, maximum=100)
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return x * _SCALE, y * _SCALE
+
+    image = Image.new("RGB", (int(layout.width * _SCALE), int(layout.height * _SCALE)), "white")
+    draw = ImageDraw.Draw(image, "RGBA")
+    small, normal = _font(11 * _SCALE), _font(12 * _SCALE)
+    for ring in layout.extra["grid"]:
+        pts = [at(*map(float, p.split(","))) for p in ring.split()]
+        draw.polygon(pts, outline="#d0d0d0", width=_SCALE)
+    anchors = {"start": "lm", "middle": "mm", "end": "rm"}
+    for sp in layout.extra["spokes"]:
+        draw.line([at(layout.plot_x, layout.plot_y), at(sp["x"], sp["y"])], fill="#d0d0d0", width=_SCALE)
+        draw.text(
+            at(sp["lx"], sp["ly"] - 4), sp["label"], fill="#1a1a1a", font=small, anchor=anchors[sp["anchor"]]
+        )
+    for tick in layout.ticks:
+        draw.text(
+            at(layout.plot_x + 4, tick.pos - 3),
+            f"{tick.value:g} %",
+            fill="#3b3b3b",
+            font=_font(9 * _SCALE),
+            anchor="ls",
+        )
+    for j, s in enumerate(layout.series):
+        dots, known = [at(x, y) for x, y in s["dots"]], s["known"]
+        if all(known) and dots:
+            r, g, b = ImageColor.getrgb(s["colour"])[:3]
+            draw.polygon(dots, fill=(r, g, b, 38))
+        for run in charts.known_runs(known):
+            line = [dots[i] for i in run]
+            if j:
+                _dashed(draw, line, s["colour"], 2 * _SCALE)
+            elif len(line) > 1:
+                draw.line(line, fill=s["colour"], width=2 * _SCALE, joint="curve")
+        for (x, y), ok in zip(dots, known, strict=True):
+            if ok:
+                draw.ellipse(
+                    [x - 3 * _SCALE, y - 3 * _SCALE, x + 3 * _SCALE, y + 3 * _SCALE], fill=s["colour"]
+                )
+        lx = s["x"]
+        if j:
+            _dashed(draw, [at(lx, 12), at(lx + 18, 12)], s["colour"], 3 * _SCALE)
+        else:
+            draw.line([at(lx, 12), at(lx + 18, 12)], fill=s["colour"], width=3 * _SCALE)
+        draw.text(at(lx + 24, 16), s["name"], fill="#1a1a1a", font=normal, anchor="ls")
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", optimize=True)
     return buf.getvalue()

@@ -10,51 +10,10 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from sobre.core.cli_support import console, friendly_errors, print_json, settings
+from sobre.assessment.cli_support import _BY, _HOME, _JSON, _LANG, _ORG, _lang, _pct, _url, assess_app
+from sobre.core.cli_support import console, friendly_errors, print_json
 from sobre.core.db import session_scope
 from sobre.core.errors import InputError
-
-assess_app = typer.Typer(
-    help="Assessments: maturity of the organisation, RGESN eco-design and RGAA accessibility of a service.",
-    no_args_is_help=True,
-)
-referential_app = typer.Typer(
-    help="Referentials of assessments (versioned, with their licence).", no_args_is_help=True
-)
-
-_ORG = typer.Option(..., "--org", help="Organisation name.")
-_BY = typer.Option(..., "--by", help="Who acts (name or e-mail); recorded with the time.")
-_JSON = typer.Option(False, "--json", help="Print JSON.")
-_LANG = typer.Option("fr", "--lang", help="Language: fr or en.")
-_HOME = typer.Option(None, "--home", help="Data folder (default: $SOBRE_HOME).")
-
-
-def _url(ctx: typer.Context, home: str | None) -> str:
-    return settings(ctx, home).database_url
-
-
-def _pct(figure: dict[str, Any]) -> str:
-    if figure.get("value") is None:
-        return f"unknown ({figure.get('reason') or 'no data'})"
-    text = f"{figure['value']:.1f} %"
-    low, high = figure.get("low"), figure.get("high")
-    if (
-        low is not None
-        and high is not None
-        and (abs(low - figure["value"]) > 0.05 or abs(high - figure["value"]) > 0.05)
-    ):
-        text += f" [{low:.1f}–{high:.1f}]"
-    return text
-
-
-def _lang(lang: str) -> str:
-    from sobre.core.i18n import check_language
-
-    try:
-        return check_language(lang)
-    except ValueError as exc:
-        raise InputError("unsupported language", column="--lang", value=lang, expected="fr or en") from exc
-
 
 # -- assessments --------------------------------------------------------------------------------------------
 
@@ -261,55 +220,6 @@ def compare(
         )
     console.print(table)
     console.print(Text(f"{len(data['changes'])} answers changed."))
-
-
-@assess_app.command("export")
-@friendly_errors
-def export(
-    ctx: typer.Context,
-    assessment: int = typer.Argument(..., help="Assessment id."),
-    org: str = _ORG,
-    out: Path = typer.Option(..., "--out", help="XLSX file to write."),
-    lang: str = _LANG,
-    home: str = _HOME,
-) -> None:
-    """Export an assessment's answers to XLSX, to fill in offline and import back."""
-    from sobre.assessment import xlsx
-
-    with session_scope(_url(ctx, home)) as session:
-        path = xlsx.export(session, org, assessment, out, _lang(lang))
-    console.print(Text(f"Exported assessment {assessment} to {path}"), soft_wrap=True)
-
-
-@assess_app.command("import")
-@friendly_errors
-def import_(
-    ctx: typer.Context,
-    path: Path = typer.Argument(..., help="XLSX file exported by 'sobre assess export' and filled in."),
-    org: str = _ORG,
-    by: str = _BY,
-    into: int = typer.Option(
-        None, "--into", help="Assessment to update (default: the one named in the file)."
-    ),
-    new: bool = typer.Option(False, "--new", help="Create a new assessment from the file instead."),
-    role: str = typer.Option("referent", "--role", help="Role of the person importing."),
-    home: str = _HOME,
-) -> None:
-    """Import answers from XLSX (all rows or nothing; errors name sheet, row and column)."""
-    from sobre.assessment import xlsx
-
-    cfg = settings(ctx, home)
-    with session_scope(cfg.database_url) as session:
-        report = xlsx.import_file(
-            session, org, path, by=by, role=role, into=into, new=new, rejects_dir=cfg.rejects_dir
-        )
-    console.print(
-        Text(
-            f"Imported {path.name} into assessment {report.assessment_id}: {report.changed} answers "
-            f"changed, {report.unchanged} unchanged, {report.pages} pages, {report.derogations} "
-            "derogations."
-        )
-    )
 
 
 @assess_app.command("list")
@@ -593,47 +503,6 @@ def history(
     console.print(table)
 
 
-@assess_app.command("declaration")
-@friendly_errors
-def declaration(
-    ctx: typer.Context,
-    assessment: int = typer.Argument(..., help="RGESN or RGAA assessment id (maturity: a summary)."),
-    org: str = _ORG,
-    fmt: str = typer.Option("html", "--format", help="html, pdf or docx."),
-    lang: str = _LANG,
-    out: Path = typer.Option(None, "--out", help="File or folder to write (default: <home>/reports/)."),
-    home: str = _HOME,
-) -> None:
-    """Write the eco-design (RGESN) or accessibility (RGAA) declaration, or a maturity summary."""
-    from sobre.assessment import declarations
-
-    cfg = settings(ctx, home)
-    target = out or cfg.reports_dir
-    with session_scope(cfg.database_url) as session:
-        path = declarations.write(session, org, assessment, fmt, _lang(lang), target)
-    console.print(Text(f"Written: {path.resolve()}"), soft_wrap=True)
-
-
-@assess_app.command("evidence")
-@friendly_errors
-def evidence_file(
-    ctx: typer.Context,
-    assessment: int = typer.Argument(..., help="Assessment id."),
-    evidence: int = typer.Argument(..., help="Evidence id (see 'sobre assess show --json')."),
-    org: str = _ORG,
-    out: Path = typer.Option(..., "--out", help="Folder or file to write the attached file to."),
-    home: str = _HOME,
-) -> None:
-    """Save an attached evidence file."""
-    from sobre.assessment import service as svc
-
-    with session_scope(_url(ctx, home)) as session:
-        name, content = svc.evidence_file(session, org, assessment, evidence)
-    path = out / name if out.is_dir() else out
-    path.write_bytes(content)
-    console.print(Text(f"Written: {path}"), soft_wrap=True)
-
-
 @assess_app.command("delete")
 @friendly_errors
 def delete(
@@ -651,6 +520,7 @@ def delete(
 
 
 def register(app: typer.Typer) -> None:
+    from sobre.assessment import cli_documents  # noqa: F401  (its commands join ``sobre assess``)
     from sobre.assessment.referential_cli import referential_app
 
     app.add_typer(assess_app, name="assess")

@@ -56,7 +56,7 @@ class Table:
 
 @dataclass
 class Chart:
-    """A radar, drawn when a format asks for it: SVG for HTML, PNG for PDF and DOCX."""
+    """A radar, drawn when a format asks for it: SVG for HTML and PDF, PNG for DOCX."""
 
     chart_id: str
     title: str
@@ -83,10 +83,10 @@ class Chart:
         return radar_png(self.labels, self.values, self.targets, self.legend)
 
     def img(self) -> str:
-        """The PNG as a data URI with the description as its text alternative (WeasyPrint draws it fast)."""
+        """The SVG as a data URI, shown with the description as its text alternative (vector in the PDF)."""
         import base64
 
-        return "data:image/png;base64," + base64.b64encode(self.png()).decode("ascii")
+        return "data:image/svg+xml;base64," + base64.b64encode(self.svg().encode("utf-8")).decode("ascii")
 
 
 Block = Heading | Para | Bullets | Table | Chart

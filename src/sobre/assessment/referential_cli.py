@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from sobre.assessment.cli import _HOME, _JSON, _LANG, _lang, _url
+from sobre.assessment.cli_support import _HOME, _JSON, _LANG, _lang, _url
 from sobre.core.cli_support import console, friendly_errors, print_json
 from sobre.core.db import session_scope
 from sobre.core.errors import InputError

@@ -165,7 +165,7 @@ def save(ctx: RequestContext, sheet: Sheet, changes: list[Change], form: Form) -
     by, role = actor(ctx)
     org = org_name(ctx)
     try:
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             for c in changes:
                 try:
                     svc.answer(

@@ -6,15 +6,40 @@ reason, never 0.  Downloads (declarations, XLSX, evidence files) answer with the
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import File, Form, Path, Query, Request, UploadFile
+from fastapi import File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import AfterValidator, BaseModel, Field
 
 from sobre.assessment import page_data, store
 from sobre.assessment import service as svc
+from sobre.assessment.api_models import (
+    AnswerIn,
+    AnswerOut,
+    AssessmentOut,
+    Code,
+    CompareOut,
+    DerogationIn,
+    DerogationOut,
+    DetailsIn,
+    EventOut,
+    HistoryOut,
+    ImportOut,
+    ItemOut,
+    Kind,
+    Lang,
+    PageIn,
+    PageOut,
+    RecommendationOut,
+    ReferentialDetail,
+    ReferentialOut,
+    ReturnIn,
+    ScoreOut,
+    Sort,
+    StartIn,
+    State,
+    ValidateIn,
+)
 from sobre.assessment.routes import ANSWER, DELETE, VALIDATE, VIEW, actor, org_name
 from sobre.assessment.routes_files import (
     MAX_XLSX_BYTES,
@@ -29,333 +54,7 @@ from sobre.core.errors import InputError, NotFound
 from sobre.web.api import Page, Paging, page_of, problem
 from sobre.web.context import Ctx
 from sobre.web.paging import PageResult, paginate
-
-
-def _printable(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-#: Texts of the bodies: bounded, and without NUL (which PostgreSQL refuses in text columns).
-Tiny = Annotated[str, Field(max_length=40), AfterValidator(_printable)]
-Short = Annotated[str, Field(max_length=255), AfterValidator(_printable)]
-Medium = Annotated[str, Field(max_length=2000), AfterValidator(_printable)]
-Long = Annotated[str, Field(max_length=10000), AfterValidator(_printable)]
-
-
-Kind = Literal["maturity", "rgesn", "rgaa"]
-State = Literal["draft", "submitted", "validated"]
-Sort = Literal["date", "-date", "title", "-title", "status", "-status", "kind", "-kind", "id", "-id"]
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
-#: Item ids and codes as referentials write them ("1.1", "a3", "4.1.2").
-Code = Annotated[str, Path(min_length=1, max_length=60, pattern=r"^[\w.\-]+$")]
-Lang = Literal["fr", "en"]
-
-
-class FigureOut(BaseModel):
-    value: float | None
-    low: float | None = None
-    high: float | None = None
-    unit: str
-    status: str
-    source: str = ""
-    reason: str | None = None
-    warnings: list[str] = []
-
-
-class ReferentialOut(BaseModel):
-    code: str
-    version: str
-    kind: Kind
-    title: str
-    publisher: str
-    published: str | None
-    licence: str
-    attribution: str
-    themes: int
-    items: int
-    builtin: bool
-    installed_at: datetime
-
-
-class ThemeOut(BaseModel):
-    code: str
-    label: dict[str, str]
-
-
-class ReferentialDetail(ReferentialOut):
-    licence_url: str | None
-    source: str
-    modified: str | None
-    theme_list: list[ThemeOut]
-
-
-class ItemOut(BaseModel):
-    id: str
-    theme: str
-    position: int
-    question: dict[str, str]
-    priority: str | None
-    priority_label: str | None
-    difficulty: str | None
-    difficulty_label: str | None
-    applicability: str | None
-    always_applicable: bool
-    roles: list[str]
-    texts: dict[str, dict[str, str]]
-    kpis: list[dict[str, str]]
-    url: str | None
-    extra: dict[str, Any]
-
-
-class AssessmentOut(BaseModel):
-    id: int
-    kind: Kind
-    referential: str
-    version: str
-    service: str | None
-    title: str
-    status: State
-    assessed_on: date
-    started_by: str
-    started_at: datetime
-    submitted_by: str | None
-    submitted_at: datetime | None
-    validated_by: str | None
-    validated_at: datetime | None
-    previous_id: int | None
-    details: dict[str, Any]
-    answered: int
-    items: int
-    overall: FigureOut | None = None
-
-
-class DetailsIn(BaseModel):
-    sample: Long | None = None
-    evaluator: Short | None = None
-    referent: Short | None = None
-    target_score: float | None = Field(default=None, ge=0, le=100)
-    target_date: date | None = None
-    plan: Long | None = None
-    review_frequency: Short | None = None
-    contact: Medium | None = None
-    technologies: Medium | None = None
-    tools: Medium | None = None
-    environment: Medium | None = None
-    default_target: int | None = Field(default=None, ge=0, le=4)
-    scope: Long | None = None
-
-    def fields(self) -> dict[str, Any]:
-        out = self.model_dump(exclude_none=True)
-        if "target_date" in out:
-            out["target_date"] = out["target_date"].isoformat()
-        return out
-
-
-class StartIn(BaseModel):
-    kind: Kind
-    referential: Tiny | None = None
-    version: Tiny | None = None
-    service: Short | None = Field(default=None, description="Digital service (RGESN, RGAA)")
-    title: Short | None = None
-    assessed_on: date | None = None
-    from_assessment: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    details: DetailsIn | None = None
-
-
-class EvidenceOut(BaseModel):
-    id: int
-    kind: Literal["text", "link", "file"]
-    text: str | None
-    url: str | None
-    file_name: str | None
-    sha256: str | None
-    size: int | None
-    added_by: str
-    added_at: datetime
-
-
-class AnswerOut(BaseModel):
-    item_id: str
-    page: str
-    status: str | None
-    level: int | None
-    target_level: int | None
-    comment: str | None
-    answered_by: str
-    answered_at: datetime
-    evidence: list[EvidenceOut]
-
-
-class AnswerIn(BaseModel):
-    status: Tiny | None = Field(
-        default=None,
-        description="RGESN: Validé, Non validé, En cours, Non applicable, À évaluer (or their codes); "
-        "RGAA: C, NC, NA, NT; maturity: na",
-    )
-    level: int | None = Field(default=None, ge=0, le=4, description="Maturity level 0–4")
-    target: int | None = Field(default=None, ge=0, le=4, description="Target maturity level 0–4")
-    comment: Long | None = None
-    page: Tiny | None = Field(default=None, description="RGAA: page of the sample")
-    evidence: list[Long] = Field(default=[], max_length=20, description="Evidence texts")
-    links: list[Medium] = Field(default=[], max_length=20, description="Evidence links")
-
-
-class ThemeScoreOut(BaseModel):
-    label: str
-    score: FigureOut
-    target: FigureOut | None = None
-    rated: int | None = None
-    unrated: int | None = None
-    not_applicable: int | None = None
-    counts: dict[str, int] | None = None
-    validated_weight: float | None = None
-    applicable_weight: float | None = None
-
-
-class PageScoreOut(BaseModel):
-    code: str
-    title: str
-    rate: FigureOut
-    counts: dict[str, int]
-
-
-class ScoreOut(BaseModel):
-    kind: Kind
-    referential: str
-    overall: FigureOut
-    themes: dict[str, ThemeScoreOut]
-    counts: dict[str, int]
-    target: FigureOut | None = None
-    average: FigureOut | None = None
-    state: str | None = None
-    pages: list[PageScoreOut] | None = None
-    validated_weight: float | None = None
-    applicable_weight: float | None = None
-
-
-class OriginOut(BaseModel):
-    referential: str
-    version: str
-    item: str
-
-
-class RecommendationOut(BaseModel):
-    title: dict[str, str]
-    origin: OriginOut
-    theme: str
-    kpis: list[dict[str, str]]
-    owner_role: str | None
-    roles: list[str]
-    priority: str | None
-    difficulty: str | None
-    gap: float
-    current: str | None
-    target: str | None
-    gain: float | None
-    check: dict[str, str]
-    url: str | None
-    pages: list[str]
-
-
-class EventOut(BaseModel):
-    at: datetime
-    by: str
-    role: str | None
-    action: str
-    item_id: str | None
-    page: str | None
-    before: str | None
-    after: str | None
-
-
-class PageOut(BaseModel):
-    code: str
-    title: str
-    url: str | None
-    process: str | None
-
-
-class PageIn(BaseModel):
-    code: Tiny = Field(min_length=1)
-    title: Short = Field(min_length=1)
-    url: Medium | None = None
-    process: Short | None = None
-
-
-class DerogationOut(BaseModel):
-    id: int
-    kind: Literal["burden", "exempt"]
-    content: str
-    justification: str | None
-    alternative: str | None
-    criteria: list[str]
-    pages: list[str]
-
-
-class DerogationIn(BaseModel):
-    kind: Literal["burden", "exempt"]
-    content: Long = Field(min_length=1)
-    criteria: list[Tiny] = Field(default=[], max_length=200)
-    pages: list[Tiny] = Field(default=[], max_length=200)
-    justification: Long | None = None
-    alternative: Long | None = None
-
-
-class ValidateIn(BaseModel):
-    allow_incomplete: bool = False
-
-
-class ReturnIn(BaseModel):
-    reason: Medium = Field(min_length=1)
-
-
-class ImportOut(BaseModel):
-    assessment_id: int
-    changed: int
-    unchanged: int
-    pages: int
-    derogations: int
-
-
-class ChangeOut(BaseModel):
-    item: str
-    page: str
-    before: str | None
-    after: str | None
-
-
-class ThemeChangeOut(BaseModel):
-    label: str
-    before: FigureOut | None
-    after: FigureOut | None
-    delta: float | None
-
-
-class OverallChangeOut(BaseModel):
-    before: FigureOut
-    after: FigureOut
-    delta: float | None
-
-
-class CompareOut(BaseModel):
-    first: AssessmentOut
-    second: AssessmentOut
-    overall: OverallChangeOut
-    themes: dict[str, ThemeChangeOut]
-    changes: list[ChangeOut]
-    same_version: bool
-
-
-class HistoryOut(BaseModel):
-    id: int
-    kind: Kind
-    referential: str
-    service: str | None
-    assessed_on: date
-    status: State
-    overall: FigureOut
+from sobre.web.params import Id
 
 
 def _assessment_out(view: svc.AssessmentView, overall: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -530,7 +229,7 @@ def register(registry: Any) -> None:
     def details(ctx: Ctx, assessment_id: Id, body: DetailsIn) -> dict[str, Any]:
         """Set scope and declaration details (fields left out keep their value)."""
         by, role = actor(ctx)
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             svc.set_details(s, org_name(ctx), assessment_id, by=by, role=role, **body.fields())
         return one(ctx, assessment_id)
 
@@ -559,7 +258,7 @@ def register(registry: Any) -> None:
         by, role = actor(ctx)
         evidence = [EvidenceInput("text", text=x) for x in body.evidence]
         evidence += [EvidenceInput("link", url=x) for x in body.links]
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             view = svc.answer(
                 s,
                 org_name(ctx),
@@ -596,7 +295,7 @@ def register(registry: Any) -> None:
         read = read_upload(ctx, file, MAX_FILE_BYTES)
         if isinstance(read, str):
             raise InputError(ctx.t(read), column="file")
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             org = org_name(ctx)
             current = next(
                 (
@@ -688,7 +387,7 @@ def register(registry: Any) -> None:
     def workflow(ctx: Ctx, assessment_id: int, action: str, **options: Any) -> dict[str, Any]:
         by, role = actor(ctx)
         org = org_name(ctx)
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             if action == "submit":
                 svc.submit(s, org, assessment_id, by=by, role=role)
             elif action == "validate":
@@ -828,7 +527,7 @@ def register(registry: Any) -> None:
         ctx: Ctx,
         request: Request,
         file: Annotated[UploadFile, File(description="A workbook written by the export, filled in")],
-        into: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
+        into: Annotated[Id | None, Form()] = None,
         new: Annotated[bool, Form()] = False,
     ) -> Any:
         """Import answers from XLSX: all rows or nothing; a refusal lists every problem (sheet, row…)."""
@@ -854,8 +553,8 @@ def register(registry: Any) -> None:
     @api("/assessments/compare", permission=VIEW, name="assessment.api_compare", response_model=CompareOut)
     def compare(
         ctx: Ctx,
-        first: Annotated[int, Query(ge=1, le=2**31 - 1)],
-        second: Annotated[int, Query(ge=1, le=2**31 - 1)],
+        first: Id,
+        second: Id,
     ) -> dict[str, Any]:
         """What changed from assessment ``first`` to ``second``: overall, per theme and per item."""
         with ctx.session() as s:

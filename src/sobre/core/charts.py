@@ -9,6 +9,7 @@ never rests on colour alone (labels, legend and the table carry it).  Styles are
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -300,6 +301,7 @@ def radar(
                 "colour": PALETTE[j % len(PALETTE)],
                 "points": " ".join(f"{x},{y}" for x, y in pts),
                 "dots": pts,
+                "known": [v is not None for v in row],
                 "x": 8 + j * 150,
             }
         )
@@ -314,3 +316,95 @@ def radar(
         series=shapes,
         extra={"grid": grid, "spokes": spokes},
     )
+
+
+def known_runs(known: Sequence[bool]) -> list[list[int]]:
+    """The runs of consecutive known axes of a closed radar line, as index lists (wrapping past the last).
+
+    An unknown value is a gap in the line, never a point at the centre (zero)."""
+    n = len(known)
+    if all(known):
+        return [[*range(n), 0]] if n else []
+    start = next(i for i in range(n) if not known[i])  # begin after a gap so no run is cut in two
+    runs: list[list[int]] = []
+    run: list[int] = []
+    for k in range(1, n + 1):
+        i = (start + k) % n
+        if known[i]:
+            run.append(i)
+        elif run:
+            runs.append(run)
+            run = []
+    if run:
+        runs.append(run)
+    return runs
+
+
+def radar_svg(
+    chart_id: str,
+    title: str,
+    desc: str,
+    axes: Sequence[str],
+    series: Sequence[str],
+    values: Sequence[Sequence[float | None]],
+    *,
+    maximum: float,
+    tick_suffix: str = "",
+) -> str:
+    """A whole radar as standalone SVG markup (documents, where no template macro is at hand).
+
+    The root is an image (``role="img"``) labelled by its ``<title>`` and ``<desc>`` (ids
+    ``<chart_id>-title`` and ``<chart_id>-desc``); the caller follows it with the table of the same figures.
+    Unknown values are gaps; the second series and after are dashed so that they differ without colour.
+    """
+    e = html.escape
+    cid = e(chart_id)
+    layout = radar(axes, series, values, maximum=maximum)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {layout.width:g} {layout.height:g}" '
+        f'class="chart" id="{cid}" role="img" aria-labelledby="{cid}-title {cid}-desc">',
+        f'<title id="{cid}-title">{e(title)}</title><desc id="{cid}-desc">{e(desc)}</desc>',
+        '<g class="legend">',
+    ]
+    for j, s in enumerate(layout.series):
+        dash = ' stroke-dasharray="6 4"' if j else ""
+        parts.append(
+            f'<line x1="{s["x"]}" y1="12" x2="{s["x"] + 18}" y2="12" stroke="{s["colour"]}" '
+            f'stroke-width="3"{dash}/>'
+            f'<text x="{s["x"] + 24}" y="16" font-size="12" fill="#1a1a1a">{e(s["name"])}</text>'
+        )
+    parts.append("</g>")
+    parts += [f'<polygon points="{g}" fill="none" stroke="#d0d0d0"/>' for g in layout.extra["grid"]]
+    for sp in layout.extra["spokes"]:
+        parts.append(
+            f'<line x1="{layout.plot_x}" y1="{layout.plot_y}" x2="{sp["x"]}" y2="{sp["y"]}" '
+            'stroke="#d0d0d0"/>'
+            f'<text x="{sp["lx"]}" y="{sp["ly"]}" text-anchor="{sp["anchor"]}" font-size="11" '
+            f'fill="#1a1a1a">{e(sp["label"])}</text>'
+        )
+    for tick in layout.ticks:
+        parts.append(
+            f'<text x="{layout.plot_x + 4:g}" y="{tick.pos - 3:g}" font-size="9" fill="#3b3b3b">'
+            f"{tick.value:g}{e(tick_suffix)}</text>"
+        )
+    for j, s in enumerate(layout.series):
+        dash = ' stroke-dasharray="6 4"' if j else ""
+        dots, known = s["dots"], s["known"]
+        if all(known):
+            parts.append(
+                f'<polygon points="{s["points"]}" fill="{s["colour"]}" fill-opacity="0.15" '
+                f'stroke="{s["colour"]}" stroke-width="2"{dash}/>'
+            )
+        else:
+            for run in (r for r in known_runs(known) if len(r) > 1):  # a lone point is its dot
+                points = " ".join(f"{dots[i][0]},{dots[i][1]}" for i in run)
+                parts.append(
+                    f'<polyline points="{points}" fill="none" stroke="{s["colour"]}" stroke-width="2"{dash}/>'
+                )
+        parts += [
+            f'<circle cx="{x}" cy="{y}" r="3" fill="{s["colour"]}"/>'
+            for (x, y), ok in zip(dots, known, strict=True)
+            if ok
+        ]
+    parts.append("</svg>")
+    return "".join(parts)

@@ -22,7 +22,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from sobre.core import i18n
 from sobre.core.errors import InputError, SobreError
-from sobre.datasobriety import rot, run, service, storage
+from sobre.datasobriety import queries, rot, run, service, storage
 from sobre.datasobriety.plan import default_policies
 from sobre.web.context import Ctx, RequestContext
 from sobre.web.forms import Form
@@ -196,11 +196,11 @@ def register(registry: CapabilityRegistry) -> None:
         ctx: Ctx, form: Form | None = None, status: int = 200, sort_key: str = "", number: int = 1
     ) -> Response:
         assert ctx.org is not None
-        sort = parse_sort(sort_key, list(service.SCAN_SORTS), "-date")
+        sort = parse_sort(sort_key, list(queries.SCAN_SORTS), "-date")
         request = PageRequest(max(1, min(number, 1_000_000)), SCANS_PAGE)
         with ctx.session() as s:
-            result = paginate(s, service.scans_query(s, ctx.org.name, sort.param), request)
-            rows = [service.scan_row(r) for r in result.items]
+            result = paginate(s, queries.scans_query(s, ctx.org.name, sort.param), request)
+            rows = [queries.scan_row(r) for r in result.items]
         return render(
             ctx,
             "datasobriety/scans.html",
@@ -274,7 +274,7 @@ def register(registry: CapabilityRegistry) -> None:
     def scan(ctx: Ctx, scan_id: int) -> Response:
         assert ctx.org is not None
         with ctx.session() as s:
-            view = service.get_scan(s, ctx.org.name, scan_id)
+            view = queries.get_scan(s, ctx.org.name, scan_id)
         code = _climate(view)
         return render(
             ctx,
@@ -302,26 +302,26 @@ def register(registry: CapabilityRegistry) -> None:
         if kind not in service.STORED_KIND:
             raise InputError("unknown finding kind", column="kind", value=kind, expected=", ".join(KINDS))
         grouped = kind == "duplicates" and group is None
-        allowed = list(service.GROUP_SORTS if grouped else service.FINDING_SORTS)
+        allowed = list(queries.GROUP_SORTS if grouped else queries.FINDING_SORTS)
         chosen = parse_sort(sort, allowed, "-reclaimable" if grouped else "-size")
         request = PageRequest(max(1, min(page, 1_000_000)), GROUPS_PAGE if grouped else FINDINGS_PAGE)
         rows: list[Any]
         with ctx.session() as s:
-            view = service.get_scan(s, ctx.org.name, scan_id)
+            view = queries.get_scan(s, ctx.org.name, scan_id)
             as_of = datetime.fromisoformat(view["as_of"])
             files: dict[int, list[dict[str, Any]]] = {}
             if grouped:
-                stmt = service.groups_query(s, ctx.org.name, scan_id, sort=chosen.param, folder=folder)
+                stmt = queries.groups_query(s, ctx.org.name, scan_id, sort=chosen.param, folder=folder)
                 result = paginate(s, stmt, request, scalars=False)
-                found = service.group_files(s, scan_id, [r.group for r in result.items], FILES_PER_GROUP)
-                files = {g: [service.finding_row(f, as_of) for f in fs] for g, fs in found.items()}
+                found = queries.group_files(s, scan_id, [r.group for r in result.items], FILES_PER_GROUP)
+                files = {g: [queries.finding_row(f, as_of) for f in fs] for g, fs in found.items()}
                 rows = list(result.items)
             else:
-                stmt = service.findings_query(
+                stmt = queries.findings_query(
                     s, ctx.org.name, scan_id, kind, sort=chosen.param, group=group, folder=folder, owner=owner
                 )
                 result = paginate(s, stmt, request)
-                rows = [service.finding_row(f, as_of) for f in result.items]
+                rows = [queries.finding_row(f, as_of) for f in result.items]
         params = {"kind": kind, "sort": chosen.param, "group": group, "folder": folder, "owner": owner}
         return render(
             ctx,
@@ -351,7 +351,7 @@ def register(registry: CapabilityRegistry) -> None:
     ) -> Response:
         assert ctx.org is not None
         with ctx.session() as s:
-            service.get_scan(s, ctx.org.name, scan_id)  # 404 before the download starts
+            queries.get_scan(s, ctx.org.name, scan_id)  # 404 before the download starts
             if kind is not None and kind not in service.STORED_KIND:
                 raise InputError("unknown finding kind", column="kind", value=kind, expected=", ".join(KINDS))
 
@@ -361,7 +361,7 @@ def register(registry: CapabilityRegistry) -> None:
             with ctx.session() as s:
                 yield from csv_stream(
                     FINDING_COLUMNS,
-                    _export_rows(service.iter_findings(s, org, scan_id, kind, folder=folder, owner=owner)),
+                    _export_rows(queries.iter_findings(s, org, scan_id, kind, folder=folder, owner=owner)),
                 )
 
         return download(rows(), "text/csv; charset=utf-8", f"sobre-scan{scan_id}-{kind or 'findings'}.csv")
@@ -375,7 +375,7 @@ def register(registry: CapabilityRegistry) -> None:
     def plan(ctx: Ctx, scan_id: int) -> Response:
         assert ctx.org is not None
         with ctx.session() as s:
-            view = service.get_scan(s, ctx.org.name, scan_id)
+            view = queries.get_scan(s, ctx.org.name, scan_id)
         try:
             planned: service.PlanView | None = plan_of(ctx, scan_id)
             refused = None

@@ -12,19 +12,20 @@ from fastapi import Path as P
 from pydantic import BaseModel, ConfigDict, Field
 
 from sobre.core.errors import InputError
-from sobre.datasobriety import rot, run, service, storage
+from sobre.datasobriety import queries, rot, run, service, storage
 from sobre.datasobriety.plan import Policy, default_policies
 from sobre.datasobriety.routes import MAX_UPLOAD, POLICY, SCAN, VIEW, patterns_from
-from sobre.web.api import Page, Paging, page_of
+from sobre.web.api import Page, Paging, list_page, page_of
 from sobre.web.context import Ctx
 from sobre.web.paging import paginate
+from sobre.web.params import Id
 from sobre.web.registry import CapabilityRegistry
 
 Kind = Literal["duplicates", "obsolete", "trivial", "empty", "orphans", "retention"]
 Action = Literal["delete", "archive", "anonymise", "review"]
 #: A duration as the scan and the policies read it: 3y, 18m, 6w, 90d (at most 999 units).
 DURATION = r"^[0-9]{1,3}[ymwdYMWD]$"
-ScanId = Annotated[int, P(ge=1, le=2**31 - 1, description="Scan id")]
+ScanId = Annotated[Id, P(description="Scan id")]
 ScanSort = Literal["date", "-date", "root", "-root", "files", "-files", "bytes", "-bytes"]
 FindingSort = Literal["size", "-size", "modified", "-modified", "path", "-path", "owner", "-owner"]
 GroupSort = Literal[
@@ -191,10 +192,14 @@ def register(registry: CapabilityRegistry) -> None:
     ) -> dict[str, Any]:
         """The organisation's recorded scans (tree scans from the CLI, uploaded and Spark listings)."""
         assert ctx.org is not None
-        with ctx.session() as s:
-            result = paginate(s, service.scans_query(s, ctx.org.name, sort), paging)
-            items = [service.scan_row(r) for r in result.items]
-        return page_of(request, result, items)
+        name = ctx.org.name
+        return list_page(
+            ctx,
+            request,
+            paging,
+            lambda s: queries.scans_query(s, name, sort),
+            lambda _s, rows: [queries.scan_row(r) for r in rows],
+        )
 
     @api(
         "/datasobriety/scans", permission=SCAN, methods=("POST",), response_model=ScanDetail, status_code=201
@@ -231,14 +236,14 @@ def register(registry: CapabilityRegistry) -> None:
         result = run.scan_upload(ctx.database_url, ctx.org.name, file.filename, file.file, request)
         assert result.scan_id is not None
         with ctx.session() as s:
-            return service.get_scan(s, ctx.org.name, result.scan_id)
+            return queries.get_scan(s, ctx.org.name, result.scan_id)
 
     @api("/datasobriety/scans/{scan_id}", permission=VIEW, response_model=ScanDetail)
     def api_scan(ctx: Ctx, scan_id: ScanId) -> dict[str, Any]:
         """One scan: totals, storage, unreadable and skipped entries, and the yearly footprint per kind."""
         assert ctx.org is not None
         with ctx.session() as s:
-            return service.get_scan(s, ctx.org.name, scan_id)
+            return queries.get_scan(s, ctx.org.name, scan_id)
 
     @api("/datasobriety/scans/{scan_id}/findings", permission=VIEW, response_model=Page[FindingOut])
     def api_findings(
@@ -248,20 +253,20 @@ def register(registry: CapabilityRegistry) -> None:
         scan_id: ScanId,
         kind: Kind = "duplicates",
         sort: FindingSort = "-size",
-        group: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+        group: Id | None = None,
         folder: Annotated[str | None, Query(max_length=1000, description="Only below this folder")] = None,
         owner: Annotated[str | None, Query(max_length=255)] = None,
     ) -> dict[str, Any]:
         """Findings of one kind, sorted (``-`` first: descending); ``group`` keeps one duplicate group."""
         assert ctx.org is not None
         with ctx.session() as s:
-            view = service.get_scan(s, ctx.org.name, scan_id)
+            view = queries.get_scan(s, ctx.org.name, scan_id)
             as_of = datetime.fromisoformat(view["as_of"])
-            stmt = service.findings_query(
+            stmt = queries.findings_query(
                 s, ctx.org.name, scan_id, kind, sort=sort, group=group, folder=folder, owner=owner
             )
             result = paginate(s, stmt, paging)
-            items = [service.finding_row(f, as_of) for f in result.items]
+            items = [queries.finding_row(f, as_of) for f in result.items]
         return page_of(request, result, items)
 
     @api("/datasobriety/scans/{scan_id}/duplicate-groups", permission=VIEW, response_model=Page[GroupOut])
@@ -278,22 +283,22 @@ def register(registry: CapabilityRegistry) -> None:
         """Duplicate groups with their copies (the largest reclaimable space first by default)."""
         assert ctx.org is not None
         with ctx.session() as s:
-            view = service.get_scan(s, ctx.org.name, scan_id)
+            view = queries.get_scan(s, ctx.org.name, scan_id)
             as_of = datetime.fromisoformat(view["as_of"])
             result = paginate(
                 s,
-                service.groups_query(s, ctx.org.name, scan_id, sort=sort, folder=folder),
+                queries.groups_query(s, ctx.org.name, scan_id, sort=sort, folder=folder),
                 paging,
                 scalars=False,
             )
-            found = service.group_files(s, scan_id, [r.group for r in result.items])
+            found = queries.group_files(s, scan_id, [r.group for r in result.items])
             items = [
                 {
                     "group": r.group,
                     "size": r.size,
                     "copies": r.copies,
                     "reclaimable": r.reclaimable,
-                    "files": [service.finding_row(f, as_of) for f in found[r.group]],
+                    "files": [queries.finding_row(f, as_of) for f in found[r.group]],
                 }
                 for r in result.items
             ]
@@ -340,13 +345,13 @@ def register(registry: CapabilityRegistry) -> None:
             legal_basis=body.legal_basis,
             source=body.source,
         )
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             return _policy_out(service.set_policy(s, ctx.org.name, policy))
 
     @api("/datasobriety/policies/{category}", permission=POLICY, methods=("DELETE",), status_code=204)
     def api_policy_remove(ctx: Ctx, category: Category) -> Response:
         assert ctx.org is not None
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             service.remove_policy(s, ctx.org.name, category)
         return Response(status_code=204)
 
@@ -364,6 +369,6 @@ def register(registry: CapabilityRegistry) -> None:
         for category in body.categories or []:
             if category not in known:
                 raise InputError("not a category of the catalogue", column="categories", value=category)
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             done = service.install_default_policies(s, ctx.org.name, body.categories or None)
             return [_policy_out(p) for p in done]

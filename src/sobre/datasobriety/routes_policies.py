@@ -125,14 +125,14 @@ def register(registry: CapabilityRegistry) -> None:
         policy = policy_from(form, ctx)
         if policy is None:
             return policies_page(ctx, form, 422)
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             service.set_policy(s, ctx.org.name, policy)
         return ctx.redirect(ctx.url("datasobriety.policies"), notice="datasobriety.notice.policy_saved")
 
     @page("/data/policies/remove", permission=POLICY, methods=("POST",))
     def policy_remove(ctx: Ctx, category: Annotated[str, F()] = "") -> Response:
         assert ctx.org is not None
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             service.remove_policy(s, ctx.org.name, category)
         return ctx.redirect(ctx.url("datasobriety.policies"), notice="datasobriety.notice.policy_removed")
 
@@ -142,6 +142,6 @@ def register(registry: CapabilityRegistry) -> None:
         known = {p.category for p in default_policies()}
         if category and category not in known:
             raise InputError("not a category of the catalogue", column="category", value=category)
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             service.install_default_policies(s, ctx.org.name, [category] if category else None)
         return ctx.redirect(ctx.url("datasobriety.policies"), notice="datasobriety.notice.defaults_installed")

@@ -170,7 +170,7 @@ def register(registry: CapabilityRegistry) -> None:
         except SobreError as exc:  # no Chromium or no Playwright on this server
             form.error("urls", str(exc))
             return ecoindex_page(ctx, form, 422, service=service_id)
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             service.record_measures(s, ctx.org.name, measures, view.name)
         notice = (
             "ecodesign.notice.measured_errors"

@@ -5,18 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import Path, Query, Request, Response
+from fastapi import Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from sobre.ecodesign import ecoindex, objectives, opportunity, service
 from sobre.ecodesign.routes import MAX_WAIT, MEASURE, REVIEW, VIEW
-from sobre.web.api import Page, Paging, page_of
+from sobre.web.api import Page, Paging, list_page
 from sobre.web.context import Ctx
-from sobre.web.paging import paginate
+from sobre.web.params import Id
 from sobre.web.registry import CapabilityRegistry
 
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
-ServiceFilter = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Only this service's pages")]
+ServiceFilter = Annotated[Id | None, Query(description="Only this service's pages")]
 ObjectiveKind = Literal[
     "ecoindex_grade", "ecoindex_score", "page_weight_kb", "requests", "dom", "rgesn_score"
 ]
@@ -61,7 +60,7 @@ class PageOut(Model):
 
 
 class MeasureIn(Model):
-    service_id: int = Field(ge=1, le=2**31 - 1)
+    service_id: Id
     urls: list[Annotated[str, Field(min_length=1, max_length=1000)]] = Field(
         default_factory=list, max_length=service.MAX_URLS
     )
@@ -140,11 +139,15 @@ def register(registry: CapabilityRegistry) -> None:
     ) -> dict[str, Any]:
         """Each measured address with its latest measure (the EcoIndex page)."""
         assert ctx.org is not None
-        with ctx.session() as s:
-            stmt = service.pages_query(s, ctx.org.name, service_id=service_id, sort=sort)
-            result = paginate(s, stmt, paging, scalars=False)
-            items = [{"latest": service.measure_row(m), "measures": n} for m, n in result.items]
-        return page_of(request, result, items)
+        name = ctx.org.name
+        return list_page(
+            ctx,
+            request,
+            paging,
+            lambda s: service.pages_query(s, name, service_id=service_id, sort=sort),
+            lambda _s, rows: [{"latest": service.measure_row(m), "measures": n} for m, n in rows],
+            scalars=False,
+        )
 
     @api("/ecodesign/measures", permission=VIEW, response_model=Page[MeasureOut])
     def api_measures(
@@ -156,11 +159,14 @@ def register(registry: CapabilityRegistry) -> None:
     ) -> dict[str, Any]:
         """Measures newest first, of one service and/or one address (the history)."""
         assert ctx.org is not None
-        with ctx.session() as s:
-            stmt = service.measures_query(s, ctx.org.name, service_id=service_id, url=url)
-            result = paginate(s, stmt, paging)
-            items = [service.measure_row(m) for m in result.items]
-        return page_of(request, result, items)
+        name = ctx.org.name
+        return list_page(
+            ctx,
+            request,
+            paging,
+            lambda s: service.measures_query(s, name, service_id=service_id, url=url),
+            lambda _s, rows: [service.measure_row(m) for m in rows],
+        )
 
     @api(
         "/ecodesign/measures",
@@ -183,7 +189,7 @@ def register(registry: CapabilityRegistry) -> None:
         with ctx.session() as s:
             view = service.measurable(s, ctx.org.name, body.service_id, body.urls, plan)
         done = measure(body.urls, plan, Options(wait_before_scroll=body.wait, wait_after_scroll=body.wait))
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             ids = service.record_measures(s, ctx.org.name, done, view.name)
             return [service.measure_row(r) for r in service.get_measures(s, ctx.org.name, ids)]
 
@@ -223,7 +229,7 @@ def register(registry: CapabilityRegistry) -> None:
     def api_objective_set(ctx: Ctx, service_id: Id, kind: ObjectiveKind, body: ObjectiveIn) -> dict[str, Any]:
         """Add or change one objective: a grade (A–G) for ecoindex_grade, a number for the others."""
         assert ctx.org is not None
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             name = service.get_service(s, ctx.org.name, service_id).name
             return service.set_objective(
                 s, ctx.org.name, name, kind, body.target, due=body.due, note=body.note
@@ -237,7 +243,7 @@ def register(registry: CapabilityRegistry) -> None:
     )
     def api_objective_remove(ctx: Ctx, service_id: Id, kind: ObjectiveKind) -> Response:
         assert ctx.org is not None
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             name = service.get_service(s, ctx.org.name, service_id).name
             service.remove_objective(s, ctx.org.name, name, kind)
         return Response(status_code=204)
@@ -273,7 +279,7 @@ def register(registry: CapabilityRegistry) -> None:
             country=body.country.upper(),
         )
         rules = opportunity.Rules(min_grade=body.min_grade, budget_kg_per_user=body.budget_kg_per_user)
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             name = service.get_service(s, ctx.org.name, service_id).name
             view = service.opportunity_review(
                 s, ctx.org.name, name, expectation, rules=rules, reviewer=body.reviewer
@@ -290,7 +296,7 @@ def register(registry: CapabilityRegistry) -> None:
     def api_periodic(ctx: Ctx, service_id: Id) -> dict[str, Any]:
         """Judge the service against each objective with its latest measures."""
         assert ctx.org is not None and ctx.user is not None
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             name = service.get_service(s, ctx.org.name, service_id).name
             return _review_out(
                 service.periodic_review(s, ctx.org.name, name, reviewer=ctx.user.display), ctx.lang

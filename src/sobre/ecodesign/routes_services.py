@@ -176,7 +176,7 @@ def register(registry: CapabilityRegistry) -> None:
             form.error("note", ctx.t("ecodesign.form.too_long", n=2000))
         if not form.ok:
             return service_page_of(ctx, service_id, form, 422)
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             view = service.get_service(s, ctx.org.name, service_id)
             service.set_objective(
                 s, ctx.org.name, view.name, kind, target, due=due_date, note=note.strip() or None
@@ -189,7 +189,7 @@ def register(registry: CapabilityRegistry) -> None:
     @page("/ecodesign/services/{service_id:int}/objectives/remove", permission=REVIEW, methods=("POST",))
     def objective_remove(ctx: Ctx, service_id: int, kind: Annotated[str, F()] = "") -> Response:
         assert ctx.org is not None
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             view = service.get_service(s, ctx.org.name, service_id)
             service.remove_objective(s, ctx.org.name, view.name, kind)
         return ctx.redirect(
@@ -200,7 +200,7 @@ def register(registry: CapabilityRegistry) -> None:
     @page("/ecodesign/services/{service_id:int}/periodic", permission=REVIEW, methods=("POST",))
     def periodic(ctx: Ctx, service_id: int) -> Response:
         assert ctx.org is not None and ctx.user is not None
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             view = service.get_service(s, ctx.org.name, service_id)
             done = service.periodic_review(s, ctx.org.name, view.name, reviewer=ctx.user.display)
         return ctx.redirect(
@@ -263,7 +263,7 @@ def register(registry: CapabilityRegistry) -> None:
         if planned is None or not form.ok:
             return opportunity_page(ctx, service_id, form, 422)
         expectation, rules = planned
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             view = service.get_service(s, ctx.org.name, service_id)
             done = service.opportunity_review(
                 s, ctx.org.name, view.name, expectation, rules=rules, reviewer=reviewer.strip() or None

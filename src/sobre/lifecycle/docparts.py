@@ -102,6 +102,15 @@ def met_text(f: Figure, lang: str) -> str:
     return t({True: "lc.fig.met", False: "lc.fig.not_met", None: "lc.fig.undecided"}[f.met], lang)
 
 
+def nothing_counted(f: Figure, lang: str) -> str | None:
+    """What the "counted" column says when nothing was counted: unknown and why, never "0 / 0"."""
+    if f.denominator is None or f.denominator > 0:
+        return None
+    return t(
+        "lc.rg.nothing_counted.items" if f.unit_of_count == "items" else "lc.rg.nothing_counted.eur", lang
+    )
+
+
 def figures_table(id: str, caption: str, figures: list[Figure], lang: str, note: str = "") -> DocTable:
     head = [
         t(k, lang)
@@ -117,7 +126,7 @@ def figures_table(id: str, caption: str, figures: list[Figure], lang: str, note:
     ]
     rows = []
     for f in figures:
-        counted = (
+        counted = nothing_counted(f, lang) or (
             ""
             if f.denominator is None
             else (

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from sobre.core.db import session_scope
+from sobre.core.db import session_scope, write_session
 from sobre.core.errors import InputError, NotFound, SobreError
 from sobre.core.i18n import t
 from sobre.inventory import service as inventory
@@ -170,13 +170,13 @@ def add_purchase(
     database_url: str, org: str, items: list[str] | None = None, **fields: Any
 ) -> dict[str, Any]:
     """Record a purchase line (or a donation received); ``items`` are the inventory items it delivered."""
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         row = _insert(session, orgs.get(session, org).id, fields, items or [])
         return _view(session, row)
 
 
 def link_items(database_url: str, org: str, purchase_id: int, items: list[str]) -> dict[str, Any]:
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         org_id = orgs.get(session, org).id
         row = session.get(Purchase, purchase_id)
         if row is None or row.org_id != org_id:
@@ -301,7 +301,7 @@ def import_purchases(database_url: str, org: str, path: Path) -> int:
                 value=exc.value,
             ) from None
         lines.append(d)
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         org_id = orgs.get(session, org).id
         for d in lines:
             _insert(session, org_id, d, [])
@@ -312,7 +312,7 @@ def import_purchases(database_url: str, org: str, path: Path) -> int:
 
 
 def add_supplier(database_url: str, org: str, name: str, **fields: Any) -> dict[str, Any]:
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         org_id = orgs.get(session, org).id
         if session.scalar(sa.select(Supplier.id).where(Supplier.org_id == org_id, Supplier.name == name)):
             raise SobreError(f"supplier {name!r} exists")
@@ -418,7 +418,7 @@ def assess(
     assessor: str | None = None,
 ) -> dict[str, Any]:
     """Score a supplier's answers and keep them (the history shows each assessment)."""
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         org_id = orgs.get(session, org).id
         supplier_id = _supplier_id(session, org_id, supplier, create=False)
         q = _questionnaire(session, org_id)

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import File, Form, Path, Query, Request, UploadFile
+from fastapi import File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from sobre.core.errors import InputError, NotFound
@@ -24,12 +24,12 @@ from sobre.lifecycle.api_models import (
 )
 from sobre.lifecycle.events import EventFacts, Kind, check
 from sobre.lifecycle.routes_common import MAX_TABLE_BYTES, present, proof_response, saved_upload
-from sobre.web.api import Page, Paging, page_of
+from sobre.web.api import Page, Paging, list_page, page_of
 from sobre.web.context import Ctx
 from sobre.web.paging import paginate, parse_sort
+from sobre.web.params import Id
 from sobre.web.registry import CapabilityRegistry
 
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Year = Annotated[int, Query(ge=2000, le=2100, description="Reporting year")]
 Lang = Annotated[str, Query(pattern="^(fr|en)$", description="Language of the texts")]
 Sort = Annotated[str | None, Query(max_length=20, description="A column, '-' first for descending")]
@@ -70,24 +70,24 @@ def register(registry: CapabilityRegistry) -> None:
         item: Annotated[str | None, Query(max_length=255)] = None,
         kind: Annotated[str | None, Query(max_length=20)] = None,
         year: Annotated[int | None, Query(ge=1990, le=2200)] = None,
-        batch_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+        batch_id: Id | None = None,
         sort: Sort = None,
     ) -> dict[str, Any]:
         """Lifecycle events, newest first (sort: date, item, kind, by)."""
         assert ctx.org is not None
         order = parse_sort(sort, service.EVENT_SORTS, "-date")
-        with ctx.session() as s:
-            stmt = service.events_query(
-                ctx.org.id,
-                item=item,
-                kind=kind,
-                year=year,
-                batch_id=batch_id,
-                sort=order.key,
-                descending=order.descending,
-            )
-            result = paginate(s, stmt, paging)
-            return page_of(request, result, [_event(v) for v in service.event_views(s, result.items)])
+        stmt = service.events_query(
+            ctx.org.id,
+            item=item,
+            kind=kind,
+            year=year,
+            batch_id=batch_id,
+            sort=order.key,
+            descending=order.descending,
+        )
+        return list_page(
+            ctx, request, paging, stmt, lambda s, rows: [_event(v) for v in service.event_views(s, rows)]
+        )
 
     @api(
         "/lifecycle/events",
@@ -372,9 +372,7 @@ def register(registry: CapabilityRegistry) -> None:
     @api(
         "/reports/csrd", permission="lifecycle.view", name="lifecycle.api_csrd", response_model=dict[str, Any]
     )
-    def csrd(
-        ctx: Ctx, run: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None, lang: Lang = "en"
-    ) -> dict[str, Any]:
+    def csrd(ctx: Ctx, run: Id | None = None, lang: Lang = "en") -> dict[str, Any]:
         """ESRS E1-5 / E1-6 datapoints and BEGES lines of a footprint run (default: the latest)."""
         from sobre.lifecycle.reports import csrd_document
 

@@ -25,11 +25,12 @@ from sobre.lifecycle.api_models import (
     SupplierIn,
     SupplierRank,
 )
-from sobre.lifecycle.routes_api import Id, Lang, Sort, Upload, uploaded_name
+from sobre.lifecycle.routes_api import Lang, Sort, Upload, uploaded_name
 from sobre.lifecycle.routes_common import MAX_TABLE_BYTES, saved_upload
-from sobre.web.api import Page, Paging, page_of
+from sobre.web.api import Page, Paging, list_page, page_of
 from sobre.web.context import Ctx, Refused
-from sobre.web.paging import paginate, parse_sort
+from sobre.web.paging import parse_sort
+from sobre.web.params import Id
 from sobre.web.registry import CapabilityRegistry
 
 
@@ -51,24 +52,22 @@ def register(registry: CapabilityRegistry) -> None:
         year: Annotated[int | None, Query(ge=1990, le=2200)] = None,
         category: Annotated[str | None, Query(max_length=24)] = None,
         condition: Annotated[str | None, Query(pattern="^(new|refurbished|reused|unknown)$")] = None,
-        supplier_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+        supplier_id: Id | None = None,
         sort: Sort = None,
     ) -> dict[str, Any]:
         """Purchase lines (sort: date, category, supplier, quantity, amount)."""
         assert ctx.org is not None
         order = parse_sort(sort, queries.PURCHASE_SORTS, "-date")
-        with ctx.session() as s:
-            stmt = queries.purchases_query(
-                ctx.org.id,
-                year=year,
-                category=category,
-                condition=condition,
-                supplier_id=supplier_id,
-                sort=order.key,
-                descending=order.descending,
-            )
-            result = paginate(s, stmt, paging)
-            return page_of(request, result, queries.purchase_views(s, result.items))
+        stmt = queries.purchases_query(
+            ctx.org.id,
+            year=year,
+            category=category,
+            condition=condition,
+            supplier_id=supplier_id,
+            sort=order.key,
+            descending=order.descending,
+        )
+        return list_page(ctx, request, paging, stmt, queries.purchase_views)
 
     @api(
         "/purchases",
@@ -264,19 +263,17 @@ def register(registry: CapabilityRegistry) -> None:
         """Watch entries, most relevant first (sort: relevance, published, title, due)."""
         assert ctx.org is not None
         order = parse_sort(sort, queries.ENTRY_SORTS, "-relevance")
-        with ctx.session() as s:
-            stmt = queries.entries_query(
-                ctx.org.id,
-                since=since,
-                decision=decision,
-                kind=kind,
-                tag=tag,
-                min_relevance=min_relevance,
-                sort=order.key,
-                descending=order.descending,
-            )
-            result = paginate(s, stmt, paging)
-            return page_of(request, result, queries.entry_views(s, result.items))
+        stmt = queries.entries_query(
+            ctx.org.id,
+            since=since,
+            decision=decision,
+            kind=kind,
+            tag=tag,
+            min_relevance=min_relevance,
+            sort=order.key,
+            descending=order.descending,
+        )
+        return list_page(ctx, request, paging, stmt, queries.entry_views)
 
     @api(
         "/watch/entries",

@@ -23,6 +23,7 @@ from sobre.lifecycle import attachments
 from sobre.lifecycle.docparts import range_text, say, value_text
 from sobre.lifecycle.document import Document
 from sobre.web.forms import Form
+from sobre.web.params import MAX_ID
 
 #: Largest events or purchases file accepted from a page (the inventory reader streams bigger ones from
 #: the CLI).
@@ -158,7 +159,7 @@ def year_of(raw: str | None, default: int | None = None) -> int | None:
 
 def positive_id(raw: str | None) -> int | None:
     text = (raw or "").strip()
-    return int(text) if text.isdigit() and 0 < int(text) < 2**31 else None
+    return int(text) if text.isdigit() and 0 < int(text) <= MAX_ID else None
 
 
 # -------------------------------------------------------------------------------------------- uploads

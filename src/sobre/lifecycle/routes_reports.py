@@ -14,7 +14,7 @@ from sobre.core.errors import InputError, NotFound
 from sobre.core.i18n import format_number, has, t
 from sobre.lifecycle import kpis as kpi_calc
 from sobre.lifecycle import service
-from sobre.lifecycle.docparts import day, met_text, money
+from sobre.lifecycle.docparts import day, met_text, money, nothing_counted
 from sobre.lifecycle.document import Document
 from sobre.lifecycle.figures import Figure
 from sobre.lifecycle.routes_common import (
@@ -74,8 +74,8 @@ def figures_of(rates: Any) -> list[Figure]:
 
 
 def figure_view(f: Figure, n: int, lang: str) -> dict[str, Any]:
-    counted = ""
-    if f.denominator is not None:
+    counted = nothing_counted(f, lang) or ""
+    if not counted and f.denominator is not None:
         if f.unit_of_count == "€":
             counted = f"{money(f.numerator or 0, lang)} / {money(f.denominator, lang)}"
         else:

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from sobre.core.db import session_scope
+from sobre.core.db import session_scope, write_session
 from sobre.core.errors import InputError, NotFound, SobreError
 from sobre.inventory import service as inventory
 from sobre.lifecycle import attachments, importer
@@ -130,7 +130,7 @@ def record_event(
     database_url: str, home: Path, org: str, item: str, facts: EventFacts, *, attachment: Path | None = None
 ) -> EventView:
     """Record one event of inventory item ``item`` (its name), with an optional proof file."""
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         org_id = _org_id(session, org)
         found = _items(session, org_id, [item]).get(item)
         if found is None:
@@ -247,7 +247,7 @@ def import_events(
     the whole file (with a rejects file naming each line, column and value); nothing is half-written."""
     parsed = importer.parse(path, default_by, sheet)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         org_id = _org_id(session, org)
         items = _items(session, org_id, [r.item for r in parsed.rows])
         item_column = parsed.columns.get("item", "item")
@@ -318,7 +318,7 @@ def import_events(
 
 def attach_certificate(database_url: str, home: Path, org: str, batch: str, path: Path) -> str:
     """Attach a certificate (PDF, PNG or JPEG) to a batch: every item of the batch then offers it."""
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         org_id = _org_id(session, org)
         row = session.scalar(sa.select(Batch).where(Batch.org_id == org_id, Batch.name == batch))
         if row is None:
@@ -522,7 +522,7 @@ def set_parameter(
             raise InputError("not a number", column="VALUE", value=value) from None
         if unit == "ratio" and not 0 <= float(value) <= 1:
             raise InputError("a ratio is between 0 and 1", column="VALUE", value=value)
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         row = Parameter(
             org_id=_org_id(session, org),
             key=key,

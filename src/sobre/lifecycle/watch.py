@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from sobre.core.db import session_scope
+from sobre.core.db import session_scope, write_session
 from sobre.core.errors import InputError, NotFound, SobreError
 from sobre.lifecycle.models import WatchEntry, WatchSource
 from sobre.orgs import service as orgs
@@ -102,7 +102,7 @@ def add_source(
             raise httpx.InvalidURL("no host")
     except httpx.InvalidURL as exc:
         raise InputError(f"not a usable address ({exc})", column="URL", value=url) from None
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         org_id = _org(session, org)
         if session.scalar(
             sa.select(WatchSource.id).where(WatchSource.org_id == org_id, WatchSource.name == name)
@@ -221,7 +221,7 @@ def _check(fields: dict[str, Any]) -> None:
 def add_entry(database_url: str, org: str, title: str, **fields: Any) -> dict[str, Any]:
     """An entry written by hand (a circular read, a talk heard, a rule published)."""
     _check(fields)
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         org_id = _org(session, org)
         guid = fields.pop("guid", None) or f"manual:{fields.get('url') or title}"
         if session.scalar(
@@ -239,7 +239,7 @@ def update_entry(
 ) -> dict[str, Any]:
     """Assess an entry; ``None`` leaves a field as it is, unless ``clear`` (a form that shows every field)."""
     _check(fields)
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         row = session.get(WatchEntry, entry_id)
         if row is None or row.org_id != _org(session, org):
             raise NotFound(f"no watch entry {entry_id}")

@@ -11,7 +11,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from sobre.core.cli_support import settings
-from sobre.core.db import session_scope
+from sobre.core.db import write_session
 from sobre.core.errors import InputError
 
 ORG = typer.Option(..., "--org", help="Organisation name.")
@@ -30,7 +30,9 @@ def actor() -> str:
 def org_session(ctx: typer.Context, org: str, home: str | None) -> Iterator[tuple[Session, int]]:
     from sobre.orgs import service as orgs
 
-    with session_scope(settings(ctx, home).database_url) as session:
+    # The commands read then write (ticket numbers, states) beside the web application: hold the right to
+    # write from the start.
+    with write_session(settings(ctx, home).database_url) as session:
         yield session, orgs.get(session, org).id
 
 

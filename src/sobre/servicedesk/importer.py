@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from sobre.core.db import session_scope
+from sobre.core.db import write_session
 from sobre.core.errors import InputError
 from sobre.inventory.reading import open_source
 from sobre.orgs import service as orgs
@@ -70,7 +70,7 @@ def import_glpi(
     """Import a GLPI ticket export into ``org``; dates are read in ``timezone`` (default: the desk's)."""
     source = open_source(Path(path))
     result = ImportResult(file=str(path), dry_run=dry_run)
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:  # numbers tickets: read then write
         org_id = orgs.get(session, org).id
         zone = ZoneInfo(timezone or desk.settings(session, org_id).calendar.timezone)
         try:

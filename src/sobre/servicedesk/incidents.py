@@ -439,9 +439,10 @@ def _item_name(session: Session, org_id: int, kind: str, item_id: int) -> str | 
 def on_alert(event: Any) -> str | None:
     """``servicedesk.incident_from_alert``, called by supervision with its ``AlertFired`` when a major or
     critical alert starts firing unmuted: opens the incident (once) and returns its reference ``#number``."""
-    from sobre.core.db import session_scope
+    from sobre.core.db import write_session
 
-    with session_scope(event.database_url) as session:
+    # Read then write (the ticket's number, the alert's existing incident) beside the desk's own writers.
+    with write_session(event.database_url) as session:
         from sobre.orgs import service as orgs
 
         org_id = orgs.get(session, event.org).id

@@ -20,6 +20,7 @@ from fastapi.responses import Response
 from sobre.core.errors import NotFound
 from sobre.web.context import Ctx, RequestContext
 from sobre.web.forms import Form
+from sobre.web.params import Id
 from sobre.web.permissions import ROLES
 from sobre.web.registry import CapabilityRegistry
 
@@ -127,7 +128,7 @@ def register(registry: CapabilityRegistry) -> None:
             form.error("urgency", ctx.t("sd.form.choose"))
         if not form.ok:
             return portal_page(ctx, form, 422)
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             t = service.open_ticket(
                 s,
                 ctx.org.id,
@@ -158,7 +159,7 @@ def register(registry: CapabilityRegistry) -> None:
             target += "?suggest=1"
         return ctx.redirect(target, notice="sd.notice.opened")
 
-    def own_ticket(ctx: RequestContext, number: int) -> dict[str, Any]:
+    def own_ticket(ctx: RequestContext, number: Id) -> dict[str, Any]:
         from sobre.servicedesk import service, views
 
         assert ctx.org is not None and ctx.user is not None
@@ -168,7 +169,7 @@ def register(registry: CapabilityRegistry) -> None:
                 raise NotFound(f"no ticket #{number}")
             return views.view(s, ctx.org.id, number, agent=False)
 
-    def portal_ticket_page(ctx: Ctx, number: int, form: Form | None = None, status: int = 200) -> Response:
+    def portal_ticket_page(ctx: Ctx, number: Id, form: Form | None = None, status: int = 200) -> Response:
         from sobre.servicedesk import kb
 
         assert ctx.org is not None
@@ -192,7 +193,7 @@ def register(registry: CapabilityRegistry) -> None:
         )
 
     @page("/portal/{number:int}", permission="servicedesk.portal", name="servicedesk.portal_ticket")
-    def portal_ticket(ctx: Ctx, number: int) -> Response:
+    def portal_ticket(ctx: Ctx, number: Id) -> Response:
         return portal_ticket_page(ctx, number)
 
     @page(
@@ -203,7 +204,7 @@ def register(registry: CapabilityRegistry) -> None:
     )
     def portal_answer(
         ctx: Ctx,
-        number: int,
+        number: Id,
         action: Annotated[str, F()] = "reply",
         body: Annotated[str, F()] = "",
         score: Annotated[str, F()] = "",
@@ -213,7 +214,7 @@ def register(registry: CapabilityRegistry) -> None:
         assert ctx.org is not None and ctx.user is not None
         data = own_ticket(ctx, number)
         form = Form({"body": body, "score": score})
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             if action == "rate":
                 if score not in {"1", "2", "3", "4", "5"}:
                     form.error("score", ctx.t("sd.form.choose"))
@@ -257,7 +258,7 @@ def register(registry: CapabilityRegistry) -> None:
             form=Form({"q": q, "kind": kind}),
         )
 
-    def visible_article(ctx: RequestContext, article_id: int) -> Any:
+    def visible_article(ctx: RequestContext, article_id: Id) -> Any:
         from sobre.servicedesk import kb as knowledge
 
         assert ctx.org is not None
@@ -269,7 +270,7 @@ def register(registry: CapabilityRegistry) -> None:
             return a
 
     @page("/kb/{article_id:int}", permission="servicedesk.portal", name="servicedesk.kb_article")
-    def kb_article(ctx: Ctx, article_id: int) -> Response:
+    def kb_article(ctx: Ctx, article_id: Id) -> Response:
         from sobre.servicedesk import kb as knowledge
 
         a = visible_article(ctx, article_id)
@@ -281,7 +282,7 @@ def register(registry: CapabilityRegistry) -> None:
         )
 
     @page("/kb/{article_id:int}/pdf", permission="servicedesk.portal", name="servicedesk.kb_pdf")
-    def kb_pdf(ctx: Ctx, article_id: int) -> Response:
+    def kb_pdf(ctx: Ctx, article_id: Id) -> Response:
         import tempfile
         from pathlib import Path
 

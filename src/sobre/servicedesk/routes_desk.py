@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from sobre.core.errors import InputError, NotFound, SobreError
 from sobre.web.context import Ctx, RequestContext
 from sobre.web.forms import Form
+from sobre.web.params import Id
 from sobre.web.registry import CapabilityRegistry
 
 ACTIONS = ("assign", "status", "followup", "task", "solve", "diagnose", "impact", "publish", "close")
@@ -39,14 +40,14 @@ def _instant(ctx: RequestContext, value: str, column: str) -> Any:
     return instant(value.strip(), column, zone)
 
 
-def act(ctx: RequestContext, number: int, action: str, f: dict[str, str]) -> str:
+def act(ctx: RequestContext, number: Id, action: str, f: dict[str, str]) -> str:
     """Carry out one action of the ticket page; returns the notice key."""
     from sobre.servicedesk import comms, incidents, kb, service
 
     assert ctx.org is not None
     who = ctx.user.display if ctx.user else ctx.actor.label
     oid = ctx.org.id
-    with ctx.session() as s:
+    with ctx.write_session() as s:
         if action == "assign":
             service.assign(
                 s, oid, number, assignee=f.get("assignee") or None, group=f.get("group") or None, actor=who
@@ -131,9 +132,7 @@ def register(registry: CapabilityRegistry) -> None:
             form=Form({"status": status, "group": group, "assignee": assignee}),
         )
 
-    def ticket_page(
-        ctx: RequestContext, number: int, form: Form | None = None, status: int = 200
-    ) -> Response:
+    def ticket_page(ctx: RequestContext, number: Id, form: Form | None = None, status: int = 200) -> Response:
         from sobre.servicedesk import comms, desk, kb, views
 
         assert ctx.org is not None
@@ -157,7 +156,7 @@ def register(registry: CapabilityRegistry) -> None:
         )
 
     @page("/desk/tickets/{number:int}", permission="servicedesk.agent", name="servicedesk.ticket")
-    def ticket(ctx: Ctx, number: int) -> Response:
+    def ticket(ctx: Ctx, number: Id) -> Response:
         return ticket_page(ctx, number)
 
     @page(
@@ -166,7 +165,7 @@ def register(registry: CapabilityRegistry) -> None:
         methods=("POST",),
         name="servicedesk.ticket_act",
     )
-    async def ticket_act(ctx: Ctx, request: Request, number: int) -> Response:
+    async def ticket_act(ctx: Ctx, request: Request, number: Id) -> Response:
         data = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
         action = data.pop("action", "")
         try:
@@ -206,7 +205,7 @@ def register(registry: CapabilityRegistry) -> None:
         assert ctx.org is not None
         numbers = [int(n) for n in tickets.replace("#", " ").replace(",", " ").split() if n.isdigit()]
         try:
-            with ctx.session() as s:
+            with ctx.write_session() as s:
                 p = problems.create(s, ctx.org.id, title, tickets=numbers)
                 number = p.number
         except SobreError as exc:
@@ -214,7 +213,7 @@ def register(registry: CapabilityRegistry) -> None:
         return ctx.redirect(ctx.url("servicedesk.problem", number=number), notice="sd.notice.problem_created")
 
     def problem_page(
-        ctx: RequestContext, number: int, form: Form | None = None, status: int = 200
+        ctx: RequestContext, number: Id, form: Form | None = None, status: int = 200
     ) -> Response:
         from sobre.servicedesk import problems
 
@@ -230,7 +229,7 @@ def register(registry: CapabilityRegistry) -> None:
         )
 
     @page("/desk/problems/{number:int}", permission="servicedesk.agent", name="servicedesk.problem")
-    def problem(ctx: Ctx, number: int) -> Response:
+    def problem(ctx: Ctx, number: Id) -> Response:
         return problem_page(ctx, number)
 
     @page(
@@ -241,7 +240,7 @@ def register(registry: CapabilityRegistry) -> None:
     )
     def problem_update(
         ctx: Ctx,
-        number: int,
+        number: Id,
         status: Annotated[str, F()] = "",
         root_cause: Annotated[str, F()] = "",
         workaround: Annotated[str, F()] = "",
@@ -252,7 +251,7 @@ def register(registry: CapabilityRegistry) -> None:
 
         assert ctx.org is not None
         try:
-            with ctx.session() as s:
+            with ctx.write_session() as s:
                 problems.update(
                     s,
                     ctx.org.id,
@@ -323,7 +322,7 @@ def register(registry: CapabilityRegistry) -> None:
         return article_form(ctx, None)
 
     @page("/kb/edit/{article_id:int}", permission="servicedesk.agent", name="servicedesk.kb_edit")
-    def kb_edit(ctx: Ctx, article_id: int) -> Response:
+    def kb_edit(ctx: Ctx, article_id: Id) -> Response:
         return article_form(ctx, article_id)
 
     @page("/kb/edit", permission="servicedesk.work", methods=("POST",), name="servicedesk.kb_save")
@@ -340,7 +339,7 @@ def register(registry: CapabilityRegistry) -> None:
                 ctx, article_id, Form(dict[str, object](f), {"review_on": ctx.t("sd.form.date")}), 422
             )
         try:
-            with ctx.session() as s:
+            with ctx.write_session() as s:
                 a = kb.save(
                     s,
                     ctx.org.id,
@@ -378,7 +377,7 @@ def register(registry: CapabilityRegistry) -> None:
 
     def record_page(
         ctx: RequestContext,
-        record_id: int,
+        record_id: Id,
         kind: str,
         name: str,
         revealed: dict[str, Any] | None = None,
@@ -391,7 +390,7 @@ def register(registry: CapabilityRegistry) -> None:
             data = techdoc.view(s, ctx.org.id, kind, name)
         return ctx.render("servicedesk/doc.html", status, doc=data, doc_id=record_id, revealed=revealed)
 
-    def _record_key(ctx: RequestContext, record_id: int) -> tuple[str, str]:
+    def _record_key(ctx: RequestContext, record_id: Id) -> tuple[str, str]:
         from sobre.servicedesk import techdoc
 
         assert ctx.org is not None
@@ -402,7 +401,7 @@ def register(registry: CapabilityRegistry) -> None:
         raise NotFound(f"no documentation record {record_id}")
 
     @page("/docs/{record_id:int}", permission="servicedesk.agent", name="servicedesk.doc")
-    def doc(ctx: Ctx, record_id: int) -> Response:
+    def doc(ctx: Ctx, record_id: Id) -> Response:
         kind, name = _record_key(ctx, record_id)
         return record_page(ctx, record_id, kind, name)
 
@@ -412,14 +411,14 @@ def register(registry: CapabilityRegistry) -> None:
         methods=("POST",),
         name="servicedesk.doc_reveal",
     )
-    def doc_reveal(ctx: Ctx, record_id: int, field: Annotated[str, F()] = "") -> Response:
+    def doc_reveal(ctx: Ctx, record_id: Id, field: Annotated[str, F()] = "") -> Response:
         from sobre.servicedesk import techdoc
         from sobre.servicedesk.vault import Vault
 
         assert ctx.org is not None
         kind, name = _record_key(ctx, record_id)
         vault = Vault.for_home(ctx.state.settings.home)
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             result = techdoc.reveal(
                 s, vault, ctx.org.id, kind, name, field, actor=ctx.actor.label, role=ctx.role
             )
@@ -460,7 +459,7 @@ def register(registry: CapabilityRegistry) -> None:
             return views.queue(s, ctx.org.id, status=status, limit=500)
 
     @api("/tickets/{number}", permission="servicedesk.agent")
-    def api_ticket(ctx: Ctx, number: int) -> dict[str, Any]:
+    def api_ticket(ctx: Ctx, number: Id) -> dict[str, Any]:
         from sobre.servicedesk import views
 
         assert ctx.org is not None

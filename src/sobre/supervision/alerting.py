@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from sobre.core.db import session_scope
+from sobre.core.db import session_scope, write_session
 from sobre.core.errors import InputError, NotFound
 from sobre.orgs import service as orgs
 from sobre.supervision import grading, service
@@ -28,13 +28,10 @@ from sobre.supervision.alerts import (  # noqa: F401  (the alerts' use cases, re
     _grade_alert,
     _ts,
     acknowledge,
-    add_silence,
     alert_detail,
     escalation,
-    expire_silence,
     fingerprint,
     list_alerts,
-    list_silences,
     raise_alert,
     receive_alertmanager,
     resolve,
@@ -51,6 +48,7 @@ from sobre.supervision.models import (
 from sobre.supervision.notify import Notifier
 from sobre.supervision.prometheus import MetricsSource, read_hosts
 from sobre.supervision.rules import Rule, RuleEngine, SeriesKey, Snapshot, parse_duration
+from sobre.supervision.silences import add_silence, expire_silence, list_silences  # noqa: F401  (reached from here)
 from sobre.supervision.store import decode_labels
 
 #: Labels Sobre sets on an alert itself; a series' own labels never use these names.
@@ -146,8 +144,13 @@ def add_rule(
     severity: str = "warning",
     labels: dict[str, str] | None = None,
     summary: str | None = None,
+    rename_from: str | None = None,
 ) -> Rule:
-    """Add (or replace) an alert rule; checks it as the engine would."""
+    """Add (or replace) an alert rule; checks it as the engine would.
+
+    With ``rename_from``, the rule of that name gets ``name`` and these settings; renaming onto another
+    existing rule is refused (it would overwrite that rule).
+    """
     if severity not in SEVERITIES:
         raise InputError(
             "unknown severity", column="severity", value=severity, expected=", ".join(SEVERITIES)
@@ -170,9 +173,27 @@ def add_rule(
         )
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    with session_scope(database_url) as session:
+    # Read then write: hold the right to write from the start, so that two saves never interleave.
+    with write_session(database_url) as session:
         oid = orgs.get(session, org).id
-        row = session.scalar(sa.select(AlertRule).where(AlertRule.org_id == oid, AlertRule.name == name))
+
+        def named(rule_name: str) -> AlertRule | None:
+            return session.scalar(
+                sa.select(AlertRule).where(AlertRule.org_id == oid, AlertRule.name == rule_name)
+            )
+
+        row = named(name)
+        if rename_from is not None and rename_from != name:
+            if row is not None:
+                raise InputError(
+                    "another rule already has this name; choose another one or remove that rule first",
+                    column="name",
+                    value=name,
+                )
+            row = named(rename_from)
+            if row is None:
+                raise NotFound(f"no rule named {rename_from!r}")
+            row.name = name
         if row is None:
             row = AlertRule(org_id=oid, name=name)
             session.add(row)
@@ -215,7 +236,7 @@ def list_rules(database_url: str, org: str, *, enabled_only: bool = False) -> li
 
 
 def remove_rule(database_url: str, org: str, name: str) -> None:
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         oid = orgs.get(session, org).id
         row = session.scalar(sa.select(AlertRule).where(AlertRule.org_id == oid, AlertRule.name == name))
         if row is None:
@@ -326,7 +347,7 @@ class Evaluator:
         ctx = _Context.load(self.database_url, self.org)
         result = Evaluation(at)
         fired: list[int] = []
-        with session_scope(self.database_url) as session:
+        with write_session(self.database_url) as session:
             oid = orgs.get(session, self.org).id
             engine = self._engine(session, oid)
             snap = snap or snapshot_from_store(session, oid, now)

@@ -12,7 +12,7 @@ from typing import Any, overload
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from sobre.core.db import session_scope
+from sobre.core.db import session_scope, write_session
 from sobre.core.errors import InputError, NotFound, SobreError
 from sobre.orgs import service as orgs
 from sobre.supervision import grading, routing, service
@@ -165,7 +165,7 @@ def route(
     """Mute, group, escalate and notify the organisation's open alerts at ``at``."""
     result = result or Evaluation(at)
     notifier = notifier or Notifier()
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         oid = orgs.get(session, org).id
         firing = list(session.scalars(sa.select(Alert).where(Alert.org_id == oid, Alert.state == "firing")))
         told = sa.select(EscalationSent.alert_id).where(EscalationSent.step >= 0)
@@ -271,7 +271,7 @@ def route(
     for event in handed:
         refs = service.on_alert_fired(event)
         if refs:
-            with session_scope(database_url) as session:
+            with write_session(database_url) as session:
                 a = session.get_one(Alert, event.alert_id)
                 a.incident_ref = ", ".join(refs)
                 _event(session, a, "incident", at, refs=refs)
@@ -296,7 +296,7 @@ def set_escalation(database_url: str, org: str, steps: Sequence[routing.Step]) -
             )
         if s.after_minutes < 0:
             raise InputError("negative delay", column="after", value=s.after_minutes)
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         oid = orgs.get(session, org).id
         session.execute(sa.delete(EscalationStep).where(EscalationStep.org_id == oid))
         for i, s in enumerate(sorted(steps, key=lambda s: s.after_minutes)):
@@ -375,7 +375,7 @@ def acknowledge(
 ) -> dict[str, Any]:
     """Acknowledge an alert: someone is on it, escalation stops."""
     at = at or _now()
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         a = _get_alert(session, orgs.get(session, org).id, alert_id)
         if a.state == "resolved":
             raise SobreError(f"alert {alert_id} is already resolved")
@@ -396,7 +396,7 @@ def resolve(
 ) -> dict[str, Any]:
     """Resolve an alert by hand (a rule whose condition still holds raises a new one)."""
     at = at or _now()
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         a = _get_alert(session, orgs.get(session, org).id, alert_id)
         if a.state == "resolved":
             raise SobreError(f"alert {alert_id} is already resolved")
@@ -424,7 +424,7 @@ def raise_alert(
     identity = {"alertname": alertname, **({"host": host} if host else {}), **labels}
     fp = fingerprint(identity)  # one alert per disk or event, whatever its severity becomes
     full = {**identity, "severity": severity}
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         oid = orgs.get(session, org).id
         a = session.scalar(
             sa.select(Alert).where(Alert.org_id == oid, Alert.fingerprint == fp, Alert.state == "firing")
@@ -455,106 +455,6 @@ def raise_alert(
         return a.id
 
 
-# ---------------------------------------------------------------- silences
-
-
-def add_silence(
-    database_url: str,
-    org: str,
-    matchers: str,
-    *,
-    starts: datetime,
-    ends: datetime,
-    kind: str = "silence",
-    weekdays: Sequence[int] = (),
-    timezone: str = "UTC",
-    until: datetime | None = None,
-    by: str | None = None,
-    comment: str | None = None,
-) -> int:
-    """A silence (or a maintenance window, optionally weekly) over alerts matching ``matchers``."""
-    try:
-        routing.parse_matchers(matchers)
-    except ValueError as exc:
-        raise InputError(str(exc), column="matchers", value=matchers) from None
-    if ends <= starts:
-        raise InputError("a silence must end after it starts", column="ends", value=ends.isoformat())
-    if kind not in ("silence", "maintenance"):
-        raise InputError("unknown kind", column="kind", value=kind, expected="silence or maintenance")
-    if any(not 0 <= d <= 6 for d in weekdays):
-        raise InputError("weekdays are 0 (Monday) to 6 (Sunday)", column="weekdays", value=weekdays)
-    try:
-        from zoneinfo import ZoneInfo
-
-        ZoneInfo(timezone)
-    except (KeyError, ValueError):
-        raise InputError(
-            "unknown time zone", column="timezone", value=timezone, expected="e.g. Europe/Paris"
-        ) from None
-    # Stored in UTC: SQLite keeps no offset.  The window's own zone is kept for its weekly repetition.
-    starts, ends = starts.astimezone(UTC), ends.astimezone(UTC)
-    until = until.astimezone(UTC) if until else None
-    with session_scope(database_url) as session:
-        s = Silence(
-            org_id=orgs.get(session, org).id,
-            kind=kind,
-            matchers=matchers,
-            starts_at=starts,
-            ends_at=ends,
-            weekdays=",".join(str(d) for d in sorted(set(weekdays))) or None,
-            timezone=timezone,
-            until=until,
-            created_by=by,
-            comment=comment,
-        )
-        session.add(s)
-        session.flush()
-        return s.id
-
-
-def list_silences(
-    database_url: str, org: str, *, at: datetime | None = None, active_only: bool = False
-) -> list[dict[str, Any]]:
-    at = at or _now()
-    with session_scope(database_url) as session:
-        oid = orgs.get(session, org).id
-        rows = session.scalars(
-            sa.select(Silence).where(Silence.org_id == oid).order_by(Silence.starts_at)
-        ).all()
-        views = {s.id: s for s in _silences(session, oid)}
-        out = []
-        for r in rows:
-            active = r.expired_at is None and r.id in views and views[r.id].active_at(at)
-            if active_only and not active:
-                continue
-            out.append(
-                {
-                    "id": r.id,
-                    "kind": r.kind,
-                    "matchers": r.matchers,
-                    "starts_at": _aware(r.starts_at).isoformat(),  # type: ignore[union-attr]
-                    "ends_at": _aware(r.ends_at).isoformat(),
-                    "weekdays": r.weekdays,
-                    "timezone": r.timezone,  # type: ignore[union-attr]
-                    "until": _aware(r.until).isoformat() if r.until else None,
-                    "created_by": r.created_by,  # type: ignore[union-attr]
-                    "comment": r.comment,
-                    "expired": r.expired_at is not None,
-                    "active": active,
-                }
-            )
-        return out
-
-
-def expire_silence(database_url: str, org: str, silence_id: int) -> None:
-    with session_scope(database_url) as session:
-        oid = orgs.get(session, org).id
-        s = session.scalar(sa.select(Silence).where(Silence.org_id == oid, Silence.id == silence_id))
-        if s is None:
-            raise NotFound(f"no silence {silence_id}")
-        s.expired_at = _now()
-
-
 # ---------------------------------------------------------------- Alertmanager
 
 
@@ -567,7 +467,7 @@ def receive_alertmanager(
     ctx = _Context.load(database_url, org)
     by_instance = {h["instance"]: n for n, h in ctx.hosts.items() if h.get("instance")}
     ids, fired = [], []
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         oid = orgs.get(session, org).id
         for r in received:
             fp = "am:" + r.fingerprint

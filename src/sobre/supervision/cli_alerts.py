@@ -81,9 +81,12 @@ def rules_add(
     severity: str = typer.Option("warning", "--severity", help="info, warning or critical."),
     label: list[str] = typer.Option(None, "--label", help="Only series with this label, k=v (repeatable)."),
     summary: str = typer.Option(None, "--summary"),
+    rename_from: str = typer.Option(
+        None, "--rename-from", help="Rename this existing rule to NAME (refused if NAME is taken)."
+    ),
     home: str = _HOME,
 ) -> None:
-    """Add or replace an alert rule."""
+    """Add or replace an alert rule (or rename one with --rename-from)."""
     from sobre.supervision import alerting
 
     labels = {}
@@ -105,6 +108,7 @@ def rules_add(
         severity=severity,
         labels=labels,
         summary=summary,
+        rename_from=rename_from,
     )
     console.print(f"Rule {name} saved.")
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from sobre.core.db import get_engine, session_scope
+from sobre.core.db import get_engine, session_scope, write_session
 from sobre.core.errors import InputError, NotFound, SobreError
 from sobre.orgs import service as orgs
 from sobre.orgs.models import Organisation
@@ -151,7 +151,7 @@ def add_host(
     if not name.strip():
         raise SobreError("a host needs a name")
     assets = _inventory(database_url, org)
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         oid = orgs.get(session, org).id
         if session.scalar(sa.select(Host.id).where(Host.org_id == oid, Host.name == name)):
             raise SobreError(f"host {name!r} already exists; change it with 'sobre supervise hosts set'")
@@ -187,7 +187,7 @@ def _fill_from_inventory(h: Host, assets: dict[str, dict[int, dict[str, Any]]]) 
 
 def update_host(database_url: str, org: str, name: str, **fields: Any) -> dict[str, Any]:
     assets = _inventory(database_url, org)
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         h = _get_host(session, orgs.get(session, org).id, name)
         _apply(h, fields, assets)
         _fill_from_inventory(h, assets)
@@ -195,7 +195,7 @@ def update_host(database_url: str, org: str, name: str, **fields: Any) -> dict[s
 
 
 def remove_host(database_url: str, org: str, name: str) -> None:
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         session.delete(_get_host(session, orgs.get(session, org).id, name))
 
 
@@ -240,7 +240,7 @@ def sync_prometheus_hosts(
     """
     assets = None
     out: dict[str, str] = {}
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         oid = orgs.get(session, org).id
         hosts = session.scalars(sa.select(Host).where(Host.org_id == oid)).all()
         by_instance = {h.instance: h for h in hosts if h.instance}

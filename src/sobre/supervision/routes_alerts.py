@@ -4,25 +4,23 @@ windows, the escalation policy."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import Path, Query
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from sobre.core.errors import InputError, SobreError
 from sobre.supervision import alerting, listing
 from sobre.supervision.grading import Grade
-from sobre.supervision.routes_common import CONFIGURE, OPERATE, VIEW, actor, clean, number, org
+from sobre.supervision.routes_common import CONFIGURE, OPERATE, VIEW, PageNo, actor, clean, number, org
 from sobre.supervision.routing import Step, parse_matchers
 from sobre.supervision.rules import format_duration, parse_duration
 from sobre.web.context import Ctx, RequestContext
 from sobre.web.forms import Form
 from sobre.web.paging import PageRequest, paginate, parse_sort, sorted_by
+from sobre.web.params import Id
 
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
-PageNo = Annotated[int, Query(ge=1, le=100_000)]
 PER_PAGE = 25
 OPS = (">", ">=", "<", "<=", "==", "!=")
 SEVERITIES = alerting.SEVERITIES
@@ -263,22 +261,21 @@ def register(registry: Any) -> None:  # noqa: C901  (one function per page, regi
         if form.ok:
             try:
                 before = listing.rule_by_id(ctx.database_url, name, rule_id) if rule_id is not None else None
-                new_name = fields.pop("name")
                 alerting.add_rule(
                     ctx.database_url,
                     name,
-                    new_name,
+                    fields.pop("name"),
                     fields.pop("metric"),
                     fields.pop("op"),
                     fields.pop("threshold"),
+                    rename_from=before["name"] if before is not None else None,
                     **fields,
                 )
-                if before is not None and before["name"] != new_name:  # renamed: only once the new one is in
-                    alerting.remove_rule(ctx.database_url, name, before["name"])
             except InputError as exc:
-                form.error(
-                    {"labels": "labels", "severity": "severity"}.get(exc.column or "", "clear"), str(exc)
+                field = {"labels": "labels", "severity": "severity", "name": "name"}.get(
+                    exc.column or "", "clear"
                 )
+                form.error(field, ctx.t("sup.rule.name_taken") if field == "name" else str(exc))
             else:
                 return ctx.redirect(ctx.url("supervision.rules"), notice="sup.notice.rule_saved")
         if rule_id is not None:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
+
+from fastapi import Query
 
 from sobre.web.context import RequestContext
 from sobre.web.permissions import ROLES
+
+#: A page number of the pages' lists.
+PageNo = Annotated[int, Query(ge=1, le=100_000)]
 
 VIEW = "supervision.view"
 #: Acknowledge and resolve alerts, silence them, record what was done about a security event, import.

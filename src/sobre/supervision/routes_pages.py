@@ -6,20 +6,28 @@ import csv
 import io
 import time
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Path, Query
 from fastapi.responses import Response
 
 from sobre.core.errors import InputError, NotFound, SobreError
 from sobre.supervision import alerting, listing, service, triage, views
-from sobre.supervision.routes_common import CONFIGURE, OPERATE, VIEW, clean, declare, number, org, time_label
+from sobre.supervision.routes_common import (
+    CONFIGURE,
+    OPERATE,
+    VIEW,
+    PageNo,
+    clean,
+    declare,
+    number,
+    org,
+    time_label,
+)
 from sobre.web.context import Ctx, RequestContext
 from sobre.web.forms import Form
 from sobre.web.paging import PageRequest, paginate, parse_sort, sorted_by
+from sobre.web.params import Id
 
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
-PageNo = Annotated[int, Query(ge=1, le=100_000)]
 PER_PAGE = 25
 HOST_FIELDS = (
     "equipment",

@@ -7,22 +7,20 @@ import json
 import tempfile
 import time
 from pathlib import Path as FilePath
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Path, Query
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from sobre.core.errors import SobreError
 from sobre.supervision import alerting, listing, service, triage
-from sobre.supervision.routes_common import CONFIGURE, OPERATE, VIEW, actor, clean, org
+from sobre.supervision.routes_common import CONFIGURE, OPERATE, VIEW, PageNo, actor, clean, org
 from sobre.web.context import Ctx, RequestContext
 from sobre.web.forms import Form
 from sobre.web.paging import PageRequest, paginate, parse_sort, sorted_by
+from sobre.web.params import Id
 
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
-PageNo = Annotated[int, Query(ge=1, le=100_000)]
 PER_PAGE = 25
 #: Hosts per page of capacity forecasts (each reads a month of filesystem series).
 FORECAST_HOSTS = 10

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import sqlalchemy as sa
 
-from sobre.core.db import get_engine, session_scope
+from sobre.core.db import get_engine, session_scope, write_session
 from sobre.core.errors import InputError, NotFound, SobreError
 from sobre.orgs import service as orgs
 from sobre.supervision import anomaly, grading, security, service, smart, store
@@ -45,7 +45,7 @@ def record_security(
     }
     counts = {"new": 0, "known": 0, "alerts": 0}
     graded: list[tuple[security.SecurityEvent, dict[str, Any] | None, Grade]] = []
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         oid = orgs.get(session, org).id
         known = {
             (s, e)
@@ -185,7 +185,7 @@ def security_done(
     """Record what was done about a security event (or why it was dismissed)."""
     if not action.strip():
         raise SobreError("say what was done (--action)")
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         oid = orgs.get(session, org).id
         row = session.scalar(
             sa.select(SecurityEvent).where(SecurityEvent.org_id == oid, SecurityEvent.id == event_id)
@@ -241,7 +241,7 @@ def import_smart(
     if host not in hosts:
         raise NotFound(f"no supervised host named {host!r}")
     out = []
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         for r in readings:
             prev_row = session.scalar(
                 sa.select(SmartReadingRow)
@@ -298,7 +298,7 @@ def _close(
 ) -> None:
     from sobre.supervision.alerts import _event
 
-    with session_scope(database_url) as session:
+    with write_session(database_url) as session:
         oid = orgs.get(session, org).id
         for a in session.scalars(
             sa.select(Alert).where(Alert.org_id == oid, Alert.alertname == alertname, Alert.state == "firing")

@@ -8,6 +8,7 @@ for invalid input an ``errors`` list naming each field (``location``, ``field``,
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 from urllib.parse import urlencode
 
@@ -20,10 +21,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from sobre import __version__
 from sobre.core import i18n
 from sobre.core.errors import InputError, NotFound, SobreError
-from sobre.web.context import Refused, SignInRequired, negotiate_language
-from sobre.web.paging import DEFAULT_PER_PAGE, MAX_PER_PAGE, PageRequest, PageResult
+from sobre.web.context import Refused, RequestContext, SignInRequired, negotiate_language
+from sobre.web.paging import DEFAULT_PER_PAGE, MAX_PER_PAGE, PageRequest, PageResult, paginate
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from sobre.web.state import WebState
 
 log = logging.getLogger("sobre.web.api")
@@ -98,6 +101,23 @@ def page_of(request: Request, result: PageResult, items: list[Any]) -> dict[str,
         "next": link(result.page + 1) if result.has_next else None,
         "prev": link(result.page - 1) if result.has_prev else None,
     }
+
+
+def list_page(
+    ctx: RequestContext,
+    request: Request,
+    paging: PageRequest,
+    stmt: Any,
+    shape: Callable[[Session, list[Any]], list[Any]],
+    *,
+    scalars: bool = True,
+) -> dict[str, Any]:
+    """A list endpoint's :class:`Page` body: ``stmt`` (a ``SELECT``, or a function of the session that makes
+    one) counted and cut in the database, its rows made into items by ``shape(session, rows)``."""
+    with ctx.session() as session:
+        query = stmt(session) if callable(stmt) else stmt
+        result = paginate(session, query, paging, scalars=scalars)
+        return page_of(request, result, shape(session, result.items))
 
 
 def problem(

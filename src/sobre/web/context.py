@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sobre.core import i18n
 from sobre.core.actor import Actor, bind_actor
-from sobre.core.db import session_scope
+from sobre.core.db import session_scope, write_session
 from sobre.web import service
 from sobre.web.permissions import INSTALLATION_ADMIN, PUBLIC, SIGNED_IN
 from sobre.web.registry import SAFE_METHODS, RouteSpec
@@ -122,6 +122,14 @@ class RequestContext:
     def session(self) -> Iterator[Session]:
         """A unit of work whose changes the audit log files under the caller."""
         with session_scope(self.database_url) as s:
+            s.info["actor"] = self.actor
+            yield s
+
+    @contextmanager
+    def write_session(self) -> Iterator[Session]:
+        """The same for work that reads then writes beside other writers: it holds the right to write from
+        its first statement (``BEGIN IMMEDIATE`` on SQLite, see :func:`sobre.core.db.write_session`)."""
+        with write_session(self.database_url) as s:
             s.info["actor"] = self.actor
             yield s
 

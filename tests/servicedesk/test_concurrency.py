@@ -1,0 +1,73 @@
+"""Ticket numbering beside another writer on SQLite: two incidents opened from alerts at the same moment."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from sobre.core.db import session_scope
+from sobre.orgs import service as orgs
+from sobre.servicedesk import incidents, service
+from sobre.servicedesk.models import Ticket
+from sobre.supervision.service import AlertFired
+
+ORG = "Ville de Test"
+
+
+def _event(url: str, alert_id: int) -> AlertFired:
+    return AlertFired(
+        database_url=url,
+        org=ORG,
+        alert_id=alert_id,
+        alertname="HostDown",
+        grade="critical",
+        host=f"srv-{alert_id}",
+        equipment_id=None,
+        vm_id=None,
+        summary="Host not reporting",
+        labels={},
+        started_at=datetime(2025, 6, 2, 9, 0, tzinfo=UTC),
+    )
+
+
+def test_two_incidents_opened_at_once_get_two_numbers(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with session_scope(sqlite_url) as s:
+        orgs.create(s, ORG, employees=300, country="FR")
+    # Both openings have read the organisation before either writes: the interleaving that made the second
+    # one fail with "database is locked" in a deferred transaction.  A transaction that holds the right to
+    # write makes the second wait instead (the rendezvous then times out and each goes on in turn).
+    rendezvous = threading.Barrier(2, timeout=1.0)
+    real_open = service.open_ticket
+
+    def open_after_rendezvous(*args: Any, **kw: Any) -> Ticket:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            rendezvous.wait()
+        return real_open(*args, **kw)
+
+    monkeypatch.setattr(service, "open_ticket", open_after_rendezvous)
+    refs: dict[int, str | None] = {}
+    errors: list[BaseException] = []
+
+    def open_incident(alert_id: int) -> None:
+        try:
+            refs[alert_id] = incidents.on_alert(_event(sqlite_url, alert_id))
+        except BaseException as exc:  # noqa: BLE001  (reported below, with the other thread's outcome)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_incident, args=(n,)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert sorted(refs.values()) == ["#1", "#2"]  # type: ignore[type-var]
+    with session_scope(sqlite_url) as s:
+        numbers = s.scalars(sa.select(Ticket.number).order_by(Ticket.number)).all()
+    assert numbers == [1, 2]
