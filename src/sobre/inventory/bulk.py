@@ -44,17 +44,31 @@ class Staging:
     def slices(self, conn: sa.Connection, frame: pl.DataFrame) -> Iterator[tuple[str, int]]:
         """Load ``frame`` slice by slice into the staging schema; yields its table's qualified name and the
         slice's height, to be copied before the next slice replaces it."""
-        import adbc_driver_sqlite.dbapi as adbc
+        # The low-level API: the DB-API module imports pyarrow.dataset and pandas (seconds at start-up);
+        # Polars hands its columns over through the Arrow C stream interface, without pyarrow.
+        import adbc_driver_manager as adbc
+        import adbc_driver_sqlite
 
         raw: Any = conn.connection.dbapi_connection
         ready = _arrow_ready(frame)
         for start in range(0, ready.height, SLICE):
             part = ready.slice(start, SLICE)
             self.file.unlink(missing_ok=True)
-            with adbc.connect(str(self.file)) as scratch, scratch.cursor() as cursor:
-                cursor.execute("PRAGMA journal_mode=OFF")  # a scratch file: nothing to recover
-                cursor.adbc_ingest("rows", part.to_arrow(), mode="create")
-                scratch.commit()
+            with (
+                adbc_driver_sqlite.connect(str(self.file)) as database,
+                adbc.AdbcConnection(database) as scratch,
+                adbc.AdbcStatement(scratch) as statement,
+            ):
+                statement.set_sql_query("PRAGMA journal_mode=OFF")  # a scratch file: nothing to recover
+                statement.execute_update()
+                statement.set_options(
+                    **{
+                        adbc.INGEST_OPTION_TARGET_TABLE: "rows",
+                        adbc.INGEST_OPTION_MODE: adbc.INGEST_OPTION_MODE_CREATE,
+                    }
+                )
+                statement.bind_stream(part)
+                statement.execute_update()
             raw.deserialize(self.file.read_bytes(), name=self.schema)
             yield f'"{self.schema}"."rows"', part.height
 

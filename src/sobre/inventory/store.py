@@ -255,6 +255,12 @@ def _literal(value: object) -> str | None:
     return None
 
 
+def _one_value(column: pl.Series) -> bool:
+    """The same non-null value in every row (min and max are one scan each, where counting the distinct
+    values hashes every string)."""
+    return column.null_count() == 0 and column.min() == column.max()
+
+
 @dataclass
 class Upserted:
     """Rows inserted, updated (and how many changed in each column), and found unchanged."""
@@ -365,7 +371,7 @@ def upsert(
         else:
             # A column with one value in every row (the organisation, the import, often a status or a
             # country) is written once in the statement instead of bound a million times.
-            literals = {c: _literal(data[c][0]) for c in cols if data.height > 1 and data[c].n_unique() == 1}
+            literals = {c: _literal(data[c][0]) for c in cols if data.height > 1 and _one_value(data[c])}
             same = {c: v for c, v in literals.items() if v is not None}
             bound = data.drop(list(same))
             if staging is not None and bound.width:
