@@ -71,18 +71,38 @@ def scenario_add_change(
     kind: str = typer.Argument(
         ...,
         help="extend_lifetime, refurbished, fewer_devices, consolidate_hosts, "
-        "retire_idle_hosts, switch_off, reuse or electricity_factor.",
+        "retire_idle_hosts, switch_off, reuse, electricity_factor, move_to_site or delete_data.",
     ),
     org: str = _ORG,
     category: str = typer.Option(None, "--category", help="Equipment category acted on (laptop, monitor…)."),
     years: float = typer.Option(None, "--years", help="extend_lifetime: years added."),
     to_years: float = typer.Option(None, "--to-years", help="extend_lifetime: lifetime reached."),
-    share: float = typer.Option(None, "--share", help="Share 0–1 (refurbished, fewer_devices, reuse)."),
+    share: float = typer.Option(
+        None,
+        "--share",
+        help="Share 0–1 (refurbished, fewer_devices, reuse; delete_data: of the stored data).",
+    ),
     target_load: float = typer.Option(None, "--target-load", help="consolidate_hosts: load 0–1 aimed at."),
     hours: float = typer.Option(None, "--hours-per-day", help="switch_off: hours on per day."),
     days: float = typer.Option(None, "--days-per-year", help="switch_off: days on per year."),
     site: str = typer.Option(None, "--site", help="electricity_factor: the site's name."),
     factor: float = typer.Option(None, "--kgco2e-per-kwh", help="electricity_factor: the contract's factor."),
+    to_site: str = typer.Option(None, "--to-site", help="move_to_site: the site they move to."),
+    from_site: str = typer.Option(
+        None, "--from-site", help="move_to_site: move every VM hosted at this site."
+    ),
+    vms: str = typer.Option(None, "--vms", help="move_to_site: VM names, comma-separated."),
+    applications: str = typer.Option(
+        None,
+        "--applications",
+        help="move_to_site: application names (their VMs and servers), comma-separated.",
+    ),
+    gb: float = typer.Option(None, "--gb", help="delete_data: GB of data deleted (one copy)."),
+    tb: float = typer.Option(None, "--tb", help="delete_data: TB of data deleted (1 TB = 1,000 GB)."),
+    volume: str = typer.Option(None, "--volume", help="delete_data: storage volume names, comma-separated."),
+    application: str = typer.Option(None, "--application", help="delete_data: the application's volumes."),
+    rot_scan: int = typer.Option(None, "--rot-scan", help="delete_data: what this data scan's plan deletes."),
+    finding: str = typer.Option(None, "--finding", help="delete_data: one finding kind of that plan."),
     home: str = _HOME,
 ) -> None:
     from sobre.strategy import service
@@ -97,6 +117,16 @@ def scenario_add_change(
         "days_per_year": days,
         "site": site,
         "kgco2e_per_kwh": factor,
+        "to_site": to_site,
+        "from_site": from_site,
+        "vms": vms,
+        "applications": applications,
+        "gb": gb,
+        "tb": tb,
+        "volume": volume,
+        "application": application,
+        "rot_scan": rot_scan,
+        "rot_finding": finding,
     }
     with session_scope(_url(ctx, home)) as session:
         spec = service.add_change(
@@ -234,6 +264,12 @@ def action_add(
     ),
     from_assessment: int = typer.Option(None, "--from-assessment", help="Assessment id (with --item)."),
     item: str = typer.Option(None, "--item", help="Practice or criterion id of the assessment's gap."),
+    from_rot: str = typer.Option(
+        None, "--from-rot", help="SCAN[:KIND]: what a data scan's plan deletes (avoided impact recomputed)."
+    ),
+    from_incident: str = typer.Option(None, "--from-incident", help="An incident's number."),
+    volume: str = typer.Option(None, "--volume", help="--from-rot: the storage volume the data is on."),
+    lang: str = typer.Option("fr", "--lang", help="Language of the pre-filled texts (fr, en)."),
     description: str = _FIELDS["description"],
     capex: float = _FIELDS["capex_eur"],
     opex: float = _FIELDS["opex_eur"],
@@ -249,7 +285,8 @@ def action_add(
     kpis: str = _FIELDS["kpis"],
     home: str = _HOME,
 ) -> None:
-    """Add an action (``TITLE`` "-" takes the title of its scenario, recommendation or gap)."""
+    """Add an action (``TITLE`` "-" takes the title of its scenario, recommendation, gap, ROT finding or
+    incident)."""
     from sobre.strategy import steering
 
     url = _url(ctx, home)
@@ -277,6 +314,23 @@ def action_add(
         if not item:
             raise InputError("--from-assessment needs --item", column="--item", value="")
         action_id = steering.action_from_gap(url, org, from_assessment, item, title=named, **fields)
+    elif from_rot or from_incident:
+        from sobre.orgs import service as orgs
+        from sobre.strategy import service
+
+        origin, ref = ("rot", from_rot) if from_rot else ("incident", from_incident)
+        with session_scope(url) as session:
+            action = service.create_action_from(
+                session,
+                orgs.get(session, org).id,
+                origin,
+                ref,
+                lang=lang,
+                volume=volume,
+                title=named,
+                **fields,
+            )
+            action_id = action.id
     else:
         with session_scope(url) as session:
             action_id = steering.add_action(

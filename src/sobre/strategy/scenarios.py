@@ -1,15 +1,17 @@
 """What-if scenarios: typed changes turned into the footprint engine's own changes, and their effect (pure).
 
 A scenario is an ordered list of :class:`ChangeSpec` (a kind and its parameters, as a user types them).
-:func:`to_engine_changes` selects the equipment rows each one acts on and turns it into the changes of
+:func:`to_engine_changes` selects the rows each one acts on and turns it into the changes of
 ``sobre.footprint.engine.changes`` — the same functions the diagnosis report's recommendations use — so the
 engine's rules apply unchanged.  :func:`evaluate` applies **all** the changes in sequence on one copy of the
-inputs (``apply_changes``), re-runs the engine on the equipment rows they touched and returns the delta per
-criterion and stage: overlapping changes compound (a longer life on devices half of which go is counted
-once), they are never added.
+inputs (``apply_changes``), re-runs the engine on what they touched (``placement.scope``: the equipment and
+volumes, with the VMs and applications that hang on them) and returns the delta per criterion and stage:
+overlapping changes compound (a longer life on devices half of which go is counted once), they are never
+added.
 
-Equipment rows are computed independently of each other by the engine, so the organisation's delta is the
-touched rows' figures after minus before; allocations (VMs, applications, idle) are never part of a total.
+Equipment rows and volumes are computed independently of each other by the engine, so the organisation's
+delta is the re-run rows' figures after minus before; allocations (VMs, applications) are compared apart
+and never added to a total (they are shares of the equipment).
 """
 
 from __future__ import annotations
@@ -26,16 +28,18 @@ from sobre.core.errors import InputError
 from sobre.footprint.engine.changes import (
     BuyRefurbished,
     Change,
+    DeleteStoredData,
     ExtendLifetime,
+    MoveToSite,
     Reschedule,
     ReuseAtEndOfLife,
     ScaleQuantity,
     apply_changes,
-    subset,
 )
 from sobre.footprint.engine.frames import conform
 from sobre.footprint.schema import EQUIPMENT, STAGES, FactorSet, Inventory, Result
 from sobre.inventory.taxonomy import ACTIVE_STATUSES, SERVER_CATEGORIES
+from sobre.strategy import placement
 
 ACTIVE = sorted(str(s) for s in ACTIVE_STATUSES)
 SERVERS = sorted(str(c) for c in SERVER_CATEGORIES)
@@ -60,10 +64,19 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # The electricity of a site comes with a market-based factor (a supply contract with guarantees of
     # origin, GHG Protocol Scope 2 Guidance, WRI 2015): the climate change factor of its use stage.
     "electricity_factor": (("site", "kgco2e_per_kwh"), ()),
+    # VMs (names), applications (names: their VMs and servers) or every VM hosted at ``from_site`` move to
+    # ``to_site``: their share of the hardware takes the target's PUE and electricity (placement.py).
+    "move_to_site": (("to_site",), ("vms", "applications", "from_site")),
+    # ``gb`` or ``tb`` of data (one copy), or a ``share`` of the stored data, deleted from the named
+    # ``volume``s, an ``application``'s volumes or every volume; ``rot_scan`` / ``rot_finding`` say which
+    # data-sobriety plan gave the volume.
+    "delete_data": ((), ("gb", "tb", "share", "volume", "application", "rot_scan", "rot_finding")),
 }
 _SHARES = ("share", "target_load")
 _NON_NEGATIVE = ("kgco2e_per_kwh",)
-_POSITIVE = ("years", "to_years", "hours_per_day", "days_per_year", "from_hours", "from_days")
+_POSITIVE = ("years", "to_years", "hours_per_day", "days_per_year", "from_hours", "from_days", "gb", "tb")
+#: Parameters that are names or lists of names (kept as typed, trimmed).
+_TEXT = ("site", "to_site", "from_site", "vms", "applications", "volume", "application", "rot_finding")
 _LIMITS = {"hours_per_day": 24.0, "from_hours": 24.0, "days_per_year": 366.0, "from_days": 366.0}
 
 
@@ -93,8 +106,13 @@ def check_spec(kind: str, params: Mapping[str, Any]) -> ChangeSpec:
         if name == "category":
             clean[name] = str(value).strip().lower()
             continue
-        if name == "site":
+        if name in _TEXT:
             clean[name] = str(value).strip()
+            continue
+        if name == "rot_scan":
+            if not str(value).strip().isdigit() or int(str(value).strip()) <= 0:
+                raise InputError("a scan id is a positive whole number", column=name, value=str(value))
+            clean[name] = int(str(value).strip())
             continue
         try:
             number = float(value)
@@ -116,6 +134,25 @@ def check_spec(kind: str, params: Mapping[str, Any]) -> ChangeSpec:
         raise InputError(
             "extend_lifetime takes years or to_years", column="years", value="", expected="one of them"
         )
+    if kind == "move_to_site" and not {"vms", "applications", "from_site"} & set(clean):
+        raise InputError(
+            "move_to_site needs what moves", column="vms", value="", expected="vms, applications or from_site"
+        )
+    if kind == "delete_data":
+        amounts = [a for a in ("gb", "tb", "share") if a in clean]
+        if len(amounts) != 1:
+            raise InputError(
+                "delete_data takes one of gb, tb or share",
+                column=amounts[1] if len(amounts) > 1 else "gb",
+                value="",
+                expected="one of them",
+            )
+        if clean.get("share") == 0:
+            raise InputError("a deletion deletes something", column="share", value="0", expected="> 0, ≤ 1")
+        if "volume" in clean and "application" in clean:
+            raise InputError(
+                "delete_data takes volume or application", column="application", value=clean["application"]
+            )
     return ChangeSpec(kind, clean)
 
 
@@ -126,6 +163,7 @@ class _Selection:
     """The equipment rows the baseline counted, the hosts' idle shares and what carries something."""
 
     def __init__(self, inventory: Inventory, baseline: Result) -> None:
+        self.inventory = inventory
         # Only the rows the run counted (a retired item of a past year is no lever).
         trace = baseline.items.filter(pl.col("item_kind") == "equipment").select(
             pl.col("item_id").alias("id")
@@ -216,6 +254,8 @@ _BUILDERS: dict[str, Callable[[_Selection, Mapping[str, Any]], list[Change]]] = 
     "reuse": _by_category(lambda ids, p: ReuseAtEndOfLife(ids, float(p["share"]))),
     # Applied to the sites and factors by ``_site_factors``: no equipment change.
     "electricity_factor": lambda sel, p: [],
+    "move_to_site": lambda sel, p: placement.move(sel.inventory, sel.eq, p),
+    "delete_data": lambda sel, p: placement.delete(sel.inventory, p),
 }
 
 
@@ -312,6 +352,10 @@ class Effect:
     #: Per change: kind and the number of rows and units it acts on.
     changes: list[dict[str, Any]]
     items: int
+    #: Allocations the changes affect ("vm", "application") → criterion → cell of their sum (total of the
+    #: stages): what the moved VMs and the applications on touched hardware weigh before and after.  Never
+    #: part of the organisation's total (they are shares of its equipment).
+    allocations: dict[str, dict[str, Cell]] = field(default_factory=dict)
 
     def delta(self, criterion: str, stage: str = "total") -> float | None:
         cell = self.cells.get(criterion, {}).get(stage)
@@ -330,6 +374,9 @@ class Effect:
             "cells": {c: {s: cell.to_dict() for s, cell in per.items()} for c, per in self.cells.items()},
             "changes": self.changes,
             "items": self.items,
+            "allocations": {
+                k: {c: cell.to_dict() for c, cell in per.items()} for k, per in self.allocations.items()
+            },
         }
 
     @classmethod
@@ -341,56 +388,99 @@ class Effect:
             {c: {s: Cell(**cell) for s, cell in per.items()} for c, per in data["cells"].items()},
             list(data["changes"]),
             int(data["items"]),
+            {
+                k: {c: Cell(**cell) for c, cell in per.items()}
+                for k, per in data.get("allocations", {}).items()
+            },
         )
 
 
-def _agg(imp: pl.DataFrame, by: list[str]) -> pl.DataFrame:
-    return imp.group_by(by).agg(
-        pl.col("value").sum(),
-        pl.col("low").sum(),
-        pl.col("high").sum(),
-        pl.col("value").null_count().alias("n"),
+def _agg_sums(sums: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    """Sums of sums (value, low, high and the count of unknowns ``n``) by ``by``."""
+    return sums.group_by(by).agg(
+        pl.col("value").sum(), pl.col("low").sum(), pl.col("high").sum(), pl.col("n").sum()
     )
 
 
-def _by_stage(imp: pl.DataFrame) -> pl.DataFrame:
-    """Per criterion and stage, plus a "total" stage: sums of value, low, high and the count of unknowns."""
-    by_stage = _agg(imp, ["criterion", "stage"])
-    total = by_stage.group_by("criterion").agg(
-        pl.lit("total").alias("stage"),
-        pl.col("value").sum(),
-        pl.col("low").sum(),
-        pl.col("high").sum(),
-        pl.col("n").sum(),
-    )
-    return pl.concat([by_stage, total.select(by_stage.columns)])
+def _by_stage(sums: pl.DataFrame) -> pl.DataFrame:
+    """Sums per criterion and stage, plus a "total" stage."""
+    total = _agg_sums(sums, ["criterion"]).with_columns(pl.lit("total").alias("stage"))
+    return pl.concat([sums, total.select(sums.columns)])
 
 
-def _baseline_sums(result: Result, ids: frozenset[int]) -> tuple[pl.DataFrame, dict[str, tuple]]:
-    """In one pass over the baseline's impacts: the sums over the equipment rows ``ids`` (per criterion and
-    stage) and the organisation's total per criterion (equipment, cloud and storage not on equipment)."""
-    loose = result.items.filter((pl.col("item_kind") == "storage") & pl.col("host_id").is_null())["item_id"]
-    touched = pl.DataFrame(
-        {"item_kind": "equipment", "item_id": sorted(ids), "_touched": True},
-        schema={"item_kind": pl.Utf8, "item_id": pl.Int64, "_touched": pl.Boolean},
+_ALLOCATED = ("vm", "application")
+
+
+def _loose(items: pl.DataFrame) -> pl.Series:
+    """Ids of the volumes on no equipment (their footprint is part of the total, not a host's share)."""
+    return items.filter((pl.col("item_kind") == "storage") & pl.col("host_id").is_null())["item_id"]
+
+
+def _sums(result: Result, keys: Mapping[str, pl.Series] | None) -> pl.DataFrame:
+    """In one pass over ``result``'s impacts, sums per group, criterion and stage.  Groups: ``touched`` (items
+    of the total among ``keys``, item kind → ids; all of them when ``keys`` is None), ``other`` (the rest of
+    the total) and ``vm`` / ``application`` (allocations among ``keys``)."""
+    kind, item = pl.col("item_kind"), pl.col("item_id")
+    in_total = kind.is_in(["equipment", "cloud"]) | (
+        (kind == "storage") & item.is_in(_loose(result.items).implode())
     )
-    in_total = pl.col("item_kind").is_in(["equipment", "cloud"]) | (
-        (pl.col("item_kind") == "storage") & pl.col("item_id").is_in(loose.to_list())
+    if keys is None:
+        touched: pl.Expr = pl.lit(True)
+    else:
+        touched = pl.lit(False)
+        for k, ids in keys.items():
+            touched = touched | ((kind == k) & item.is_in(ids.implode()))
+    group = (
+        pl.when(in_total & touched)
+        .then(pl.lit("touched"))
+        .when(in_total)
+        .then(pl.lit("other") if keys is not None else pl.lit(None, pl.Utf8))
+        .when(kind.is_in(list(_ALLOCATED)) & touched)
+        .then(kind)
     )
-    tagged = (
-        result.impacts.filter(in_total)
-        .join(touched, on=["item_kind", "item_id"], how="left")
-        .group_by(pl.col("_touched").fill_null(False), "criterion", "stage")
+    return (
+        result.impacts.lazy()
+        .with_columns(group.alias("group"))
+        .filter(pl.col("group").is_not_null())
+        .group_by("group", "criterion", "stage")
         .agg(
             pl.col("value").sum(),
             pl.col("low").sum(),
             pl.col("high").sum(),
             pl.col("value").null_count().alias("n"),
         )
+        .collect()
     )
-    before = _by_stage(tagged.filter(pl.col("_touched")).drop("_touched"))
-    totals = _agg(tagged, ["criterion"])
-    return before, {r["criterion"]: (r["value"], r["low"], r["high"]) for r in totals.to_dicts()}
+
+
+def _scoped_keys(result: Result, equipment: frozenset[int], volumes: frozenset[int]) -> dict[str, pl.Series]:
+    """Item kind → ids re-run in the scope (and the rows asked for, which the engine may no longer count)."""
+    items = result.items
+    out = {}
+    for kind in ("equipment", "cloud", *_ALLOCATED):
+        out[kind] = items.filter(pl.col("item_kind") == kind)["item_id"]
+    out["equipment"] = pl.concat([out["equipment"], pl.Series(sorted(equipment), dtype=pl.Int64)]).unique()
+    out["storage"] = pl.concat([_loose(items), pl.Series(sorted(volumes), dtype=pl.Int64)]).unique()
+    return out
+
+
+def _allocations(
+    before: pl.DataFrame, after: pl.DataFrame, criteria: list[str]
+) -> dict[str, dict[str, Cell]]:
+    """Per allocation kind (vm, application) re-run in the scope: before and after of their sum."""
+    alloc = pl.col("group").is_in(list(_ALLOCATED))
+    b = {
+        (r["group"], r["criterion"]): r
+        for r in _agg_sums(before.filter(alloc), ["group", "criterion"]).to_dicts()
+    }
+    a = {
+        (r["group"], r["criterion"]): r
+        for r in _agg_sums(after.filter(alloc), ["group", "criterion"]).to_dicts()
+    }
+    return {
+        kind: {code: _cell(b.get((kind, code)), a.get((kind, code))) for code in criteria}
+        for kind in sorted({k for k, _ in a})
+    }
 
 
 def evaluate(
@@ -405,24 +495,39 @@ def evaluate(
 
     ``baseline`` is the engine's result on ``inventory`` (a stored run whose inputs match, or a fresh one);
     ``compute`` is the engine (``sobre.footprint.engine.compute``) and ``engine_options`` its keyword
-    arguments (profile, reference date, organisation's country).  A delta is unknown (None) when the stage
-    it acts on is unknown before or after.
+    arguments (profile, reference date, organisation's country).  The engine re-runs the touched equipment
+    and volumes with what hangs on them (``placement.scope``): the organisation's delta is their figures
+    after minus before, and the VMs' and applications' figures are compared alike.  A delta is unknown
+    (None) when the stage it acts on is unknown before or after.
     """
     per_spec = to_engine_changes(specs, inventory, baseline)
     original = inventory
     inventory, factors, at_sites = _site_factors(specs, inventory, factors)
     changes = [c for group in per_spec for c in group]
     ids = frozenset().union(*(c.ids for c in changes), *at_sites)
+    volumes = frozenset().union(
+        *(c.gb for c in changes if isinstance(c, DeleteStoredData)),
+        *(c.volume_ids for c in changes if isinstance(c, MoveToSite)),
+    )
+    moves = any(isinstance(c, MoveToSite) for c in changes)
     criteria = [c for c in baseline.criteria["code"].to_list() if c is not None]
     units = dict(zip(baseline.criteria["code"].to_list(), baseline.criteria["unit"].to_list(), strict=True))
-    if ids:
+    allocations: dict[str, dict[str, Cell]] = {}
+    rerun: frozenset[int] = frozenset()
+    if ids or volumes or moves:
         new_inv, new_factors, touched = apply_changes(inventory, factors, changes, baseline)
-        result = compute(subset(new_inv, touched | ids), new_factors, **engine_options)
-        after = _by_stage(result.impacts.filter(pl.col("item_kind") == "equipment"))
-        before, totals = _baseline_sums(baseline, frozenset(touched | ids))
+        rerun = touched | ids
+        result = compute(placement.scope(new_inv, rerun, volumes), new_factors, **engine_options)
+        now = _sums(result, None)
+        then = _sums(baseline, _scoped_keys(result, rerun, volumes))
+        allocations = _allocations(then, now, criteria)
     else:
-        before, totals = _baseline_sums(baseline, frozenset())
-        after = before
+        then = _sums(baseline, {})
+        now = then.filter(pl.col("group") == "touched")
+    before = _by_stage(then.filter(pl.col("group") == "touched").drop("group"))
+    after = _by_stage(now.filter(pl.col("group") == "touched").drop("group"))
+    totals_ = _agg_sums(then.filter(pl.col("group").is_in(["touched", "other"])), ["criterion"])
+    totals = {r["criterion"]: (r["value"], r["low"], r["high"]) for r in totals_.to_dicts()}
     b = {(r["criterion"], r["stage"]): r for r in before.to_dicts()}
     a = {(r["criterion"], r["stage"]): r for r in after.to_dicts()}
     cells: dict[str, dict[str, Cell]] = {}
@@ -436,8 +541,16 @@ def evaluate(
     for spec, group, site_ids in zip(specs, per_spec, at_sites, strict=True):
         touched_ids = frozenset().union(*(c.ids for c in group), site_ids)
         units_ = eq.filter(pl.col("id").is_in(list(touched_ids)))["quantity"].fill_null(1.0).sum()
-        described.append({**spec.to_dict(), "rows": len(touched_ids), "units": float(units_ or 0.0)})
-    return Effect(baseline.reference_date, units, totals, cells, described, len(ids))
+        extra: dict[str, Any] = {}
+        for c in group:
+            if isinstance(c, MoveToSite):
+                extra["vms"] = extra.get("vms", 0) + len(c.vm_ids)
+                extra["volumes"] = extra.get("volumes", 0) + len(c.volume_ids)
+            elif isinstance(c, DeleteStoredData):
+                extra["volumes"] = extra.get("volumes", 0) + len(c.gb)
+                extra["gb_deleted"] = extra.get("gb_deleted", 0.0) + sum(c.gb.values())
+        described.append({**spec.to_dict(), "rows": len(touched_ids), "units": float(units_ or 0.0), **extra})
+    return Effect(baseline.reference_date, units, totals, cells, described, len(rerun | ids), allocations)
 
 
 def _cell(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> Cell:

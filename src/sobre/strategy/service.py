@@ -16,7 +16,10 @@ from sobre.core.db import session_scope
 from sobre.core.errors import InputError, NotFound
 from sobre.orgs import service as orgs
 from sobre.strategy.models import Commitment, Objective, Scenario, ScenarioChange, Vision
+from sobre.strategy.origins import create_action_from, rot_deletion
 from sobre.strategy.scenarios import ChangeSpec, Effect, check_spec, evaluate
+
+_AMOUNTS = ("gb", "tb", "share")
 
 
 def _org_id(session: Session, org: str) -> int:
@@ -47,9 +50,19 @@ def create_scenario(session: Session, org: str, name: str, description: str = ""
 
 
 def add_change(session: Session, org: str, name: str, kind: str, params: dict[str, Any]) -> ChangeSpec:
-    """Append a checked change to the scenario (the scenario's stored effect becomes stale)."""
+    """Append a checked change to the scenario (the scenario's stored effect becomes stale).
+
+    A ``delete_data`` change given a data scan (``rot_scan``, and ``rot_finding`` for one kind of finding)
+    and no amount deletes what that scan's data-sobriety plan deletes: its GB are read from the plan now and
+    stored with the change, so the scenario stays as it was when the plan changes."""
     oid = _org_id(session, org)
     scenario = _scenario(session, oid, name)
+    rot = params.get("rot_scan")
+    if kind == "delete_data" and rot not in (None, "") and all(params.get(k) in (None, "") for k in _AMOUNTS):
+        if not str(rot).strip().isdigit():
+            raise InputError("a scan id is a positive whole number", column="rot_scan", value=str(rot))
+        gb, _ = rot_deletion(session, org, int(str(rot).strip()), params.get("rot_finding") or None)
+        params = {**params, "gb": gb}
     spec = check_spec(kind, params)
     position = session.scalar(
         sa.select(sa.func.count())
@@ -364,6 +377,7 @@ __all__ = [
     "combined_effect",
     "commitments",
     "compare",
+    "create_action_from",
     "create_scenario",
     "get_scenario",
     "get_vision",

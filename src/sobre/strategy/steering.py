@@ -130,7 +130,7 @@ def list_actions(
     return [action_dict(a, s) for a, s in session.execute(q.order_by(Action.due_date, Action.id))]
 
 
-def _avoided(effect: dict[str, Any]) -> dict[str, Any]:
+def avoided_impact(effect: dict[str, Any]) -> dict[str, Any]:
     """Avoided impact per criterion from a stored scenario effect: −delta of the total, with its range."""
     out = {}
     for code, per in effect["cells"].items():
@@ -162,7 +162,7 @@ def action_from_scenario(
             origin="scenario",
             origin_ref=view.name,
             scenario_id=view.id,
-            avoided=_avoided(view.effect.to_dict()) if view.effect else None,
+            avoided=avoided_impact(view.effect.to_dict()) if view.effect else None,
             description=fields.pop("description", None) or view.description,
             **fields,
         )

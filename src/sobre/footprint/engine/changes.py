@@ -4,7 +4,9 @@ A change is a small frozen dataclass naming the equipment rows it acts on (``ids
 :func:`apply_changes` applies a list of them **in order on one copy** of the inventory and factor set, so
 that changes acting on the same rows compound instead of being added (no double counting), and returns
 the ids it touched: the engine computes equipment rows independently of each other, so re-running it on
-those rows alone gives the effect on the organisation's total.
+those rows alone gives the effect on the organisation's total.  Moves (:class:`MoveToSite`) also change the
+VMs' hosts and allocation keys, deletions (:class:`DeleteStoredData`) the volumes: a caller re-running the
+engine on part of the estate includes the touched volumes and what hangs on the touched hosts.
 
 Changes that need what the run used (the lifetime an item was amortised over, its yearly energy) take the
 run's ``Result``.
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field, replace
 import polars as pl
 
 from sobre.footprint.engine.frames import conform
-from sobre.footprint.schema import EQUIPMENT, FactorSet, Inventory, Result
+from sobre.footprint.schema import EQUIPMENT, STORAGE, VMS, FactorSet, Inventory, Result
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,56 @@ class EfficientModels:
     energy: dict[str, float]  # reference item → factor on yearly energy
 
 
-Change = ExtendLifetime | BuyRefurbished | ScaleQuantity | Reschedule | ReuseAtEndOfLife | EfficientModels
+@dataclass(frozen=True)
+class MoveToSite:
+    """VMs (``vm_ids``) and whole equipment (``equipment_ids``) move to the site ``site_id`` (whose country is
+    ``country``): the moved hardware takes the target's PUE and electricity factor.
+
+    A VM is a share of its host, so what moves is that share of the hardware: a host all of whose VMs move
+    goes with them; otherwise the part of the host the moving VMs use (the sum of their shares in the run)
+    is split off into a new row at the target site, the VMs run on it, and the rest of the host (its other
+    VMs and its idle capacity) stays.  Allocation keys on the VMs of a split host keep each VM's share of
+    the hardware what it was, so the move changes where the energy is used, not how much hardware there is.
+    Needs the run's ``Result`` (the VMs' shares)."""
+
+    site_id: int
+    country: str | None
+    vm_ids: frozenset[int] = frozenset()
+    equipment_ids: frozenset[int] = frozenset()
+    #: Volumes on no equipment that move too (an application's, a site's): their site becomes the target.
+    volume_ids: frozenset[int] = frozenset()
+
+    @property
+    def ids(self) -> frozenset[int]:
+        return self.equipment_ids
+
+
+@dataclass(frozen=True)
+class DeleteStoredData:
+    """Data deleted from storage volumes: volume id → GB of data (one copy; every replica goes).
+
+    The freed space is released: the volume's capacity and used GB fall by the deleted GB (per-GB storage,
+    such as cloud storage, is billed and provisioned by the GB).  A volume held on equipment (an array, a
+    server's disks) frees ``GB × replicas`` of its host's capacity, ``max(Σ volumes' GB, storage_gb ×
+    quantity)``, and the host's quantity falls in proportion (fewer disks bought at renewal)."""
+
+    gb: dict[int, float] = field(default_factory=dict)
+
+    @property
+    def ids(self) -> frozenset[int]:
+        return frozenset()
+
+
+Change = (
+    ExtendLifetime
+    | BuyRefurbished
+    | ScaleQuantity
+    | Reschedule
+    | ReuseAtEndOfLife
+    | EfficientModels
+    | MoveToSite
+    | DeleteStoredData
+)
 
 
 def _trace(result: Result | None) -> pl.DataFrame:
@@ -97,8 +148,9 @@ def _trace(result: Result | None) -> pl.DataFrame:
     )
 
 
-def _on(ids: Iterable[int]) -> pl.Expr:
-    return pl.col("id").is_in(list(ids))
+def _on(ids: Iterable[int], column: str = "id") -> pl.Expr:
+    # A typed Series: a large set of ids is not converted value by value.
+    return pl.col(column).is_in(pl.Series(list(ids), dtype=pl.Int64).implode())
 
 
 def apply_changes(
@@ -108,6 +160,8 @@ def apply_changes(
     by a change count as touched).  The inputs are not modified."""
     eq = conform(inventory.equipment, EQUIPMENT).join(_trace(result), on="id", how="left")
     impacts, defaults = factors.impacts, factors.defaults
+    vms, storage = inventory.vms, inventory.storage
+    shares: dict[int, float] | None = None  # VM id → its share of its (current) host row
     touched: set[int] = set()
     # Rows split off an item (its refurbished share) are still that item for the changes that follow.
     derived: dict[int, set[int]] = {}
@@ -187,7 +241,25 @@ def apply_changes(
                 .otherwise(pl.col("model_ref"))
                 .alias("model_ref")
             )
-    new_inventory = replace(inventory, equipment=eq.select(list(EQUIPMENT)))
+        elif isinstance(change, MoveToSite):
+            if shares is None:
+                shares = _vm_shares(result)
+            vms = conform(vms, VMS)
+            eq, vms, moved, n_added = _move(eq, vms, shares, change, ids, derived, next_id)
+            next_id += n_added
+            touched |= moved
+            if change.volume_ids:
+                storage = conform(storage, STORAGE).with_columns(
+                    pl.when(_on(change.volume_ids) & pl.col("equipment_id").is_null())
+                    .then(pl.lit(change.site_id, dtype=pl.Int64))
+                    .otherwise(pl.col("site_id"))
+                    .alias("site_id")
+                )
+        elif isinstance(change, DeleteStoredData):
+            storage = conform(storage, STORAGE)
+            eq, storage, hosts = _delete(eq, storage, change, derived)
+            touched |= hosts
+    new_inventory = replace(inventory, equipment=eq.select(list(EQUIPMENT)), vms=vms, storage=storage)
     new_factors = replace(
         factors,
         impacts=impacts,
@@ -196,6 +268,122 @@ def apply_changes(
         cloud_pue=dict(factors.cloud_pue),
     )
     return new_inventory, new_factors, frozenset(touched)
+
+
+def _vm_shares(result: Result | None) -> dict[int, float]:
+    if result is None:
+        raise ValueError("moving VMs needs the run's result (their shares of their hosts)")
+    vm = result.items.filter(pl.col("item_kind") == "vm").select("item_id", pl.col("share").fill_null(0.0))
+    return {int(i): float(s) for i, s in vm.iter_rows()}
+
+
+def _move(
+    eq: pl.DataFrame,
+    vms: pl.DataFrame,
+    shares: dict[int, float],
+    change: MoveToSite,
+    whole_ids: set[int],
+    derived: dict[int, set[int]],
+    next_id: int,
+) -> tuple[pl.DataFrame, pl.DataFrame, set[int], int]:
+    """Apply one move (see :class:`MoveToSite`): the new frames, the equipment ids touched and the number
+    of rows added; ``shares`` is updated to the new host rows."""
+    # Hosts already at the target stay as they are.
+    elsewhere = eq.filter(pl.col("site_id").is_null() | (pl.col("site_id") != change.site_id))["id"]
+    chosen = _on(change.vm_ids) & pl.col("host_id").is_in(elsewhere.implode())
+    moving = {int(i) for i in vms.filter(chosen)["id"].to_list()}
+    hosts = set(vms.filter(_on(moving))["host_id"].drop_nulls().to_list())
+    on_hosts = vms.filter(_on(hosts, "host_id")).select("id", "host_id")
+    residents: dict[int, list[int]] = {}
+    for vm_id, host in on_hosts.iter_rows():
+        residents.setdefault(int(host), []).append(int(vm_id))
+    whole = set(whole_ids)
+    splits: dict[int, float] = {}
+    for host, ids in residents.items():
+        s = sum(shares.get(v, 0.0) for v in ids if v in moving)
+        if all(v in moving for v in ids) or s >= 1.0 - 1e-9:
+            whole.add(host)
+            whole |= derived.get(host, set())
+        elif s > 0:
+            splits[host] = s
+    new_ids = {h: next_id + k for k, h in enumerate(sorted(splits))}
+    keys: dict[int, float] = {}
+    host_of: dict[int, int] = {}
+    for host, s in splits.items():
+        for v in residents[host]:
+            if v in moving:
+                keys[v], host_of[v] = shares.get(v, 0.0) / s, new_ids[host]
+            else:
+                keys[v] = shares.get(v, 0.0) / (1.0 - s)
+    shares.update(keys)
+    site = pl.lit(change.site_id, dtype=pl.Int64)
+    country = pl.lit(change.country, dtype=pl.Utf8)
+    q = pl.col("quantity").fill_null(1.0)
+    factor = pl.col("id").replace_strict(splits, default=0.0, return_dtype=pl.Float64)
+    added = eq.filter(_on(splits)).with_columns(
+        (q * factor).alias("quantity"),
+        pl.col("id").replace_strict(new_ids, return_dtype=pl.Int64).alias("id"),
+        site.alias("site_id"),
+        country.alias("country"),
+    )
+    moved = _on(whole)
+    eq = pl.concat(
+        [
+            eq.with_columns(
+                pl.when(_on(splits)).then(q * (1.0 - factor)).otherwise(pl.col("quantity")).alias("quantity"),
+                pl.when(moved).then(site).otherwise(pl.col("site_id")).alias("site_id"),
+                pl.when(moved).then(country).otherwise(pl.col("country")).alias("country"),
+            ),
+            added,
+        ]
+    )
+    for host, new in new_ids.items():
+        derived.setdefault(host, set()).add(new)
+    if keys:
+        vms = vms.with_columns(
+            pl.col("id")
+            .replace_strict(host_of, default=pl.col("host_id"), return_dtype=pl.Int64)
+            .alias("host_id"),
+            pl.col("id")
+            .replace_strict(keys, default=pl.col("allocation_key"), return_dtype=pl.Float64)
+            .alias("allocation_key"),
+        )
+    return eq, vms, set(new_ids.values()) | set(splits) | whole, len(new_ids)
+
+
+def _delete(
+    eq: pl.DataFrame, storage: pl.DataFrame, change: DeleteStoredData, derived: dict[int, set[int]]
+) -> tuple[pl.DataFrame, pl.DataFrame, set[int]]:
+    """Apply one deletion (see :class:`DeleteStoredData`): the volumes shrink, their hosts in proportion."""
+    gb = pl.coalesce("capacity_gb", "used_gb") * pl.col("replicas").fill_null(1.0)
+    held = storage.filter(pl.col("equipment_id").is_not_null()).group_by("equipment_id").agg(gb.sum())
+    held_gb = {int(h): float(g or 0.0) for h, g in held.iter_rows()}
+    sizes = eq.select("id", (pl.col("storage_gb") * pl.col("quantity").fill_null(1.0)).alias("_cap"))
+    capacity = {int(i): float(c) for i, c in sizes.drop_nulls().iter_rows()}
+    freed: dict[int, float] = {}
+    rows = storage.filter(_on(change.gb)).select("id", "equipment_id", "replicas")
+    for vid, host, replicas in rows.iter_rows():
+        if host is not None:
+            freed[int(host)] = freed.get(int(host), 0.0) + change.gb[int(vid)] * float(replicas or 1.0)
+    factors: dict[int, float] = {}
+    for host, g in freed.items():
+        # Rows split off the host (a refurbished share) are part of its capacity and shrink with it.
+        parts = {host, *derived.get(host, set())}
+        total = max(held_gb.get(host, 0.0), sum(capacity.get(i, 0.0) for i in parts))
+        if total > 0:
+            factors.update(dict.fromkeys(parts, max(0.0, 1.0 - g / total)))
+    less = pl.col("id").replace_strict(change.gb, default=0.0, return_dtype=pl.Float64)
+    # An unknown size stays unknown (max_horizontal alone would turn it into 0).
+    storage = storage.with_columns(
+        *[
+            pl.when(pl.col(c).is_not_null()).then(pl.max_horizontal(pl.col(c) - less, 0.0)).alias(c)
+            for c in ("capacity_gb", "used_gb")
+        ]
+    )
+    if factors:
+        f = pl.col("id").replace_strict(factors, default=1.0, return_dtype=pl.Float64)
+        eq = eq.with_columns((pl.col("quantity").fill_null(1.0) * f).alias("quantity"))
+    return eq, storage, set(factors)
 
 
 def _efficient_refs(
@@ -246,8 +434,10 @@ def subset(inventory: Inventory, ids: Iterable[int]) -> Inventory:
 __all__ = [
     "BuyRefurbished",
     "Change",
+    "DeleteStoredData",
     "EfficientModels",
     "ExtendLifetime",
+    "MoveToSite",
     "Reschedule",
     "ReuseAtEndOfLife",
     "ScaleQuantity",
