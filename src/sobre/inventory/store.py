@@ -1,9 +1,11 @@
 """Writing validated frames to the database: reference resolution, insert-or-update by natural key.
 
 Everything here runs on one connection inside the caller's transaction, so a file lands whole or not at
-all.  SQLite: new and changed rows go through the driver's ``executemany`` with plain tuples.
-PostgreSQL: new rows are streamed with ``COPY``; changed rows are copied into a temporary table and
-applied with one ``UPDATE … FROM``.  A million rows in seconds, where ORM objects would take minutes.
+all.  SQLite: new and changed rows are staged as Arrow columns (:mod:`sobre.inventory.bulk`) and copied
+with one ``INSERT … SELECT`` or ``UPDATE … FROM``; without a staging area, through the driver's
+``executemany`` with plain tuples.  PostgreSQL: new rows are streamed with ``COPY``; changed rows are
+copied into a temporary table and applied with one ``UPDATE … FROM``.  A million rows in seconds, where ORM
+objects would take minutes.
 """
 
 from __future__ import annotations
