@@ -391,6 +391,7 @@ def _write_parts(
     plans = []
     for part_kind, part in parts.items():
         frame = pl.concat(part.frames, how="vertical") if part.frames else None
+        part.frames = []  # the chunks' copies are no longer needed (memory at a million rows)
         problems = list(part.problems)
         if frame is None or frame.is_empty():
             for p in problems:
@@ -433,7 +434,7 @@ def _write_parts(
         summary.refused = True
         raise _Rollback
     for part_kind, part, frame, reviews in plans:
-        valid = frame.filter(~pl.col(ROW).is_in(list(all_problems)))
+        valid = frame.filter(~pl.col(ROW).is_in(list(all_problems))) if all_problems else frame
         ids = None
         if part_kind == "equipment":
             existing = conn.execute(

@@ -358,8 +358,10 @@ def upsert(
             list(existing), schema={**{k: pl.Utf8 for k in key}, "__id": pl.Int64}, orient="row"
         )
         frame = frame.join(ex, on=key, how="left", nulls_equal=True)
-    new = frame.filter(pl.col("__id").is_null())
-    old = frame.filter(pl.col("__id").is_not_null())
+    if frame["__id"].null_count() == frame.height:  # a first import: no copy of the rows
+        new, old = frame, frame.clear()
+    else:
+        new, old = frame.filter(pl.col("__id").is_null()), frame.filter(pl.col("__id").is_not_null())
     q = conn.dialect.identifier_preparer.quote  # "user" is a reserved word in PostgreSQL
     out = Upserted(inserted=new.height)
     if new.height:
