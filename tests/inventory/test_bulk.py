@@ -82,6 +82,8 @@ def test_staged_rows_equal_bound_rows(tmp_path: Path, monkeypatch: pytest.Monkey
     assert len(_stored(staged)) == 5
     for got, want in zip(summaries, expected, strict=True):
         got.pop("file"), want.pop("file")
+        # Departments are listed in the order the import met them (Polars' unique does not fix it).
+        got["created_departments"].sort(), want["created_departments"].sort()
         assert got == want
     for url in (staged, again, bound):
         close_engine(url)

@@ -87,6 +87,12 @@ def _arrow_ready(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(fixes) if fixes else frame
 
 
+def usable(conn: sa.Connection) -> bool:
+    """Whether the connection can load a staging image (SQLite with ``deserialize``: Python 3.11+ on an
+    SQLite built with it, which is the default); otherwise the import binds its rows with executemany."""
+    return conn.dialect.name == "sqlite" and hasattr(conn.connection.dbapi_connection, "deserialize")
+
+
 @contextmanager
 def staging() -> Iterator[Staging]:
     """A staging area in a temporary folder, removed afterwards."""

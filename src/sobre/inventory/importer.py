@@ -335,7 +335,6 @@ def _import(
         None if options.dry_run else _default_rejects(source.path, options.rejects_dir)
     )
     all_problems: dict[int, list[Problem]] = defaultdict(list)
-    sqlite = get_engine(database_url).dialect.name == "sqlite"
     try:
         with (
             bulk.staging() as stage,
@@ -347,7 +346,7 @@ def _import(
                 attach=stage.attach,
             ) as conn,
         ):
-            staging = stage if sqlite else None  # PostgreSQL streams with COPY
+            staging = stage if bulk.usable(conn) else None  # PostgreSQL streams with COPY
             _write_parts(conn, org, source, parts, summary, all_problems, options, sha256, tick, staging)
     except _Rollback:
         pass
