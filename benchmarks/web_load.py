@@ -5,7 +5,9 @@ is inserted into a fresh SQLite home untimed and its footprint computed untimed.
 on a free loopback port and locust (headless) drives it with 20 concurrent signed-in users, each
 repeatedly opening the dashboard, a page of the equipment list (any page, by name either way) and an
 item's page (its footprint read from the run).  Prints each page's request count, failures, median and
-p95, and the whole.
+p95, and the whole; then the server's CPU time per request (its processes' user + system time, steadier
+than latencies on a shared machine): per page, from requests sent one at a time before the load, and over
+the whole load.
 
     .venv/bin/python benchmarks/web_load.py [--quick] [--users 20] [--seconds 60] [--workers 2]
 
@@ -24,6 +26,7 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -94,6 +97,50 @@ def _setup(home: Path, sizes: tuple[int, int, int], users: int) -> dict[str, obj
     return {"org": org_id, "sessions": sessions, "items": ids[:2_000], "pages": -(-len(ids) // LIST_PAGE)}
 
 
+def _server_cpu() -> float:
+    """CPU seconds used so far by the ``sobre serve`` process this benchmark started and its workers."""
+    import psutil
+
+    total = 0.0
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "serve" not in child.cmdline():
+                continue
+            for process in (child, *child.children(recursive=True)):
+                times = process.cpu_times()
+                total += times.user + times.system
+        except psutil.Error:  # a worker that ended meanwhile
+            continue
+    return total
+
+
+def _paths(plan: dict[str, Any], rng: random.Random) -> dict[str, str]:
+    org = plan["org"]
+    return {
+        "dashboard": f"/o/{org}/",
+        "inventory list": f"/o/{org}/inventory?kind=equipment&sort={rng.choice(('name', '-name'))}"
+        f"&page={rng.randint(1, int(plan['pages']))}",
+        "item": f"/o/{org}/inventory/equipment/{rng.choice(plan['items'])}",
+    }
+
+
+def _cpu_per_page(base: str, plan: dict[str, Any], rounds: int) -> dict[str, float]:
+    """Server CPU milliseconds per request of each page, requests sent one at a time (after a warm-up)."""
+    import httpx
+
+    rng = random.Random(1)
+    out = {}
+    with httpx.Client(base_url=base, cookies={"sobre_session": plan["sessions"][0]}, timeout=60) as client:
+        for name in _paths(plan, rng):
+            for _ in range(3):
+                client.get(_paths(plan, rng)[name]).raise_for_status()
+            before = _server_cpu()
+            for _ in range(rounds):
+                client.get(_paths(plan, rng)[name]).raise_for_status()
+            out[name] = (_server_cpu() - before) * 1000 / rounds
+    return out
+
+
 def main() -> None:
     from tests.web.live import live_server
 
@@ -114,6 +161,8 @@ def main() -> None:
             f"setup (untimed): {sizes[0]:,} items inserted and computed in {time.perf_counter() - mark:.1f} s"
         )
         with live_server(home, workers=args.workers) as base:
+            cpu_per_page = _cpu_per_page(base, plan, 10 if args.quick else 40)
+            cpu_before = _server_cpu()
             prefix = Path(tmp) / "locust"
             env = {**os.environ, "SOBRE_LOAD": json.dumps(plan)}
             subprocess.run(
@@ -142,6 +191,7 @@ def main() -> None:
                 check=False,
                 stdout=subprocess.DEVNULL,
             )
+            cpu_load = _server_cpu() - cpu_before
             with open(f"{prefix}_stats.csv", encoding="utf-8") as f:
                 rows = list(csv.DictReader(f))
             with open(f"{prefix}_failures.csv", encoding="utf-8") as f:
@@ -161,9 +211,21 @@ def main() -> None:
                 f"web {name} p95 ({sizes[0]:,} items, {args.users} users)",
                 p95 / 1000,
                 target="≤ 0.3 s",
-                notes={"requests": requests, "errors": failures, "median_ms": row["Median Response Time"]},
+                notes={
+                    "requests": requests,
+                    "errors": failures,
+                    "median_ms": row["Median Response Time"],
+                    "server_cpu_ms": round(cpu_per_page[name], 1) if name in cpu_per_page else None,
+                },
             )
         )
+    print(
+        "server CPU per request, one request at a time: "
+        + ", ".join(f"{name} {ms:.1f} ms" for name, ms in cpu_per_page.items())
+    )
+    served = sum(int(r["Request Count"]) for r in rows if r["Name"] != "Aggregated")
+    if served:
+        print(f"server CPU per request under load (all pages): {cpu_load * 1000 / served:.1f} ms")
     for failure in errors:
         print(f"  error on {failure['Name']}: {failure['Error']} ({failure['Occurrences']}×)")
     harness.emit(*figures)

@@ -5,4 +5,6 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --dev
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/mypy
-.venv/bin/python -m pytest -n 2 "$@"
+# worksteal: a worker that runs out of tests takes half of the other's queue (long tests run first, see
+# tests/conftest.py), so neither waits idle while the other finishes.
+.venv/bin/python -m pytest -n 2 --dist worksteal "$@"

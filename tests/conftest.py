@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,15 +24,15 @@ G4IT = SHARED / "data" / "g4it"
 
 _counter = itertools.count()
 
+#: Markers of the suite's longest tests (a real browser, a Spark or BoaviztAPI start-up), run first.
+_LONG = ("browser", "spark", "integration")
 
-@pytest.fixture(autouse=True)
-def _fresh_actor() -> Iterator[None]:
-    """Each test starts as ``system`` (a CLI command run in-process binds its actor for the whole thread)."""
-    from sobre.core import actor
 
-    token = actor._current.set(None)
-    yield
-    actor._current.reset(token)
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Long tests first: with ``--dist worksteal`` the workers then end on short tests together, instead
+    of one worker running a minutes-long browser test alone at the end."""
+    items.sort(key=lambda item: not any(item.get_closest_marker(m) for m in _LONG))
 
 
 @pytest.fixture(scope="session")
@@ -55,19 +57,68 @@ def pg_server() -> Iterator[PgServer]:
         server.stop()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database URL: one run per backend."""
+def _migrated(url: str) -> str:
+    """Bring ``url`` to the newest schema, then close its pool: it becomes a template for copies."""
+    from sobre.core.db import close_engine, get_engine
+
+    get_engine(url)
+    close_engine(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with every migration applied, made once per test process."""
+    path = tmp_path_factory.mktemp("template") / "sobre.db"
+    _migrated(f"sqlite:///{path}")
+    # Everything into the main file, so that copying that file alone copies the database.
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def _pg_template(pg_server: PgServer) -> str:
+    """A PostgreSQL database with every migration applied, made once per test process."""
+    name = f"template_{os.getpid()}"
+    _migrated(pg_server.create_database(name))
+    return name
+
+
+def _database(request: pytest.FixtureRequest, tmp_path: Path, *, migrated: bool) -> Iterator[str]:
     from sobre.core.db import close_engine
 
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'sobre.db'}"
+        path = tmp_path / "sobre.db"
+        if migrated:
+            shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
+        url = f"sqlite:///{path}"
     else:
         server: PgServer = request.getfixturevalue("pg_server")
-        url = server.create_database(f"t{os.getpid()}_{next(_counter)}")
+        template = request.getfixturevalue("_pg_template") if migrated else None
+        url = server.create_database(f"t{os.getpid()}_{next(_counter)}", template=template)
     yield url
     # Engines live as long as the process: without this, every PostgreSQL test would keep its pool open.
     close_engine(url)
+
+
+_BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=_BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database, as opening a new one leaves it (every migration applied): one run per backend.
+
+    Copied from a template migrated once per test process (running every migration for each of the
+    suite's hundreds of databases cost minutes); tests of the migrations themselves use ``empty_db_url``.
+    """
+    yield from _database(request, tmp_path, migrated=True)
+
+
+@pytest.fixture(params=_BACKENDS)
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database (no schema yet; opening it runs the migrations): one run per backend."""
+    yield from _database(request, tmp_path, migrated=False)
 
 
 @pytest.fixture

@@ -82,13 +82,17 @@ class PgServer:
             time.sleep(0.2)
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
-    def create_database(self, name: str) -> str:
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """A new database ``name``; a copy of the database ``template`` when given (no one may be connected
+        to it), which is much faster than migrating a new one."""
         import psycopg
+
+        copy = f' TEMPLATE "{template}"' if template else ""
 
         with psycopg.connect(
             f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
         ) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"{copy}')
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:

@@ -10,8 +10,8 @@ from sobre.core.errors import NotFound, SobreError
 from sobre.orgs import service
 
 
-def test_migrations_create_every_table(db_url: str) -> None:
-    tables = set(sa.inspect(get_engine(db_url)).get_table_names())
+def test_migrations_create_every_table(empty_db_url: str) -> None:
+    tables = set(sa.inspect(get_engine(empty_db_url)).get_table_names())
     assert {
         "organisation",
         "site",

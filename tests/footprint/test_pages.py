@@ -153,3 +153,40 @@ def test_factor_sets_and_own_factors(world: World) -> None:
         ).status_code
         == 403
     )
+
+
+def test_item_pages_read_the_latest_run_item_by_item(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The item page's figures come from the run's by-item copy (row groups of two rows here, so lookups
+    pick among several) and are exactly what the run's full scan gives, for every item, in the latest run."""
+    from datetime import date
+
+    import pyarrow.parquet as pq
+
+    from sobre.footprint.runs import item_index, queries
+    from sobre.footprint.runs.service import run_folder, run_footprint
+    from sobre.orgs import service as orgs
+
+    monkeypatch.setattr(item_index, "GROUP_ROWS", 2)
+    with session_scope(world.url) as s:
+        name = orgs.get_by_id(s, world.a).name
+        ids = sorted(s.scalars(sa.select(Equipment.id).where(Equipment.org_id == world.a)))
+    assert queries.latest_item_figures(world.url, world.a, "equipment", ids[0]) is None  # no run yet
+    first = run_footprint(world.url, name, reference_date=date(2025, 1, 1)).id
+    for item_id in ids:
+        fast = queries.latest_item_figures(world.url, world.a, "equipment", item_id)
+        assert fast == queries.item_figures(world.url, name, f"equipment:{item_id}")
+        assert fast is not None and fast["impacts"] and fast["run"]["id"] == first
+    assert queries.latest_item_figures(world.url, world.a, "equipment", max(ids) + 1000) is None
+    assert queries.latest_item_figures(world.url, world.a, "vm", ids[0]) is None
+    with session_scope(world.url) as s:
+        copy = run_folder(s, s.get(FootprintRun, first)) / item_index.INDEX
+    metadata = pq.read_metadata(copy)
+    assert metadata.num_rows == len(ids) and metadata.num_row_groups == -(-len(ids) // 2)
+    # A later run is the one the pages show, with its own (aged) figures.
+    second = run_footprint(world.url, name, reference_date=date(2026, 6, 1)).id
+    later = queries.latest_item_figures(world.url, world.a, "equipment", ids[0])
+    assert later == queries.item_figures(world.url, name, f"equipment:{ids[0]}")
+    assert later is not None and later["run"]["id"] == second
+    page = world.client("viewer").get(world.a_url(f"/inventory/equipment/{ids[0]}")).text
+    assert f"/runs/{second}/explain?item=equipment:{ids[0]}" in page
+    assert page.count('<tr><th scope="row">') == len(later["impacts"])  # one table row per figure

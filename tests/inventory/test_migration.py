@@ -8,9 +8,9 @@ from alembic import command
 from sobre.core import db
 
 
-def test_upgrade_keeps_rows_and_references(db_url: str) -> None:
-    engine = db.make_engine(db_url)
-    cfg = db.alembic_config(db_url)
+def test_upgrade_keeps_rows_and_references(empty_db_url: str) -> None:
+    engine = db.make_engine(empty_db_url)
+    cfg = db.alembic_config(empty_db_url)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "inventory_0001")

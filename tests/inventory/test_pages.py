@@ -174,3 +174,38 @@ def test_item_page_and_equipment_form(world: World) -> None:
     assert r.status_code == 422 and "field-error" in r.text  # sites are imported, not typed
     # Organisation B's members do not even learn that the item exists.
     assert world.client("b-admin").get(world.a_url(f"/inventory/equipment/{item_id}")).status_code == 404
+
+
+def test_list_orders_are_read_from_indexes(db_url: str) -> None:
+    """Each list order of the large tables is read in order from an index (organisation first) instead of
+    sorting all the organisation's rows: SQLite's plan names the index and sorts nothing but, for other
+    columns' descending orders, the ties; PostgreSQL, told to avoid whole-table scans and sorts, reads an
+    index in the list's order and sorts at most the ties (an incremental sort)."""
+    from sobre.core.db import get_engine
+    from sobre.inventory import listing
+
+    engine = get_engine(db_url)
+    sqlite = engine.dialect.name == "sqlite"
+    cases = [("equipment", c, False) for c in listing.kind("equipment").sortable]
+    cases += [("equipment", "name", True), ("vms", "name", True), ("equipment", "category", True)]
+    with engine.connect() as conn:
+        if not sqlite:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            conn.exec_driver_sql("SET enable_sort = off")
+        for key, sort, descending in cases:
+            k = listing.kind(key)
+            stmt = listing.ordered(k, listing._filtered(k, 1, {}, ""), sort, descending).limit(25).offset(50)
+            sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
+            if sqlite:
+                plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+                assert "INDEX" in plan and "(org_id=?)" in plan, (key, sort, descending, plan)
+                assert ("TEMP B-TREE FOR RIGHT PART" in plan) == (descending and sort != "name"), plan
+                assert "TEMP B-TREE FOR ORDER BY" not in plan, (key, sort, descending, plan)
+            else:
+                plan = "\n".join(str(r[0]) for r in conn.exec_driver_sql(f"EXPLAIN {sql}"))
+                assert "Index" in plan and "Seq Scan" not in plan, (key, sort, descending, plan)
+                # At most the ties are sorted: an incremental sort over the index's order.
+                nodes = [line.strip().removeprefix("->  ") for line in plan.splitlines()]
+                assert not [n for n in nodes if n.startswith("Sort  (")], (key, sort, descending, plan)
+                if "Incremental Sort" in plan:
+                    assert f"Presorted Key: {sort}" in plan, (key, sort, descending, plan)

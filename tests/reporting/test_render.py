@@ -212,3 +212,27 @@ def test_exports(data, tmp_path: Path) -> None:
 
     with pytest.raises(Exception, match="unknown export format"):
         exports.export(data, "ods", tmp_path / "r.ods")
+
+
+def test_sources_annex_keeps_the_mixes_and_the_largest_sources(data) -> None:
+    """A long list of factor sources is cut to the annex's 20 rows with a pointer to the exports; the factor
+    set and the electricity mixes always stay, the impact sources used by most rows come first."""
+    from dataclasses import replace
+
+    from sobre.reporting.annex import ANNEX_ROWS, sources
+    from sobre.reporting.model import Source
+
+    many = replace(
+        data,
+        sources=[Source("Factor set", "CC BY 4.0", 100, "factor_set")]
+        + [Source(f"Impact source {i}", "ODbL", 60 - i, "impacts") for i in range(30)]
+        + [Source("Mix FR", "CC BY 4.0", 5, "electricity"), Source("Mix DE", "CC BY 4.0", 5, "electricity")],
+    )
+    section = sources(many, "en")
+    shown = [row[0].text for row in section.table.rows]
+    assert len(shown) == ANNEX_ROWS
+    assert shown[0] == "Factor set" and shown[-2:] == ["Mix FR", "Mix DE"]
+    assert shown[1:-2] == [f"Impact source {i}" for i in range(ANNEX_ROWS - 3)]
+    assert section.table.note == t("more_rows", "en", n=33 - ANNEX_ROWS)
+    # Short lists are shown whole, without a note.
+    assert sources(data, "en").table.note == "" and len(sources(data, "en").table.rows) == len(data.sources)

@@ -90,7 +90,7 @@ def live_server(home: Path, database_url: str | None = None, workers: int = 1) -
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError("sobre serve did not answer within 60 s")
-            time.sleep(0.2)
+            time.sleep(0.05)  # poll often: a dozen modules each wait for their server
         yield base
     finally:
         process.terminate()

@@ -174,6 +174,13 @@ def _filtered(k: Kind, org_id: int, filters: dict[str, str], search: str) -> sa.
     return stmt
 
 
+def ordered(k: Kind, ids: sa.Select[Any], sort: str, descending: bool) -> sa.Select[Any]:
+    """The ids in a list's order: a sortable column (else the name), ties by ascending id; the indexes
+    ``LIST_ORDER_INDEXES`` of the models serve these orders."""
+    column = getattr(k.model, sort if sort in k.sortable else "name")
+    return ids.order_by(column.desc() if descending else column.asc(), k.model.id)
+
+
 def items_page(
     session: Session,
     org_id: int,
@@ -194,11 +201,7 @@ def items_page(
     k = kind(key)
     ids = _filtered(k, org_id, filters or {}, search)
     total = session.scalar(sa.select(sa.func.count()).select_from(ids.subquery())) or 0
-    if sort not in k.sortable:
-        sort = "name"
-    column = getattr(k.model, sort)
-    order = [column.desc() if descending else column.asc(), k.model.id]
-    chosen = list(session.scalars(ids.order_by(*order).limit(page.per_page).offset(page.offset)))
+    chosen = list(session.scalars(ordered(k, ids, sort, descending).limit(page.per_page).offset(page.offset)))
     rows = list(session.execute(_joined(k, chosen)).all()) if chosen else []
     rank = {item_id: i for i, item_id in enumerate(chosen)}
     rows.sort(key=lambda r: rank[r.id])

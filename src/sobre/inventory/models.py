@@ -319,3 +319,24 @@ class ModelReview(Base):
     items: Mapped[int] = mapped_column(default=0)  # how many equipment rows carry it
     resolved_ref: Mapped[str | None] = mapped_column(sa.String(120))
     status: Mapped[str] = mapped_column(sa.String(12), default="open")  # open, resolved, dismissed
+
+
+# Indexes of the inventory lists' orders (migration inventory_0003): a list page is "this organisation's
+# rows ordered by a column, ties by id", so each index is (org_id, column, id) and the database reads the
+# page's rows in order instead of sorting every row of the organisation.  A descending sort keeps ties in
+# ascending id order, which a backward scan of an ascending index does not give: the default order (the
+# name) has its descending twin; other columns' descending sorts read their ascending index and sort only
+# the ties.  Each index costs every insert, so only the large tables (equipment, VMs) get them.
+LIST_ORDER_INDEXES = (
+    sa.Index("ix_equipment_list_name_desc", Equipment.org_id, Equipment.name.desc(), Equipment.id),
+    *(
+        sa.Index(f"ix_equipment_list_{c}", Equipment.org_id, getattr(Equipment, c), Equipment.id)
+        for c in ("category", "manufacturer", "model", "quantity", "status", "data_quality")
+    ),
+    sa.Index(
+        "ix_virtual_machine_list_name_desc",
+        VirtualMachine.org_id,
+        VirtualMachine.name.desc(),
+        VirtualMachine.id,
+    ),
+)

@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from sobre.core import i18n
-from sobre.core.errors import InputError, NotFound
+from sobre.core.errors import InputError
 from sobre.inventory import listing
 from sobre.web.context import Ctx, RequestContext
 from sobre.web.forms import Form
@@ -54,10 +54,7 @@ def item_footprint(ctx: RequestContext, run_kind: str | None, item_id: int) -> d
         return None
     from sobre.footprint.runs import queries
 
-    try:
-        return queries.item_figures(ctx.database_url, ctx.org.name, f"{run_kind}:{item_id}")
-    except NotFound:
-        return None
+    return queries.latest_item_figures(ctx.database_url, ctx.org.id, run_kind, item_id)
 
 
 def register(registry: CapabilityRegistry) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from sobre.core.i18n import has, t
 from sobre.footprint.engine.messages import describe
 from sobre.reporting import fmt
-from sobre.reporting.model import BreakdownRow, ReportData
+from sobre.reporting.model import BreakdownRow, ReportData, Source
 from sobre.reporting.sections import ANNEX, Cell, Section, Table, crit_label, partial_note
 
 #: Rows per table in the annexes (the exports hold every row).
@@ -182,7 +182,18 @@ def assumptions(data: ReportData, lang: str) -> Section:
     return section
 
 
+def _cited(data: ReportData) -> list[Source]:
+    """The sources the annex lists: the factor set and every electricity mix, then the impact factors'
+    sources used by most rows, up to :data:`ANNEX_ROWS` in all (the exports list every one)."""
+    impacts = [s for s in data.sources if s.kind == "impacts"]  # most rows first
+    room = max(ANNEX_ROWS - (len(data.sources) - len(impacts)), 0)
+    left_out = {id(s) for s in impacts[room:]}
+    return [s for s in data.sources if id(s) not in left_out]
+
+
 def sources(data: ReportData, lang: str) -> Section:
+    cited = _cited(data)
+    more = len(data.sources) - len(cited)
     return Section(
         "sources",
         t("section.sources", lang),
@@ -197,8 +208,9 @@ def sources(data: ReportData, lang: str) -> Section:
                     Cell(s.licence or "—"),
                     Cell(fmt.count(s.rows, lang), True),
                 ]
-                for s in data.sources
+                for s in cited
             ],
+            t("more_rows", lang, n=more) if more else "",
         ),
         # Long citations read better as paragraphs than squeezed into a second column.
         after=[t("sources.references_caption", lang)]

@@ -8,6 +8,7 @@ equipment rows: the application breakdown and the idle capacity read them, the t
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,9 +96,9 @@ def total_rows() -> pl.Expr:
 
 
 def _impacts_with_items(result: Result) -> pl.DataFrame:
-    items = result.items.select(
-        "item_kind", "item_id", "name", "category", "site_id", "department_id", "host_id", "status"
-    )
+    # Only the item columns the breakdowns group or filter by: every column joined is copied to each of
+    # the millions of impact rows (names and statuses are read from ``result.items`` where shown).
+    items = result.items.select("item_kind", "item_id", "category", "site_id", "host_id")
     return result.impacts.join(items, on=["item_kind", "item_id"], how="left")
 
 
@@ -151,12 +152,39 @@ def build_report_data(
     """Turn one run's results into the report's data.
 
     ``recommend`` computes the recommendations (it re-runs the engine on modified inputs); the default is
-    :func:`sobre.reporting.recommendations.recommend` when the inputs carry an inventory and factor set.
+    :func:`sobre.reporting.recommendations.recommend` when the inputs carry an inventory and factor set,
+    its engine runs made in a worker thread while the breakdowns are built.
     """
     result = inputs.result
     criteria = _criteria(result)
     units = {c.code: c.unit for c in criteria}
     codes = [c.code for c in criteria]
+    usable = inputs.inventory is not None and inputs.inventory_matches_run
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sobre-recommendations") as pool:
+        # The default recommendations' engine re-runs read only the inputs: they run beside the
+        # breakdowns (Polars releases the interpreter lock, so both use the cores) and are presented last.
+        measuring = None
+        if recommend is None and usable and inputs.factors is not None:
+            from sobre.reporting import recommendations
+
+            measuring = pool.submit(recommendations.measure, inputs, codes)
+        data = _build(inputs, criteria, units, codes)
+        if measuring is not None:
+            data.recommendations, data.combined = recommendations.present(measuring.result(), data)
+        elif recommend is not None and usable:
+            found = recommend(inputs, data)
+            if isinstance(found, tuple):
+                data.recommendations, data.combined = found
+            else:
+                data.recommendations = found
+    return data
+
+
+def _build(
+    inputs: ReportInputs, criteria: list[Criterion], units: dict[str, str], codes: list[str]
+) -> ReportData:
+    """Everything of the report's data but the recommendations."""
+    result = inputs.result
     primary = PRIMARY_CRITERION if PRIMARY_CRITERION in codes else (codes[0] if codes else PRIMARY_CRITERION)
 
     joined = _impacts_with_items(result)
@@ -299,17 +327,6 @@ def build_report_data(
         data.benchmarks = facts.benchmarks(primary_total.per_employee, primary_total.per_inhabitant)
         data.equivalences = facts.equivalences(primary_total.total) if unit == "kgCO2e" else []
     data.fleet = facts.fleet_facts(result, inputs.factors, inputs.employees)
-    usable = inputs.inventory is not None and inputs.inventory_matches_run
-    if recommend is None and usable and inputs.factors is not None:
-        from sobre.reporting.recommendations import recommend as default_recommend
-
-        recommend = default_recommend
-    if recommend is not None and usable:
-        found = recommend(inputs, data)
-        if isinstance(found, tuple):
-            data.recommendations, data.combined = found
-        else:
-            data.recommendations = found
     return data
 
 
@@ -397,8 +414,8 @@ def _hotspots(
     return out
 
 
-def _host_names(result: Result) -> dict[int, str]:
-    eq = result.items.filter(pl.col("item_kind") == "equipment").select("item_id", "name")
+def _host_names(items: pl.DataFrame) -> dict[int, str]:
+    eq = items.filter(pl.col("item_kind") == "equipment").select("item_id", "name")
     return dict(zip(eq.get_column("item_id").to_list(), eq.get_column("name").to_list(), strict=True))
 
 
@@ -414,10 +431,13 @@ def _idle(
     if idle_items.height == 0:
         return IdleCapacity(0, 0, Figure(None, None, None, unit, 0), None, [])
     idle_sums = _item_sums(joined.filter(pl.col("item_kind") == "idle"), primary)
-    host_sums = _item_sums(joined.filter(pl.col("item_kind") == "equipment"), primary)
+    # The hosts' own rows only (a few hundred items, not the whole estate).
+    host_ids = idle_items.select(pl.coalesce("host_id", "item_id")).to_series().implode()
+    is_host = (pl.col("item_kind") == "equipment") & pl.col("item_id").is_in(host_ids)
+    host_sums = _item_sums(joined.filter(is_host), primary)
     host_by_id = {r["item_id"]: r for r in host_sums.to_dicts()}
     sums_by_id = {r["item_id"]: r for r in idle_sums.to_dicts()}
-    host_names = _host_names(result)
+    host_names = _host_names(result.items.filter(is_host))
     hosts: list[IdleHost] = []
     for item in idle_items.to_dicts():
         host_id = item["host_id"] if item["host_id"] is not None else item["item_id"]

@@ -4,6 +4,8 @@ age pyramid, stock, renewals, items past their default lifetime, servers)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
 from sobre.footprint.schema import FactorSet, Result
@@ -131,13 +133,14 @@ def equivalences(total: Figure) -> list[Equivalence]:
     return out
 
 
-def _band(age: float | None) -> str:
-    if age is None:
-        return "unknown"
+def _band(age: pl.Expr) -> pl.Expr:
+    """The age band label of each age (the first band whose upper bound it is below; unknown when null)."""
+    band: Any = pl.when(age.is_null()).then(pl.lit("unknown"))
     for lo, hi in AGE_BANDS:
-        if hi is None or age < hi:
-            return f"{lo}+" if hi is None else f"{lo}-{hi}"
-    return "unknown"
+        band = band.when(pl.lit(True) if hi is None else age < hi).then(
+            pl.lit(f"{lo}+" if hi is None else f"{lo}-{hi}")
+        )
+    return band.otherwise(pl.lit("unknown"))
 
 
 def fleet_facts(result: Result, factors: FactorSet | None, people: int | None) -> FleetFacts:
@@ -150,8 +153,7 @@ def fleet_facts(result: Result, factors: FactorSet | None, people: int | None) -
         for r in eq.group_by("category").agg(pl.col("q").sum()).iter_rows(named=True)
     }
     per_agent = {c: (u / people if people else None) for c, u in units.items()}
-    bands = [_band(a) for a in eq["age_years"].to_list()]
-    eq = eq.with_columns(pl.Series("band", bands, dtype=pl.Utf8))
+    eq = eq.with_columns(_band(pl.col("age_years")).alias("band"))
     labels = [f"{lo}+" if hi is None else f"{lo}-{hi}" for lo, hi in AGE_BANDS] + ["unknown"]
     counts = eq.group_by("band", "category").agg(pl.col("q").sum())
     age_bands = [

@@ -110,12 +110,16 @@ class _Context:
         )
 
     def run(self, ids: frozenset[int], changes: list[Change]) -> Result:
+        """The engine's result for the rows ``ids`` with ``changes`` applied (``ids`` holds every row the
+        changes name)."""
         assert self.inputs.factors is not None
-        inv, factors, touched = apply_changes(
-            self.inventory, self.inputs.factors, changes, self.inputs.result
-        )
+        # The changes act on ``ids`` only and the engine computes equipment rows independently of each
+        # other, so they are applied to those rows alone rather than to a copy of the whole inventory;
+        # the rows they add (a refurbished share) come with them.
+        rows = subset(self.inventory, ids)
+        inv, factors, _ = apply_changes(rows, self.inputs.factors, changes, self.inputs.result)
         return self.compute(
-            subset(inv, touched | ids),
+            inv,
             factors,
             profile=self.inputs.run.profile,
             reference_date=self.inputs.run.reference_date,
@@ -124,7 +128,7 @@ class _Context:
 
 
 def _ids(frame: pl.DataFrame) -> frozenset[int]:
-    return frozenset(int(i) for i in frame["id"].to_list())
+    return frozenset(frame["id"].cast(pl.Int64).to_list())
 
 
 def _units(frame: pl.DataFrame) -> float:
@@ -349,7 +353,13 @@ PLANS = (fewer_devices, lifetime, refurbished, purchasing, printing, servers, sw
 
 
 def _equipment(result: Result) -> pl.DataFrame:
-    return result.impacts.filter(pl.col("item_kind") == "equipment")
+    """The equipment rows of the impacts, with only the columns :func:`_totals` reads."""
+    return (
+        result.impacts.lazy()
+        .filter(pl.col("item_kind") == "equipment")
+        .select("item_id", "criterion", "value", "low", "high")
+        .collect()
+    )
 
 
 def _totals(imp: pl.DataFrame, ids: frozenset[int] | None, criteria: list[str]) -> dict[str, tuple]:
@@ -398,21 +408,43 @@ def _share(fig: Figure | None, data: ReportData) -> float | None:
     return fig.value / total
 
 
-def recommend(
-    inputs: ReportInputs, data: ReportData, compute: Compute | None = None
-) -> tuple[list[Recommendation], Combined | None]:
-    """The recommendations that apply to this inventory (largest effect first) and their combined effect."""
+@dataclass
+class Measured:
+    """The engine's figures for each plan and for all of them combined, before any presentation."""
+
+    #: (plan, before, after): sums per criterion of the run's rows the plan changes, and of the changed rows.
+    plans: list[tuple[Plan, dict[str, tuple], dict[str, tuple]]]
+    combined: tuple[dict[str, tuple], dict[str, tuple]] | None
+
+
+def measure(inputs: ReportInputs, criteria: list[str], compute: Compute | None = None) -> Measured:
+    """Re-run the engine for every recommendation that applies and for their combination (the long part:
+    it reads only the inputs, so it can run while the rest of the report's data is built)."""
     if inputs.inventory is None or inputs.factors is None or inputs.inventory.equipment.height == 0:
-        return [], None
+        return Measured([], None)
     ctx = _Context(inputs, compute or _engine_compute())
-    codes = [c.code for c in data.criteria]
     plans = [p for p in (make(ctx) for make in PLANS) if p is not None]
     run_equipment = _equipment(inputs.result)  # the "before" of every plan: filtered once
-    found = []
+    measured = []
     for plan in plans:
         ids = frozenset().union(*(c.ids for c in plan.changes))
-        before = _totals(run_equipment, ids, codes)
-        after = _totals(_equipment(ctx.run(ids, plan.changes)), None, codes)
+        before = _totals(run_equipment, ids, criteria)
+        measured.append((plan, before, _totals(_equipment(ctx.run(ids, plan.changes)), None, criteria)))
+    combined = None
+    if plans:
+        changes = [c for p in plans for c in p.changes]
+        ids = frozenset().union(*(c.ids for c in changes))
+        combined = (
+            _totals(run_equipment, ids, criteria),
+            _totals(_equipment(ctx.run(ids, changes)), None, criteria),
+        )
+    return Measured(measured, combined)
+
+
+def present(measured: Measured, data: ReportData) -> tuple[list[Recommendation], Combined | None]:
+    """The recommendations (largest effect first) and their combined effect, from the engine's figures."""
+    found = []
+    for plan, before, after in measured.plans:
         avoided = _avoided(before, after, data)
         found.append(
             Recommendation(
@@ -430,15 +462,19 @@ def recommend(
             )
         )
     combined = None
-    if plans:
-        changes = [c for p in plans for c in p.changes]
-        ids = frozenset().union(*(c.ids for c in changes))
-        avoided = _avoided(
-            _totals(run_equipment, ids, codes), _totals(_equipment(ctx.run(ids, changes)), None, codes), data
-        )
-        combined = Combined(avoided, _share(avoided.get(data.primary), data), [p.key for p in plans])
+    if measured.combined is not None:
+        avoided = _avoided(*measured.combined, data)
+        keys = [plan.key for plan, _, _ in measured.plans]
+        combined = Combined(avoided, _share(avoided.get(data.primary), data), keys)
     found.sort(key=lambda r: -(r.avoided[data.primary].value or 0.0) if data.primary in r.avoided else 0.0)
     return found, combined
 
 
-__all__ = ["PLANS", "recommend"]
+def recommend(
+    inputs: ReportInputs, data: ReportData, compute: Compute | None = None
+) -> tuple[list[Recommendation], Combined | None]:
+    """The recommendations that apply to this inventory (largest effect first) and their combined effect."""
+    return present(measure(inputs, [c.code for c in data.criteria], compute), data)
+
+
+__all__ = ["PLANS", "Measured", "measure", "present", "recommend"]

@@ -14,7 +14,7 @@ from sobre.core.errors import NotFound, SobreError
 from sobre.core.estimate import Estimate, Status
 from sobre.orgs import service as orgs
 from sobre.supervision import power, store
-from sobre.supervision.hosts import DEFAULT_PUE, DEFAULT_PUE_SOURCE, _inventory, list_hosts, org_id
+from sobre.supervision.hosts import DEFAULT_PUE, DEFAULT_PUE_SOURCE, _inventory, org_id
 from sobre.supervision.models import EnergyDay, Host
 
 # ---------------------------------------------------------------- energy
@@ -269,6 +269,21 @@ def energy_days(
         return [{"host": r["name"], **{k: r[k] for k in r if k not in ("name", "host_id")}} for r in rows]
 
 
+def _linked_hosts(database_url: str, org: str) -> list[dict[str, Any]]:
+    """The supervised hosts linked to inventory equipment: ``{"id", "name", "equipment_id"}`` by name.
+
+    Read straight from the host table: :func:`list_hosts` also builds the whole inventory's asset context,
+    which a footprint run of a million items would wait for (most of its load) only to drop it."""
+    oid = org_id(database_url, org)
+    with get_engine(database_url).connect() as conn:
+        rows = conn.execute(
+            sa.select(Host.id, Host.name, Host.equipment_id)
+            .where(Host.org_id == oid, Host.equipment_id.is_not(None))
+            .order_by(Host.name)
+        )
+        return [{"id": r.id, "name": r.name, "equipment_id": r.equipment_id} for r in rows]
+
+
 def annual_energy(
     database_url: str, org: str, *, as_of: date | None = None, days: int = 365
 ) -> list[dict[str, Any]]:
@@ -281,7 +296,7 @@ def annual_energy(
     """
     as_of = as_of or datetime.now(UTC).date()
     rows = energy_days(database_url, org, first=as_of - timedelta(days=days - 1), last=as_of)
-    ids = {h["name"]: h for h in list_hosts(database_url, org)}
+    ids = {h["name"]: h for h in _linked_hosts(database_url, org)}
     by_host: dict[str, list[Estimate]] = {}
     for r in rows:
         if r["status"] != Status.MEASURED.value:
@@ -314,7 +329,7 @@ def measured_energy(database_url: str, org: str, reference_date: date) -> dict[i
     computed first from the stored points, so a run sees the newest readings.
     """
     first = reference_date - timedelta(days=364)
-    hosts = [h for h in list_hosts(database_url, org) if h["equipment_id"] is not None]
+    hosts = _linked_hosts(database_url, org)
     if not hosts:
         return {}
     stored = {(r["host"], r["day"]) for r in energy_days(database_url, org, first=first, last=reference_date)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -241,13 +242,25 @@ def find_session(
         or _aware(web_session.expires_at) <= now
         or _aware(web_session.last_seen_at) + policy.idle <= now
     ):
-        session.delete(web_session)
-        session.flush()
+        _if_free(session, lambda: session.delete(web_session))
         return None
     if _aware(web_session.last_seen_at) + policy.touch_every <= now:
-        web_session.last_seen_at = now
-        session.flush()
+        _if_free(session, lambda: setattr(web_session, "last_seen_at", now))
     return web_session, user
+
+
+def _if_free(session: Session, change: Callable[[], None]) -> None:
+    """A write the request guard can do without (a session's last-seen time, an expired session's row),
+    in a savepoint of the guard's read transaction.  SQLite refuses at once to turn a read transaction
+    into a write when another connection committed since it began (busy timeout or not): then the change
+    is skipped, and the next request of that session makes it, instead of the page failing."""
+    try:
+        with session.begin_nested():
+            change()
+    except sa.exc.OperationalError as exc:
+        text = str(exc).lower()
+        if "database is locked" not in text and "database is busy" not in text:
+            raise
 
 
 def close_session(session: Session, raw: str | None) -> None:

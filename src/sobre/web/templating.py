@@ -68,6 +68,8 @@ def build_environment(registry: WebRegistry) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
+        # Templates ship with the code: no stat of every template file at every page (restart to see edits).
+        auto_reload=False,
     )
     env.globals.update(
         charts=charts,

@@ -1,15 +1,20 @@
-"""The native SQLite reader of large inventories gives the DBAPI path's frames, value for value."""
+"""The native SQLite reader of large inventories and PostgreSQL's COPY reader give the DBAPI cursor's
+frames, value for value."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
+import polars as pl
 import pytest
+import sqlalchemy as sa
 from benchmarks.estate import generate_inventory
 from benchmarks.footprint_end_to_end import insert_inventory
 from polars.testing import assert_frame_equal
 
-from sobre.core.db import session_scope
+from sobre.core.db import close_engine, get_engine, session_scope
 from sobre.footprint import loader
 from sobre.orgs import service as orgs
 
@@ -60,3 +65,49 @@ def test_a_failing_native_reader_falls_back_to_the_dbapi(
     monkeypatch.setattr(loader, "_read_sqlite_natively", broken)
     monkeypatch.setattr(loader, "NATIVE_FROM_ROWS", 1)
     assert loader.read_inventory(sqlite_url, org).equipment.height == 200
+
+
+@pytest.mark.postgres
+def test_postgresql_copy_gives_the_cursors_frames(pg_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = pg_server.create_database(f"copy_reader_{os.getpid()}")
+    try:
+        with session_scope(url) as s:
+            orgs.create(s, "Other")
+            org = orgs.create(s, "Town").id
+        insert_inventory(url, org, generate_inventory(2_000, 300, 30, seed=4))
+        # What a CSV could mangle: separators, quotes, line breaks, empty strings beside NULLs, accents,
+        # floats whose shortest text has 17 digits, tiny and huge magnitudes, a date and a boolean.
+        messy = [
+            ('a, "quoted"\nline', "", None, 0.1 + 0.2, 1e-300),
+            ("Écran « salle 2 »; \\N", " ", "", 123456789.12345679, 1.7976931348623157e308),
+            ("\r\n", '""', "x,y", 5e-324, -0.0),
+        ]
+        with get_engine(url).begin() as conn:
+            ids = conn.execute(
+                sa.text("SELECT id FROM equipment WHERE org_id = :o ORDER BY id LIMIT 3"), {"o": org}
+            ).scalars()
+            for eq_id, (name, model, label, quantity, kwh) in zip(list(ids), messy, strict=True):
+                conn.execute(
+                    sa.text(
+                        "UPDATE equipment SET name = :n, model = :m, type_label = :l, quantity = :q, "
+                        "annual_kwh = :k, purchase_date = '2019-02-28', refurbished = true WHERE id = :i"
+                    ),
+                    {"n": name, "m": model, "l": label, "q": quantity, "k": kwh, "i": eq_id},
+                )
+        with session_scope(url) as s:
+            copied = loader.load_inventory(s, org)
+        monkeypatch.setattr(loader, "COPY_ON_POSTGRESQL", False)
+        with session_scope(url) as s:
+            fetched = loader.load_inventory(s, org)
+    finally:
+        close_engine(url)
+    for name in FRAMES:
+        a, b = getattr(copied, name), getattr(fetched, name)
+        assert a.schema == b.schema, name
+        assert_frame_equal(a, b, check_exact=True)  # same order too: the engine relies on it
+    assert copied.equipment.height == 2_000
+    got = copied.equipment.filter(pl.col("name") == messy[0][0]).row(0, named=True)
+    assert got["model"] == "" and got["type_label"] is None and got["quantity"] == 0.1 + 0.2
+    assert str(got["purchase_date"]) == "2019-02-28" and got["refurbished"] is True
+    assert copied.equipment.filter(pl.col("name") == "\r\n").row(0, named=True)["quantity"] == 5e-324
+    assert loader.inputs_hash(copied) == loader.inputs_hash(fetched)

@@ -63,7 +63,7 @@ def compute(
         ],
         how="vertical",
     )
-    assets = compute_assets(
+    columns = compute_assets(
         assets,
         inventory,
         factors,
@@ -71,8 +71,12 @@ def compute(
         reference_date=reference_date,
         org_country=org_country,
         criteria=criteria,
-    )
-    hosts = assets.filter(pl.col("item_kind") == "equipment")
+    ).get_columns()
+    # Each column in one chunk (the plan left them in unaligned chunks, and every eager step on unaligned
+    # columns copies the whole frame), copied one at a time so that each old column is freed at once.
+    assets = pl.DataFrame([columns.pop().rechunk() for _ in range(len(columns))][::-1])
+    del columns
+    hosts = _equipment_rows(assets, equipment.height)
     allocated, idle = allocate(hosts, excluded["id"], inventory, profile, impact_cols)
     target_cols = ["item_kind", "item_id", "status", "data_quality", *impact_cols]
     linked = linked_targets(inventory)
@@ -91,10 +95,12 @@ def compute(
         idle.with_columns(pl.col("host_category").alias("category")),
         apps,
     ]
+    # Columns in chunks of the same lengths (``rechunk`` copies only the columns a step left in several).
     wide = pl.concat(
-        [conform(f, {**RESULT_ITEMS, **dict.fromkeys(impact_cols, pl.Float64)}) for f in frames],
+        [conform(f, {**RESULT_ITEMS, **dict.fromkeys(impact_cols, pl.Float64)}).rechunk() for f in frames],
         how="vertical",
     )
+    del frames, assets, hosts, allocated, idle, apps, targets
     unknown = pl.any_horizontal([pl.col(col_v(c, s)).is_null() for c in criteria for s in STAGES])
     if criteria:
         wide = wide.with_columns(
@@ -110,6 +116,16 @@ def compute(
         criteria=factors.criteria,
         warnings=_summary(items, excluded, criteria),
     )
+
+
+def _equipment_rows(assets: pl.DataFrame, n_equipment: int) -> pl.DataFrame:
+    """The equipment rows of ``assets``: its first ``n_equipment`` rows as a slice (no copy of the wide
+    frame) when they are exactly those rows, as they are when the steps keep the concatenation's order."""
+    kinds = assets.get_column("item_kind")
+    head, tail = kinds.head(n_equipment), kinds.slice(n_equipment)
+    if head.eq_missing("equipment").all() and not tail.eq_missing("equipment").any():
+        return assets.slice(0, n_equipment)
+    return assets.filter(pl.col("item_kind") == "equipment")
 
 
 def conform_factors(factors: FactorSet) -> FactorSet:
@@ -143,9 +159,11 @@ def _summary(items: pl.DataFrame, excluded: pl.DataFrame, criteria: list[str]) -
         counts = excluded.group_by("excluded_reason").len().sort("excluded_reason")
         for reason, n in counts.iter_rows():
             out.append(entry("not_counted", n=n, kind="equipment", reason=reason))
-    # Items share few distinct warning texts: count them first, split and parse only the distinct ones.
+    # Items share few distinct warning texts: count them first, split and parse only the distinct ones
+    # (lazily, so that only the five columns counted are filtered, not the whole items frame).
     warned = (
-        items.filter(pl.col("warnings").is_not_null())
+        items.lazy()
+        .filter(pl.col("warnings").is_not_null())
         .group_by("item_kind", "factor_ref", "country", "category", "warnings")
         .len("items")
         .select(
@@ -156,6 +174,7 @@ def _summary(items: pl.DataFrame, excluded: pl.DataFrame, criteria: list[str]) -
             "items",
             pl.col("warnings").str.split("; ").alias("w"),
         )
+        .collect()
     )
     if not warned.height:
         return out

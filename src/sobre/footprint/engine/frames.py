@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import polars as pl
 
-from sobre.footprint.schema import STAGES
+from sobre.footprint.schema import RESULT_IMPACTS, STAGES
 
 #: Estimate statuses from strongest to weakest (the same order as ``sobre.core.estimate``).
 STATUS_ORDER = ("measured", "input", "modelled", "archetype", "default", "unknown")
@@ -74,31 +74,34 @@ def join_warnings(parts: Sequence[pl.Expr], separator: str = "; ") -> pl.Expr:
 
 
 def to_long(wide: pl.DataFrame, criteria: list[str]) -> pl.DataFrame:
-    """Wide impact columns → the contract's long frame (item_kind, item_id, criterion, stage, value, …)."""
-    parts = []
-    for c in criteria:
-        for s in STAGES:
-            parts.append(
-                wide.select(
-                    "item_kind",
-                    "item_id",
-                    pl.lit(c, dtype=pl.Utf8).alias("criterion"),
-                    pl.lit(s, dtype=pl.Utf8).alias("stage"),
-                    pl.col(col_v(c, s)).alias("value"),
-                    pl.col(col_l(c, s)).alias("low"),
-                    pl.col(col_h(c, s)).alias("high"),
-                )
-            )
-    if not parts:
-        return pl.DataFrame(
-            schema={
-                "item_kind": pl.Utf8,
-                "item_id": pl.Int64,
-                "criterion": pl.Utf8,
-                "stage": pl.Utf8,
-                "value": pl.Float64,
-                "low": pl.Float64,
-                "high": pl.Float64,
-            }
+    """Wide impact columns → the contract's long frame (item_kind, item_id, criterion, stage, value, …).
+
+    The long frame is built from the wide one's columns without copying them (one part per criterion and
+    stage, not rechunked), and each criterion's and stage's label column is made once and shared by the
+    parts that carry it: labels repeated on every row were a third of the long frame's memory.
+    """
+    if not criteria:
+        return pl.DataFrame(schema=RESULT_IMPACTS)
+    n = wide.height
+    kinds, ids = wide.get_column("item_kind"), wide.get_column("item_id")
+    label = {
+        (name, text): pl.repeat(text, n, dtype=pl.Utf8, eager=True).alias(name)
+        for name, texts in (("criterion", criteria), ("stage", STAGES))
+        for text in texts
+    }
+    parts = [
+        pl.DataFrame(
+            [
+                kinds,
+                ids,
+                label["criterion", c],
+                label["stage", s],
+                wide.get_column(col_v(c, s)).alias("value"),
+                wide.get_column(col_l(c, s)).alias("low"),
+                wide.get_column(col_h(c, s)).alias("high"),
+            ]
         )
+        for c in criteria
+        for s in STAGES
+    ]
     return pl.concat(parts, rechunk=False)

@@ -101,49 +101,49 @@ def capacity_refs(assets: pl.DataFrame, factors: FactorSet) -> dict[str, str]:
     return {r: CAPACITY_REFS[r] for r in used if r in present}
 
 
-def _with_capacity(a: pl.DataFrame, factors: FactorSet, criteria: list[str]) -> pl.DataFrame:
-    """Add ``storage_gb`` × the per-GB factors to the chassis factors of capacity-scaled items."""
-    extra = capacity_refs(a, factors)
-    if not extra:
-        return a
-    per_gb = factor_table(factors, criteria)
-    for ref, gb_ref in extra.items():
-        row = per_gb.filter(pl.col("ref") == gb_ref)
-        on = (pl.col("factor_ref") == ref) & pl.col("storage_gb").is_not_null()
-        exprs = []
-        for c in criteria:
-            for s in EMBODIED_STAGES:
-                for prefix in ("f", "fl", "fh"):
-                    name = f"{prefix}|{c}|{s}"
-                    g = row[name][0] if row.height else None
-                    # Drives without a factor for this criterion make the array's figure unknown, not
-                    # its chassis alone.
-                    added = (
-                        pl.lit(None, dtype=pl.Float64)
-                        if g is None
-                        else pl.col(name) + pl.col("storage_gb") * g
-                    )
-                    exprs.append(pl.when(on).then(added).otherwise(pl.col(name)).alias(name))
-        if exprs:
-            a = a.with_columns(exprs)
-    return a
+def _capacity_step(table: pl.DataFrame, ref: str, gb_ref: str, criterion: str) -> list[pl.Expr]:
+    """``storage_gb`` × the per-GB factors of ``gb_ref`` added to one criterion's chassis factors of the
+    items whose reference is ``ref`` (the factor columns already gathered)."""
+    at = table.get_column("ref").to_list()
+    row = table.row(at.index(gb_ref), named=True) if gb_ref in at else None
+    on = (pl.col("factor_ref") == ref) & pl.col("storage_gb").is_not_null()
+    exprs = []
+    for s in EMBODIED_STAGES:
+        for prefix in ("f", "fl", "fh"):
+            name = f"{prefix}|{criterion}|{s}"
+            g = row[name] if row is not None else None
+            # Drives without a factor for this criterion make the array's figure unknown, not its chassis
+            # alone.
+            added = pl.lit(None, dtype=pl.Float64) if g is None else pl.col(name) + pl.col("storage_gb") * g
+            exprs.append(pl.when(on).then(added).otherwise(pl.col(name)).alias(name))
+    return exprs
 
 
-def _impact_steps(criteria: list[str]) -> list[list[pl.Expr]]:
-    """The wide impact columns in three steps, each reusing the columns of the one before.
+def _position(table: pl.DataFrame, key: str, on: str, name: str) -> pl.Expr:
+    """The row of ``table`` whose ``key`` is the asset's ``on`` (null when none, or when ``on`` is null):
+    a left join's match as a position, so each factor column is gathered when needed instead of joining
+    them all, with a copy of the whole wide frame per join."""
+    keys = table.get_column(key).to_list()
+    if not keys:
+        return pl.lit(None, dtype=pl.UInt32).alias(name)
+    return (
+        pl.col(on)
+        .replace_strict(keys, list(range(len(keys))), default=None, return_dtype=pl.UInt32)
+        .alias(name)
+    )
 
-    1. the bases: quantity × alloc × usage rate, times each stage's reduction (refurbished, reuse), and
-       the use stage's energy;
-    2. the values;
-    3. the low/high bounds, from the values and bases already computed.
-    The arithmetic is the same, in the same order, as one expression per column would do: only repeated
-    work goes (a value was evaluated five times, each corner re-multiplied its base).
-    """
+
+def _gathered(table: pl.DataFrame, names: list[str], position: str) -> list[pl.Expr]:
+    return [pl.lit(table.get_column(n)).gather(pl.col(position)).alias(n) for n in names]
+
+
+def _bases() -> list[pl.Expr]:
+    """Quantity × alloc × usage rate, times each stage's reduction (refurbished, reuse), and the use
+    stage's energy.  Only manufacturing is reduced for a refurbished item, only end of life by reuse;
+    other stages multiply by 1.0, which leaves the base unchanged."""
     base = pl.col("quantity") * pl.col("alloc") * pl.col("usage_rate")
     reuse = 1.0 - pl.col("reuse_share").fill_null(0.0)
-    # Base × reduction, by (stage kind, bound): only manufacturing is reduced for a refurbished item, only
-    # end of life by reuse; other stages multiply by 1.0, which leaves the base unchanged.
-    bases = [
+    return [
         base.alias("_b"),
         (base * pl.col("refurb_factor")).alias("_b|mf"),
         (base * pl.col("refurb_low")).alias("_b|mf|l"),
@@ -151,6 +151,13 @@ def _impact_steps(criteria: list[str]) -> list[list[pl.Expr]]:
         (base * reuse).alias("_b|eol"),
         (base * pl.col("annual_kwh") * pl.col("pue")).alias("_energy"),
     ]
+
+
+def _impact_steps(c: str) -> tuple[list[pl.Expr], list[pl.Expr]]:
+    """One criterion's wide impact columns in two steps, from the bases (:func:`_bases`) and its factors:
+    the values, then the low/high bounds reusing them.  The arithmetic is the same, in the same order, as
+    one expression per column would do: only repeated work goes (a value was evaluated five times, each
+    corner re-multiplied its base)."""
 
     def reduced(stage: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
         if stage == "manufacturing":
@@ -164,35 +171,34 @@ def _impact_steps(criteria: list[str]) -> list[list[pl.Expr]]:
     zero = pl.col("annual_kwh") == 0  # not powered: a known zero, whatever the electricity factor
     values: list[pl.Expr] = []
     bounds: list[pl.Expr] = []
-    for c in criteria:
-        for s in EMBODIED_STAGES:
-            f, fl, fh = pl.col(f"f|{c}|{s}"), pl.col(f"fl|{c}|{s}"), pl.col(f"fh|{c}|{s}")
-            bv, bl, bh = reduced(s)
-            values.append((bv * f / life).alias(col_v(c, s)))
-            value = pl.col(col_v(c, s))
-            # min/max over the corners keep low ≤ value ≤ high whatever the sign of the factor.
-            corners_lo = [b * fl / lf for b in (bl, bh) for lf in lives] + [value]
-            corners_hi = [b * fh / lf for b in (bl, bh) for lf in lives] + [value]
-            bounds += [
-                pl.when(value.is_not_null()).then(pl.min_horizontal(corners_lo)).alias(col_l(c, s)),
-                pl.when(value.is_not_null()).then(pl.max_horizontal(corners_hi)).alias(col_h(c, s)),
-            ]
-        e, el, eh = pl.col(f"e|{c}"), pl.col(f"el|{c}"), pl.col(f"eh|{c}")
-        values.append(pl.when(zero).then(0.0).otherwise(energy * e).alias(col_v(c, "use")))
-        value = pl.col(col_v(c, "use"))
+    for s in EMBODIED_STAGES:
+        f, fl, fh = pl.col(f"f|{c}|{s}"), pl.col(f"fl|{c}|{s}"), pl.col(f"fh|{c}|{s}")
+        bv, bl, bh = reduced(s)
+        values.append((bv * f / life).alias(col_v(c, s)))
+        value = pl.col(col_v(c, s))
+        # min/max over the corners keep low ≤ value ≤ high whatever the sign of the factor.
+        corners_lo = [b * fl / lf for b in (bl, bh) for lf in lives] + [value]
+        corners_hi = [b * fh / lf for b in (bl, bh) for lf in lives] + [value]
         bounds += [
-            pl.when(zero)
-            .then(0.0)
-            .when(value.is_not_null())
-            .then(pl.min_horizontal(energy * el, energy * eh, value))
-            .alias(col_l(c, "use")),
-            pl.when(zero)
-            .then(0.0)
-            .when(value.is_not_null())
-            .then(pl.max_horizontal(energy * el, energy * eh, value))
-            .alias(col_h(c, "use")),
+            pl.when(value.is_not_null()).then(pl.min_horizontal(corners_lo)).alias(col_l(c, s)),
+            pl.when(value.is_not_null()).then(pl.max_horizontal(corners_hi)).alias(col_h(c, s)),
         ]
-    return [bases, values, bounds]
+    e, el, eh = pl.col(f"e|{c}"), pl.col(f"el|{c}"), pl.col(f"eh|{c}")
+    values.append(pl.when(zero).then(0.0).otherwise(energy * e).alias(col_v(c, "use")))
+    value = pl.col(col_v(c, "use"))
+    bounds += [
+        pl.when(zero)
+        .then(0.0)
+        .when(value.is_not_null())
+        .then(pl.min_horizontal(energy * el, energy * eh, value))
+        .alias(col_l(c, "use")),
+        pl.when(zero)
+        .then(0.0)
+        .when(value.is_not_null())
+        .then(pl.max_horizontal(energy * el, energy * eh, value))
+        .alias(col_h(c, "use")),
+    ]
+    return values, bounds
 
 
 def _warnings(g4it: bool, criteria: list[str]) -> pl.Expr:
@@ -255,18 +261,42 @@ def _status() -> pl.Expr:
 
 
 def add_impacts(a: pl.DataFrame, factors: FactorSet, criteria: list[str], g4it: bool) -> pl.DataFrame:
-    """Join the factor and electricity tables, compute the wide impacts, the warnings and the status."""
-    a = a.join(factor_table(factors, criteria), left_on="factor_ref", right_on="ref", how="left")
-    a = a.join(electricity_table(factors, criteria), on="country", how="left")
-    a = _with_capacity(a, factors, criteria)
-    lazy = a.lazy()
-    for step in _impact_steps(criteria):
-        lazy = lazy.with_columns(step)
-    a = lazy.collect()
+    """Look up the factor and electricity tables, compute the wide impacts, the warnings and the status.
+
+    One plan, one criterion at a time: its factor columns are gathered, used and dropped before the next
+    criterion's, so the wide frame never holds every criterion's factors beside its impacts.
+    """
+    factor_rows = factor_table(factors, criteria)
+    electricity = electricity_table(factors, criteria)
+    extra = capacity_refs(a, factors)
+    lazy = a.lazy().with_columns(
+        _position(factor_rows, "ref", "factor_ref", "_fpos"),
+        _position(electricity, "country", "country", "_epos"),
+    )
+    lazy = lazy.with_columns(
+        *_gathered(factor_rows, ["_factor_gap", "_factor_found"], "_fpos"),
+        *_gathered(electricity, ["_elec_gap", "_elec_found"], "_epos"),
+        *(_bases() if criteria else []),
+    )
+    values: list[str] = []
+    bounds: list[str] = []
+    for c in criteria:
+        embodied = [f"{p}|{c}|{s}" for s in EMBODIED_STAGES for p in ("f", "fl", "fh")]
+        use = [f"{p}|{c}" for p in ("e", "el", "eh")]
+        lazy = lazy.with_columns(
+            *_gathered(factor_rows, embodied, "_fpos"), *_gathered(electricity, use, "_epos")
+        )
+        for ref, gb_ref in extra.items():
+            lazy = lazy.with_columns(_capacity_step(factor_rows, ref, gb_ref, c))
+        value_exprs, bound_exprs = _impact_steps(c)
+        lazy = lazy.with_columns(value_exprs).with_columns(bound_exprs).drop(embodied + use)
+        values += [e.meta.output_name() for e in value_exprs]
+        bounds += [e.meta.output_name() for e in bound_exprs]
     if not criteria:
-        a = a.with_columns(pl.col("pre_warning").alias("warnings"), _status().alias("status"))
+        lazy = lazy.with_columns(pl.col("pre_warning").alias("warnings"), _status().alias("status"))
     else:
-        a = a.with_columns(_warnings(g4it, criteria).alias("warnings"), _status().alias("status"))
-    # Factor columns and working columns are not part of the trace: dropping them halves the frame.
-    scratch = ("f|", "fl|", "fh|", "e|", "el|", "eh|", "_")
-    return a.drop([c for c in a.columns if c.startswith(scratch)])
+        lazy = lazy.with_columns(_warnings(g4it, criteria).alias("warnings"), _status().alias("status"))
+    # Factor columns and working columns are not part of the trace; the columns in their former order
+    # (all values, then all bounds).  Kept apart, the criteria's steps must not be merged into one.
+    kept = [c for c in a.columns if not c.startswith("_")] + values + bounds + ["warnings", "status"]
+    return lazy.select(kept).collect(optimizations=pl.QueryOptFlags(cluster_with_columns=False))
