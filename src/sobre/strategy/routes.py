@@ -1,5 +1,7 @@
 """The steering dashboard (objectives, indicators with their trends, impact/effort matrix, roadmap, action
-plan, scenarios) and the strategy document, with one-click actions from scenarios."""
+plan, scenarios), the strategy document and the one-click actions; the forms of scenarios
+(:mod:`routes_scenarios`), of the plan (:mod:`routes_plan`, :mod:`routes_people`) and the JSON API
+(:mod:`routes_api`) are registered from here."""
 
 from __future__ import annotations
 
@@ -8,25 +10,15 @@ from typing import Annotated, Any
 from fastapi import Form
 from fastapi.responses import Response
 
-from sobre.core.i18n import format_number, t
+from sobre.strategy.routes_common import num, translator
 from sobre.web.context import Ctx
 from sobre.web.permissions import ROLES
-
-
-def _num(value: float | None, lang: str, digits: int = 1) -> str:
-    return "—" if value is None else format_number(value, lang, digits)
-
-
-def _translate(lang: str) -> Any:
-    def translate(key: str, language: str | None = None, **values: object) -> str:
-        return t(key, language or lang, **values)
-
-    return translate
 
 
 def register(registry: Any) -> None:
     registry.permission("strategy.view", ROLES, "st.perm.view")
     registry.permission("strategy.edit", ("admin", "manager"), "st.perm.edit")
+    registry.permission("strategy.feedback", ("admin", "manager", "referent"), "st.perm.feedback")
     registry.menu("st.menu.steering", "strategy.steering", permission="strategy.view", order=60)
 
     @registry.page("/strategy", permission="strategy.view")
@@ -42,8 +34,8 @@ def register(registry: Any) -> None:
         # The shared sections take the language explicitly (as the standalone document does).
         return ctx.render(
             "strategy/steering.html",
-            num=_num,
-            t=_translate(ctx.lang),
+            num=num,
+            t=translator(ctx.lang),
             allowed=allowed,
             filters=filters,
             **data,
@@ -56,7 +48,7 @@ def register(registry: Any) -> None:
         assert ctx.org is not None
         data = documents.gather(ctx.database_url, ctx.org.name, ctx.lang)
         # The same body as the exported document, in the application's layout (whose styles apply).
-        return ctx.render("strategy/document_page.html", num=_num, t=_translate(ctx.lang), **data)
+        return ctx.render("strategy/document_page.html", num=num, t=translator(ctx.lang), **data)
 
     def _created(ctx: Ctx, make: Any) -> Response:
         from sobre.core.errors import SobreError
@@ -89,3 +81,9 @@ def register(registry: Any) -> None:
         from sobre.strategy import steering as plan
 
         return _created(ctx, lambda url, org: plan.action_from_gap(url, org, assessment, item, ctx.lang))
+
+    from sobre.strategy import routes_api, routes_plan, routes_scenarios
+
+    routes_scenarios.register(registry)
+    routes_plan.register(registry)
+    routes_api.register(registry)
