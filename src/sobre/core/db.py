@@ -295,15 +295,22 @@ def session_scope(url: str) -> Iterator[Session]:
 
 @contextmanager
 def _write_connection(
-    engine: sa.Engine, on_wait: Callable[[float], None] | None, *, foreign_keys: bool = True
+    engine: sa.Engine,
+    on_wait: Callable[[float], None] | None,
+    *,
+    foreign_keys: bool = True,
+    attach: dict[str, str] | None = None,
 ) -> Iterator[sa.Connection]:
     """A write transaction.  ``foreign_keys=False`` (SQLite) suspends the enforcement of foreign keys for
     its duration: a migration that rebuilds a table must not fire the ON DELETE actions of the rows that
-    refer to it (SQLite's documented procedure for schema changes); the caller checks them itself."""
+    refer to it (SQLite's documented procedure for schema changes); the caller checks them itself.
+    ``attach`` (SQLite): schema name → database file attached for the transaction's duration."""
     with engine.connect() as conn:
         raw: Any = conn.connection.dbapi_connection
         if not foreign_keys:
             raw.execute("PRAGMA foreign_keys=OFF")  # only possible outside a transaction
+        for schema, file in (attach or {}).items():
+            raw.execute(f'ATTACH DATABASE ? AS "{schema}"', (file,))  # likewise
         conn.info[_WRITE] = True
         conn.info[_ON_WAIT] = on_wait
         try:
@@ -314,6 +321,8 @@ def _write_connection(
             conn.info.pop(_ON_WAIT, None)
             if not foreign_keys:
                 raw.execute("PRAGMA foreign_keys=ON")
+            for schema in attach or {}:
+                raw.execute(f'DETACH DATABASE "{schema}"')
 
 
 @contextmanager
@@ -323,6 +332,7 @@ def write_transaction(
     on_wait: Callable[[float], None] | None = None,
     lock: str | None = None,
     foreign_keys: bool = True,
+    attach: dict[str, str] | None = None,
 ) -> Iterator[sa.Connection]:
     """A connection inside a transaction that holds the right to write from its first statement.
 
@@ -331,12 +341,16 @@ def write_transaction(
     themselves; ``lock`` names an advisory lock taken for the transaction (e.g. one per organisation's
     import), with the same ``on_wait`` notice when it is held by another session.
     ``foreign_keys=False`` lets SQLite skip its per-row reference checks, for bulk writes whose references
-    the caller resolved from the database inside the same transaction.
+    the caller resolved from the database inside the same transaction.  ``attach`` (SQLite only, ignored
+    elsewhere) attaches database files under schema names for the transaction (ATTACH is refused inside
+    one), e.g. staging files that another connection fills and the transaction copies from.
     Commits on success, rolls back on any error.
     """
     engine = get_engine(url)
     sqlite = engine.dialect.name == "sqlite"
-    with _write_connection(engine, on_wait, foreign_keys=foreign_keys or not sqlite) as conn:
+    with _write_connection(
+        engine, on_wait, foreign_keys=foreign_keys or not sqlite, attach=attach if sqlite else None
+    ) as conn:
         if lock is not None and engine.dialect.name == "postgresql":
             key = sa.func.hashtext(lock)
             if not conn.execute(sa.select(sa.func.pg_try_advisory_xact_lock(key))).scalar():

@@ -128,10 +128,12 @@ def _matches(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
             "__mcat": pl.Utf8,
         },
     )
-    frame = frame.with_columns(maker.alias("__maker"), pl.col("model").alias("__model")).join(
-        found, on=["__maker", "__model"], how="left", nulls_equal=True
+    # Joined on the two key columns only, then added as columns: joining the whole frame would copy every
+    # column of a million rows (the import's peak of memory).
+    matched = pairs.select("__maker", "__model").join(
+        found, on=["__maker", "__model"], how="left", nulls_equal=True, maintain_order="left"
     )
-    return frame.drop("__maker", "__model"), reviews
+    return frame.with_columns(matched["__ref"], matched["__conf"], matched["__mcat"]), reviews
 
 
 def prepare(frame: pl.DataFrame, *, item_type: str | None) -> Prepared:
@@ -159,9 +161,9 @@ def prepare(frame: pl.DataFrame, *, item_type: str | None) -> Prepared:
             frame = frame.with_columns(
                 pl.col("__ref").alias("model_ref"), pl.col("__conf").alias("model_confidence")
             )
-        with_model = frame.filter(pl.col("model").is_not_null())
-        out.with_model = with_model.height
-        out.matched = with_model.filter(pl.col("model_ref").is_not_null()).height
+        has_model = frame["model"].is_not_null()
+        out.with_model = int(has_model.sum())
+        out.matched = int((has_model & frame["model_ref"].is_not_null()).sum())
     else:
         frame = frame.with_columns(pl.lit(None, pl.Utf8).alias("__mcat"))
     frame = _categories(frame, item_type, out)

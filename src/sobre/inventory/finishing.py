@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from sobre.core.countries import to_code
 from sobre.inventory import store
+from sobre.inventory.bulk import Staging
 from sobre.inventory.mappings import Mapping
 from sobre.inventory.taxonomy import PUE_SITE_KINDS
 from sobre.inventory.validate import ROW, Problem
@@ -149,6 +150,7 @@ def write(
     *,
     reviews: list[dict[str, Any]] | None = None,
     ids: pl.Series | None = None,
+    staging: Staging | None = None,
 ) -> Written:
     """Write the valid rows of one kind.  ``ids``: for equipment, the existing item each row updates."""
     if frame.is_empty():
@@ -176,12 +178,23 @@ def write(
             update.append(column)
         else:
             values[column] = pl.lit(defaults.get(column))
+    if kind == "equipment" and "status" not in mapping.columns and "status" in update:
+        update.remove("status")  # a file without statuses leaves the stored ones (new items: unknown)
     if "import_id" in table.c:
         values["import_id"] = pl.lit(batch_id)
     key = ["name", "environment"] if kind == "application" else ["name"]
     rows = frame.unique(subset=key, keep="first", maintain_order=True) if kind == "application" else frame
     outcome = store.upsert(
-        conn, kind, org_id, rows, insert_values=values, update_columns=update, key=key, tick=tick, ids=ids
+        conn,
+        kind,
+        org_id,
+        rows,
+        insert_values=values,
+        update_columns=update,
+        key=key,
+        tick=tick,
+        ids=ids,
+        staging=staging,
     )
     result = Written(**vars(outcome))
     if kind == "application":

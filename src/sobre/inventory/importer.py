@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sobre.core import audit
 from sobre.core.db import get_engine, write_transaction
 from sobre.core.errors import InputError, NotFound
-from sobre.inventory import equipment, finishing, glpi, keys, store
+from sobre.inventory import bulk, equipment, finishing, glpi, keys, store
 from sobre.inventory.chunks import chunks, scan
 from sobre.inventory.mappings import (
     FIELDS,
@@ -336,10 +336,18 @@ def _import(
     )
     all_problems: dict[int, list[Problem]] = defaultdict(list)
     try:
-        with write_transaction(
-            database_url, on_wait=options.on_wait, lock=f"sobre-import:{org}", foreign_keys=False
-        ) as conn:
-            _write_parts(conn, org, source, parts, summary, all_problems, options, sha256, tick)
+        with (
+            bulk.staging() as stage,
+            write_transaction(
+                database_url,
+                on_wait=options.on_wait,
+                lock=f"sobre-import:{org}",
+                foreign_keys=False,
+                attach=stage.attach,
+            ) as conn,
+        ):
+            staging = stage if bulk.usable(conn) else None  # PostgreSQL streams with COPY
+            _write_parts(conn, org, source, parts, summary, all_problems, options, sha256, tick, staging)
     except _Rollback:
         pass
     add_warnings(summary, parts)
@@ -363,6 +371,7 @@ def _write_parts(
     options: Options,
     sha256: str,
     tick: Callable[[int], None],
+    stage: bulk.Staging | None,
 ) -> None:
     """Inside the write transaction: resolve, check and write every part; raise _Rollback to undo."""
     org_id = _org_id(conn, org)
@@ -381,6 +390,7 @@ def _write_parts(
     plans = []
     for part_kind, part in parts.items():
         frame = pl.concat(part.frames, how="vertical") if part.frames else None
+        part.frames = []  # the chunks' copies are no longer needed (memory at a million rows)
         problems = list(part.problems)
         if frame is None or frame.is_empty():
             for p in problems:
@@ -423,7 +433,7 @@ def _write_parts(
         summary.refused = True
         raise _Rollback
     for part_kind, part, frame, reviews in plans:
-        valid = frame.filter(~pl.col(ROW).is_in(list(all_problems)))
+        valid = frame.filter(~pl.col(ROW).is_in(list(all_problems))) if all_problems else frame
         ids = None
         if part_kind == "equipment":
             existing = conn.execute(
@@ -437,12 +447,22 @@ def _write_parts(
             ).all()
             ids = keys.match_existing(valid, keys.existing_keys([tuple(r) for r in existing]))
         written = finishing.write(
-            conn, part_kind, part.mapping, org_id, batch_id, valid, tick, reviews=reviews, ids=ids
+            conn,
+            part_kind,
+            part.mapping,
+            org_id,
+            batch_id,
+            valid,
+            tick,
+            reviews=reviews,
+            ids=ids,
+            staging=stage,
         )
         summary.inserted += written.inserted
         summary.updated += written.updated
         summary.unchanged += written.unchanged
         summary.review_count += written.reviews
+        summary.kept_statuses += written.kept_statuses
         for column, n in written.changed_fields.items():
             summary.changed_fields[column] = summary.changed_fields.get(column, 0) + n
         summary.by_kind[part_kind] = {

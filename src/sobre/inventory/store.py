@@ -1,9 +1,11 @@
 """Writing validated frames to the database: reference resolution, insert-or-update by natural key.
 
 Everything here runs on one connection inside the caller's transaction, so a file lands whole or not at
-all.  SQLite: new and changed rows go through the driver's ``executemany`` with plain tuples.
-PostgreSQL: new rows are streamed with ``COPY``; changed rows are copied into a temporary table and
-applied with one ``UPDATE … FROM``.  A million rows in seconds, where ORM objects would take minutes.
+all.  SQLite: new and changed rows are staged as Arrow columns (:mod:`sobre.inventory.bulk`) and copied
+with one ``INSERT … SELECT`` or ``UPDATE … FROM``; without a staging area, through the driver's
+``executemany`` with plain tuples.  PostgreSQL: new rows are streamed with ``COPY``; changed rows are
+copied into a temporary table and applied with one ``UPDATE … FROM``.  A million rows in seconds, where ORM
+objects would take minutes.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
+from sobre.inventory.bulk import Staging
 from sobre.inventory.models import (
     Application,
     ApplicationLink,
@@ -254,6 +257,12 @@ def _literal(value: object) -> str | None:
     return None
 
 
+def _one_value(column: pl.Series) -> bool:
+    """The same non-null value in every row (min and max are one scan each, where counting the distinct
+    values hashes every string)."""
+    return column.null_count() == 0 and column.min() == column.max()
+
+
 @dataclass
 class Upserted:
     """Rows inserted, updated (and how many changed in each column), and found unchanged."""
@@ -262,6 +271,8 @@ class Upserted:
     updated: int = 0
     unchanged: int = 0
     changed_fields: dict[str, int] = field(default_factory=dict)
+    #: Items whose status set in Sobre was kept over the file's unchanged status (see ``sobre_status_wins``).
+    kept_statuses: int = 0
 
 
 def _current(
@@ -301,6 +312,20 @@ def _current(
     return frame.with_columns(fixes) if fixes else frame
 
 
+def sobre_status_wins(columns: list[str]) -> pl.Expr | None:
+    """Rows of a re-import whose stored status must be kept: the file's status text is the one the last
+    import stored (``status_label``), yet the stored status differs, so it was set in Sobre since (a
+    lifecycle event: retired, reused, given away).  A changed file text is applied as any other change.
+
+    The retirement date goes with such a status when the file gives none.  None: the file has no status.
+    """
+    if not {"status", "status_label"} <= set(columns):
+        return None
+    same_text = pl.col("status_label").eq_missing(pl.col("status_label__old"))
+    set_in_sobre = pl.col("status__old").is_not_null() & pl.col("status").ne_missing(pl.col("status__old"))
+    return same_text & set_in_sobre
+
+
 def upsert(
     conn: sa.Connection,
     kind: str,
@@ -312,12 +337,14 @@ def upsert(
     key: list[str],
     tick: Callable[[int], None] = lambda n: None,
     ids: pl.Series | None = None,
+    staging: Staging | None = None,
 ) -> Upserted:
     """Insert the rows whose natural key is new; update, among the others, those whose values changed.
 
     ``ids`` (equipment) gives the existing row each row updates; otherwise rows are matched on ``key``.
     Only the ``update_columns`` present in the file are compared and written; an updated row also takes
-    the new import's id.  Returns the counts, with how many rows changed in each column.
+    the new import's id.  Returns the counts, with how many rows changed in each column.  ``staging``
+    (SQLite): bulk writes through staging files (:mod:`sobre.inventory.bulk`) instead of ``executemany``.
     """
     model = MODELS[kind]
     table = model.__table__
@@ -331,8 +358,10 @@ def upsert(
             list(existing), schema={**{k: pl.Utf8 for k in key}, "__id": pl.Int64}, orient="row"
         )
         frame = frame.join(ex, on=key, how="left", nulls_equal=True)
-    new = frame.filter(pl.col("__id").is_null())
-    old = frame.filter(pl.col("__id").is_not_null())
+    if frame["__id"].null_count() == frame.height:  # a first import: no copy of the rows
+        new, old = frame, frame.clear()
+    else:
+        new, old = frame.filter(pl.col("__id").is_null()), frame.filter(pl.col("__id").is_not_null())
     q = conn.dialect.identifier_preparer.quote  # "user" is a reserved word in PostgreSQL
     out = Upserted(inserted=new.height)
     if new.height:
@@ -346,15 +375,33 @@ def upsert(
         else:
             # A column with one value in every row (the organisation, the import, often a status or a
             # country) is written once in the statement instead of bound a million times.
-            literals = {c: _literal(data[c][0]) for c in cols if data.height > 1 and data[c].n_unique() == 1}
+            literals = {c: _literal(data[c][0]) for c in cols if data.height > 1 and _one_value(data[c])}
             same = {c: v for c, v in literals.items() if v is not None}
-            marks = ", ".join(same.get(c, "§") for c in cols)
-            sql = f"INSERT INTO {q(table.name)} ({names}) VALUES ({marks})"
-            _executemany(conn, sql, data.drop(list(same)), tick)
+            bound = data.drop(list(same))
+            if staging is not None and bound.width:
+                picks = ", ".join(same.get(c, q(c)) for c in cols)
+                for staged, height in staging.slices(conn, bound):
+                    conn.exec_driver_sql(
+                        f"INSERT INTO {q(table.name)} ({names}) SELECT {picks} FROM {staged} ORDER BY rowid"
+                    )
+                    tick(height)
+            else:
+                marks = ", ".join(same.get(c, "§") for c in cols)
+                _executemany(conn, f"INSERT INTO {q(table.name)} ({names}) VALUES ({marks})", bound, tick)
     if old.height and update_columns:
         data = old.select([insert_values[c].alias(c) for c in update_columns] + [pl.col("__id")])
         stored = _current(conn, table, org_id, update_columns, dict(data.schema))
-        joined = data.join(stored, on="__id", how="left", suffix="__old")
+        joined = data.join(stored, on="__id", how="left", suffix="__old", maintain_order="left")
+        kept = sobre_status_wins(update_columns)
+        if kept is not None:
+            out.kept_statuses = int(joined.select(kept.sum()).item())
+            keep = {"status": kept}
+            if "retirement_date" in update_columns:  # the date that goes with such a status
+                keep["retirement_date"] = kept & pl.col("retirement_date").is_null()
+            joined = joined.with_columns(
+                pl.when(k).then(pl.col(f"{c}__old")).otherwise(pl.col(c)).alias(c) for c, k in keep.items()
+            )
+            data = joined.select(data.columns)
         changes = {}
         for c in update_columns:
             new_values, old_values = joined[c], joined[f"{c}__old"]
@@ -372,6 +419,14 @@ def upsert(
             data = data.select([*update_columns, *stamp, "__id"])
             if conn.dialect.name == "postgresql":
                 _update_by_copy(conn, table.name, [*update_columns, *stamp], data, tick)
+            elif staging is not None:
+                sets = ", ".join(f"{q(c)} = s.{q(c)}" for c in [*update_columns, *stamp])
+                target = q(table.name)
+                for staged, height in staging.slices(conn, data):
+                    conn.exec_driver_sql(
+                        f"UPDATE {target} SET {sets} FROM {staged} AS s WHERE {target}.id = s.__id"
+                    )
+                    tick(height)
             else:
                 sets = ", ".join(f"{q(c)} = §" for c in [*update_columns, *stamp])
                 _executemany(conn, f"UPDATE {q(table.name)} SET {sets} WHERE id = §", data, tick)

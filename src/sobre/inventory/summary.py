@@ -44,6 +44,7 @@ class ImportSummary:
     dry_run: bool = False
     refused: bool = False  # strict mode and at least one reject: nothing was written
     by_kind: dict[str, dict[str, int]] = field(default_factory=dict)
+    kept_statuses: int = 0  # items whose status set in Sobre won over the file's unchanged one
 
     @property
     def exit_code(self) -> int:
@@ -69,6 +70,7 @@ class ImportSummary:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "changed_fields": self.changed_fields,
+            "kept_statuses": self.kept_statuses,
             "rejected": self.rejected,
             "refused": self.refused,
             "rejects_path": str(self.rejects_path) if self.rejects_path else None,
@@ -148,7 +150,13 @@ def add_warnings(summary: ImportSummary, parts: dict[str, Any]) -> None:
     equipment_part = parts.get("equipment")
     if equipment_part is not None and "status" not in equipment_part.mapping.columns:
         summary.warnings.append(
-            "no status column: every item is stored with status 'unknown' (data quality lowered)"
+            "no status column: new items are stored with status 'unknown' (data quality lowered); "
+            "items already in the inventory keep theirs"
+        )
+    if summary.kept_statuses:
+        summary.warnings.append(
+            f"{summary.kept_statuses} items keep the status set in Sobre since the last import "
+            "(their status in the file has not changed)"
         )
     if (
         summary.format == "glpi"
