@@ -221,6 +221,22 @@ def _copy(conn: sa.Connection, sql: str, frame: pl.DataFrame, tick: Callable[[in
             tick(part.height)
 
 
+#: Rows written by COPY from which the table's statistics are refreshed inside the import's transaction.
+ANALYZE_FROM = 10_000
+
+
+def _analyze(conn: sa.Connection, table: str, rows: int) -> None:
+    """PostgreSQL: refresh ``table``'s statistics after a bulk write.
+
+    Without them, the next statements of the transaction (foreign-key checks of the rows that reference
+    these, the UPDATE … FROM of a re-import) are planned as over an empty table: a key lookup can then walk a
+    whole (org_id, column, id) index instead of the primary key, minutes for a million rows.  ANALYZE samples
+    a fixed number of rows, so it costs well under a second at any size.
+    """
+    if rows >= ANALYZE_FROM:
+        conn.exec_driver_sql(f"ANALYZE {conn.dialect.identifier_preparer.quote(table)}")
+
+
 def _update_by_copy(
     conn: sa.Connection, table: str, columns: list[str], data: pl.DataFrame, tick: Callable[[int], None]
 ) -> None:
@@ -237,6 +253,7 @@ def _update_by_copy(
         f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS SELECT {cols}, id FROM {q(table)} WITH NO DATA"
     )
     _copy(conn, f"COPY {staging} ({cols}, id) FROM STDIN (FORMAT csv)", data, tick)
+    _analyze(conn, f"sobre_update_{table}", data.height)
     sets = ", ".join(f"{q(c)} = s.{q(c)}" for c in columns)
     conn.exec_driver_sql(f"UPDATE {q(table)} AS t SET {sets} FROM {staging} AS s WHERE t.id = s.id")
     conn.exec_driver_sql(f"DROP TABLE {staging}")
@@ -372,6 +389,7 @@ def upsert(
         names = ", ".join(map(q, cols))
         if conn.dialect.name == "postgresql":
             _copy(conn, f"COPY {q(table.name)} ({names}) FROM STDIN (FORMAT csv)", data, tick)
+            _analyze(conn, table.name, data.height)
         else:
             # A column with one value in every row (the organisation, the import, often a status or a
             # country) is written once in the statement instead of bound a million times.

@@ -2,7 +2,7 @@
 
 Revision ID: inventory_0003
 Revises: inventory_0002
-Create Date: 2026-12-20 10:00:00
+Create Date: 2026-12-01 10:00:00
 
 A list page reads one organisation's rows ordered by a column, ties by id: (org_id, column, id) lets the
 database read a page in order instead of sorting 100,000 rows (see ``LIST_ORDER_INDEXES`` in models.py).
