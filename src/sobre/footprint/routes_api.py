@@ -6,17 +6,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import Path, Query, Request
+from fastapi import Query, Request
 from pydantic import BaseModel
 
 from sobre.footprint.runs import background, queries, service
 from sobre.web.api import Page, Paging, page_of
 from sobre.web.context import Ctx
 from sobre.web.paging import PageResult
+from sobre.web.params import Id
 from sobre.web.registry import CapabilityRegistry
 
-RunId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-QueryRun = Annotated[int, Query(ge=1, le=2**31 - 1)]
 By = Literal["stage", "category", "site", "department", "application", "criterion"]
 
 
@@ -123,7 +122,7 @@ def register(registry: CapabilityRegistry) -> None:
 
     # Before /runs/{run_id}: the first matching path wins.
     @api("/runs/compare", permission="footprint.view", response_model=list[CompareRow])
-    def api_compare(ctx: Ctx, a: QueryRun, b: QueryRun, by: By = "stage") -> list[dict[str, Any]]:
+    def api_compare(ctx: Ctx, a: Id, b: Id, by: By = "stage") -> list[dict[str, Any]]:
         """Two runs side by side in one breakdown (b − a), largest differences first."""
         assert ctx.org is not None
         one(ctx, a)
@@ -131,13 +130,13 @@ def register(registry: CapabilityRegistry) -> None:
         return queries.compare_breakdown(ctx.database_url, ctx.org.name, a, b, by)
 
     @api("/runs/{run_id}", permission="footprint.view", response_model=RunOut)
-    def api_run(ctx: Ctx, run_id: RunId) -> dict[str, Any]:
+    def api_run(ctx: Ctx, run_id: Id) -> dict[str, Any]:
         return run_out(one(ctx, run_id))
 
     @api("/runs/{run_id}/results", permission="footprint.view", response_model=list[ResultRow])
     def api_results(
         ctx: Ctx,
-        run_id: RunId,
+        run_id: Id,
         by: By = "stage",
         criterion: Annotated[str | None, Query(max_length=120)] = None,
     ) -> list[dict[str, Any]]:
@@ -147,7 +146,7 @@ def register(registry: CapabilityRegistry) -> None:
 
     @api("/runs/{run_id}/explain", permission="footprint.view")
     def api_explain(
-        ctx: Ctx, run_id: RunId, item: Annotated[str, Query(min_length=1, max_length=255)]
+        ctx: Ctx, run_id: Id, item: Annotated[str, Query(min_length=1, max_length=255)]
     ) -> dict[str, Any]:
         """How one item's figures were computed (item as ``kind:id`` or its name)."""
         assert ctx.org is not None

@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import File, Query, Request, UploadFile
 from fastapi import Form as F
-from fastapi import Path as P
 from pydantic import BaseModel
 
 from sobre.core.errors import InputError
@@ -16,6 +15,7 @@ from sobre.inventory.mappings import KINDS as IMPORT_KINDS
 from sobre.inventory.routes_imports import FORMATS, rejects_dir, save_upload
 from sobre.web.api import Page, Paging, page_of
 from sobre.web.context import Ctx
+from sobre.web.params import Id
 from sobre.web.registry import CapabilityRegistry
 
 ListKind = Literal["equipment", "vms", "cloud", "applications", "storage", "services", "sites", "departments"]
@@ -122,7 +122,7 @@ def register(registry: CapabilityRegistry) -> None:
         return page_of(request, result, items)
 
     @api("/items/{kind}/{item_id}", permission="inventory.view", response_model=ItemOut)
-    def api_item(ctx: Ctx, kind: ListKind, item_id: Annotated[int, P(ge=1, le=2**31 - 1)]) -> dict[str, Any]:
+    def api_item(ctx: Ctx, kind: ListKind, item_id: Id) -> dict[str, Any]:
         assert ctx.org is not None
         with ctx.session() as s:
             row = listing.get_item(s, ctx.org.id, kind, item_id)
@@ -183,9 +183,7 @@ def register(registry: CapabilityRegistry) -> None:
         return page_of(request, result, items)
 
     @api("/reviews/{review_id}", permission="inventory.review", methods=("POST",), response_model=ResolveOut)
-    def api_review_resolve(
-        ctx: Ctx, review_id: Annotated[int, P(ge=1, le=2**31 - 1)], body: ResolveIn
-    ) -> dict[str, Any]:
+    def api_review_resolve(ctx: Ctx, review_id: Id, body: ResolveIn) -> dict[str, Any]:
         assert ctx.org is not None
         with ctx.session() as s:
             changed = listing.resolve_review(s, ctx.org.id, review_id, body.ref)

@@ -27,12 +27,11 @@ from sobre.lifecycle.routes_common import MAX_TABLE_BYTES, present, proof_respon
 from sobre.web.api import Page, Paging, list_page, page_of
 from sobre.web.context import Ctx
 from sobre.web.paging import paginate, parse_sort
-from sobre.web.params import Id
+from sobre.web.params import Id, Sort
 from sobre.web.registry import CapabilityRegistry
 
 Year = Annotated[int, Query(ge=2000, le=2100, description="Reporting year")]
 Lang = Annotated[str, Query(pattern="^(fr|en)$", description="Language of the texts")]
-Sort = Annotated[str | None, Query(max_length=20, description="A column, '-' first for descending")]
 Upload = Annotated[UploadFile, File()]
 OptionalUpload = Annotated[UploadFile | None, File()]
 

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import Form as F
-from fastapi import Path as P
 from fastapi import Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import BaseModel
@@ -26,6 +25,7 @@ from sobre.core.i18n import LANGUAGES
 from sobre.reporting import exports, service
 from sobre.web.context import Ctx, RequestContext
 from sobre.web.forms import Form
+from sobre.web.params import Id
 from sobre.web.permissions import ROLES
 from sobre.web.registry import CapabilityRegistry
 
@@ -185,7 +185,7 @@ def register(registry: CapabilityRegistry) -> None:
     def api_report_file(
         ctx: Ctx,
         request: Request,
-        run_id: Annotated[int, P(ge=1, le=2**31 - 1)],
+        run_id: Id,
         fmt: Literal["html", "pdf", "csv", "xlsx", "json"],
         lang: Literal["fr", "en"] = "fr",
     ) -> Response:

@@ -67,7 +67,7 @@ def register(registry: CapabilityRegistry) -> None:
     )
     def compare(
         ctx: Ctx,
-        ids: Annotated[list[Annotated[int, Query(ge=1, le=2**31 - 1)]], Query(min_length=2, max_length=10)],
+        ids: Annotated[list[Id], Query(min_length=2, max_length=10)],
     ) -> list[dict[str, Any]]:
         """Several scenarios computed now on the same baseline, side by side."""
         from sobre.strategy import forms, service

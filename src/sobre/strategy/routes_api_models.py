@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sobre.strategy import scenarios as kinds
 from sobre.strategy import steering as plan
+from sobre.web.params import Id
 
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Position = Annotated[int, Path(ge=0, le=10_000, description="The change's position, from 0")]
 Code = Annotated[str, Path(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")]
 Name = Annotated[str, Field(min_length=1, max_length=255)]
@@ -202,7 +202,7 @@ class Measured(BaseModel):
 
 
 class Adjustment(Strict):
-    action_id: Annotated[int, Field(ge=1, le=2**31 - 1)]
+    action_id: Id
     status: Status | None = None  # type: ignore[valid-type]
     due_date: Day | None = None
 

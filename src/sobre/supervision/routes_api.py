@@ -38,7 +38,6 @@ from sobre.supervision.api_models import (
     SecurityOut,
     SilenceIn,
     SilenceOut,
-    Sort,
     StepIO,
 )
 from sobre.supervision.grading import Grade
@@ -47,7 +46,7 @@ from sobre.supervision.routing import Step
 from sobre.web.api import Page, Paging, list_page, page_of
 from sobre.web.context import Ctx, RequestContext
 from sobre.web.paging import paginate, parse_sort, sorted_by
-from sobre.web.params import Id
+from sobre.web.params import Id, Sort
 
 
 def _figure(

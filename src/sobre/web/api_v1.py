@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
-from fastapi import Path, Query, Request, Response
+from fastapi import Query, Request, Response
 from pydantic import BaseModel, Field
 
 from sobre.core import audit
@@ -17,6 +17,7 @@ from sobre.web.api import Page, Paging, page_of
 from sobre.web.context import Ctx
 from sobre.web.models import ApiToken, Membership, User
 from sobre.web.paging import PageResult, paginate
+from sobre.web.params import Id
 from sobre.web.permissions import ROLES, SIGNED_IN
 from sobre.web.registry import CapabilityRegistry
 
@@ -239,9 +240,7 @@ def register(registry: CapabilityRegistry) -> None:
         name="web.api_member_set",
         response_model=MemberOut,
     )
-    def set_member(
-        ctx: Ctx, user_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: RoleIn
-    ) -> dict[str, Any]:
+    def set_member(ctx: Ctx, user_id: Id, body: RoleIn) -> dict[str, Any]:
         assert ctx.org is not None
         not_yourself(ctx, user_id)
         with ctx.session() as s:
@@ -255,7 +254,7 @@ def register(registry: CapabilityRegistry) -> None:
         name="web.api_member_remove",
         status_code=204,
     )
-    def remove_member(ctx: Ctx, user_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
+    def remove_member(ctx: Ctx, user_id: Id) -> Response:
         assert ctx.org is not None
         not_yourself(ctx, user_id)
         with ctx.session() as s:
@@ -306,7 +305,7 @@ def register(registry: CapabilityRegistry) -> None:
         name="web.api_token_revoke",
         status_code=204,
     )
-    def revoke_token(ctx: Ctx, token_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
+    def revoke_token(ctx: Ctx, token_id: Id) -> Response:
         """Revoke one of the caller's tokens (the calling token included)."""
         assert ctx.user is not None
         with ctx.session() as s:

@@ -24,6 +24,7 @@ from sobre.core import i18n
 from sobre.core.actor import Actor, bind_actor
 from sobre.core.db import session_scope, write_session
 from sobre.web import service
+from sobre.web.params import Id
 from sobre.web.permissions import INSTALLATION_ADMIN, PUBLIC, SIGNED_IN
 from sobre.web.registry import SAFE_METHODS, RouteSpec
 
@@ -302,7 +303,7 @@ def guard(spec: RouteSpec) -> Any:
 
             async def api_org(
                 request: Request,
-                org: Annotated[int, Path(description="Organisation id", ge=1, le=2**31 - 1)],
+                org: Annotated[Id, Path(description="Organisation id")],
                 bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
             ) -> None:
                 await enter(request, org, bearer)
