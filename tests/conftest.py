@@ -11,12 +11,16 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from playwright.sync_api import expect
 
 from tests.pgserver import PgServer
 
 # Property tests must not fail because a shared machine is slow: no per-example deadline, no "too slow" check.
 settings.register_profile("sobre", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("sobre")
+# A browser assertion waits for the page instead of reading it at once (a click returns when the next page's
+# navigation is committed, before its body is parsed); a loaded CI machine needs more than the 5 s default.
+expect.set_options(timeout=20_000)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

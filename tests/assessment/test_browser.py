@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from sobre.assessment import service as svc
 from sobre.core.db import session_scope
@@ -89,13 +90,13 @@ def test_a_referent_fills_an_assessment_and_a_manager_validates_it(
     page.get_by_label("Référentiel").select_option("rgesn@2024")
     # No service chosen: the form says so beside the field.
     page.get_by_role("button", name="Lancer").click()
-    assert page.locator("#f-service-error").is_visible()
+    expect(page.locator("#f-service-error")).to_be_visible()
     axe_clean(page)
     page.get_by_label("Service numérique").select_option(SERVICE)
     page.get_by_label("Titre").fill("RGESN du portail famille — automne")
     page.get_by_role("button", name="Lancer").click()
     assert page.get_by_role("heading", level=1).inner_text().startswith("RGESN du portail famille — automne")
-    assert page.get_by_text("L’évaluation est lancée.").is_visible()
+    expect(page.get_by_text("L’évaluation est lancée.")).to_be_visible()
     axe_clean(page)
 
     page.get_by_role("link", name="Renseigner les réponses").click()
@@ -105,27 +106,27 @@ def test_a_referent_fills_an_assessment_and_a_manager_validates_it(
     page.locator("#f-evidence-1\\.1").fill("Hors périmètre")
     page.locator("#f-answer-1\\.2").select_option("in_progress")
     page.get_by_role("button", name="Enregistrer", exact=True).click()
-    assert page.locator("#f-answer-1\\.1-error").is_visible()
+    expect(page.locator("#f-answer-1\\.1-error")).to_be_visible()
     assert page.locator("#f-answer-1\\.1").get_attribute("aria-invalid") == "true"
     axe_clean(page)
     page.locator("#f-answer-1\\.1").select_option("validated")
     page.locator("#f-evidence-1\\.1").fill("Étude d’utilité présentée en comité le 12 février")
     page.locator("#f-comment-1\\.2").fill("Atelier avec les usagers prévu en novembre")
     page.get_by_role("button", name="Enregistrer et passer à la thématique suivante").click()
-    assert page.get_by_text("Les réponses sont enregistrées.").is_visible()
+    expect(page.get_by_text("Les réponses sont enregistrées.")).to_be_visible()
     assert page.locator("caption").first.inner_text().startswith("2. Spécifications")
     axe_clean(page)
 
     # One criterion in full: its official texts, and a link and a file as evidence.
     page.goto(page.url.split("/answer")[0] + "/items/1.3")
-    assert page.get_by_role("heading", name="Moyen de test ou de contrôle").is_visible()
+    expect(page.get_by_role("heading", name="Moyen de test ou de contrôle")).to_be_visible()
     proof = tmp_path / "schéma-architecture.pdf"
     proof.write_bytes(b"%PDF-1.4 schema")
     page.get_by_role("combobox", name="Réponse", exact=True).select_option("validated")
     page.get_by_label("Lien").fill("https://intranet.sobreville.fr/architecture")
     page.get_by_label("Fichier").set_input_files(str(proof))
     page.get_by_role("button", name="Enregistrer").click()
-    assert page.get_by_role("link", name="schéma-architecture.pdf").is_visible()
+    expect(page.get_by_role("link", name="schéma-architecture.pdf")).to_be_visible()
     axe_clean(page)
     with page.expect_download() as got:
         page.get_by_role("link", name="schéma-architecture.pdf").click()
@@ -134,7 +135,7 @@ def test_a_referent_fills_an_assessment_and_a_manager_validates_it(
     page.get_by_role("link", name="RGESN du portail famille — automne · 1. Stratégie").click()  # its theme
     page.get_by_role("link", name="RGESN du portail famille — automne", exact=True).click()  # the overview
     page.get_by_role("button", name="Soumettre pour revue").click()
-    assert page.get_by_text("L’évaluation est soumise pour revue.").is_visible()
+    expect(page.get_by_text("L’évaluation est soumise pour revue.")).to_be_visible()
     assert page.get_by_role("button", name="Valider").count() == 0  # a referent does not validate
     overview = page.url.split("?")[0]
     page.context.close()
@@ -142,11 +143,11 @@ def test_a_referent_fills_an_assessment_and_a_manager_validates_it(
     manager = sign_in(browser, live.base, "manager")
     manager.goto(overview)
     manager.get_by_role("button", name="Valider").click()
-    assert manager.locator("#f-incomplete-error").is_visible()  # 75 criteria unanswered: said, not hidden
+    expect(manager.locator("#f-incomplete-error")).to_be_visible()  # 75 criteria unanswered: said, not hidden
     axe_clean(manager)
     manager.get_by_label("Valider bien que 75 élément(s) ne soient pas renseignés").check()
     manager.get_by_role("button", name="Valider").click()
-    assert manager.get_by_text("L’évaluation est validée ; ses scores sont figés.").is_visible()
+    expect(manager.get_by_text("L’évaluation est validée ; ses scores sont figés.")).to_be_visible()
     manager.get_by_role("link", name="Scores", exact=True).click()
     assert manager.locator("svg.chart").count() == 2 and manager.locator("table.data").count() == 2
     axe_clean(manager)
@@ -165,14 +166,14 @@ def test_a_maturity_round_is_filled_without_javascript(browser: Any, live: Live)
     page = sign_in(browser, live.base, "referent", javascript=False)
     page.goto(live.o(f"/assessments/new?previous={live.town.ids['maturity_2026']}"))
     page.get_by_role("button", name="Lancer").click()
-    assert page.get_by_text("L’évaluation est lancée.").is_visible()
+    expect(page.get_by_text("L’évaluation est lancée.")).to_be_visible()
     page.get_by_role("link", name="Renseigner les réponses").click()
     page.get_by_role("link", name="c. Mesure et évaluation").click()
     page.locator("#f-answer-c1").select_option("4")
     page.locator("#f-target-c1").select_option("4")
     page.locator("#f-comment-c1").fill("Tableau de bord mensuel en place")
     page.get_by_role("button", name="Enregistrer", exact=True).click()
-    assert page.get_by_text("Les réponses sont enregistrées.").is_visible()
+    expect(page.get_by_text("Les réponses sont enregistrées.")).to_be_visible()
     assert page.locator("#f-answer-c1").input_value() == "4"
     assert page.locator("script").count() == 0
     page.goto(live.o("/assessments/history"))

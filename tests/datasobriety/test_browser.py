@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from sobre.core.db import session_scope
 from sobre.core.settings import load_settings
@@ -93,20 +94,22 @@ def test_a_listing_is_scanned_its_findings_sorted_and_its_plan_downloaded_withou
     page.get_by_label("Copies en ligne").fill("2")
     page.get_by_label("Copies de sauvegarde").fill("1")
     page.get_by_role("button", name="Analyser la liste").click()
-    assert page.get_by_text("La liste a été analysée et l'analyse enregistrée.").is_visible()
+    expect(page.get_by_text("La liste a été analysée et l'analyse enregistrée.")).to_be_visible()
     assert page.get_by_role("heading", level=1).inner_text() == "Analyse de export-mairie.csv"
     totals = page.get_by_role("table", name="Constats par sorte et empreinte annuelle de leur conservation")
     assert "540,0\u00a0ko" in totals.get_by_role("row", name="Copies en double").inner_text()
     # The findings: groups of identical files, the largest reclaimable space first; sorting by a link.
     page.get_by_role("link", name="Constats", exact=True).click()
     groups = page.get_by_role("table", name="Groupes de fichiers identiques, avec leurs copies")
-    assert groups.get_by_role("row").nth(1).get_by_text("Finances/budget-2024.xlsx").is_visible()
+    expect(groups.get_by_role("row").nth(1).get_by_text("Finances/budget-2024.xlsx")).to_be_visible()
     page.get_by_role("link", name="Copies", exact=True).click()
     assert "sort=copies" in page.url
-    assert groups.get_by_role("row").nth(1).get_by_text("Finances/budget-2024.xlsx").is_visible()  # 2 copies
+    expect(
+        groups.get_by_role("row").nth(1).get_by_text("Finances/budget-2024.xlsx")
+    ).to_be_visible()  # 2 copies
     page.get_by_role("link", name="Copies", exact=True).click()  # again: descending
     assert "sort=-copies" in page.url
-    assert groups.get_by_role("row").nth(1).get_by_text("Partage/cr-conseil.odt").is_visible()  # 3 copies
+    expect(groups.get_by_role("row").nth(1).get_by_text("Partage/cr-conseil.odt")).to_be_visible()  # 3 copies
     page.get_by_role("link", name="Fichiers temporaires et résidus").click()
     files = page.get_by_role("table", name="Fichiers temporaires et résidus : les fichiers")
     assert files.get_by_role("row", name="Photos/Thumbs.db").get_by_text("Thumbs.db").count() >= 1
@@ -114,7 +117,9 @@ def test_a_listing_is_scanned_its_findings_sorted_and_its_plan_downloaded_withou
     page.get_by_role("link", name="Analyse de export-mairie.csv").click()
     page.get_by_role("link", name="Plan de suppression et d'archivage").click()
     plan = page.get_by_role("table", name="Éléments du plan et empreinte évitée par chacun chaque année")
-    assert plan.get_by_role("row", name="Copies en trop des doublons").get_by_text("Supprimer").is_visible()
+    expect(
+        plan.get_by_role("row", name="Copies en trop des doublons").get_by_text("Supprimer")
+    ).to_be_visible()
     with page.expect_download() as download:
         page.get_by_role("link", name="ses fichiers (CSV)").click()
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
@@ -132,14 +137,14 @@ def test_retention_policies_are_set_through_the_form(browser: Any, site: Site) -
     page.get_by_label("Conserver").fill("toujours")
     page.get_by_role("button", name="Enregistrer la durée").click()
     summary = page.get_by_role("alert")
-    assert summary.is_visible() and "Saisissez une durée" in summary.inner_text()
+    expect(summary).to_contain_text("Saisissez une durée")
     summary.get_by_role("link").first.click()  # the summary's link leads to the field at fault
     assert page.url.endswith("#f-retention")
     page.get_by_label("Conserver").fill("4y")
     page.get_by_role("button", name="Enregistrer la durée").click()
-    assert page.get_by_text("La durée de conservation a été enregistrée.").is_visible()
+    expect(page.get_by_text("La durée de conservation a été enregistrée.")).to_be_visible()
     mine = page.get_by_role("table", name="Durées de conservation de Ville d'Exemple")
-    assert mine.get_by_role("row", name="office").get_by_text("4 ans").is_visible()
+    expect(mine.get_by_role("row", name="office").get_by_text("4 ans")).to_be_visible()
     page.get_by_role("button", name="English").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Retention periods"
     context.close()

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from sobre.core.db import session_scope
 from sobre.core.settings import load_settings
@@ -130,7 +131,7 @@ def test_pages_and_a_journey_measured_from_the_ecoindex_page(browser: Any, live:
     page.get_by_label("Attente (secondes)").fill("0,3")
     start = len(site.log)
     page.get_by_role("button", name="Mesurer").click()
-    assert page.get_by_text("Les pages ont été mesurées.").is_visible()
+    expect(page.get_by_text("Les pages ont été mesurées.")).to_be_visible()
     # The server's browser counted what the test site sent: requests, bytes on the wire, DOM elements.
     home = _latest(live, site.url + "/")
     log = [r for r in site.log[start:] if r[0] != "/favicon.ico"]
@@ -143,10 +144,10 @@ def test_pages_and_a_journey_measured_from_the_ecoindex_page(browser: Any, live:
     # The measured page in the table, then its history.
     table = page.get_by_role("table", name="Adresses mesurées et leur dernière mesure")
     row = table.get_by_role("row").filter(has=page.get_by_role("link", name=site.url + "/", exact=True))
-    assert row.get_by_text(f"{home['grade']} {home['score']}").is_visible()
+    expect(row.get_by_text(f"{home['grade']} {home['score']}")).to_be_visible()
     row.get_by_role("link").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Historique EcoIndex d'une page"
-    assert page.get_by_text(f"{home['grade']} {home['score']}").first.is_visible()
+    expect(page.get_by_text(f"{home['grade']} {home['score']}").first).to_be_visible()
     context.close()
 
 
@@ -158,7 +159,7 @@ def test_sobre_measures_its_own_sign_in_page(browser: Any, live: Live) -> None:
     page.get_by_label("Pages", exact=True).fill(f"{live.base}/sign-in")
     page.get_by_label("Attente (secondes)").fill("0,3")
     page.get_by_role("button", name="Mesurer").click()
-    assert page.get_by_text("Les pages ont été mesurées.").is_visible()
+    expect(page.get_by_text("Les pages ont été mesurées.")).to_be_visible()
     own = _latest(live, f"{live.base}/sign-in")
     assert own["error"] is None and own["requests"] == 2  # the page and its stylesheet
     assert (own["score"], own["grade"], own["ghg_g"], own["water_cl"]) == reference(
@@ -173,9 +174,9 @@ def test_sobre_measures_its_own_sign_in_page(browser: Any, live: Live) -> None:
     page.locator("nav.org-nav").get_by_role("link", name="Écoconception des services").click()
     page.locator("#main").get_by_role("link", name="Sobre", exact=True).click()
     page.get_by_role("button", name="Faire la revue des objectifs maintenant").click()
-    assert page.get_by_text("La revue a été enregistrée.").is_visible()
+    expect(page.get_by_text("La revue a été enregistrée.")).to_be_visible()
     verdict = "Objectifs atteints" if own["grade"] == "A" else "Objectifs non atteints"
-    assert page.get_by_text(verdict, exact=True).is_visible()
+    expect(page.get_by_text(verdict, exact=True)).to_be_visible()
     context.close()
 
 
@@ -186,13 +187,13 @@ def test_objectives_and_an_opportunity_review_without_javascript(browser: Any, l
     page.locator("#f-kind").select_option("page_weight_kb")
     page.locator("#f-target").fill("beaucoup")
     page.get_by_role("button", name="Enregistrer l'objectif").click()
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     assert page.locator("#f-target").get_attribute("aria-invalid") == "true"
     page.locator("#f-target").fill("500")
     page.get_by_role("button", name="Enregistrer l'objectif").click()
-    assert page.get_by_text("L'objectif a été enregistré.").is_visible()
+    expect(page.get_by_text("L'objectif a été enregistré.")).to_be_visible()
     objectives = page.get_by_role("table", name="Objectifs de Site de la mairie")
-    assert objectives.get_by_role("row", name="Poids de page (ko)").get_by_text("500").is_visible()
+    expect(objectives.get_by_role("row", name="Poids de page (ko)").get_by_text("500")).to_be_visible()
     # The planned service's opportunity review, before build.
     page.goto(f"{live.base}/o/{live.org}/ecodesign/services/{live.planned}")
     page.get_by_role("link", name="Nouvelle revue d'opportunité").click()
@@ -201,7 +202,7 @@ def test_objectives_and_an_opportunity_review_without_javascript(browser: Any, l
     page.get_by_label("Serveurs physiques dédiés").fill("2")
     page.get_by_label("Pages vues par an").fill("50000")
     page.get_by_role("button", name="Faire la revue").click()
-    assert page.get_by_text("Résultat : À retravailler").is_visible()
+    expect(page.get_by_text("Résultat : À retravailler")).to_be_visible()
     reasons = page.get_by_role("list").filter(has_text="aucune alternative étudiée")
     assert reasons.count() == 1 and "hébergement mutualisé" in reasons.inner_text()
     context.close()

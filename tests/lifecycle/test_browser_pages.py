@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from sobre.core.db import session_scope
 from sobre.core.settings import load_settings
@@ -178,10 +179,11 @@ def test_a_weee_batch_imported_in_the_browser_offers_its_certificate_from_each_i
     bad.write_bytes(MALFORMED)
     page.get_by_label("Fichier des événements").set_input_files(str(bad))
     page.get_by_role("button", name="Importer").click()
-    assert (
-        page.get_by_role("heading", name="Problèmes trouvés (3)").is_visible()
-        or page.locator("caption", has_text="Problèmes trouvés").is_visible()
-    )
+    expect(
+        page.get_by_role("heading", name="Problèmes trouvés (3)").or_(
+            page.locator("caption", has_text="Problèmes trouvés")
+        )
+    ).to_be_visible()
     refusal = page.locator("main p.field-error").first.inner_text()
     assert "sortie.csv, ligne 3, colonne « date », valeur « 31/02/2025 »" in refusal
     with session_scope(site.url) as s:
@@ -197,7 +199,7 @@ def test_a_weee_batch_imported_in_the_browser_offers_its_certificate_from_each_i
     page.get_by_label("Lot", exact=True).fill("Collecte DEEE mars 2025")
     page.get_by_role("button", name="Importer").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Collecte DEEE mars 2025"
-    assert page.get_by_text("Le fichier est importé.").is_visible()
+    expect(page.get_by_text("Le fichier est importé.")).to_be_visible()
     with session_scope(site.url) as s:
         assert s.scalar(sa.text("select count(*) from lifecycle_event")) == before + 3
     links = page.locator("main table a[href$='/certificate']")
@@ -226,8 +228,8 @@ def test_record_an_event_then_compare_repair_and_replace(browser: Any, site: Sit
     page.locator("#f-date").fill("2025-06-02")
     page.get_by_role("button", name="Enregistrer l'événement").click()
     # The resale price is missing: the field says so, nothing is recorded.
-    assert page.locator("#f-price-error").is_visible()
-    assert page.locator(".error-summary a[href='#f-price']").is_visible()
+    expect(page.locator("#f-price-error")).to_be_visible()
+    expect(page.locator(".error-summary a[href='#f-price']")).to_be_visible()
     page.get_by_label("Prix de cession (€ HT)").fill("45,50")
     page.get_by_label("Le nouveau détenteur s'engage à le réemployer").select_option("yes")
     page.get_by_role("button", name="Enregistrer l'événement").click()
@@ -256,7 +258,7 @@ def test_a_supplier_assessed_through_the_questionnaire(browser: Any, site: Site)
     page.locator("#f-e_env_policy").fill("https://telecom.example/policy.pdf")
     page.locator("#f-a_ecolabel_offer").fill("40")
     page.get_by_role("button", name="Score and keep the assessment").click()
-    assert page.get_by_text("The assessment was scored and kept.").is_visible()
+    expect(page.get_by_text("The assessment was scored and kept.")).to_be_visible()
     (row,) = [r for r in purchasing.ranking(site.url, ORG) if r["supplier"] == "Télécom SA"]
     assert row["score"] is not None
     assert re.search(rf"{row['score']:.1f} / 100", page.locator("dl.facts").inner_text())

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from sobre.core.db import session_scope
 from sobre.core.settings import load_settings
@@ -77,8 +78,10 @@ def test_a_request_from_the_portal_solved_with_an_article(browser: Any, site: Si
     page.get_by_label("Description").fill("La feuille reste coincée à chaque impression.")
     page.get_by_label("Catégorie").select_option("Poste de travail > Imprimante")
     page.get_by_role("button", name="Envoyer ma demande").click()
-    assert page.get_by_text("Votre demande est enregistrée.").is_visible()
-    assert page.get_by_role("link", name="Débloquer un bourrage de l'imprimante").is_visible()  # suggested
+    expect(page.get_by_text("Votre demande est enregistrée.")).to_be_visible()
+    expect(
+        page.get_by_role("link", name="Débloquer un bourrage de l'imprimante")
+    ).to_be_visible()  # suggested
     number = int(page.url.split("/portal/")[1].split("?")[0])
 
     agent = browser.new_context(storage_state=signed_in_state(browser, site.base, TECH), locale="fr-FR")
@@ -91,16 +94,16 @@ def test_a_request_from_the_portal_solved_with_an_article(browser: Any, site: Si
         label="Débloquer un bourrage de l'imprimante"
     )
     desk_page.get_by_role("button", name="Résoudre le ticket").click()
-    assert desk_page.get_by_text("Le ticket est résolu.").is_visible()
+    expect(desk_page.get_by_text("Le ticket est résolu.")).to_be_visible()
     with session_scope(site.url) as s:
         t = service.get(s, site.org, number)
         assert t.status == "solved" and t.solution_article_id is not None
 
     page.goto(f"{site.base}/o/{site.org}/portal/{number}")
-    assert page.get_by_text("Résolue : dites-nous si cela fonctionne").is_visible()
+    expect(page.get_by_text("Résolue : dites-nous si cela fonctionne")).to_be_visible()
     page.get_by_label("Votre avis").select_option("5")
     page.get_by_role("button", name="Donner mon avis").click()
-    assert page.get_by_text("Merci pour votre avis.").is_visible()
+    expect(page.get_by_text("Merci pour votre avis.")).to_be_visible()
     user.close()
     agent.close()
 
@@ -152,10 +155,10 @@ def test_the_portal_works_without_javascript(browser: Any, site: Site) -> None:
     assert page.locator("script").count() == 0
     page.get_by_label("Titre").fill("Besoin d'un second écran")
     page.get_by_role("button", name="Envoyer ma demande").click()
-    assert page.get_by_text("Votre demande est enregistrée.").is_visible()
+    expect(page.get_by_text("Votre demande est enregistrée.")).to_be_visible()
     page.get_by_label("Votre message").fill("Pour la comptabilité, au 1er étage.")
     page.get_by_role("button", name="Envoyer").click()
-    assert page.get_by_text("Votre message est envoyé.").is_visible()
+    expect(page.get_by_text("Votre message est envoyé.")).to_be_visible()
     page.goto(f"{site.base}/o/{site.org}/kb?q=mot+de+passe")
-    assert page.get_by_role("link", name="Des mots de passe solides, un par service").is_visible()
+    expect(page.get_by_role("link", name="Des mots de passe solides, un par service")).to_be_visible()
     context.close()

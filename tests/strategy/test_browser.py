@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from sobre.core.db import session_scope
 from sobre.core.settings import load_settings
@@ -122,7 +123,7 @@ def test_one_click_action_from_a_scenario_without_javascript(
     page.goto(f"{site.base}/o/{site.org_id}/strategy")
     page.get_by_label("Scénario").select_option("Écrans")
     page.get_by_role("button", name="Créer une action à partir de ce scénario").click()
-    assert page.get_by_text("L'action a été créée.").is_visible()
+    expect(page.get_by_text("L'action a été créée.")).to_be_visible()
     assert (
         page.locator("table", has_text="Plan d'action").get_by_role("rowheader", name="Écrans").count() == 1
     )

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import expect
 
 from sobre.core.db import session_scope
 from sobre.core.settings import load_settings
@@ -66,30 +67,30 @@ def test_scenario_to_action_to_measurement_without_javascript(
     here()
     page.get_by_label("Nom").fill("Vie longue des PC")
     page.get_by_role("button", name="Créer le scénario").click()
-    assert page.get_by_role("heading", name="Scénario : Vie longue des PC").is_visible()
+    expect(page.get_by_role("heading", name="Scénario : Vie longue des PC")).to_be_visible()
     here()
     page.get_by_role("link", name="durée de vie allongée").click()
     here()
     page.get_by_label("Catégorie").fill("laptop")
     page.get_by_label("Jusqu'à (années)").fill("6")
     page.get_by_role("button", name="Ajouter le changement").click()
-    assert page.get_by_text("Le changement a été ajouté").is_visible()
+    expect(page.get_by_text("Le changement a été ajouté")).to_be_visible()
     page.get_by_role("button", name="Calculer le scénario").click()
-    assert page.get_by_text("Le scénario a été calculé.").is_visible()
+    expect(page.get_by_text("Le scénario a été calculé.")).to_be_visible()
     effect = page.locator("table", has_text="écart par critère et étape")
     assert effect.get_by_role("rowheader", name="climate_change (kgCO2e)").count() == 1
     page.get_by_role("button", name="Créer une action à partir de ce scénario").click()
-    assert page.get_by_text("L'action a été créée.").is_visible()
+    expect(page.get_by_text("L'action a été créée.")).to_be_visible()
     here()
     page.goto(f"{base}/o/{org_id}/strategy/kpis/formes")
     here()
     page.get_by_label("Valeur (%)").fill("abc")
     page.get_by_role("button", name="Enregistrer la mesure").click()
-    assert page.locator("#f-value-error").is_visible()  # a field-level message, the page kept
+    expect(page.locator("#f-value-error")).to_be_visible()  # a field-level message, the page kept
     page.get_by_label("Valeur (%)").fill("22,5")
     page.get_by_label("Date").fill("2025-06-30")
     page.get_by_role("button", name="Enregistrer la mesure").click()
-    assert page.get_by_text("La mesure a été enregistrée.").is_visible()
+    expect(page.get_by_text("La mesure a été enregistrée.")).to_be_visible()
     context.close()
 
     with session_scope(url) as s:

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from sobre.core.db import session_scope
 from sobre.core.settings import load_settings
@@ -174,7 +175,7 @@ def test_acknowledge_an_alert(browser: Any, site: Site) -> None:
     assert re.search(r"/supervision/alerts/\d+$", page.url)
     page.get_by_label("Commentaire", exact=True).fill("Sauvegarde en cours, surveillée")
     page.get_by_role("button", name="Acquitter").click()
-    assert page.get_by_text("L'alerte est acquittée.").is_visible()
+    expect(page.get_by_text("L'alerte est acquittée.")).to_be_visible()
     timeline = page.locator("ol.timeline").inner_text()
     assert TECHNICIAN in timeline and "Sauvegarde en cours, surveillée" in timeline
     assert page.get_by_role("button", name="Acquitter").count() == 0  # acknowledged once
@@ -197,7 +198,7 @@ def test_create_a_silence(browser: Any, site: Site) -> None:
     field.fill("alertname=HostDown,host=srv-006")
     page.get_by_label("Pourquoi").fill("Serveur arrêté pour remplacement de la carte mère")
     page.get_by_role("button", name="Créer le silence").click()
-    assert page.get_by_text("Le silence est créé.").is_visible()
+    expect(page.get_by_text("Le silence est créé.")).to_be_visible()
     assert "host=srv-006" in page.locator("main table").first.inner_text()
     assert any("srv-006" in s["matchers"] for s in alerting.list_silences(site.url, ORG))
     context.close()

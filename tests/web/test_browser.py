@@ -81,7 +81,7 @@ def test_sign_in_switch_organisation_and_language_then_sign_out(browser: Any, si
     page.get_by_label("Adresse électronique").fill(ADMIN)
     page.get_by_label("Mot de passe").fill("not the password")
     page.get_by_role("button", name="Se connecter").click()
-    assert page.get_by_text("L'adresse électronique ou le mot de passe est incorrect.").first.is_visible()
+    expect(page.get_by_text("L'adresse électronique ou le mot de passe est incorrect.").first).to_be_visible()
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     assert page.url == f"{site.base}/o/{site.a}/members"
@@ -102,9 +102,8 @@ def test_sign_in_switch_organisation_and_language_then_sign_out(browser: Any, si
     page.get_by_role("button", name="Français").click()
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     page.get_by_role("button", name="Se déconnecter").click()
-    assert (
-        page.url.startswith(f"{site.base}/sign-in") and page.get_by_text("Vous êtes déconnecté.").is_visible()
-    )
+    expect(page.get_by_text("Vous êtes déconnecté.")).to_be_visible()
+    assert page.url.startswith(f"{site.base}/sign-in")
     page.goto(f"{site.base}/account")
     assert "/sign-in" in page.url
     context.close()
@@ -167,7 +166,7 @@ def test_every_page_works_without_javascript(browser: Any, site: Site) -> None:
     page.get_by_label("Adresse électronique").fill(VIEWER)
     page.get_by_role("combobox", name="Rôle").select_option("referent")
     page.get_by_role("button", name="Attribuer le rôle").click()
-    assert page.get_by_text("Le rôle a été attribué.").is_visible()
+    expect(page.get_by_text("Le rôle a été attribué.")).to_be_visible()
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     context.close()

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from sobre.core.db import session_scope
 from sobre.core.settings import load_settings
@@ -85,12 +86,12 @@ def test_the_journeys_of_a_green_it_manager(browser: Any, site: Site) -> None:
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     assert page.url == f"{site.base}/o/{site.org}/"
-    assert page.get_by_role("heading", name="Empreinte").is_visible()
+    expect(page.get_by_role("heading", name="Empreinte")).to_be_visible()
     # Import a GLPI export with rejects, and download them.
     page.locator("nav.org-nav").get_by_role("link", name="Imports").click()
     page.get_by_label("Fichier (obligatoire)").set_input_files(str(site.glpi))
     page.get_by_role("button", name="Importer").click()
-    assert page.get_by_text("Le fichier a été importé.").is_visible()
+    expect(page.get_by_text("Le fichier a été importé.")).to_be_visible()
     assert page.get_by_role("heading", level=1).inner_text().startswith("Import de ")
     with page.expect_download() as download:
         page.get_by_role("link", name=re.compile("Télécharger les 3 lignes rejetées")).click()
@@ -104,15 +105,17 @@ def test_the_journeys_of_a_green_it_manager(browser: Any, site: Site) -> None:
     chosen = choice.get_attribute("value")
     choice.check()
     review.get_by_role("button", name="Retenir ce modèle").click()
-    assert page.get_by_text("Le modèle a été appliqué à ses éléments.").is_visible()
+    expect(page.get_by_text("Le modèle a été appliqué à ses éléments.")).to_be_visible()
     assert page.get_by_role("region", name=re.compile("EliteBook 840")).count() == 0
     page.get_by_role("link", name="Tranchées").click()
-    assert page.get_by_text(f"Fixé à {chosen}.").is_visible()
+    expect(page.get_by_text(f"Fixé à {chosen}.")).to_be_visible()
     # Launch a run and watch it finish (the page refreshes itself while it runs).
     page.locator("nav.org-nav").get_by_role("link", name="Calculs d'empreinte").click()
     page.get_by_label("Date de référence").fill("2026-06-01")
     page.get_by_role("button", name="Lancer le calcul").click()
-    assert page.get_by_text("Le calcul a été lancé.").is_visible() or "terminé" in page.inner_text("main")
+    expect(
+        page.get_by_text("Le calcul a été lancé.").or_(page.get_by_text("Statut : terminé"))
+    ).to_be_visible()
     page.get_by_text("Statut : terminé").wait_for(timeout=120_000)
     totals = page.get_by_role("table", name=re.compile("Totaux de l'organisation"))
     assert totals.get_by_role("row").count() >= 2
