@@ -14,7 +14,7 @@ import pytest
 from sobre.core.db import session_scope
 from sobre.footprint.runs import service as runs
 from sobre.inventory.importer import import_file
-from sobre.strategy import forms, people, scenarios, service, steering
+from sobre.strategy import people, scenarios, service, steering
 from tests.strategy.world import DAY, FILES
 from tests.web.harness import World, build_world, csrf_from
 
@@ -395,7 +395,7 @@ def test_objective_action_kpi_review_and_people_forms(world: World) -> None:
     )
     assert r.status_code == 303
     with session_scope(world.url) as s:
-        adjusted = forms.get_action(s, ORG, target)
+        adjusted = steering.get_action(s, ORG, target)
     assert adjusted["description"].endswith("[2026-03-01] Fait à la mairie")
 
 

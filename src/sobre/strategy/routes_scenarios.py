@@ -58,7 +58,7 @@ def register(registry: CapabilityRegistry) -> None:
 
         assert ctx.org is not None
         with ctx.session() as s:
-            name = forms.scenario_row(s, ctx.org.name, scenario_id).name
+            name = service.scenario_name(s, ctx.org.name, scenario_id)
             view = service.get_scenario(s, ctx.org.name, name).to_dict()
         return render(
             ctx,
@@ -93,7 +93,7 @@ def register(registry: CapabilityRegistry) -> None:
             return detail_page(ctx, scenario_id, "", form, 422)
         try:
             with ctx.session() as s:
-                name = forms.scenario_row(s, ctx.org.name, scenario_id).name
+                name = service.scenario_name(s, ctx.org.name, scenario_id)
                 service.add_change(s, ctx.org.name, name, kind, forms.change_params(kind, form.values))  # type: ignore[arg-type]
         except InputError as exc:
             return detail_page(ctx, scenario_id, kind, forms.refusal(form, exc, "kind", ctx.t), 422)
@@ -108,11 +108,13 @@ def register(registry: CapabilityRegistry) -> None:
         name="strategy.change_remove",
     )
     def change_remove(ctx: Ctx, scenario_id: int, position: int) -> Response:
-        from sobre.strategy import forms
+        from sobre.strategy import service
 
         assert ctx.org is not None
         with ctx.session() as s:
-            forms.remove_change(s, ctx.org.name, scenario_id, position)
+            service.remove_change(
+                s, ctx.org.name, service.scenario_name(s, ctx.org.name, scenario_id), position
+            )
         return ctx.redirect(
             ctx.url("strategy.scenario", scenario_id=scenario_id), notice="st.notice.change_removed"
         )
@@ -129,11 +131,11 @@ def register(registry: CapabilityRegistry) -> None:
 
         assert ctx.org is not None
         with ctx.session() as s:
-            name = forms.scenario_row(s, ctx.org.name, scenario_id).name
+            name = service.scenario_name(s, ctx.org.name, scenario_id)
         try:
             service.run_scenario(ctx.database_url, ctx.org.name, name)
         except InputError as exc:
-            form = Form(errors={"run": ctx.t("st.form.refused", reason=str(exc))})
+            form = Form(errors={"run": forms.reason(exc, ctx.t)})
             return detail_page(ctx, scenario_id, "", form, 422)
         return ctx.redirect(
             ctx.url("strategy.scenario", scenario_id=scenario_id), notice="st.notice.run_done"
@@ -146,11 +148,11 @@ def register(registry: CapabilityRegistry) -> None:
         name="strategy.scenario_delete",
     )
     def scenario_delete(ctx: Ctx, scenario_id: int) -> Response:
-        from sobre.strategy import forms
+        from sobre.strategy import service
 
         assert ctx.org is not None
         with ctx.session() as s:
-            forms.delete_scenario(s, ctx.org.name, scenario_id)
+            service.delete_scenario(s, ctx.org.name, service.scenario_name(s, ctx.org.name, scenario_id))
         return ctx.redirect(ctx.url("strategy.scenarios"), notice="st.notice.deleted")
 
     @page(
@@ -160,17 +162,17 @@ def register(registry: CapabilityRegistry) -> None:
         name="strategy.scenario_action",
     )
     def scenario_action(ctx: Ctx, scenario_id: int, title: Annotated[str, F()] = "") -> Response:
-        from sobre.strategy import forms, steering
+        from sobre.strategy import forms, service, steering
 
         assert ctx.org is not None
         with ctx.session() as s:
-            name = forms.scenario_row(s, ctx.org.name, scenario_id).name
+            name = service.scenario_name(s, ctx.org.name, scenario_id)
         try:
             action_id = steering.action_from_scenario(
                 ctx.database_url, ctx.org.name, name, title.strip() or None
             )
         except InputError as exc:
-            form = Form(errors={"run": ctx.t("st.form.refused", reason=str(exc))})
+            form = Form(errors={"run": forms.reason(exc, ctx.t)})
             return detail_page(ctx, scenario_id, "", form, 422)
         return ctx.redirect(
             ctx.url("strategy.action", action_id=action_id), notice="st.notice.action_created"
@@ -183,14 +185,14 @@ def register(registry: CapabilityRegistry) -> None:
         assert ctx.org is not None
         with ctx.session() as s:
             choices = [(v.id, v.name) for v in service.list_scenarios(s, ctx.org.name)]
-            names = [forms.scenario_row(s, ctx.org.name, i).name for i in (a, b) if i]
+            names = [service.scenario_name(s, ctx.org.name, i) for i in (a, b) if i]
         form = Form({"a": a or "", "b": b or ""})
         views: list[dict[str, object]] = []
         if len(names) == 2:
             try:
                 views = [v.to_dict() for v in service.compare(ctx.database_url, ctx.org.name, names)]
             except InputError as exc:
-                form.error("a", ctx.t("st.form.refused", reason=str(exc)))
+                form.error("a", forms.reason(exc, ctx.t))
         return render(
             ctx,
             "strategy/compare.html",
