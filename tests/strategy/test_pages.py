@@ -117,14 +117,20 @@ def test_scenario_forms_give_field_level_messages(world: World) -> None:
     assert r.status_code == 422 and _field_error(r.text, "name") == "Ce champ est obligatoire."
     _post(manager, world.a_url("/strategy/scenarios"), {"name": "S"})
     r = _post(manager, world.a_url("/strategy/scenarios"), {"name": "S"})
-    assert r.status_code == 422 and "exists" in _field_error(r.text, "name")
+    # A refusal of the use case (not of the form) is shown at its field in the page's language.
+    assert r.status_code == 422
+    assert _field_error(r.text, "name") == "Refusé : un scénario de ce nom existe déjà"
+    manager.cookies.set("lang", "en")
+    r = _post(manager, world.a_url("/strategy/scenarios"), {"name": "S"})
+    assert _field_error(r.text, "name") == "Refused: a scenario of that name exists"
+    manager.cookies.set("lang", "fr")
     sid = _scenario_id(world.url, "S")
     r = _post(
         manager,
         world.a_url(f"/strategy/scenarios/{sid}/changes"),
         {"kind": "refurbished", "category": "laptop", "share": "1.5"},
     )
-    assert r.status_code == 422 and "between 0 and 1" in _field_error(r.text, "share")
+    assert r.status_code == 422 and "comprise entre 0 et 1" in _field_error(r.text, "share")
     assert 'value="1.5"' in r.text  # the value typed is shown back
     r = _post(
         manager, world.a_url(f"/strategy/scenarios/{sid}/changes"), {"kind": "refurbished", "share": "0.2"}

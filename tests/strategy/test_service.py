@@ -233,3 +233,55 @@ def test_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert bad.exit_code != 0 and "share" in bad.output and "Traceback" not in bad.output
     bad = cli.invoke(app, ["action", "add", "X", "--org", ORG, "--effort", "huge"])
     assert bad.exit_code != 0 and "--effort" in bad.output
+
+
+def test_cli_offers_what_the_pages_offer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Remove a change, delete a scenario, change or delete an objective, list the training plan."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("SOBRE_HOME", str(home))
+    from sobre.core.audit import AuditEntry
+    from sobre.core.settings import load_settings
+
+    url = load_settings(home).database_url
+    populate(url, tmp_path)
+    cli = CliRunner()
+
+    def ok(*args: str) -> str:
+        r = cli.invoke(app, [*args, "--org", ORG])
+        assert r.exit_code == 0, r.output
+        return r.output
+
+    ok("scenario", "create", "S")
+    ok("scenario", "add-change", "S", "fewer_devices", "--category", "monitor", "--share", "0.5")
+    ok("scenario", "add-change", "S", "refurbished", "--category", "laptop", "--share", "0.3")
+    assert "2. refurbished" in ok("scenario", "show", "S")
+    assert "fewer_devices" in ok("scenario", "remove-change", "S", "1")
+    (change,) = json.loads(ok("scenario", "show", "S", "--json"))["changes"]
+    assert change["kind"] == "refurbished"
+    bad = cli.invoke(app, ["scenario", "remove-change", "S", "5", "--org", ORG])
+    assert bad.exit_code == 1 and "no change 4" in bad.output
+    ok("scenario", "delete", "S")
+    assert json.loads(ok("scenario", "list", "--json")) == []
+
+    ok("objective", "add", "−30 %", "--reduction", "0.3", "--baseline-year", "2025", "--target-year", "2030")
+    [objective] = json.loads(ok("objective", "list", "--json"))
+    oid = str(objective["id"])
+    ok("objective", "update", oid, "--reduction", "0.4", "--baseline", "1000")
+    [objective] = json.loads(ok("objective", "list", "--json"))
+    assert objective["reduction"] == 0.4 and objective["baseline_value"] == 1000
+    ok("objective", "update", oid, "--title", "−40 %")
+    [objective] = json.loads(ok("objective", "list", "--json"))
+    assert objective["title"] == "−40 %" and objective["baseline_value"] == 1000  # kept
+    # The service's refusal, printed in English as the CLI words everything, with the option at fault.
+    bad = cli.invoke(app, ["objective", "update", oid, "--target-year", "2020", "--org", ORG])
+    assert bad.exit_code == 2 and "the target year comes after the baseline year" in bad.output
+    assert "--target-year" in bad.output
+    ok("objective", "delete", oid)
+    assert json.loads(ok("objective", "list", "--json")) == []
+
+    ok("strategy", "training", "module", "Sobriété", "--audience", "all", "--hours", "2")
+    [module] = json.loads(ok("strategy", "training", "list", "--json"))
+    assert module["title"] == "Sobriété" and module["sessions"] == []
+    with session_scope(url) as s:
+        entities = {(e.action, e.entity) for e in s.query(AuditEntry).filter(AuditEntry.via == "cli")}
+    assert ("delete", "strategy_scenario") in entities and ("delete", "strategy_objective") in entities
