@@ -120,10 +120,10 @@ def test_scenario_forms_give_field_level_messages(world: World) -> None:
     # A refusal of the use case (not of the form) is shown at its field in the page's language.
     assert r.status_code == 422
     assert _field_error(r.text, "name") == "Refusé : un scénario de ce nom existe déjà"
-    manager.cookies.set("lang", "en")
+    assert _post(manager, "/language", {"lang": "en", "next": "/account"}).status_code == 303
     r = _post(manager, world.a_url("/strategy/scenarios"), {"name": "S"})
     assert _field_error(r.text, "name") == "Refused: a scenario of that name exists"
-    manager.cookies.set("lang", "fr")
+    assert _post(manager, "/language", {"lang": "fr", "next": "/account"}).status_code == 303
     sid = _scenario_id(world.url, "S")
     r = _post(
         manager,
