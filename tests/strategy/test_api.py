@@ -192,3 +192,30 @@ def test_refusals_in_the_callers_language_vision_and_commitments(api) -> None:  
     viewer = site.api("viewer")
     assert viewer.get(f"{base}/vision").status_code == 200
     assert viewer.put(f"{base}/vision", json={"vision": "X"}).status_code == 403
+
+
+def test_a_scenario_computed_in_the_background(api) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    site, client = api
+    base = f"/api/v1/orgs/{site.a}/strategy"
+    sid = client.post(f"{base}/scenarios", json={"name": "Fond"}).json()["id"]
+    client.post(
+        f"{base}/scenarios/{sid}/changes",
+        json={"kind": "extend_lifetime", "params": {"category": "laptop", "to_years": 6}},
+    )
+    assert client.get(f"{base}/scenarios/{sid}/progress").json()["status"] == "idle"
+    r = client.post(f"{base}/scenarios/{sid}/launch")
+    assert r.status_code == 202 and r.json()["status"] in ("running", "idle")
+    deadline = time.monotonic() + 180
+    while (state := client.get(f"{base}/scenarios/{sid}/progress").json())["status"] == "running":
+        assert state["step"] in ("baseline", "compute", "store")
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    assert state["status"] == "idle", state
+    effect = client.get(f"{base}/scenarios/{sid}").json()["effect"]
+    assert effect["cells"]["climate_change"]["total"]["delta"] < 0
+    # The same figure as computed within the request.
+    again = client.post(f"{base}/scenarios/{sid}/run").json()["effect"]
+    assert again["cells"]["climate_change"]["total"] == effect["cells"]["climate_change"]["total"]
+    assert site.api("viewer").post(f"{base}/scenarios/{sid}/launch").status_code == 403

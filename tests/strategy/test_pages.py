@@ -5,6 +5,7 @@ their status and one-click origins; indicators defined, entered and measured; re
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -45,6 +46,19 @@ def _field_error(html: str, name: str) -> str:
     return match.group(1)
 
 
+def _until_computed(client, path: str, timeout: float = 180.0):  # type: ignore[no-untyped-def]
+    """The scenario's page once its background computation is over."""
+    deadline = time.monotonic() + timeout
+    while True:
+        page = client.get(path)
+        assert page.status_code == 200
+        if 'id="run-status"' not in page.text or 'role="alert"' in page.text:
+            return page
+        assert 'http-equiv="refresh"' in page.text and "vous pouvez la fermer" in page.text
+        assert time.monotonic() < deadline, "the scenario's computation did not end"
+        time.sleep(0.5)
+
+
 def _scenario_id(url: str, name: str) -> int:
     with session_scope(url) as s:
         return service.get_scenario(s, ORG, name).id
@@ -74,8 +88,9 @@ def test_scenario_created_changed_run_compared_and_made_an_action(world: World) 
     )
     assert r.status_code == 303, r.text[:500]
     r = _post(manager, world.a_url(f"/strategy/scenarios/{sid}/run"), {})
-    assert r.status_code == 303
-    page = manager.get(world.a_url(f"/strategy/scenarios/{sid}"))
+    assert r.status_code == 303 and "notice=st.notice.run_started" in r.headers["location"]
+    # Computed in the background: the page follows it (refreshing itself while it runs) until it is done.
+    page = _until_computed(manager, world.a_url(f"/strategy/scenarios/{sid}"))
     with session_scope(world.url) as s:
         view = service.get_scenario(s, ORG, "Vie longue")
     assert view.effect is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import date
 from pathlib import Path
 
@@ -285,3 +286,47 @@ def test_cli_offers_what_the_pages_offer(tmp_path: Path, monkeypatch: pytest.Mon
     with session_scope(url) as s:
         entities = {(e.action, e.entity) for e in s.query(AuditEntry).filter(AuditEntry.via == "cli")}
     assert ("delete", "strategy_scenario") in entities and ("delete", "strategy_objective") in entities
+
+
+def test_background_state_survives_the_page_and_a_stopped_server(db_url: str, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from sobre.core.errors import InputError
+    from sobre.strategy import background
+    from sobre.strategy.models import Scenario
+
+    populate(db_url, tmp_path)
+    with session_scope(db_url) as s:
+        sid = service.create_scenario(s, ORG, "Fond")
+        service.add_change(s, ORG, "Fond", "extend_lifetime", {"category": "laptop", "to_years": 6})
+        assert background.state(s, ORG, sid).status == "idle"
+        # A computation owned by this (live) process: running, and a second one is refused.
+        row = s.get(Scenario, sid)
+        assert row is not None
+        owner = background.liveness.me()
+        row.run_status, row.run_step, row.run_started_at = "running", "compute", datetime.now(UTC)
+        row.run_owner_host, row.run_owner_pid, row.run_owner_started = owner.host, owner.pid, owner.started
+    with session_scope(db_url) as s:
+        assert background.state(s, ORG, sid).to_dict()["step"] == "compute"
+    with pytest.raises(InputError) as refused:
+        background.launch(db_url, ORG, sid)
+    assert refused.value.key == "st.refuse.running"
+    # Its owner gone (a server stopped mid-computation): reported interrupted, and it may start again.
+    with session_scope(db_url) as s:
+        row = s.get(Scenario, sid)
+        assert row is not None
+        row.run_owner_pid, row.run_heartbeat_at = 2**22 + 12345, None
+    with session_scope(db_url) as s:
+        state = background.state(s, ORG, sid)
+    assert state.status == "failed" and state.error == {"key": "st.run.interrupted"}
+    background.launch(db_url, ORG, sid)
+    deadline = time.monotonic() + 180
+    while True:
+        with session_scope(db_url) as s:
+            state = background.state(s, ORG, sid)
+            effect = service.get_scenario(s, ORG, "Fond").effect
+        if state.status != "running":
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert state.status == "idle" and effect is not None and effect.delta("climate_change") < 0

@@ -88,3 +88,4 @@ def register(registry: Any) -> None:
     routes_plan.register(registry)
     routes_api.register(registry)
     routes_api_vision.register(registry)
+    routes_api_vision.register_runs(registry)

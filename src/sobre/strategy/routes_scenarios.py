@@ -1,19 +1,30 @@
 """Scenario pages: create, add a change (one form per change kind, read from ``scenarios.KINDS``), remove
-one, run it with the footprint engine, compare two side by side, and make an action from it."""
+one, run it with the footprint engine (in the background, its page following the progress), compare two
+side by side, and make an action from it."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Form as F
 from fastapi import Request
 from fastapi.responses import Response
 
+from sobre.core import i18n
 from sobre.core.errors import InputError
 from sobre.strategy.routes_common import posted, render
 from sobre.web.context import Ctx, RequestContext
 from sobre.web.forms import Form
 from sobre.web.registry import CapabilityRegistry
+
+
+def _run_error(ctx: RequestContext, error: dict[str, Any] | None) -> str | None:
+    """A background computation's failure in the page's language."""
+    if error is None:
+        return None
+    if "key" in error and i18n.has(error["key"]):
+        return ctx.t(error["key"], **error.get("values", {}))
+    return str(error.get("text") or error)
 
 
 def register(registry: CapabilityRegistry) -> None:
@@ -54,12 +65,13 @@ def register(registry: CapabilityRegistry) -> None:
     def detail_page(
         ctx: RequestContext, scenario_id: int, kind: str = "", form: Form | None = None, status: int = 200
     ) -> Response:
-        from sobre.strategy import forms, scenarios, service
+        from sobre.strategy import background, forms, scenarios, service
 
         assert ctx.org is not None
         with ctx.session() as s:
             name = service.scenario_name(s, ctx.org.name, scenario_id)
             view = service.get_scenario(s, ctx.org.name, name).to_dict()
+            run = background.state(s, ctx.org.name, scenario_id)
         return render(
             ctx,
             "strategy/scenario.html",
@@ -70,6 +82,9 @@ def register(registry: CapabilityRegistry) -> None:
             fields=forms.kind_fields(kind) if kind in scenarios.KINDS else [],
             stages=("manufacturing", "distribution", "use", "end_of_life"),
             form=form or Form(),
+            run=run,
+            steps=background.STEPS,
+            run_error=_run_error(ctx, run.error),
         )
 
     @page("/strategy/scenarios/{scenario_id:int}", permission="strategy.view", name="strategy.scenario")
@@ -126,19 +141,17 @@ def register(registry: CapabilityRegistry) -> None:
         name="strategy.scenario_run",
     )
     def scenario_run(ctx: Ctx, scenario_id: int) -> Response:
-        # Synchronous: a scenario re-runs the engine on the rows its changes touch only (see the benchmark).
-        from sobre.strategy import forms, service
+        # In the background: a large estate's baseline takes a while to load; the scenario's page follows.
+        from sobre.strategy import background, forms
 
         assert ctx.org is not None
-        with ctx.session() as s:
-            name = service.scenario_name(s, ctx.org.name, scenario_id)
         try:
-            service.run_scenario(ctx.database_url, ctx.org.name, name)
+            background.launch(ctx.database_url, ctx.org.name, scenario_id)
         except InputError as exc:
             form = Form(errors={"run": forms.reason(exc, ctx.t)})
-            return detail_page(ctx, scenario_id, "", form, 422)
+            return detail_page(ctx, scenario_id, "", form, 409)
         return ctx.redirect(
-            ctx.url("strategy.scenario", scenario_id=scenario_id), notice="st.notice.run_done"
+            ctx.url("strategy.scenario", scenario_id=scenario_id), notice="st.notice.run_started"
         )
 
     @page(

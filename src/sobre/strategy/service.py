@@ -5,6 +5,7 @@ Actions, indicators and reviews are in :mod:`sobre.strategy.steering`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -222,15 +223,27 @@ def baseline(database_url: str, org: str) -> Baseline:
     return Baseline(latest.id, inventory, factors, result, options)
 
 
-def run_scenario(database_url: str, org: str, name: str, base: Baseline | None = None) -> ScenarioView:
-    """Recompute the scenario's effect with the footprint engine and store it."""
+def run_scenario(
+    database_url: str,
+    org: str,
+    name: str,
+    base: Baseline | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ScenarioView:
+    """Recompute the scenario's effect with the footprint engine and store it.  ``progress`` is told each
+    step as it starts: ``baseline``, ``compute``, ``store``."""
     from sobre.footprint.engine import compute
 
-    base = base or baseline(database_url, org)
+    step = progress or (lambda _: None)
+    if base is None:
+        step("baseline")
+        base = baseline(database_url, org)
     with session_scope(database_url) as session:
         row = _scenario(session, _org_id(session, org), name)
         changes = specs(session, row.id)
+    step("compute")
     effect = evaluate(changes, base.inventory, base.factors, base.result, compute, **base.options)
+    step("store")
     with session_scope(database_url) as session:
         row = _scenario(session, _org_id(session, org), name)
         row.effect, row.baseline_run_id, row.computed_at = effect.to_dict(), base.run_id, datetime.now(UTC)
