@@ -1,6 +1,5 @@
 """The strategy's vision and commitments in the JSON API (``/api/v1/orgs/{org}/strategy/vision`` and
-``…/commitments``): the same use cases as the objectives page and ``sobre strategy vision|commit``; and a
-scenario computed in the background as its page does (``…/scenarios/{id}/launch`` and ``…/progress``)."""
+``…/commitments``): the same use cases as the objectives page and ``sobre strategy vision|commit``."""
 
 from __future__ import annotations
 
@@ -94,48 +93,3 @@ def register(registry: CapabilityRegistry) -> None:
         with ctx.session() as s:
             service.add_commitment(s, ctx.org.name, body.title, body.detail)
         return {"title": body.title.strip(), "detail": body.detail}
-
-
-class RunStateOut(BaseModel):
-    status: str = Field(description="running, failed or idle (none under way)")
-    step: str | None = Field(description="baseline, compute or store, while running")
-    error: dict[str, Any] | None = Field(description="a message key and its values, or the error's text")
-    started_at: str | None
-
-
-def register_runs(registry: CapabilityRegistry) -> None:
-    """A scenario computed in the background, as its page does, and where that computation is."""
-    from sobre.web.params import Id
-
-    api = registry.api
-
-    @api(
-        "/strategy/scenarios/{scenario_id}/launch",
-        permission="strategy.edit",
-        methods=("POST",),
-        name="strategy.api_scenario_launch",
-        response_model=RunStateOut,
-        status_code=202,
-    )
-    def launch(ctx: Ctx, scenario_id: Id) -> dict[str, Any]:
-        """Start computing the scenario in the background (``…/run`` computes it within the request)."""
-        from sobre.strategy import background
-
-        assert ctx.org is not None
-        background.launch(ctx.database_url, ctx.org.name, scenario_id)
-        with ctx.session() as s:
-            return background.state(s, ctx.org.name, scenario_id).to_dict()
-
-    @api(
-        "/strategy/scenarios/{scenario_id}/progress",
-        permission="strategy.view",
-        name="strategy.api_scenario_progress",
-        response_model=RunStateOut,
-    )
-    def progress(ctx: Ctx, scenario_id: Id) -> dict[str, Any]:
-        """Where the scenario's background computation is; once idle, its effect is the scenario's."""
-        from sobre.strategy import background
-
-        assert ctx.org is not None
-        with ctx.session() as s:
-            return background.state(s, ctx.org.name, scenario_id).to_dict()
