@@ -195,7 +195,7 @@ def scenario_show(
     as_json: bool = JSON,
     home: str = HOME,
 ) -> None:
-    """The scenario's changes, numbered as ``remove-change`` takes them, and its last computed effect."""
+    """The scenario's changes, numbered as 'remove-change' takes them, and its last computed effect."""
     from sobre.strategy import service
 
     with session_scope(database_url(ctx, home)) as session:
