@@ -146,3 +146,76 @@ def test_objectives_actions_kpis_and_reviews(api) -> None:  # type: ignore[no-un
     assert other.get(f"{base}/actions/{aid}").status_code == 404
     spec = client.get("/api/v1/openapi.json").json()
     assert "/orgs/{org}/strategy/scenarios/{scenario_id}/run" in spec["paths"]
+
+
+def test_refusals_in_the_callers_language_vision_and_commitments(api) -> None:  # type: ignore[no-untyped-def]
+    site, client = api
+    base = f"/api/v1/orgs/{site.a}/strategy"
+    assert client.post(f"{base}/scenarios", json={"name": "S"}).status_code == 201
+    r = client.post(f"{base}/scenarios", json={"name": "S"})
+    assert r.status_code == 422 and r.json()["detail"] == "a scenario of that name exists"
+    assert r.json()["errors"] == [
+        {"location": "body", "field": "name", "message": "a scenario of that name exists"}
+    ]
+    r = client.post(f"{base}/scenarios", json={"name": "S"}, headers={"accept-language": "fr-FR,fr;q=0.9"})
+    assert r.status_code == 422 and r.json()["detail"] == "un scénario de ce nom existe déjà"
+    r = client.post(
+        f"{base}/objectives",
+        json={"title": "O", "reduction": 0.3, "baseline_year": 2025, "target_year": 2030},
+    )
+    oid = r.json()["id"]
+    r = client.put(
+        f"{base}/objectives/{oid}",
+        json={"title": "O", "reduction": 0.3, "baseline_year": 2025, "target_year": 2020},
+        headers={"accept-language": "fr"},
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "--target-year"
+    assert r.json()["detail"] == "l'année cible vient après l'année de référence"
+    assert client.delete(f"{base}/objectives/{oid}").status_code == 204
+    assert client.get(f"{base}/objectives/{oid}").status_code == 404
+
+    assert client.get(f"{base}/vision").json() == {"vision": "", "scope": "", "governance": ""}
+    r = client.put(f"{base}/vision", json={"vision": "Un numérique sobre", "scope": "Tout le parc"})
+    assert r.status_code == 200 and r.json()["vision"] == "Un numérique sobre"
+    r = client.put(f"{base}/vision", json={"governance": "Comité trimestriel"})
+    assert r.json() == {
+        "vision": "Un numérique sobre",
+        "scope": "Tout le parc",
+        "governance": "Comité trimestriel",
+    }
+    r = client.post(f"{base}/commitments", json={"title": "Allonger la durée de vie", "detail": "6 ans"})
+    assert r.status_code == 201
+    assert client.get(f"{base}/commitments").json() == [
+        {"title": "Allonger la durée de vie", "detail": "6 ans"}
+    ]
+    assert client.post(f"{base}/commitments", json={"title": ""}).status_code == 422
+    viewer = site.api("viewer")
+    assert viewer.get(f"{base}/vision").status_code == 200
+    assert viewer.put(f"{base}/vision", json={"vision": "X"}).status_code == 403
+
+
+def test_a_scenario_computed_in_the_background(api) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    site, client = api
+    base = f"/api/v1/orgs/{site.a}/strategy"
+    sid = client.post(f"{base}/scenarios", json={"name": "Fond"}).json()["id"]
+    client.post(
+        f"{base}/scenarios/{sid}/changes",
+        json={"kind": "extend_lifetime", "params": {"category": "laptop", "to_years": 6}},
+    )
+    assert client.get(f"{base}/scenarios/{sid}/progress").json()["status"] == "idle"
+    r = client.post(f"{base}/scenarios/{sid}/launch")
+    assert r.status_code == 202 and r.json()["status"] in ("running", "idle")
+    deadline = time.monotonic() + 180
+    while (state := client.get(f"{base}/scenarios/{sid}/progress").json())["status"] == "running":
+        assert state["step"] in ("baseline", "compute", "store")
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    assert state["status"] == "idle", state
+    effect = client.get(f"{base}/scenarios/{sid}").json()["effect"]
+    assert effect["cells"]["climate_change"]["total"]["delta"] < 0
+    # The same figure as computed within the request.
+    again = client.post(f"{base}/scenarios/{sid}/run").json()["effect"]
+    assert again["cells"]["climate_change"]["total"] == effect["cells"]["climate_change"]["total"]
+    assert site.api("viewer").post(f"{base}/scenarios/{sid}/launch").status_code == 403

@@ -28,13 +28,16 @@ def test_strategy_of_the_demo_town(demo) -> None:  # type: ignore[no-untyped-def
         actions = steering.list_actions(s, ORG_NAME)
         kpis = {k["code"]: k for k in steering.kpis(s, ORG_NAME)}
         assert len(people.referents(s, ORG_NAME)) == 3 and len(people.messages(s, ORG_NAME)) == 3
-    assert len(scenarios) >= 5
+    assert len(scenarios) >= 7
+    # A move to another site and a deletion of stored data, each quantified by the engine.
+    kinds = {c.kind for v in scenarios.values() for c in v.changes}
+    assert {"move_to_site", "delete_data"} <= kinds
     deltas = {n: v.effect.delta("climate_change") for n, v in scenarios.items() if v.effect}
     assert all(d is not None and d < 0 for d in deltas.values()), deltas
     # The combined plan applies every change on one copy: less than the sum of its parts.
     parts = sum(d for n, d in deltas.items() if n != "Plan 2030")  # type: ignore[misc]
     assert parts < deltas["Plan 2030"] < 0  # type: ignore[operator]
-    assert sum(1 for a in actions if a["origin"] == "scenario" and a["avoided"]) == 5
+    assert sum(1 for a in actions if a["origin"] == "scenario" and a["avoided"]) == 7
     assert {a["origin"] for a in actions} >= {"scenario", "gap", "feedback", "free"}
     # Before the first session nobody is trained (a counted zero), then after each session.
     trained = [m["value"] for m in kpis["agents_formes"]["measurements"]]
@@ -65,5 +68,6 @@ def test_documents_in_both_languages(demo, lang: str, words: str) -> None:  # ty
     html = (demo.out / f"strategy-{lang}.html").read_text(encoding="utf-8")
     assert f'<html lang="{lang}">' in html and words in html and html.count("<svg") >= 10
     assert "Durée de vie des postes" in html and "Claire Dupont" in html
+    assert "Hébergement en colocation" in html and "Purge des sauvegardes" in html
     charter = (demo.out / f"charter-{lang}.html").read_text(encoding="utf-8")
     assert "Acheter responsable" in charter

@@ -5,6 +5,7 @@ their status and one-click origins; indicators defined, entered and measured; re
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from sobre.core.db import session_scope
 from sobre.footprint.runs import service as runs
 from sobre.inventory.importer import import_file
-from sobre.strategy import forms, people, scenarios, service, steering
+from sobre.strategy import people, scenarios, service, steering
 from tests.strategy.world import DAY, FILES
 from tests.web.harness import World, build_world, csrf_from
 
@@ -43,6 +44,19 @@ def _field_error(html: str, name: str) -> str:
     match = re.search(rf'id="f-{name}-error">([^<]+)<', html)
     assert match, f"no message at field {name}"
     return match.group(1)
+
+
+def _until_computed(client, path: str, timeout: float = 180.0):  # type: ignore[no-untyped-def]
+    """The scenario's page once its background computation is over."""
+    deadline = time.monotonic() + timeout
+    while True:
+        page = client.get(path)
+        assert page.status_code == 200
+        if 'id="run-status"' not in page.text or 'role="alert"' in page.text:
+            return page
+        assert 'http-equiv="refresh"' in page.text and "vous pouvez la fermer" in page.text
+        assert time.monotonic() < deadline, "the scenario's computation did not end"
+        time.sleep(0.5)
 
 
 def _scenario_id(url: str, name: str) -> int:
@@ -74,8 +88,9 @@ def test_scenario_created_changed_run_compared_and_made_an_action(world: World) 
     )
     assert r.status_code == 303, r.text[:500]
     r = _post(manager, world.a_url(f"/strategy/scenarios/{sid}/run"), {})
-    assert r.status_code == 303
-    page = manager.get(world.a_url(f"/strategy/scenarios/{sid}"))
+    assert r.status_code == 303 and "notice=st.notice.run_started" in r.headers["location"]
+    # Computed in the background: the page follows it (refreshing itself while it runs) until it is done.
+    page = _until_computed(manager, world.a_url(f"/strategy/scenarios/{sid}"))
     with session_scope(world.url) as s:
         view = service.get_scenario(s, ORG, "Vie longue")
     assert view.effect is not None
@@ -117,14 +132,20 @@ def test_scenario_forms_give_field_level_messages(world: World) -> None:
     assert r.status_code == 422 and _field_error(r.text, "name") == "Ce champ est obligatoire."
     _post(manager, world.a_url("/strategy/scenarios"), {"name": "S"})
     r = _post(manager, world.a_url("/strategy/scenarios"), {"name": "S"})
-    assert r.status_code == 422 and "exists" in _field_error(r.text, "name")
+    # A refusal of the use case (not of the form) is shown at its field in the page's language.
+    assert r.status_code == 422
+    assert _field_error(r.text, "name") == "Refusé : un scénario de ce nom existe déjà"
+    assert _post(manager, "/language", {"lang": "en", "next": "/account"}).status_code == 303
+    r = _post(manager, world.a_url("/strategy/scenarios"), {"name": "S"})
+    assert _field_error(r.text, "name") == "Refused: a scenario of that name exists"
+    assert _post(manager, "/language", {"lang": "fr", "next": "/account"}).status_code == 303
     sid = _scenario_id(world.url, "S")
     r = _post(
         manager,
         world.a_url(f"/strategy/scenarios/{sid}/changes"),
         {"kind": "refurbished", "category": "laptop", "share": "1.5"},
     )
-    assert r.status_code == 422 and "between 0 and 1" in _field_error(r.text, "share")
+    assert r.status_code == 422 and "comprise entre 0 et 1" in _field_error(r.text, "share")
     assert 'value="1.5"' in r.text  # the value typed is shown back
     r = _post(
         manager, world.a_url(f"/strategy/scenarios/{sid}/changes"), {"kind": "refurbished", "share": "0.2"}
@@ -395,7 +416,7 @@ def test_objective_action_kpi_review_and_people_forms(world: World) -> None:
     )
     assert r.status_code == 303
     with session_scope(world.url) as s:
-        adjusted = forms.get_action(s, ORG, target)
+        adjusted = steering.get_action(s, ORG, target)
     assert adjusted["description"].endswith("[2026-03-01] Fait à la mairie")
 
 

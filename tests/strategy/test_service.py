@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import date
 from pathlib import Path
 
@@ -233,3 +234,99 @@ def test_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert bad.exit_code != 0 and "share" in bad.output and "Traceback" not in bad.output
     bad = cli.invoke(app, ["action", "add", "X", "--org", ORG, "--effort", "huge"])
     assert bad.exit_code != 0 and "--effort" in bad.output
+
+
+def test_cli_offers_what_the_pages_offer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Remove a change, delete a scenario, change or delete an objective, list the training plan."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("SOBRE_HOME", str(home))
+    from sobre.core.audit import AuditEntry
+    from sobre.core.settings import load_settings
+
+    url = load_settings(home).database_url
+    populate(url, tmp_path)
+    cli = CliRunner()
+
+    def ok(*args: str) -> str:
+        r = cli.invoke(app, [*args, "--org", ORG])
+        assert r.exit_code == 0, r.output
+        return r.output
+
+    ok("scenario", "create", "S")
+    ok("scenario", "add-change", "S", "fewer_devices", "--category", "monitor", "--share", "0.5")
+    ok("scenario", "add-change", "S", "refurbished", "--category", "laptop", "--share", "0.3")
+    assert "2. refurbished" in ok("scenario", "show", "S")
+    assert "fewer_devices" in ok("scenario", "remove-change", "S", "1")
+    (change,) = json.loads(ok("scenario", "show", "S", "--json"))["changes"]
+    assert change["kind"] == "refurbished"
+    bad = cli.invoke(app, ["scenario", "remove-change", "S", "5", "--org", ORG])
+    assert bad.exit_code == 1 and "no change 4" in bad.output
+    ok("scenario", "delete", "S")
+    assert json.loads(ok("scenario", "list", "--json")) == []
+
+    ok("objective", "add", "−30 %", "--reduction", "0.3", "--baseline-year", "2025", "--target-year", "2030")
+    [objective] = json.loads(ok("objective", "list", "--json"))
+    oid = str(objective["id"])
+    ok("objective", "update", oid, "--reduction", "0.4", "--baseline", "1000")
+    [objective] = json.loads(ok("objective", "list", "--json"))
+    assert objective["reduction"] == 0.4 and objective["baseline_value"] == 1000
+    ok("objective", "update", oid, "--title", "−40 %")
+    [objective] = json.loads(ok("objective", "list", "--json"))
+    assert objective["title"] == "−40 %" and objective["baseline_value"] == 1000  # kept
+    # The service's refusal, printed in English as the CLI words everything, with the option at fault.
+    bad = cli.invoke(app, ["objective", "update", oid, "--target-year", "2020", "--org", ORG])
+    assert bad.exit_code == 2 and "the target year comes after the baseline year" in bad.output
+    assert "--target-year" in bad.output
+    ok("objective", "delete", oid)
+    assert json.loads(ok("objective", "list", "--json")) == []
+
+    ok("strategy", "training", "module", "Sobriété", "--audience", "all", "--hours", "2")
+    [module] = json.loads(ok("strategy", "training", "list", "--json"))
+    assert module["title"] == "Sobriété" and module["sessions"] == []
+    with session_scope(url) as s:
+        entities = {(e.action, e.entity) for e in s.query(AuditEntry).filter(AuditEntry.via == "cli")}
+    assert ("delete", "strategy_scenario") in entities and ("delete", "strategy_objective") in entities
+
+
+def test_background_state_survives_the_page_and_a_stopped_server(db_url: str, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from sobre.core.errors import InputError
+    from sobre.strategy import background
+    from sobre.strategy.models import Scenario
+
+    populate(db_url, tmp_path)
+    with session_scope(db_url) as s:
+        sid = service.create_scenario(s, ORG, "Fond")
+        service.add_change(s, ORG, "Fond", "extend_lifetime", {"category": "laptop", "to_years": 6})
+        assert background.state(s, ORG, sid).status == "idle"
+        # A computation owned by this (live) process: running, and a second one is refused.
+        row = s.get(Scenario, sid)
+        assert row is not None
+        owner = background.liveness.me()
+        row.run_status, row.run_step, row.run_started_at = "running", "compute", datetime.now(UTC)
+        row.run_owner_host, row.run_owner_pid, row.run_owner_started = owner.host, owner.pid, owner.started
+    with session_scope(db_url) as s:
+        assert background.state(s, ORG, sid).to_dict()["step"] == "compute"
+    with pytest.raises(InputError) as refused:
+        background.launch(db_url, ORG, sid)
+    assert refused.value.key == "st.refuse.running"
+    # Its owner gone (a server stopped mid-computation): reported interrupted, and it may start again.
+    with session_scope(db_url) as s:
+        row = s.get(Scenario, sid)
+        assert row is not None
+        row.run_owner_pid, row.run_heartbeat_at = 2**22 + 12345, None
+    with session_scope(db_url) as s:
+        state = background.state(s, ORG, sid)
+    assert state.status == "failed" and state.error == {"key": "st.run.interrupted"}
+    background.launch(db_url, ORG, sid)
+    deadline = time.monotonic() + 180
+    while True:
+        with session_scope(db_url) as s:
+            state = background.state(s, ORG, sid)
+            effect = service.get_scenario(s, ORG, "Fond").effect
+        if state.status != "running":
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert state.status == "idle" and effect is not None and effect.delta("climate_change") < 0

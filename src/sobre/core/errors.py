@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class SobreError(Exception):
     """Base class for errors shown to users as a message, never as a traceback."""
@@ -14,7 +16,11 @@ class NotFound(SobreError):
 
 
 class InputError(SobreError):
-    """Bad input: names the file, row, column and value at fault, and what was expected."""
+    """Bad input: names the file, row, column and value at fault, and what was expected.
+
+    A refusal with a message ``key`` (a gettext id, its ``{placeholders}`` filled from ``values``) can be
+    shown in the reader's language (:meth:`reason`); ``str()`` stays the English wording, which the CLI
+    prints and the logs keep."""
 
     exit_code = 2
 
@@ -27,8 +33,11 @@ class InputError(SobreError):
         column: str | None = None,
         value: object = None,
         expected: str | None = None,
+        key: str | None = None,
+        values: Mapping[str, object] | None = None,
     ) -> None:
         self.file, self.row, self.column, self.value, self.expected = file, row, column, value, expected
+        self.message, self.key, self.values = message, key, dict(values or {})
         parts = []
         if file:
             parts.append(str(file))
@@ -43,3 +52,33 @@ class InputError(SobreError):
         if expected:
             text += f" (expected: {expected})"
         super().__init__(text)
+
+    @classmethod
+    def keyed(
+        cls,
+        key: str,
+        *,
+        column: str | None = None,
+        value: object = None,
+        expected: str | None = None,
+        **values: object,
+    ) -> InputError:
+        """A refusal worded by message ``key`` of the catalogues (English in ``str()``)."""
+        from sobre.core import i18n
+
+        return cls(
+            i18n.t(key, "en", **values),
+            column=column,
+            value=value,
+            expected=expected,
+            key=key,
+            values=values,
+        )
+
+    def reason(self, lang: str | None = None) -> str:
+        """The refusal alone (without where it is), in ``lang`` when it has a message key."""
+        if self.key is None:
+            return self.message
+        from sobre.core import i18n
+
+        return i18n.t(self.key, lang, **self.values)

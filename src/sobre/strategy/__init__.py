@@ -13,6 +13,7 @@ CAPABILITY = Capability(
         "kpi": "Indicators: definitions, targets, automatic and manual measurements.",
         "review": "Steering reviews (plan, do, check, act) with a snapshot of the indicators and decisions.",
         "strategy": "Vision, commitments, objectives and the strategy document.",
+        "objective": "Objectives by id: list, change and delete them.",
     },
     cli="sobre.strategy.cli:register",
     models="sobre.strategy.models",

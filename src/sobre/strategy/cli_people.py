@@ -121,6 +121,23 @@ def training_session(
     console.print(f"Session {sid} planned.")
 
 
+@training_app.command("list")
+@friendly_errors
+def training_list(ctx: typer.Context, org: str = _ORG, as_json: bool = _JSON, home: str = _HOME) -> None:
+    """The training modules with their sessions and how many attended each."""
+    from sobre.strategy import people
+
+    with session_scope(_url(ctx, home)) as s:
+        modules = people.training(s, org)
+    if as_json:
+        print_json(modules)
+        return
+    for m in modules:
+        console.print(f"{m['id']}. {m['title']} ({m['audience']}, {m['hours']:g} h)")
+        for ts in m["sessions"]:
+            console.print(f"   session {ts['id']} on {ts['held_on']}: {ts['attended']} attended")
+
+
 @training_app.command("attend")
 @friendly_errors
 def training_attend(

@@ -1,6 +1,8 @@
-"""The demo town's strategy: a vision and commitments, two objectives, five quantified scenarios and the
-combined plan, actions made from them (and from the first maturity gap), indicators with a history of
-measurements, a steering review, and the strategy document and charter in French and English.
+"""The demo town's strategy: a vision and commitments, two objectives, seven quantified scenarios (a change
+of every kind the town's inventory gives a figure for: lifetimes, refurbished purchases, fewer devices,
+hosts consolidated and retired, switch-off, a move to another site, stored data deleted) and the combined
+plan, actions made from them (and from the first maturity gap), indicators with a history of measurements,
+a steering review, and the strategy document and charter in French and English.
 
 Costs, dates and manual measurements are the demo's own illustrative figures (a fictional town); every
 avoided impact is computed by the footprint engine on the town's inventory.
@@ -16,6 +18,8 @@ from sobre.core.db import session_scope
 from sobre.strategy import documents, service, steering
 
 MANAGER = "marc.leroy@sobreville.fr"
+
+#: Sites and volumes named below are those of the demo town's inventory (``sobre.demo.town``).
 
 SCENARIOS = (
     (
@@ -48,6 +52,16 @@ SCENARIOS = (
         "Extinction hors horaires",
         "Téléphones IP éteints hors des heures d'ouverture (11 h, 251 jours).",
         [("switch_off", {"category": "ip_phone", "hours_per_day": 11, "days_per_year": 251})],
+    ),
+    (
+        "Hébergement en colocation",
+        "Les VM de la salle serveur du CTM déménagent au datacentre de colocation (PUE 1,4 au lieu de 1,8).",
+        [("move_to_site", {"from_site": "Salle serveur CTM", "to_site": "Datacentre de colocation Lyon"})],
+    ),
+    (
+        "Purge des sauvegardes",
+        "Supprimer 12 To de sauvegardes obsolètes de la sauvegarde externalisée.",
+        [("delete_data", {"volume": "sauvegarde-externalisee", "tb": 12})],
     ),
 )
 #: Scenario → (capex €, opex €/year, savings €/year, effort, horizon, owner, start, due, status).
@@ -87,6 +101,18 @@ PLAN = {
         "2026-06-30",
         "planned",
     ),
+    "Hébergement en colocation": (
+        25_000,
+        8_000,
+        4_000,
+        "high",
+        "medium",
+        "Infrastructure",
+        "2027-01-01",
+        "2028-06-30",
+        "planned",
+    ),
+    "Purge des sauvegardes": (0, 0, 1_500, "low", "short", "DSI", "2026-04-01", "2026-09-30", "planned"),
 }
 KPIS = (
     ("empreinte_agent", "Empreinte carbone par agent", "footprint_per_agent", None),

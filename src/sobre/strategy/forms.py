@@ -1,6 +1,7 @@
-"""Form input of the strategy pages read into the use cases' arguments, with one message per field at fault,
-and the few edits the pages need beside :mod:`sobre.strategy.service` and :mod:`sobre.strategy.steering`
-(scenarios by id, removing a change, editing an objective)."""
+"""Form input of the strategy pages read into the use cases' arguments, with one message per field at fault.
+
+Nothing here reads or writes the database: the pages call the use cases of :mod:`sobre.strategy.service`,
+:mod:`sobre.strategy.steering` and :mod:`sobre.strategy.people`, as the CLI and the JSON API do."""
 
 from __future__ import annotations
 
@@ -8,13 +9,8 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
-
-from sobre.core.errors import InputError, NotFound
-from sobre.orgs import service as orgs
+from sobre.core.errors import InputError
 from sobre.strategy import scenarios, steering
-from sobre.strategy.models import Objective, Scenario, ScenarioChange
 from sobre.web.forms import Form
 
 Translate = Callable[..., str]
@@ -47,9 +43,14 @@ def field_of(exc: InputError, default: str) -> str:
     return _FIELD_OF.get(column, column.lstrip("-").replace("-", "_") or default)
 
 
+def reason(exc: InputError, t: Translate) -> str:
+    """A use case's refusal in the page's language (by its message key; as worded when it has none)."""
+    return t("st.form.refused", reason=t(exc.key, **exc.values) if exc.key else str(exc))
+
+
 def refusal(form: Form, exc: InputError, default: str, t: Translate) -> Form:
-    """Put a use case's refusal at its field (its message as the use case words it)."""
-    form.error(field_of(exc, default), t("st.form.refused", reason=str(exc)))
+    """Put a use case's refusal at its field."""
+    form.error(field_of(exc, default), reason(exc, t))
     return form
 
 
@@ -114,38 +115,6 @@ def change_params(kind: str, values: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
-def scenario_row(session: Session, org: str, scenario_id: int) -> Scenario:
-    row = session.get(Scenario, scenario_id)
-    if row is None or row.org_id != orgs.get(session, org).id:
-        raise NotFound(f"no scenario {scenario_id}")
-    return row
-
-
-def remove_change(session: Session, org: str, scenario_id: int, position: int) -> None:
-    """Remove one change (by position); the later ones move up and the stored effect becomes stale."""
-    row = scenario_row(session, org, scenario_id)
-    changes = list(
-        session.scalars(
-            sa.select(ScenarioChange)
-            .where(ScenarioChange.scenario_id == row.id)
-            .order_by(ScenarioChange.position)
-        )
-    )
-    if not 0 <= position < len(changes):
-        raise NotFound(f"no change {position} in scenario {row.name!r}")
-    session.delete(changes[position])
-    for i, change in enumerate(c for j, c in enumerate(changes) if j != position):
-        change.position = i
-    row.effect, row.computed_at = None, None
-
-
-def delete_scenario(session: Session, org: str, scenario_id: int) -> None:
-    row = scenario_row(session, org, scenario_id)
-    for change in session.scalars(sa.select(ScenarioChange).where(ScenarioChange.scenario_id == row.id)):
-        session.delete(change)
-    session.delete(row)
-
-
 # ----------------------------------------------------------------------------------------------- objectives
 
 
@@ -170,58 +139,6 @@ def objective_fields(form: Form, t: Translate, criteria: tuple[str, ...]) -> dic
         "target_year": int(target_year or 0),
         "per": per,
         "baseline_value": baseline_value,
-    }
-
-
-def objective_row(session: Session, org: str, objective_id: int) -> Objective:
-    row = session.get(Objective, objective_id)
-    if row is None or row.org_id != orgs.get(session, org).id:
-        raise NotFound(f"no objective {objective_id}")
-    return row
-
-
-def update_objective(session: Session, org: str, objective_id: int, **fields: Any) -> None:
-    """Change an objective, checked as :func:`sobre.strategy.service.add_objective` checks a new one."""
-    row = objective_row(session, org, objective_id)
-    merged = {
-        "per": row.per,
-        "reduction": row.reduction,
-        "baseline_year": row.baseline_year,
-        "target_year": row.target_year,
-        **{k: v for k, v in fields.items() if v is not None or k == "baseline_value"},
-    }
-    if merged["per"] not in ("total", "agent"):
-        raise InputError("an objective is per total or per agent", column="--per", value=str(merged["per"]))
-    if not 0 < merged["reduction"] < 1:
-        raise InputError(
-            "a reduction lies between 0 and 1", column="--reduction", value=str(merged["reduction"])
-        )
-    if merged["target_year"] <= merged["baseline_year"]:
-        raise InputError(
-            "the target year comes after the baseline year",
-            column="--target-year",
-            value=str(merged["target_year"]),
-        )
-    if not str(merged.get("title", row.title)).strip():
-        raise InputError("an objective needs a title", column="title", value="")
-    for key, value in merged.items():
-        setattr(row, key, value.strip() if isinstance(value, str) else value)
-
-
-def delete_objective(session: Session, org: str, objective_id: int) -> None:
-    session.delete(objective_row(session, org, objective_id))
-
-
-def objective_dict(row: Objective) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "title": row.title,
-        "criterion": row.criterion,
-        "per": row.per,
-        "reduction": row.reduction,
-        "baseline_year": row.baseline_year,
-        "target_year": row.target_year,
-        "baseline_value": row.baseline_value,
     }
 
 
@@ -258,13 +175,6 @@ def action_form(action: Mapping[str, Any]) -> Form:
     values = {k: ("" if v is None else v) for k, v in action.items() if not isinstance(v, dict | list)}
     values["kpis"] = ", ".join(action.get("kpis") or [])
     return Form(values)
-
-
-def get_action(session: Session, org: str, action_id: int) -> dict[str, Any]:
-    for a in steering.list_actions(session, org):
-        if a["id"] == action_id:
-            return a
-    raise NotFound(f"no action {action_id}")
 
 
 # ----------------------------------------------------------------------------------------------- indicators
@@ -317,45 +227,6 @@ def measurement_fields(form: Form, t: Translate) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------------------- people
-
-
-def training(session: Session, org: str) -> list[dict[str, Any]]:
-    """Training modules with their sessions and how many attended each."""
-    from sobre.strategy.models import Attendance, TrainingModule, TrainingSession
-
-    oid = orgs.get(session, org).id
-    counts = dict(
-        session.execute(
-            sa.select(Attendance.session_id, sa.func.count())
-            .where(Attendance.org_id == oid, Attendance.attended.is_(True))
-            .group_by(Attendance.session_id)
-        ).all()
-    )
-    sessions: dict[int, list[dict[str, Any]]] = {}
-    for ts in session.scalars(
-        sa.select(TrainingSession).where(TrainingSession.org_id == oid).order_by(TrainingSession.held_on)
-    ):
-        sessions.setdefault(ts.module_id, []).append(
-            {
-                "id": ts.id,
-                "held_on": ts.held_on.isoformat(),
-                "trainer": ts.trainer,
-                "place": ts.place,
-                "attended": int(counts.get(ts.id, 0)),
-            }
-        )
-    return [
-        {
-            "id": m.id,
-            "title": m.title,
-            "audience": m.audience,
-            "hours": m.hours,
-            "sessions": sessions.get(m.id, []),
-        }
-        for m in session.scalars(
-            sa.select(TrainingModule).where(TrainingModule.org_id == oid).order_by(TrainingModule.title)
-        )
-    ]
 
 
 def people_list(raw: str) -> list[tuple[str, str]]:

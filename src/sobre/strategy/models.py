@@ -71,10 +71,15 @@ class Objective(Base):
 
 
 class Scenario(Base):
-    """A named list of changes; its last computed effect is kept with the run it started from."""
+    """A named list of changes; its last computed effect is kept with the run it started from.
+
+    ``run_*`` follow a computation launched from a page (:mod:`sobre.strategy.background`): ``running``
+    with its step and the owner process's heartbeat, or ``failed`` with the error; none once it is done."""
 
     __tablename__ = "strategy_scenario"
     __table_args__ = (sa.UniqueConstraint("org_id", "name"),)
+    #: The heartbeat and the step alone are no change worth an audit entry.
+    __audit_ignore__ = ("run_heartbeat_at", "run_step")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = _org()
@@ -84,6 +89,14 @@ class Scenario(Base):
     baseline_run_id: Mapped[int | None]
     computed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     created_at: Mapped[datetime] = _created()
+    run_status: Mapped[str | None] = mapped_column(sa.String(12))  # running, failed
+    run_step: Mapped[str | None] = mapped_column(sa.String(20))
+    run_error: Mapped[str | None] = mapped_column(sa.Text)
+    run_started_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    run_heartbeat_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    run_owner_host: Mapped[str | None] = mapped_column(sa.String(255))
+    run_owner_pid: Mapped[int | None]
+    run_owner_started: Mapped[int | None] = mapped_column(sa.BigInteger)
 
 
 class ScenarioChange(Base):

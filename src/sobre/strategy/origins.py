@@ -36,8 +36,8 @@ def rot_deletion(session: Session, org: str, scan_id: int, finding: str | None =
     items = [i for i in data.plan(session, org, scan_id).items if i.action == "delete" and i.files]
     chosen = [i for i in items if finding in (None, i.kind)]
     if not chosen:
-        raise InputError(
-            "the scan's plan deletes nothing of that kind",
+        raise InputError.keyed(
+            "st.refuse.rot_kind",
             column="rot_finding",
             value=finding or "",
             expected=", ".join(sorted({i.kind for i in items})) or "no deletion in that plan",
@@ -48,9 +48,7 @@ def rot_deletion(session: Session, org: str, scan_id: int, finding: str | None =
 def _parse_rot(ref: str) -> tuple[int, str | None]:
     scan, _, kind = str(ref).strip().partition(":")
     if not scan.isdigit():
-        raise InputError(
-            "a ROT reference is SCAN[:KIND]", column="ref", value=str(ref), expected=REFERENCES["rot"]
-        )
+        raise InputError.keyed("st.refuse.rot_ref", column="ref", value=str(ref), expected=REFERENCES["rot"])
     return int(scan), kind.strip() or None
 
 
@@ -127,13 +125,11 @@ def _from_incident(session: Session, org_id: int, ref: str, lang: str) -> dict[s
     from sobre.servicedesk import views
 
     if not str(ref).strip().lstrip("#").isdigit():
-        raise InputError(
-            "an incident reference is its number", column="ref", value=str(ref), expected="NUMBER"
-        )
+        raise InputError.keyed("st.refuse.incident_ref", column="ref", value=str(ref), expected="NUMBER")
     number = int(str(ref).strip().lstrip("#"))
     ticket = views.view(session, org_id, number)
     if ticket["kind"] != "incident":
-        raise InputError("that ticket is a request, not an incident", column="ref", value=str(number))
+        raise InputError.keyed("st.refuse.not_incident", column="ref", value=str(number))
     fields: dict[str, Any] = {
         "title": t("strategy.from_incident.title", lang, number=number, title=ticket["title"][:180]),
         "origin": "incident",
@@ -195,8 +191,8 @@ def create_action_from(
     elif origin == "incident":
         proposed = _from_incident(session, org_id, ref, lang)
     else:
-        raise InputError(
-            "no one-click action from that origin",
+        raise InputError.keyed(
+            "st.refuse.origin",
             column="origin",
             value=origin,
             expected=", ".join(REFERENCES),

@@ -40,8 +40,12 @@ def _oid(session: Session, org: str) -> int:
 
 def _check(value: str, allowed: tuple[str, ...], column: str) -> None:
     if value not in allowed:
-        raise InputError(
-            f"unknown {column.lstrip('-')}", column=column, value=value, expected=", ".join(allowed)
+        raise InputError.keyed(
+            "st.refuse.unknown_value",
+            column=column,
+            value=value,
+            expected=", ".join(allowed),
+            name=column.lstrip("-"),
         )
 
 
@@ -82,9 +86,7 @@ def plan_message(
     _check(channel, CHANNELS, "--channel")
     if body is None:
         if action_id is None:
-            raise InputError(
-                "a message needs a text or an action to draft it from", column="--body", value=""
-            )
+            raise InputError.keyed("st.refuse.message_body", column="--body", value="")
         action = session.get(Action, action_id)
         if action is None or action.org_id != oid:
             raise NotFound(f"no action {action_id}")
@@ -128,7 +130,7 @@ def messages(session: Session, org: str) -> list[dict[str, Any]]:
 
 def add_module(session: Session, org: str, title: str, audience: str, hours: float) -> int:
     if hours <= 0:
-        raise InputError("a module lasts some time", column="--hours", value=str(hours))
+        raise InputError.keyed("st.refuse.module_hours", column="--hours", value=str(hours))
     row = TrainingModule(org_id=_oid(session, org), title=title, audience=audience, hours=hours)
     session.add(row)
     session.flush()
@@ -165,6 +167,43 @@ def record_attendance(session: Session, org: str, session_id: int, people: list[
             known.add(person)
             added += 1
     return added
+
+
+def training(session: Session, org: str) -> list[dict[str, Any]]:
+    """Training modules with their sessions and how many attended each."""
+    oid = _oid(session, org)
+    counts = dict(
+        session.execute(
+            sa.select(Attendance.session_id, sa.func.count())
+            .where(Attendance.org_id == oid, Attendance.attended.is_(True))
+            .group_by(Attendance.session_id)
+        ).all()
+    )
+    sessions: dict[int, list[dict[str, Any]]] = {}
+    for ts in session.scalars(
+        sa.select(TrainingSession).where(TrainingSession.org_id == oid).order_by(TrainingSession.held_on)
+    ):
+        sessions.setdefault(ts.module_id, []).append(
+            {
+                "id": ts.id,
+                "held_on": ts.held_on.isoformat(),
+                "trainer": ts.trainer,
+                "place": ts.place,
+                "attended": int(counts.get(ts.id, 0)),
+            }
+        )
+    return [
+        {
+            "id": m.id,
+            "title": m.title,
+            "audience": m.audience,
+            "hours": m.hours,
+            "sessions": sessions.get(m.id, []),
+        }
+        for m in session.scalars(
+            sa.select(TrainingModule).where(TrainingModule.org_id == oid).order_by(TrainingModule.title)
+        )
+    ]
 
 
 def trained_share(database_url: str, org: str, on: date, param: str | None = None) -> Estimate:
@@ -208,7 +247,7 @@ def add_referent(
 ) -> int:
     oid = _oid(session, org)
     if "@" not in email:
-        raise InputError("not an e-mail address", column="--email", value=email)
+        raise InputError.keyed("st.refuse.email", column="--email", value=email)
     row = Referent(
         org_id=oid, name=name, email=email.strip().lower(), site=site, department=department, mission=mission
     )
@@ -243,7 +282,7 @@ def log_feedback(session: Session, org: str, email: str, text: str, kind: str, r
     if ref is None:
         raise NotFound(f"no referent {email!r}")
     if not text.strip():
-        raise InputError("an empty feedback", column="text", value="")
+        raise InputError.keyed("st.refuse.feedback_empty", column="text", value="")
     row = Feedback(org_id=oid, referent_id=ref.id, received_on=received_on, kind=kind, text=text.strip())
     session.add(row)
     session.flush()

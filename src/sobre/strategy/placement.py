@@ -49,8 +49,9 @@ def _by_name(frame: pl.DataFrame, wanted: list[str], column: str) -> pl.DataFram
     missing = [n for n in wanted if n not in set(found["name"].to_list())]
     if missing:
         known = sorted(frame["name"].drop_nulls().unique().to_list())
-        raise InputError(
-            f"no {column.rstrip('s')} of that name",
+        raise InputError.keyed(
+            "st.refuse.no_such_name",
+            what=column.rstrip("s"),
             column=column,
             value=missing[0],
             expected=", ".join(known[:10]) or "none in the inventory",
@@ -110,14 +111,12 @@ def delete(inventory: Inventory, p: Mapping[str, Any]) -> list[Change]:
         app = _by_name(conform(inventory.applications, APPLICATIONS), [p["application"]], "application")
         st = st.filter(_in("application_id", _ids(app)))
         if st.height == 0:
-            raise InputError(
-                "the application holds no storage volume", column="application", value=p["application"]
-            )
+            raise InputError.keyed("st.refuse.app_no_volume", column="application", value=p["application"])
     stored = st.select("id", pl.coalesce("used_gb", "capacity_gb").alias("gb")).filter(pl.col("gb") > 0)
     total = float(stored["gb"].sum() or 0.0)
     if total <= 0:
-        raise InputError(
-            "no stored data to delete from (no volume with a size)",
+        raise InputError.keyed(
+            "st.refuse.no_stored_data",
             column="volume",
             value=str(p.get("volume") or p.get("application") or ""),
             expected="storage volumes with used_gb or capacity_gb in the inventory",
@@ -129,8 +128,8 @@ def delete(inventory: Inventory, p: Mapping[str, Any]) -> list[Change]:
     else:
         gb, column = float(p["gb"]), "gb"
     if gb > total * (1 + 1e-9):
-        raise InputError(
-            "more data deleted than the volumes hold",
+        raise InputError.keyed(
+            "st.refuse.more_than_stored",
             column=column,
             value=str(p[column]),
             expected=f"≤ {total:,.1f} GB",

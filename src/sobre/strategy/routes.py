@@ -82,8 +82,10 @@ def register(registry: Any) -> None:
 
         return _created(ctx, lambda url, org: plan.action_from_gap(url, org, assessment, item, ctx.lang))
 
-    from sobre.strategy import routes_api, routes_plan, routes_scenarios
+    from sobre.strategy import routes_api, routes_api_runs, routes_api_vision, routes_plan, routes_scenarios
 
     routes_scenarios.register(registry)
     routes_plan.register(registry)
     routes_api.register(registry)
+    routes_api_vision.register(registry)
+    routes_api_runs.register(registry)

@@ -53,10 +53,10 @@ def register(registry: CapabilityRegistry) -> None:
     # -------------------------------------------------------------------------------------- scenarios
 
     def scenario_out(ctx: Ctx, s: Any, scenario_id: int) -> dict[str, Any]:
-        from sobre.strategy import forms, service
+        from sobre.strategy import service
 
         assert ctx.org is not None
-        name = forms.scenario_row(s, ctx.org.name, scenario_id).name
+        name = service.scenario_name(s, ctx.org.name, scenario_id)
         return service.get_scenario(s, ctx.org.name, name).to_dict()
 
     @api(
@@ -70,11 +70,11 @@ def register(registry: CapabilityRegistry) -> None:
         ids: Annotated[list[Id], Query(min_length=2, max_length=10)],
     ) -> list[dict[str, Any]]:
         """Several scenarios computed now on the same baseline, side by side."""
-        from sobre.strategy import forms, service
+        from sobre.strategy import service
 
         assert ctx.org is not None
         with ctx.session() as s:
-            names = [forms.scenario_row(s, ctx.org.name, i).name for i in ids]
+            names = [service.scenario_name(s, ctx.org.name, i) for i in ids]
         return [v.to_dict() for v in service.compare(ctx.database_url, ctx.org.name, names)]
 
     @api(
@@ -130,11 +130,11 @@ def register(registry: CapabilityRegistry) -> None:
         response_class=Response,
     )
     def delete_scenario(ctx: Ctx, scenario_id: Id) -> Response:
-        from sobre.strategy import forms
+        from sobre.strategy import service
 
         assert ctx.org is not None
         with ctx.session() as s:
-            forms.delete_scenario(s, ctx.org.name, scenario_id)
+            service.delete_scenario(s, ctx.org.name, service.scenario_name(s, ctx.org.name, scenario_id))
         return Response(status_code=204)
 
     @api(
@@ -147,11 +147,11 @@ def register(registry: CapabilityRegistry) -> None:
     )
     def add_change(ctx: Ctx, scenario_id: Id, body: ChangeIn) -> dict[str, Any]:
         """Append a change (kinds and their parameters: ``sobre scenario add-change --help``)."""
-        from sobre.strategy import forms, service
+        from sobre.strategy import service
 
         assert ctx.org is not None
         with ctx.session() as s:
-            name = forms.scenario_row(s, ctx.org.name, scenario_id).name
+            name = service.scenario_name(s, ctx.org.name, scenario_id)
             service.add_change(s, ctx.org.name, name, body.kind, dict(body.params))
             s.flush()
             return scenario_out(ctx, s, scenario_id)
@@ -164,11 +164,13 @@ def register(registry: CapabilityRegistry) -> None:
         response_model=ScenarioOut,
     )
     def remove_change(ctx: Ctx, scenario_id: Id, position: Position) -> dict[str, Any]:
-        from sobre.strategy import forms
+        from sobre.strategy import service
 
         assert ctx.org is not None
         with ctx.session() as s:
-            forms.remove_change(s, ctx.org.name, scenario_id, position)
+            service.remove_change(
+                s, ctx.org.name, service.scenario_name(s, ctx.org.name, scenario_id), position
+            )
             s.flush()
             return scenario_out(ctx, s, scenario_id)
 
@@ -181,11 +183,11 @@ def register(registry: CapabilityRegistry) -> None:
     )
     def run_scenario(ctx: Ctx, scenario_id: Id) -> dict[str, Any]:
         """Recompute the scenario's effect with the footprint engine on the latest run's baseline."""
-        from sobre.strategy import forms, service
+        from sobre.strategy import service
 
         assert ctx.org is not None
         with ctx.session() as s:
-            name = forms.scenario_row(s, ctx.org.name, scenario_id).name
+            name = service.scenario_name(s, ctx.org.name, scenario_id)
         return service.run_scenario(ctx.database_url, ctx.org.name, name).to_dict()
 
     @api(
@@ -198,14 +200,14 @@ def register(registry: CapabilityRegistry) -> None:
     )
     def scenario_action(ctx: Ctx, scenario_id: Id) -> dict[str, Any]:
         """One click: an action whose avoided impact is the scenario's."""
-        from sobre.strategy import forms
+        from sobre.strategy import service
 
         assert ctx.org is not None
         with ctx.session() as s:
-            name = forms.scenario_row(s, ctx.org.name, scenario_id).name
+            name = service.scenario_name(s, ctx.org.name, scenario_id)
         action_id = plan.action_from_scenario(ctx.database_url, ctx.org.name, name)
         with ctx.session() as s:
-            return forms.get_action(s, ctx.org.name, action_id)
+            return plan.get_action(s, ctx.org.name, action_id)
 
     # ------------------------------------------------------------------------------------- objectives
 
@@ -257,11 +259,11 @@ def register(registry: CapabilityRegistry) -> None:
         response_model=ObjectiveOut,
     )
     def get_objective(ctx: Ctx, objective_id: Id) -> dict[str, Any]:
-        from sobre.strategy import forms
+        from sobre.strategy import service
 
         assert ctx.org is not None
         with ctx.session() as s:
-            forms.objective_row(s, ctx.org.name, objective_id)
+            service.objective_row(s, ctx.org.name, objective_id)
         return objective_out(ctx, [objective_id])[0]
 
     @api(
@@ -272,11 +274,11 @@ def register(registry: CapabilityRegistry) -> None:
         response_model=ObjectiveOut,
     )
     def update_objective(ctx: Ctx, objective_id: Id, body: ObjectiveIn) -> dict[str, Any]:
-        from sobre.strategy import forms
+        from sobre.strategy import service
 
         assert ctx.org is not None
         with ctx.session() as s:
-            forms.update_objective(s, ctx.org.name, objective_id, **body.model_dump())
+            service.update_objective(s, ctx.org.name, objective_id, **body.model_dump())
         return objective_out(ctx, [objective_id])[0]
 
     @api(
@@ -288,20 +290,18 @@ def register(registry: CapabilityRegistry) -> None:
         response_class=Response,
     )
     def delete_objective(ctx: Ctx, objective_id: Id) -> Response:
-        from sobre.strategy import forms
+        from sobre.strategy import service
 
         assert ctx.org is not None
         with ctx.session() as s:
-            forms.delete_objective(s, ctx.org.name, objective_id)
+            service.delete_objective(s, ctx.org.name, objective_id)
         return Response(status_code=204)
 
     # ---------------------------------------------------------------------------------------- actions
 
     def action_out(ctx: Ctx, s: Any, action_id: int) -> dict[str, Any]:
-        from sobre.strategy import forms
-
         assert ctx.org is not None
-        return forms.get_action(s, ctx.org.name, action_id)
+        return plan.get_action(s, ctx.org.name, action_id)
 
     @api("/strategy/actions", permission=view, name="strategy.api_actions", response_model=Page[ActionOut])
     def list_actions(

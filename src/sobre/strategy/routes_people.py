@@ -19,13 +19,13 @@ def register(registry: CapabilityRegistry, save: Any) -> None:
     page = registry.page
 
     def people_page(ctx: RequestContext, form: Form | None = None, status: int = 200) -> Response:
-        from sobre.strategy import forms, people, steering
+        from sobre.strategy import people, steering
 
         assert ctx.org is not None
         with ctx.session() as s:
             data = {
                 "messages": people.messages(s, org_name(ctx)),
-                "modules": forms.training(s, org_name(ctx)),
+                "modules": people.training(s, org_name(ctx)),
                 "referents": people.referents(s, org_name(ctx)),
                 "feedback": people.feedback_log(s, org_name(ctx)),
                 "actions": steering.list_actions(s, org_name(ctx)),

@@ -148,11 +148,11 @@ def register(registry: CapabilityRegistry) -> None:
     def objective_page(
         ctx: RequestContext, objective_id: int, form: Form | None = None, status: int = 200
     ) -> Response:
-        from sobre.strategy import forms
+        from sobre.strategy import service
 
         assert ctx.org is not None
         with ctx.session() as s:
-            row = forms.objective_dict(forms.objective_row(s, org_name(ctx), objective_id))
+            row = service.objective_dict(service.objective_row(s, org_name(ctx), objective_id))
         if form is None:
             form = Form(
                 {
@@ -176,20 +176,20 @@ def register(registry: CapabilityRegistry) -> None:
         name="strategy.objective_edit",
     )
     async def objective_edit(ctx: Ctx, request: Request, objective_id: int) -> Response:
-        from sobre.strategy import forms
+        from sobre.strategy import forms, service
 
         assert ctx.org is not None
         form = await posted(request)
         if form.value("delete"):
             with ctx.session() as s:
-                forms.delete_objective(s, org_name(ctx), objective_id)
+                service.delete_objective(s, org_name(ctx), objective_id)
             return ctx.redirect(ctx.url("strategy.objectives"), notice="st.notice.deleted")
         fields = forms.objective_fields(form, ctx.t, _criteria(ctx))
         return _save(
             ctx,
             form,
             "title",
-            lambda s: forms.update_objective(s, org_name(ctx), objective_id, **fields),
+            lambda s: service.update_objective(s, org_name(ctx), objective_id, **fields),
             lambda f: objective_page(ctx, objective_id, f, 422),
             lambda _: ctx.url("strategy.objectives"),
             "st.notice.saved",
@@ -228,7 +228,7 @@ def register(registry: CapabilityRegistry) -> None:
         current = None
         if action_id is not None:
             with ctx.session() as s:
-                current = forms.get_action(s, org_name(ctx), action_id)
+                current = plan.get_action(s, org_name(ctx), action_id)
         defaults: dict[str, object] = {
             "origin": "free",
             "effort": "medium",

@@ -1,19 +1,30 @@
 """Scenario pages: create, add a change (one form per change kind, read from ``scenarios.KINDS``), remove
-one, run it with the footprint engine, compare two side by side, and make an action from it."""
+one, run it with the footprint engine (in the background, its page following the progress), compare two
+side by side, and make an action from it."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Form as F
 from fastapi import Request
 from fastapi.responses import Response
 
+from sobre.core import i18n
 from sobre.core.errors import InputError
 from sobre.strategy.routes_common import posted, render
 from sobre.web.context import Ctx, RequestContext
 from sobre.web.forms import Form
 from sobre.web.registry import CapabilityRegistry
+
+
+def _run_error(ctx: RequestContext, error: dict[str, Any] | None) -> str | None:
+    """A background computation's failure in the page's language."""
+    if error is None:
+        return None
+    if "key" in error and i18n.has(error["key"]):
+        return ctx.t(error["key"], **error.get("values", {}))
+    return str(error.get("text") or error)
 
 
 def register(registry: CapabilityRegistry) -> None:
@@ -54,12 +65,13 @@ def register(registry: CapabilityRegistry) -> None:
     def detail_page(
         ctx: RequestContext, scenario_id: int, kind: str = "", form: Form | None = None, status: int = 200
     ) -> Response:
-        from sobre.strategy import forms, scenarios, service
+        from sobre.strategy import background, forms, scenarios, service
 
         assert ctx.org is not None
         with ctx.session() as s:
-            name = forms.scenario_row(s, ctx.org.name, scenario_id).name
+            name = service.scenario_name(s, ctx.org.name, scenario_id)
             view = service.get_scenario(s, ctx.org.name, name).to_dict()
+            run = background.state(s, ctx.org.name, scenario_id)
         return render(
             ctx,
             "strategy/scenario.html",
@@ -70,6 +82,9 @@ def register(registry: CapabilityRegistry) -> None:
             fields=forms.kind_fields(kind) if kind in scenarios.KINDS else [],
             stages=("manufacturing", "distribution", "use", "end_of_life"),
             form=form or Form(),
+            run=run,
+            steps=background.STEPS,
+            run_error=_run_error(ctx, run.error),
         )
 
     @page("/strategy/scenarios/{scenario_id:int}", permission="strategy.view", name="strategy.scenario")
@@ -93,7 +108,7 @@ def register(registry: CapabilityRegistry) -> None:
             return detail_page(ctx, scenario_id, "", form, 422)
         try:
             with ctx.session() as s:
-                name = forms.scenario_row(s, ctx.org.name, scenario_id).name
+                name = service.scenario_name(s, ctx.org.name, scenario_id)
                 service.add_change(s, ctx.org.name, name, kind, forms.change_params(kind, form.values))  # type: ignore[arg-type]
         except InputError as exc:
             return detail_page(ctx, scenario_id, kind, forms.refusal(form, exc, "kind", ctx.t), 422)
@@ -108,11 +123,13 @@ def register(registry: CapabilityRegistry) -> None:
         name="strategy.change_remove",
     )
     def change_remove(ctx: Ctx, scenario_id: int, position: int) -> Response:
-        from sobre.strategy import forms
+        from sobre.strategy import service
 
         assert ctx.org is not None
         with ctx.session() as s:
-            forms.remove_change(s, ctx.org.name, scenario_id, position)
+            service.remove_change(
+                s, ctx.org.name, service.scenario_name(s, ctx.org.name, scenario_id), position
+            )
         return ctx.redirect(
             ctx.url("strategy.scenario", scenario_id=scenario_id), notice="st.notice.change_removed"
         )
@@ -124,19 +141,17 @@ def register(registry: CapabilityRegistry) -> None:
         name="strategy.scenario_run",
     )
     def scenario_run(ctx: Ctx, scenario_id: int) -> Response:
-        # Synchronous: a scenario re-runs the engine on the rows its changes touch only (see the benchmark).
-        from sobre.strategy import forms, service
+        # In the background: a large estate's baseline takes a while to load; the scenario's page follows.
+        from sobre.strategy import background, forms
 
         assert ctx.org is not None
-        with ctx.session() as s:
-            name = forms.scenario_row(s, ctx.org.name, scenario_id).name
         try:
-            service.run_scenario(ctx.database_url, ctx.org.name, name)
+            background.launch(ctx.database_url, ctx.org.name, scenario_id)
         except InputError as exc:
-            form = Form(errors={"run": ctx.t("st.form.refused", reason=str(exc))})
-            return detail_page(ctx, scenario_id, "", form, 422)
+            form = Form(errors={"run": forms.reason(exc, ctx.t)})
+            return detail_page(ctx, scenario_id, "", form, 409)
         return ctx.redirect(
-            ctx.url("strategy.scenario", scenario_id=scenario_id), notice="st.notice.run_done"
+            ctx.url("strategy.scenario", scenario_id=scenario_id), notice="st.notice.run_started"
         )
 
     @page(
@@ -146,11 +161,11 @@ def register(registry: CapabilityRegistry) -> None:
         name="strategy.scenario_delete",
     )
     def scenario_delete(ctx: Ctx, scenario_id: int) -> Response:
-        from sobre.strategy import forms
+        from sobre.strategy import service
 
         assert ctx.org is not None
         with ctx.session() as s:
-            forms.delete_scenario(s, ctx.org.name, scenario_id)
+            service.delete_scenario(s, ctx.org.name, service.scenario_name(s, ctx.org.name, scenario_id))
         return ctx.redirect(ctx.url("strategy.scenarios"), notice="st.notice.deleted")
 
     @page(
@@ -160,17 +175,17 @@ def register(registry: CapabilityRegistry) -> None:
         name="strategy.scenario_action",
     )
     def scenario_action(ctx: Ctx, scenario_id: int, title: Annotated[str, F()] = "") -> Response:
-        from sobre.strategy import forms, steering
+        from sobre.strategy import forms, service, steering
 
         assert ctx.org is not None
         with ctx.session() as s:
-            name = forms.scenario_row(s, ctx.org.name, scenario_id).name
+            name = service.scenario_name(s, ctx.org.name, scenario_id)
         try:
             action_id = steering.action_from_scenario(
                 ctx.database_url, ctx.org.name, name, title.strip() or None
             )
         except InputError as exc:
-            form = Form(errors={"run": ctx.t("st.form.refused", reason=str(exc))})
+            form = Form(errors={"run": forms.reason(exc, ctx.t)})
             return detail_page(ctx, scenario_id, "", form, 422)
         return ctx.redirect(
             ctx.url("strategy.action", action_id=action_id), notice="st.notice.action_created"
@@ -183,14 +198,14 @@ def register(registry: CapabilityRegistry) -> None:
         assert ctx.org is not None
         with ctx.session() as s:
             choices = [(v.id, v.name) for v in service.list_scenarios(s, ctx.org.name)]
-            names = [forms.scenario_row(s, ctx.org.name, i).name for i in (a, b) if i]
+            names = [service.scenario_name(s, ctx.org.name, i) for i in (a, b) if i]
         form = Form({"a": a or "", "b": b or ""})
         views: list[dict[str, object]] = []
         if len(names) == 2:
             try:
                 views = [v.to_dict() for v in service.compare(ctx.database_url, ctx.org.name, names)]
             except InputError as exc:
-                form.error("a", ctx.t("st.form.refused", reason=str(exc)))
+                form.error("a", forms.reason(exc, ctx.t))
         return render(
             ctx,
             "strategy/compare.html",

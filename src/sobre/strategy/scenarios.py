@@ -94,14 +94,16 @@ class ChangeSpec:
 def check_spec(kind: str, params: Mapping[str, Any]) -> ChangeSpec:
     """A valid :class:`ChangeSpec`, or an InputError naming the parameter and its value."""
     if kind not in KINDS:
-        raise InputError("unknown change kind", column="kind", value=kind, expected=", ".join(KINDS))
+        raise InputError.keyed("st.refuse.kind", column="kind", value=kind, expected=", ".join(KINDS))
     required, optional = KINDS[kind]
     clean: dict[str, Any] = {}
     for name in (*required, *optional):
         value = params.get(name)
         if value is None or value == "":
             if name in required:
-                raise InputError(f"{kind} needs {name}", column=name, value="", expected="a value")
+                raise InputError.keyed(
+                    "st.refuse.kind_needs", column=name, value="", expected="a value", kind=kind, name=name
+                )
             continue
         if name == "category":
             clean[name] = str(value).strip().lower()
@@ -111,47 +113,53 @@ def check_spec(kind: str, params: Mapping[str, Any]) -> ChangeSpec:
             continue
         if name == "rot_scan":
             if not str(value).strip().isdigit() or int(str(value).strip()) <= 0:
-                raise InputError("a scan id is a positive whole number", column=name, value=str(value))
+                raise InputError.keyed("st.refuse.scan_id", column=name, value=str(value))
             clean[name] = int(str(value).strip())
             continue
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise InputError("not a number", column=name, value=str(value)) from None
+            raise InputError.keyed("st.refuse.number", column=name, value=str(value)) from None
         if name in _SHARES and not 0.0 <= number <= 1.0:
-            raise InputError("a share lies between 0 and 1", column=name, value=str(value), expected="0–1")
+            raise InputError.keyed("st.refuse.share", column=name, value=str(value), expected="0–1")
         if name in _POSITIVE and (number <= 0 or number > _LIMITS.get(name, math.inf)):
-            raise InputError(
-                "out of range", column=name, value=str(value), expected=f"> 0, ≤ {_LIMITS.get(name, '∞')}"
+            raise InputError.keyed(
+                "st.refuse.range", column=name, value=str(value), expected=f"> 0, ≤ {_LIMITS.get(name, '∞')}"
             )
         if name in _NON_NEGATIVE and number < 0:
-            raise InputError("a factor is not negative", column=name, value=str(value), expected="≥ 0")
+            raise InputError.keyed("st.refuse.factor", column=name, value=str(value), expected="≥ 0")
         clean[name] = number
     unknown = sorted(set(params) - set(required) - set(optional))
     if unknown:
-        raise InputError(f"{kind} takes no {unknown[0]}", column=unknown[0], value=str(params[unknown[0]]))
+        raise InputError.keyed(
+            "st.refuse.kind_takes_no",
+            column=unknown[0],
+            value=str(params[unknown[0]]),
+            kind=kind,
+            name=unknown[0],
+        )
     if kind == "extend_lifetime" and ("years" in clean) == ("to_years" in clean):
-        raise InputError(
-            "extend_lifetime takes years or to_years", column="years", value="", expected="one of them"
+        raise InputError.keyed(
+            "st.refuse.years_or_to_years", column="years", value="", expected="one of them"
         )
     if kind == "move_to_site" and not {"vms", "applications", "from_site"} & set(clean):
-        raise InputError(
-            "move_to_site needs what moves", column="vms", value="", expected="vms, applications or from_site"
+        raise InputError.keyed(
+            "st.refuse.what_moves", column="vms", value="", expected="vms, applications or from_site"
         )
     if kind == "delete_data":
         amounts = [a for a in ("gb", "tb", "share") if a in clean]
         if len(amounts) != 1:
-            raise InputError(
-                "delete_data takes one of gb, tb or share",
+            raise InputError.keyed(
+                "st.refuse.one_amount",
                 column=amounts[1] if len(amounts) > 1 else "gb",
                 value="",
                 expected="one of them",
             )
         if clean.get("share") == 0:
-            raise InputError("a deletion deletes something", column="share", value="0", expected="> 0, ≤ 1")
+            raise InputError.keyed("st.refuse.delete_nothing", column="share", value="0", expected="> 0, ≤ 1")
         if "volume" in clean and "application" in clean:
-            raise InputError(
-                "delete_data takes volume or application", column="application", value=clean["application"]
+            raise InputError.keyed(
+                "st.refuse.volume_or_application", column="application", value=clean["application"]
             )
     return ChangeSpec(kind, clean)
 
@@ -276,8 +284,8 @@ def _site_factors(
             continue
         row = sites.filter(pl.col("name") == spec.params["site"])
         if row.height == 0:
-            raise InputError(
-                "no site of that name",
+            raise InputError.keyed(
+                "st.refuse.no_site",
                 column="site",
                 value=str(spec.params["site"]),
                 expected=", ".join(sorted(sites["name"].drop_nulls().to_list())[:10]),

@@ -5,6 +5,7 @@ Actions, indicators and reviews are in :mod:`sobre.strategy.steering`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from sobre.core.db import session_scope
 from sobre.core.errors import InputError, NotFound
 from sobre.orgs import service as orgs
-from sobre.strategy.models import Commitment, Objective, Scenario, ScenarioChange, Vision
+from sobre.strategy.models import Action, Commitment, Objective, Scenario, ScenarioChange, Vision
 from sobre.strategy.origins import create_action_from, rot_deletion
 from sobre.strategy.scenarios import ChangeSpec, Effect, check_spec, evaluate
 
@@ -40,9 +41,9 @@ def create_scenario(session: Session, org: str, name: str, description: str = ""
     oid = _org_id(session, org)
     name = name.strip()
     if not name:
-        raise InputError("a scenario needs a name", column="name", value="")
+        raise InputError.keyed("st.refuse.scenario_name", column="name", value="")
     if session.scalar(sa.select(Scenario.id).where(Scenario.org_id == oid, Scenario.name == name)):
-        raise InputError("a scenario of that name exists", column="name", value=name)
+        raise InputError.keyed("st.refuse.scenario_exists", column="name", value=name)
     row = Scenario(org_id=oid, name=name, description=description)
     session.add(row)
     session.flush()
@@ -60,7 +61,7 @@ def add_change(session: Session, org: str, name: str, kind: str, params: dict[st
     rot = params.get("rot_scan")
     if kind == "delete_data" and rot not in (None, "") and all(params.get(k) in (None, "") for k in _AMOUNTS):
         if not str(rot).strip().isdigit():
-            raise InputError("a scan id is a positive whole number", column="rot_scan", value=str(rot))
+            raise InputError.keyed("st.refuse.scan_id", column="rot_scan", value=str(rot))
         gb, _ = rot_deletion(session, org, int(str(rot).strip()), params.get("rot_finding") or None)
         params = {**params, "gb": gb}
     spec = check_spec(kind, params)
@@ -128,6 +129,56 @@ def get_scenario(session: Session, org: str, name: str) -> ScenarioView:
     return _view(session, _scenario(session, _org_id(session, org), name))
 
 
+def scenario_row(session: Session, org: str, scenario_id: int) -> Scenario:
+    """The organisation's scenario of that id (the pages and the API name scenarios by id)."""
+    row = session.get(Scenario, scenario_id)
+    if row is None or row.org_id != _org_id(session, org):
+        raise NotFound(f"no scenario {scenario_id}")
+    return row
+
+
+def scenario_name(session: Session, org: str, scenario_id: int) -> str:
+    return scenario_row(session, org, scenario_id).name
+
+
+def _changes(session: Session, scenario_id: int) -> list[ScenarioChange]:
+    return list(
+        session.scalars(
+            sa.select(ScenarioChange)
+            .where(ScenarioChange.scenario_id == scenario_id)
+            .order_by(ScenarioChange.position)
+        )
+    )
+
+
+def remove_change(session: Session, org: str, name: str, position: int) -> ChangeSpec:
+    """Remove one change (by position, from 0); the later ones move up and the stored effect becomes
+    stale.  Returns the change removed."""
+    row = _scenario(session, _org_id(session, org), name)
+    changes = _changes(session, row.id)
+    if not 0 <= position < len(changes):
+        raise NotFound(f"no change {position} in scenario {row.name!r}")
+    removed = changes.pop(position)
+    spec = ChangeSpec(removed.kind, dict(removed.params))
+    session.delete(removed)
+    for i, change in enumerate(changes):
+        change.position = i
+    row.effect, row.computed_at = None, None
+    return spec
+
+
+def delete_scenario(session: Session, org: str, name: str) -> None:
+    """Delete a scenario with its changes.  Actions made from it keep their avoided impact and lose
+    their link to it."""
+    row = _scenario(session, _org_id(session, org), name)
+    # Unlinked here rather than by the database, so that the audit log shows each action changed.
+    for action in session.scalars(sa.select(Action).where(Action.scenario_id == row.id)):
+        action.scenario_id = None
+    for change in _changes(session, row.id):
+        session.delete(change)
+    session.delete(row)
+
+
 @dataclass
 class Baseline:
     """The engine's inputs and result a scenario starts from."""
@@ -150,9 +201,8 @@ def baseline(database_url: str, org: str) -> Baseline:
 
     latest = runs.latest_run(database_url, org)
     if latest is None:
-        raise InputError(
-            f"organisation {org!r} has no footprint run yet",
-            expected="run 'sobre footprint run --org NAME' first",
+        raise InputError.keyed(
+            "st.refuse.no_run", expected="run 'sobre footprint run --org NAME' first", org=org
         )
     with session_scope(database_url) as session:
         organisation = orgs.get(session, org)
@@ -173,15 +223,27 @@ def baseline(database_url: str, org: str) -> Baseline:
     return Baseline(latest.id, inventory, factors, result, options)
 
 
-def run_scenario(database_url: str, org: str, name: str, base: Baseline | None = None) -> ScenarioView:
-    """Recompute the scenario's effect with the footprint engine and store it."""
+def run_scenario(
+    database_url: str,
+    org: str,
+    name: str,
+    base: Baseline | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ScenarioView:
+    """Recompute the scenario's effect with the footprint engine and store it.  ``progress`` is told each
+    step as it starts: ``baseline``, ``compute``, ``store``."""
     from sobre.footprint.engine import compute
 
-    base = base or baseline(database_url, org)
+    step = progress or (lambda _: None)
+    if base is None:
+        step("baseline")
+        base = baseline(database_url, org)
     with session_scope(database_url) as session:
         row = _scenario(session, _org_id(session, org), name)
         changes = specs(session, row.id)
+    step("compute")
     effect = evaluate(changes, base.inventory, base.factors, base.result, compute, **base.options)
+    step("store")
     with session_scope(database_url) as session:
         row = _scenario(session, _org_id(session, org), name)
         row.effect, row.baseline_run_id, row.computed_at = effect.to_dict(), base.run_id, datetime.now(UTC)
@@ -209,7 +271,7 @@ def combined_effect(database_url: str, org: str, names: list[str], base: Baselin
 def compare(database_url: str, org: str, names: list[str]) -> list[ScenarioView]:
     """The scenarios side by side, each computed now on the same baseline."""
     if not names:
-        raise InputError("name at least one scenario", column="names", value="")
+        raise InputError.keyed("st.refuse.compare_none", column="names", value="")
     base = baseline(database_url, org)
     return [run_scenario(database_url, org, n, base) for n in names]
 
@@ -240,7 +302,7 @@ def get_vision(session: Session, org: str) -> dict[str, str]:
 def add_commitment(session: Session, org: str, title: str, detail: str = "") -> int:
     oid = _org_id(session, org)
     if not title.strip():
-        raise InputError("a commitment needs a title", column="title", value="")
+        raise InputError.keyed("st.refuse.commitment_title", column="title", value="")
     position = session.scalar(
         sa.select(sa.func.count()).select_from(Commitment).where(Commitment.org_id == oid)
     )
@@ -271,16 +333,9 @@ def add_objective(
 ) -> int:
     """A reduction objective: −``reduction`` (0.3 = 30 %) of the baseline year's figure by ``target_year``."""
     oid = _org_id(session, org)
-    if per not in ("total", "agent"):
-        raise InputError(
-            "an objective is per total or per agent", column="--per", value=per, expected="total, agent"
-        )
-    if not 0 < reduction < 1:
-        raise InputError("a reduction lies between 0 and 1", column="--reduction", value=str(reduction))
-    if target_year <= baseline_year:
-        raise InputError(
-            "the target year comes after the baseline year", column="--target-year", value=str(target_year)
-        )
+    _check_objective(per, reduction, baseline_year, target_year)
+    if not title.strip():
+        raise InputError.keyed("st.refuse.objective_title", column="title", value="")
     row = Objective(
         org_id=oid,
         title=title.strip(),
@@ -294,6 +349,61 @@ def add_objective(
     session.add(row)
     session.flush()
     return row.id
+
+
+def _check_objective(per: str, reduction: float, baseline_year: int, target_year: int) -> None:
+    if per not in ("total", "agent"):
+        raise InputError.keyed("st.refuse.objective_per", column="--per", value=per, expected="total, agent")
+    if not 0 < reduction < 1:
+        raise InputError.keyed("st.refuse.reduction", column="--reduction", value=str(reduction))
+    if target_year <= baseline_year:
+        raise InputError.keyed("st.refuse.target_year", column="--target-year", value=str(target_year))
+
+
+def objective_row(session: Session, org: str, objective_id: int) -> Objective:
+    row = session.get(Objective, objective_id)
+    if row is None or row.org_id != _org_id(session, org):
+        raise NotFound(f"no objective {objective_id}")
+    return row
+
+
+def objective_dict(row: Objective) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "title": row.title,
+        "criterion": row.criterion,
+        "per": row.per,
+        "reduction": row.reduction,
+        "baseline_year": row.baseline_year,
+        "target_year": row.target_year,
+        "baseline_value": row.baseline_value,
+    }
+
+
+def update_objective(session: Session, org: str, objective_id: int, **fields: Any) -> None:
+    """Change an objective, checked as :func:`add_objective` checks a new one.  A field given as None
+    keeps its value, except ``baseline_value``, whose None means "the runs' figure"."""
+    row = objective_row(session, org, objective_id)
+    unknown = set(fields) - {"title", "criterion", "per", "reduction", "baseline_year", "target_year"}
+    unknown -= {"baseline_value"}
+    if unknown:
+        raise InputError.keyed("st.refuse.objective_field", column=sorted(unknown)[0], value="")
+    merged = {
+        "per": row.per,
+        "reduction": row.reduction,
+        "baseline_year": row.baseline_year,
+        "target_year": row.target_year,
+        **{k: v for k, v in fields.items() if v is not None or k == "baseline_value"},
+    }
+    _check_objective(merged["per"], merged["reduction"], merged["baseline_year"], merged["target_year"])
+    if not str(merged.get("title", row.title)).strip():
+        raise InputError.keyed("st.refuse.objective_title", column="title", value="")
+    for key, value in merged.items():
+        setattr(row, key, value.strip() if isinstance(value, str) else value)
+
+
+def delete_objective(session: Session, org: str, objective_id: int) -> None:
+    session.delete(objective_row(session, org, objective_id))
 
 
 def objectives(session: Session, org: str) -> list[Objective]:
@@ -379,10 +489,18 @@ __all__ = [
     "compare",
     "create_action_from",
     "create_scenario",
+    "delete_objective",
+    "delete_scenario",
     "get_scenario",
     "get_vision",
     "list_scenarios",
+    "objective_dict",
+    "objective_row",
     "objectives",
+    "remove_change",
     "run_scenario",
+    "scenario_name",
+    "scenario_row",
     "set_vision",
+    "update_objective",
 ]

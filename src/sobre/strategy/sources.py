@@ -57,18 +57,20 @@ def split(code: str) -> tuple[Source, str | None]:
     name, _, param = code.partition(":")
     source = sources().get(name)
     if source is None:
-        raise InputError(
-            "unknown automatic indicator source",
+        raise InputError.keyed(
+            "st.refuse.kpi_source",
             column="--source",
             value=code,
             expected=", ".join(sorted(sources())) + " or manual",
         )
     if source.parameter and not param:
-        raise InputError(
-            f"source {name} needs a {source.parameter}",
+        raise InputError.keyed(
+            "st.refuse.kpi_source_param",
             column="--source",
             value=code,
             expected=f"{name}:<{source.parameter}>",
+            name=name,
+            parameter=source.parameter,
         )
     return source, param or None
 

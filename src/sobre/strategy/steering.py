@@ -28,8 +28,12 @@ def _oid(session: Session, org: str) -> int:
 
 def _choice(value: str | None, allowed: tuple[str, ...], column: str) -> None:
     if value is not None and value not in allowed:
-        raise InputError(
-            f"unknown {column.lstrip('-')}", column=column, value=value, expected=", ".join(allowed)
+        raise InputError.keyed(
+            "st.refuse.unknown_value",
+            column=column,
+            value=value,
+            expected=", ".join(allowed),
+            name=column.lstrip("-"),
         )
 
 
@@ -62,10 +66,10 @@ def _check_action(fields: dict[str, Any]) -> None:
     _choice(fields.get("status"), STATUSES, "--status")
     for money in ("capex_eur", "opex_eur", "savings_eur"):
         if fields.get(money) is not None and fields[money] < 0:
-            raise InputError("an amount is not negative", column=f"--{money[:-4]}", value=str(fields[money]))
+            raise InputError.keyed("st.refuse.amount", column=f"--{money[:-4]}", value=str(fields[money]))
     start, due = fields.get("start_date"), fields.get("due_date")
     if start and due and due < start:
-        raise InputError("the due date comes after the start date", column="--due", value=due.isoformat())
+        raise InputError.keyed("st.refuse.due_after_start", column="--due", value=due.isoformat())
 
 
 def add_action(session: Session, org: str, title: str, **fields: Any) -> int:
@@ -73,13 +77,13 @@ def add_action(session: Session, org: str, title: str, **fields: Any) -> int:
     oid = _oid(session, org)
     title = title.strip()
     if not title:
-        raise InputError("an action needs a title", column="title", value="")
+        raise InputError.keyed("st.refuse.action_title", column="title", value="")
     unknown = set(fields) - set(_ACTION_FIELDS) - {"scenario_id", "avoided"}
     if unknown:
-        raise InputError("unknown action field", column=sorted(unknown)[0], value="")
+        raise InputError.keyed("st.refuse.action_field", column=sorted(unknown)[0], value="")
     _check_action(fields)
     if session.scalar(sa.select(Action.id).where(Action.org_id == oid, Action.title == title)):
-        raise InputError("an action of that title exists", column="title", value=title)
+        raise InputError.keyed("st.refuse.action_exists", column="title", value=title)
     row = Action(org_id=oid, title=title, **{k: v for k, v in fields.items() if v is not None})
     session.add(row)
     session.flush()
@@ -91,7 +95,7 @@ def update_action(session: Session, org: str, action_id: int, **fields: Any) -> 
     _check_action(fields)
     for key, value in fields.items():
         if key not in _ACTION_FIELDS:
-            raise InputError("unknown action field", column=key, value=str(value))
+            raise InputError.keyed("st.refuse.action_field", column=key, value=str(value))
         if value is not None:
             setattr(row, key, value)
 
@@ -109,6 +113,13 @@ def action_dict(a: Action, scenario: str | None = None) -> dict[str, Any]:
     for k in ("start_date", "due_date"):
         out[k] = out[k].isoformat() if out[k] else None
     return out
+
+
+def get_action(session: Session, org: str, action_id: int) -> dict[str, Any]:
+    """One action as :func:`list_actions` shows it (with its scenario's name)."""
+    row = _action(session, org, action_id)
+    scenario = session.get(Scenario, row.scenario_id) if row.scenario_id is not None else None
+    return action_dict(row, scenario.name if scenario else None)
 
 
 def list_actions(
@@ -176,8 +187,8 @@ def action_from_recommendation(database_url: str, org: str, key: str, lang: str 
     data = reporting.build_report_data(database_url, org, compute_if_missing=False)
     rec = next((r for r in data.recommendations if r.key == key), None)
     if rec is None:
-        raise InputError(
-            "no such recommendation in the latest diagnosis",
+        raise InputError.keyed(
+            "st.refuse.no_recommendation",
             column="key",
             value=key,
             expected=", ".join(r.key for r in data.recommendations) or "none",
@@ -209,8 +220,8 @@ def action_from_gap(
         proposals = insights.recommendations(session, org, assessment_id)
         proposal = next((p for p in proposals if p.origin[2] == item), None)
         if proposal is None:
-            raise InputError(
-                "no gap for that item in the assessment",
+            raise InputError.keyed(
+                "st.refuse.no_gap",
                 column="item",
                 value=item,
                 expected=", ".join(p.origin[2] for p in proposals[:10]) or "none",
@@ -267,10 +278,10 @@ def define_kpi(
         src, _ = kpi_sources.split(source)
         unit, direction = unit or src.unit, direction or src.direction
     if not unit:
-        raise InputError("a manual indicator needs a unit", column="--unit", value="")
+        raise InputError.keyed("st.refuse.kpi_unit", column="--unit", value="")
     _choice(direction or "down", DIRECTIONS, "--direction")
     if session.scalar(sa.select(Kpi.id).where(Kpi.org_id == oid, Kpi.code == code)):
-        raise InputError("an indicator of that code exists", column="code", value=code)
+        raise InputError.keyed("st.refuse.kpi_exists", column="code", value=code)
     row = Kpi(
         org_id=oid,
         code=code,
@@ -322,16 +333,16 @@ def record(
     """A manual measurement, with who and when (replaces that day's measurement)."""
     kpi = _kpi(session, org, code)
     if kpi.source != "manual":
-        raise InputError(
-            "an automatic indicator is measured, not entered",
+        raise InputError.keyed(
+            "st.refuse.kpi_automatic",
             column="code",
             value=code,
             expected="'sobre kpi measure'",
         )
     if not by.strip():
-        raise InputError("a manual measurement names who made it", column="--by", value="")
+        raise InputError.keyed("st.refuse.measured_by", column="--by", value="")
     if (low is not None and low > value) or (high is not None and high < value):
-        raise InputError("the range holds the value", column="--low", value=f"{low}–{high}")
+        raise InputError.keyed("st.refuse.value_range", column="--low", value=f"{low}–{high}")
     _store(
         session,
         kpi,

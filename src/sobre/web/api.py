@@ -180,8 +180,10 @@ def api_error_handlers() -> list[tuple[type[Exception], Any]]:
         if isinstance(exc, NotFound):
             return problem(request, 404, str(exc))
         if isinstance(exc, InputError):
-            errors = [{"location": "body", "field": exc.column or "", "message": str(exc)}]
-            return problem(request, 422, str(exc), errors=errors)
+            # A refusal with a message key reads in the caller's language; the others as worded.
+            reason = exc.reason(negotiate_language(request, fallback="en")) if exc.key else str(exc)
+            errors = [{"location": "body", "field": exc.column or "", "message": reason}]
+            return problem(request, 422, reason, errors=errors)
         return problem(request, 409, str(exc))
 
     async def on_crash(request: Request, exc: Exception) -> Response:

@@ -1,0 +1,55 @@
+"""A scenario computed in the background through the JSON API, as its page does:
+``POST /api/v1/orgs/{org}/strategy/scenarios/{id}/launch`` and ``GET …/progress``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from sobre.web.context import Ctx
+from sobre.web.params import Id
+from sobre.web.registry import CapabilityRegistry
+
+
+class RunStateOut(BaseModel):
+    status: str = Field(description="running, failed or idle (none under way)")
+    step: str | None = Field(description="baseline, compute or store, while running")
+    error: dict[str, Any] | None = Field(description="a message key and its values, or the error's text")
+    started_at: str | None
+
+
+def register(registry: CapabilityRegistry) -> None:
+    """A scenario computed in the background, as its page does, and where that computation is."""
+    api = registry.api
+
+    @api(
+        "/strategy/scenarios/{scenario_id}/launch",
+        permission="strategy.edit",
+        methods=("POST",),
+        name="strategy.api_scenario_launch",
+        response_model=RunStateOut,
+        status_code=202,
+    )
+    def launch(ctx: Ctx, scenario_id: Id) -> dict[str, Any]:
+        """Start computing the scenario in the background (``…/run`` computes it within the request)."""
+        from sobre.strategy import background
+
+        assert ctx.org is not None
+        background.launch(ctx.database_url, ctx.org.name, scenario_id)
+        with ctx.session() as s:
+            return background.state(s, ctx.org.name, scenario_id).to_dict()
+
+    @api(
+        "/strategy/scenarios/{scenario_id}/progress",
+        permission="strategy.view",
+        name="strategy.api_scenario_progress",
+        response_model=RunStateOut,
+    )
+    def progress(ctx: Ctx, scenario_id: Id) -> dict[str, Any]:
+        """Where the scenario's background computation is; once idle, its effect is the scenario's."""
+        from sobre.strategy import background
+
+        assert ctx.org is not None
+        with ctx.session() as s:
+            return background.state(s, ctx.org.name, scenario_id).to_dict()
