@@ -130,3 +130,38 @@ def test_hand_entries_decisions_and_digest(url: str, tmp_path: Path) -> None:
     html = write(watch.digest_document(url, ORG, date(2024, 1, 1), "fr"), "html", tmp_path, "veille")
     text = html.read_text(encoding="utf-8")
     assert "Réglementation" in text and "à appliquer" in text and "Lot reconditionné" in text
+
+
+def test_feeds_are_read_with_no_write_transaction_open(url: str) -> None:
+    """A slow feed must not hold the database: another writer commits while the feed is still being read,
+    and a source failing in an unforeseen way keeps its error without losing the others' entries."""
+    import threading
+
+    watch.add_source(url, ORG, "A fast", "https://example.org/rss.xml")
+    watch.add_source(url, ORG, "B broken", "https://broken.example.net/feed")
+    watch.add_source(url, ORG, "C slow", "https://example.com/atom.xml")
+    written = threading.Event()
+    seen_during_fetch: list[bool] = []
+
+    def write_meanwhile() -> None:
+        watch.add_entry(url, ORG, "Written while a feed is read", kind="regulation")
+        written.set()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "broken.example.net":
+            raise RuntimeError("parser fell over")
+        if request.url.host == "example.com":  # the slow feed: a writer runs while it is read
+            writer = threading.Thread(target=write_meanwhile)
+            writer.start()
+            seen_during_fetch.append(written.wait(timeout=15))
+            writer.join()
+        body = RSS if request.url.host == "example.org" else ATOM
+        return httpx.Response(200, content=body.encode())
+
+    counts = watch.fetch(url, ORG, client=httpx.Client(transport=httpx.MockTransport(handler)))
+    assert seen_during_fetch == [True]  # the other write was not kept waiting on the network
+    assert counts == {"sources": 3, "new": 3, "failed": 1}
+    sources = {s["name"]: s for s in watch.list_sources(url, ORG)}
+    assert "RuntimeError: parser fell over" in (sources["B broken"]["last_error"] or "")
+    titles = {e["title"] for e in watch.list_entries(url, ORG)}
+    assert "Written while a feed is read" in titles and "Carbon-aware scheduling in batch jobs" in titles

@@ -71,3 +71,43 @@ def test_two_incidents_opened_at_once_get_two_numbers(
     with session_scope(sqlite_url) as s:
         numbers = s.scalars(sa.select(Ticket.number).order_by(Ticket.number)).all()
     assert numbers == [1, 2]
+
+
+def test_tickets_opened_at_once_on_postgresql_take_turns_for_their_numbers(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read committed: both openings would read the same highest number and one would fail on the unique
+    key.  The organisation's advisory lock makes the second wait for the first's commit, then read past it."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite serialises writers with BEGIN IMMEDIATE")
+    with session_scope(db_url) as s:
+        org_id = orgs.create(s, ORG, employees=300, country="FR").id
+        service.open_ticket(s, org_id, title="First", requester="Ana")  # settings made once, serially
+    # Each opening stops once it has its number and before it writes it: without a lock both got #2 here.
+    rendezvous = threading.Barrier(3, timeout=2.0)
+    real_check = service._check_text
+
+    def check_after_rendezvous(value: str, column: str, limit: int = 255) -> str:
+        if column == "title":
+            with contextlib.suppress(threading.BrokenBarrierError):
+                rendezvous.wait()
+        return real_check(value, column, limit)
+
+    monkeypatch.setattr(service, "_check_text", check_after_rendezvous)
+    numbers: list[int] = []
+    errors: list[BaseException] = []
+
+    def open_one(n: int) -> None:
+        try:
+            with session_scope(db_url) as s:
+                numbers.append(service.open_ticket(s, org_id, title=f"Printer {n}", requester="Bob").number)
+        except BaseException as exc:  # noqa: BLE001  (reported below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_one, args=(n,)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert sorted(numbers) == [2, 3, 4]

@@ -13,7 +13,18 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from sobre.core.db import session_scope
-from sobre.servicedesk import comms, glpi, incidents, kpis, messages, problems, service, techdoc, views
+from sobre.servicedesk import (
+    comms,
+    glpi,
+    incidents,
+    indicators,
+    kpis,
+    messages,
+    problems,
+    service,
+    techdoc,
+    views,
+)
 from sobre.servicedesk.importer import import_glpi
 from tests.servicedesk.conftest import DATA, ORG, paris
 
@@ -169,7 +180,7 @@ def test_publication_problem_and_indicators(estate: tuple[str, int]) -> None:
             unit="months",
             first_due=paris(2025, 1, 31).date(),
         )
-    data = service.kpis(url, ORG, 2025, 6)
+    data = indicators.kpis(url, ORG, 2025, 6)
     assert data["sd.opened"]["value"] == 4 and data["sd.solved"]["value"] == 3
     assert data["sd.time_to_own"]["value"] == 10  # each owned 10 minutes after opening
     assert data["sd.satisfaction"]["value"] == 4

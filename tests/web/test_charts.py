@@ -50,10 +50,22 @@ def test_stacked_segments_follow_each_other_and_skip_missing_parts() -> None:
 def test_line_breaks_at_missing_values_and_radar_closes_the_shape() -> None:
     layout = charts.line(["1", "2", "3", "4"], ["s"], [[1, None, 3, 4]])
     assert len(layout.series[0]["paths"]) == 2
-    radar = charts.radar(["a", "b", "c"], ["now"], [[4, 2, None]], maximum=4)
-    points = radar.series[0]["dots"]
-    assert len(points) == 3 and points[2] == (radar.plot_x, radar.plot_y)  # missing → centre
+    radar = charts.radar(["a", "b", "c"], ["now"], [[4, 2, 1]], maximum=4)
+    assert radar.series[0]["polygon"] and not radar.extra["marks"]
     assert charts.nice_ticks(0) == [0.0, 1.0] and charts.nice_ticks(7) == [0, 2, 4, 6, 8]
+
+
+def test_an_unknown_radar_score_is_a_gap_and_a_mark_never_a_point_at_the_centre() -> None:
+    radar = charts.radar(["a", "b", "c", "d"], ["now", "target"], [[4, 2, None, 1], [4, 4, 4, 4]], maximum=4)
+    now, target = radar.series
+    centre = f"{radar.plot_x},{radar.plot_y}"
+    assert now["polygon"] == "" and target["polygon"]  # only a wholly known series closes its shape
+    assert now["paths"] == [" ".join(f"{x},{y}" for x, y in (now["dots"][i] for i in (3, 0, 1)))]
+    assert all(centre not in path for path in now["paths"])
+    assert len(now["known_dots"]) == 3 and (radar.plot_x, radar.plot_y) not in now["known_dots"]
+    spoke = radar.extra["spokes"][2]
+    assert [sp["unknown"] for sp in radar.extra["spokes"]] == [False, False, True, False]
+    assert radar.extra["marks"] == [{"x": spoke["x"], "y": spoke["y"]}]  # on the spoke's end, not the centre
 
 
 def test_a_capability_page_renders_the_four_charts_each_with_its_table(
@@ -82,4 +94,9 @@ def test_a_capability_page_renders_the_four_charts_each_with_its_table(
         assert "<caption>" in body and 'scope="row"' in body
     assert " style=" not in html  # the CSP forbids inline styles
     assert "1\u202f200,5" in html and "inconnu" in html  # French numbers; unknown is not zero
+    radar = dict(figures)["c4"]
+    assert "320.0,210.0" not in radar  # the centre (zero) is no point of any line
+    assert radar.count('<circle class="unknown"') == 1 and "stroke-dasharray" in radar
+    desc = re.search(r'<desc id="c4-d">(.*?)</desc>', radar, re.S)
+    assert desc and "Inconnu, non tracé : Hosting (Now)." in desc.group(1)  # the text alternative says so
     assert f'href="/o/{world.a}/charts"' in html  # the capability's menu entry

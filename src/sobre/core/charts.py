@@ -265,8 +265,12 @@ def radar(
     rings: int = 4,
     label_room: float = 110,
 ) -> Layout:
-    """A radar (maturity per domain): ``values[series][axis]`` on a 0–``maximum`` scale; missing = centre.
+    """A radar (maturity per domain): ``values[series][axis]`` on a 0–``maximum`` scale.
 
+    An unknown value (``None``) is no point: its series' line has a gap there (``paths`` holds the runs of
+    known axes, ``polygon`` is empty unless every axis is known) and the axis is marked unknown (``marks``
+    and the spoke's ``unknown`` flag), because drawing it at the centre would read as a score of zero.
+    ``dots`` keeps one position per axis (the centre where unknown) for callers that index it by axis.
     ``label_room`` widens the drawing on both sides so that axis labels written beside the spokes fit.
     """
     centre = size / 2
@@ -295,16 +299,30 @@ def radar(
         pts = [
             point(i, min(max((v or 0.0) / maximum, 0.0), 1.0) if maximum else 0.0) for i, v in enumerate(row)
         ]
+        known = [v is not None for v in row]
         shapes.append(
             {
                 "name": clip(name, 24),
                 "colour": PALETTE[j % len(PALETTE)],
                 "points": " ".join(f"{x},{y}" for x, y in pts),
+                "polygon": " ".join(f"{x},{y}" for x, y in pts) if all(known) else "",
+                "paths": [
+                    " ".join(f"{pts[i][0]},{pts[i][1]}" for i in run)
+                    for run in known_runs(known)
+                    if len(run) > 1  # a lone known axis is its dot
+                ],
                 "dots": pts,
-                "known": [v is not None for v in row],
+                "known_dots": [p for p, ok in zip(pts, known, strict=True) if ok],
+                "known": known,
                 "x": 8 + j * 150,
             }
         )
+    unknown = [any(row[i] is None for row in values) for i in range(len(axes))]
+    for i, spoke in enumerate(spokes):
+        spoke["unknown"] = unknown[i]
+    # Where an axis is unknown, a hollow dashed ring sits on its spoke's end: seen without colour, and
+    # nowhere near the centre that would mean zero.
+    marks = [{"x": sp["x"], "y": sp["y"]} for sp in spokes if sp["unknown"]]
     return Layout(
         size + 2 * label_room,
         size,
@@ -314,7 +332,7 @@ def radar(
         radius,
         [Tick(maximum * k / rings, centre - radius * k / rings) for k in range(1, rings + 1)],
         series=shapes,
-        extra={"grid": grid, "spokes": spokes},
+        extra={"grid": grid, "spokes": spokes, "marks": marks},
     )
 
 
@@ -406,5 +424,10 @@ def radar_svg(
             for (x, y), ok in zip(dots, known, strict=True)
             if ok
         ]
+    parts += [
+        f'<circle cx="{m["x"]}" cy="{m["y"]}" r="5" fill="#fff" stroke="#1a1a1a" stroke-width="1.5" '
+        'stroke-dasharray="2 2"/>'
+        for m in layout.extra["marks"]
+    ]
     parts.append("</svg>")
     return "".join(parts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -162,59 +163,86 @@ def _highest(*values: str | None) -> str | None:
     return max(known, key=_CRIT_ORDER.index) if known else None
 
 
-def asset_context(database_url: str, org: str) -> dict[str, dict[int, dict[str, Any]]]:
+def asset_context(
+    database_url: str,
+    org: str,
+    *,
+    equipment_ids: Collection[int] | None = None,
+    vm_ids: Collection[int] | None = None,
+) -> dict[str, dict[int, dict[str, Any]]]:
     """Equipment and VMs with what supervision needs: capacity, site PUE and *effective* criticality.
 
     Criticality flows down the links: a digital service's to its applications, an application's to the
     VMs, cloud-free machines it runs on, and a VM's to its host; an item's effective criticality is the
     highest of its own and of everything that runs on it.  Returns ``{"equipment": {id: {...}},
     "vms": {id: {...}}}``.
+
+    With ``equipment_ids`` or ``vm_ids`` only those items are read (with what their criticality rests on:
+    the VMs on that equipment, the applications on either), not the whole estate: a list of 200 hosts
+    beside 100,000 items reads 200 items.
     """
+    only = equipment_ids is not None or vm_ids is not None
+    eq_ids = sorted(set(equipment_ids or ()))
     with get_engine(database_url).connect() as conn:
         org_id = _org_id(conn, org)
-        apps = {
-            r.id: r.criticality
-            for r in conn.execute(
-                sa.select(Application.id, Application.criticality).where(Application.org_id == org_id)
-            )
-        }
-        for app_id, svc_crit in conn.execute(
-            sa.select(DigitalServiceApplication.application_id, DigitalService.criticality)
-            .join(DigitalService, DigitalService.id == DigitalServiceApplication.service_id)
-            .where(DigitalService.org_id == org_id)
-        ):
-            if app_id in apps:
-                apps[app_id] = _highest(apps[app_id], svc_crit)
-        on_vm: dict[int, list[str | None]] = {}
-        on_eq: dict[int, list[str | None]] = {}
-        for app_id, vm_id, eq_id in conn.execute(
+        vm_stmt = sa.select(
+            VirtualMachine.id,
+            VirtualMachine.name,
+            VirtualMachine.host_id,
+            VirtualMachine.vcpu,
+            VirtualMachine.ram_gb,
+            VirtualMachine.storage_gb,
+            VirtualMachine.criticality,
+        ).where(VirtualMachine.org_id == org_id)
+        if only:
+            vm_rows = _in_chunks(conn, vm_stmt, VirtualMachine.id, sorted(set(vm_ids or ())))
+            vm_rows += _in_chunks(conn, vm_stmt, VirtualMachine.host_id, eq_ids)  # they raise the host's
+        else:
+            vm_rows = [dict(r) for r in conn.execute(vm_stmt).mappings()]
+        link_stmt = (
             sa.select(ApplicationLink.application_id, ApplicationLink.vm_id, ApplicationLink.equipment_id)
             .join(Application, Application.id == ApplicationLink.application_id)
             .where(Application.org_id == org_id)
-        ):
-            if vm_id is not None:
-                on_vm.setdefault(vm_id, []).append(apps.get(app_id))
-            if eq_id is not None:
-                on_eq.setdefault(eq_id, []).append(apps.get(app_id))
+        )
+        if only:
+            links = _in_chunks(conn, link_stmt, ApplicationLink.vm_id, sorted({r["id"] for r in vm_rows}))
+            links += _in_chunks(conn, link_stmt, ApplicationLink.equipment_id, eq_ids)
+        else:
+            links = [dict(r) for r in conn.execute(link_stmt).mappings()]
+        app_stmt = sa.select(Application.id, Application.criticality).where(Application.org_id == org_id)
+        svc_stmt = (
+            sa.select(DigitalServiceApplication.application_id, DigitalService.criticality)
+            .join(DigitalService, DigitalService.id == DigitalServiceApplication.service_id)
+            .where(DigitalService.org_id == org_id)
+        )
+        if only:
+            app_ids = sorted({r["application_id"] for r in links})
+            app_rows = _in_chunks(conn, app_stmt, Application.id, app_ids)
+            svc_rows = _in_chunks(conn, svc_stmt, DigitalServiceApplication.application_id, app_ids)
+        else:
+            app_rows = [dict(r) for r in conn.execute(app_stmt).mappings()]
+            svc_rows = [dict(r) for r in conn.execute(svc_stmt).mappings()]
+        apps = {r["id"]: r["criticality"] for r in app_rows}
+        for r in svc_rows:
+            if r["application_id"] in apps:
+                apps[r["application_id"]] = _highest(apps[r["application_id"]], r["criticality"])
+        on_vm: dict[int, list[str | None]] = {}
+        on_eq: dict[int, list[str | None]] = {}
+        for r in links:
+            if r["vm_id"] is not None:
+                on_vm.setdefault(r["vm_id"], []).append(apps.get(r["application_id"]))
+            if r["equipment_id"] is not None:
+                on_eq.setdefault(r["equipment_id"], []).append(apps.get(r["application_id"]))
         vms: dict[int, dict[str, Any]] = {}
-        for r in conn.execute(
-            sa.select(
-                VirtualMachine.id,
-                VirtualMachine.name,
-                VirtualMachine.host_id,
-                VirtualMachine.vcpu,
-                VirtualMachine.ram_gb,
-                VirtualMachine.storage_gb,
-                VirtualMachine.criticality,
-            ).where(VirtualMachine.org_id == org_id)
-        ).mappings():
+        for r in vm_rows:
+            if r["id"] in vms:  # read twice: asked for, and on asked-for equipment
+                continue
             item = dict(r)
             item["effective_criticality"] = _highest(r["criticality"], *on_vm.get(r["id"], []))
             vms[r["id"]] = item
             if r["host_id"] is not None:
                 on_eq.setdefault(r["host_id"], []).append(item["effective_criticality"])
-        equipment: dict[int, dict[str, Any]] = {}
-        for r in conn.execute(
+        eq_stmt = (
             sa.select(
                 Equipment.id,
                 Equipment.name,
@@ -232,11 +260,27 @@ def asset_context(database_url: str, org: str) -> dict[str, dict[int, dict[str, 
             )
             .outerjoin(Site, Site.id == Equipment.site_id)
             .where(Equipment.org_id == org_id)
-        ).mappings():
+        )
+        eq_rows = (
+            _in_chunks(conn, eq_stmt, Equipment.id, eq_ids)
+            if only
+            else [dict(r) for r in conn.execute(eq_stmt).mappings()]
+        )
+        equipment: dict[int, dict[str, Any]] = {}
+        for r in eq_rows:
             item = dict(r)
             item["effective_criticality"] = _highest(r["criticality"], *on_eq.get(r["id"], []))
             equipment[r["id"]] = item
         return {"equipment": equipment, "vms": vms}
+
+
+def _in_chunks(conn: sa.Connection, stmt: Any, column: Any, ids: list[int]) -> list[dict[str, Any]]:
+    """The rows of ``stmt`` whose ``column`` is one of ``ids``, a few thousand bound values at a time
+    (SQLite and PostgreSQL both cap the parameters of one statement)."""
+    out: list[dict[str, Any]] = []
+    for i in range(0, len(ids), 5_000):
+        out += [dict(r) for r in conn.execute(stmt.where(column.in_(ids[i : i + 5_000]))).mappings()]
+    return out
 
 
 #: Equipment fields other capabilities read through :func:`equipment_records` (lifecycle, purchasing).

@@ -143,7 +143,9 @@ def resolve_refs(
     for name_field, (target, column) in REF_COLUMNS[kind].items():
         if name_field not in out.frame.columns:
             continue
-        names = [n for n in out.frame[name_field].drop_nulls().unique().to_list()]
+        # File order (not hash order): departments and sites created from one file get the same ids in
+        # every fresh database.
+        names = [n for n in out.frame[name_field].drop_nulls().unique(maintain_order=True).to_list()]
         known = existing_names(conn, target, org_id) if names else {}
         ambiguous = (
             _repeated_names(conn, target, org_id)

@@ -130,76 +130,130 @@ def list_sources(database_url: str, org: str) -> list[dict[str, Any]]:
         ]
 
 
+@dataclass(frozen=True)
+class _Source:
+    """What a fetch needs of a source, read before any network call (no row object held open)."""
+
+    id: int
+    url: str
+    etag: str | None
+    last_modified: str | None
+    tags: list[str]
+
+
+@dataclass
+class _Outcome:
+    items: list[FeedItem]
+    fetched_at: datetime
+    error: str | None = None
+    not_modified: bool = False
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def _fetch_one(client: Any, source: _Source) -> _Outcome:
+    """One source over the network, outside any database transaction; a failure is its outcome."""
+    import httpx
+
+    headers = {
+        k: v for k, v in (("If-None-Match", source.etag), ("If-Modified-Since", source.last_modified)) if v
+    }
+    try:
+        with client.stream("GET", source.url, headers=headers) as response:
+            if response.status_code == 304:
+                return _Outcome([], datetime.now(UTC), not_modified=True)
+            response.raise_for_status()
+            items = parse_feed(_read_capped(response))
+            return _Outcome(
+                items,
+                datetime.now(UTC),
+                etag=response.headers.get("etag"),
+                last_modified=response.headers.get("last-modified"),
+            )
+    except (httpx.HTTPError, httpx.InvalidURL, InputError) as exc:
+        return _Outcome([], datetime.now(UTC), error=f"{type(exc).__name__}: {exc}"[:2000])
+    except Exception as exc:  # noqa: BLE001 - an unforeseen failure of one feed (a parser or transport
+        # error httpx does not wrap) is kept as that source's error, not a loss of the others' entries
+        return _Outcome([], datetime.now(UTC), error=f"{type(exc).__name__}: {exc}"[:2000])
+
+
 def fetch(database_url: str, org: str, *, client: Any = None, source: str | None = None) -> dict[str, int]:
     """Fetch every active configured source (or one) and add the entries not seen yet.
 
     ``client`` is an ``httpx.Client`` (tests pass one with a mock transport).  A source that fails keeps its
-    error for the user; the others are still fetched.
+    error for the user; the others are still fetched and their entries kept.  The feeds are read with no
+    transaction open (a slow feed takes up to TIMEOUT_S each), then every result is written in one short
+    write transaction, so other writers never wait on the network.
     """
     import httpx
 
+    with session_scope(database_url) as session:
+        org_id = _org(session, org)
+        q = sa.select(WatchSource).where(WatchSource.org_id == org_id, WatchSource.active.is_(True))
+        if source:
+            q = q.where(WatchSource.name == source)
+        sources = [
+            _Source(s.id, s.url, s.etag, s.last_modified, list(s.tags or [])) for s in session.scalars(q)
+        ]
+    if source and not sources:
+        raise NotFound(f"no watch source named {source!r}")
+    counts = {"sources": len(sources), "new": 0, "failed": 0}
+    if not sources:
+        return counts
     own = client is None
     client = client or httpx.Client(
         timeout=TIMEOUT_S, follow_redirects=True, headers={"User-Agent": "Sobre watch (+feed reader)"}
     )
-    counts = {"sources": 0, "new": 0, "failed": 0}
     try:
-        with session_scope(database_url) as session:
-            org_id = _org(session, org)
-            q = sa.select(WatchSource).where(WatchSource.org_id == org_id, WatchSource.active.is_(True))
-            if source:
-                q = q.where(WatchSource.name == source)
-            sources = list(session.scalars(q))
-            if source and not sources:
-                raise NotFound(f"no watch source named {source!r}")
-            for s in sources:
-                counts["sources"] += 1
-                headers = {
-                    k: v for k, v in (("If-None-Match", s.etag), ("If-Modified-Since", s.last_modified)) if v
-                }
-                try:
-                    items = []
-                    with client.stream("GET", s.url, headers=headers) as response:
-                        if response.status_code != 304:
-                            response.raise_for_status()
-                            items = parse_feed(_read_capped(response))
-                            s.etag = response.headers.get("etag")
-                            s.last_modified = response.headers.get("last-modified")
-                    s.last_error = None
-                except (httpx.HTTPError, httpx.InvalidURL, InputError) as exc:
-                    s.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                    counts["failed"] += 1
-                    items = []
-                s.last_fetched_at = datetime.now(UTC)
-                seen = set(
-                    session.scalars(
-                        sa.select(WatchEntry.guid).where(
-                            WatchEntry.org_id == org_id, WatchEntry.guid.in_([i.guid for i in items])
-                        )
-                    )
-                )
-                for item in items:
-                    if item.guid in seen:
-                        continue
-                    seen.add(item.guid)
-                    session.add(
-                        WatchEntry(
-                            org_id=org_id,
-                            source_id=s.id,
-                            guid=item.guid,
-                            title=item.title,
-                            url=item.url,
-                            published=item.published,
-                            summary=item.summary,
-                            tags=list(s.tags or []),
-                            kind="technology",
-                        )
-                    )
-                    counts["new"] += 1
+        outcomes = [(s, _fetch_one(client, s)) for s in sources]
     finally:
         if own:
             client.close()
+    with write_session(database_url) as session:
+        for src, outcome in outcomes:
+            row = session.get(WatchSource, src.id)
+            if row is None:  # removed while its feed was read
+                continue
+            row.last_fetched_at = outcome.fetched_at
+            row.last_error = outcome.error
+            if outcome.error:
+                counts["failed"] += 1
+                continue
+            if not outcome.not_modified:
+                row.etag, row.last_modified = outcome.etag, outcome.last_modified
+            counts["new"] += _add_new(session, org_id, src, outcome.items)
     return counts
+
+
+def _add_new(session: Any, org_id: int, src: _Source, items: list[FeedItem]) -> int:
+    """Add the items of one source not already in the organisation's watch; how many were new."""
+    seen = set(
+        session.scalars(
+            sa.select(WatchEntry.guid).where(
+                WatchEntry.org_id == org_id, WatchEntry.guid.in_([i.guid for i in items])
+            )
+        )
+    )
+    new = 0
+    for item in items:
+        if item.guid in seen:
+            continue
+        seen.add(item.guid)
+        session.add(
+            WatchEntry(
+                org_id=org_id,
+                source_id=src.id,
+                guid=item.guid,
+                title=item.title,
+                url=item.url,
+                published=item.published,
+                summary=item.summary,
+                tags=list(src.tags),
+                kind="technology",
+            )
+        )
+        new += 1
+    return new
 
 
 def _check(fields: dict[str, Any]) -> None:

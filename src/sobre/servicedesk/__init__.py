@@ -20,7 +20,7 @@ CAPABILITY = Capability(
     web="sobre.servicedesk.routes:register",
     demo="sobre.servicedesk.demo:seed",
     provides={
-        "servicedesk.kpis": "sobre.servicedesk.service:kpis",
+        "servicedesk.kpis": "sobre.servicedesk.indicators:kpis",
         "inventory.export.ansible": "sobre.servicedesk.ansible:export",
         "servicedesk.incident_from_alert": "sobre.servicedesk.incidents:on_alert",
     },

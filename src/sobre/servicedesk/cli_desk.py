@@ -296,9 +296,9 @@ def kpis(
 ) -> None:
     """Backlog, time to own and resolve, SLA compliance, first-contact resolution, satisfaction, problems,
     incident energy and cost, overdue maintenance."""
-    from sobre.servicedesk import service
+    from sobre.servicedesk import indicators
 
-    data = service.kpis(settings(ctx, home).database_url, org, year, month)
+    data = indicators.kpis(settings(ctx, home).database_url, org, year, month)
     if as_json:
         print_json(data)
         return

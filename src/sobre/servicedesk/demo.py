@@ -67,7 +67,7 @@ def seed(ctx: DemoContext) -> list[Path | str]:
     from sobre.core.db import session_scope
     from sobre.inventory import service as inventory
     from sobre.orgs import service as orgs
-    from sobre.servicedesk import ansible, comms, desk, incidents, kb, problems, service, techdoc
+    from sobre.servicedesk import ansible, comms, desk, incidents, indicators, kb, problems, techdoc
     from sobre.servicedesk.vault import Vault
 
     rng = random.Random(ctx.seed + 19)
@@ -168,7 +168,7 @@ def seed(ctx: DemoContext) -> list[Path | str]:
             )
     folder = ctx.out / "centre-de-services"
     folder.mkdir(parents=True, exist_ok=True)
-    kpis = service.kpis(ctx.database_url, ctx.org_name, end.year)
+    kpis = indicators.kpis(ctx.database_url, ctx.org_name, end.year)
     kpi_path = folder / f"indicateurs-{end.year}.json"
     kpi_path.write_text(json.dumps(kpis, ensure_ascii=False, indent=1), encoding="utf-8")
     ansible_path = folder / "inventaire-ansible.yml"

@@ -1,8 +1,9 @@
-"""The tickets as plain records for the desk's indicators (:mod:`sobre.servicedesk.kpis` computes them)."""
+"""The desk's indicators of a year or a month: the tickets as plain records, computed by
+:mod:`sobre.servicedesk.kpis` (the ``servicedesk.kpis`` provider the strategy capability reads)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -47,3 +48,39 @@ def records(session: Session, org_id: int, since: datetime | None = None) -> lis
             )
         )
     return out
+
+
+def kpis(database_url: str, org: str, year: int, month: int | None = None) -> dict[str, Any]:
+    """Service desk indicators of a year (or one month), each ``{code, value, low, high, unit, status, reason,
+    count, detail}``, plus ``monthly`` (the same per month of the year): what the strategy capability reads
+    through ``provider("servicedesk.kpis")``."""
+    from datetime import date as day
+
+    from sobre.core.db import session_scope
+    from sobre.orgs import service as orgs
+    from sobre.servicedesk import kpis as calc
+    from sobre.servicedesk import problems, techdoc
+    from sobre.servicedesk.desk import settings
+
+    with session_scope(database_url) as session:
+        org_id = orgs.get(session, org).id
+        zone = settings(session, org_id).calendar.timezone
+        periods = calc.months(year, zone)
+        start, end = periods[month - 1] if month else (periods[0][0], periods[-1][1])
+        rows = records(session, org_id, since=start)
+        listed = problems.list_problems(session, org_id, open_only=True)
+        recurring = problems.recurring(session, org_id, since=start)
+        overdue = techdoc.due(session, org_id, min(day.today(), (end - timedelta(days=1)).date()))
+        extra = {
+            "problems_open": len(listed),
+            "known_errors": sum(p["known_error"] for p in listed),
+            "recurring_groups": len(recurring),
+            "maintenance_overdue": sum(1 for m in overdue if m["overdue"]),
+        }
+    result: dict[str, Any] = {k: v.to_dict() for k, v in calc.compute(rows, start, end, **extra).items()}
+    result["monthly"] = {
+        f"{year}-{i + 1:02d}": {k: v.to_dict() for k, v in calc.compute(rows, a, b, **extra).items()}
+        for i, (a, b) in enumerate(periods)
+        if month is None or i + 1 == month
+    }
+    return result

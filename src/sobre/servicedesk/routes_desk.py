@@ -431,13 +431,13 @@ def register(registry: CapabilityRegistry) -> None:
 
     @page("/desk/indicators", permission="servicedesk.agent", name="servicedesk.indicators")
     def indicators(ctx: Ctx, year: int = 0) -> Response:
-        from sobre.servicedesk import service
+        from sobre.servicedesk import indicators as desk_indicators
 
         assert ctx.org is not None
         year = year or date.today().year
         if not 2000 <= year <= 2100:
             raise InputError("not a year", column="year", value=year)
-        data = service.kpis(ctx.database_url, ctx.org.name, year)
+        data = desk_indicators.kpis(ctx.database_url, ctx.org.name, year)
         monthly = data.pop("monthly")
         labels = list(monthly)
         opened = [monthly[m]["sd.opened"]["value"] for m in labels]
@@ -476,7 +476,7 @@ def register(registry: CapabilityRegistry) -> None:
 
     @api("/servicedesk/kpis", permission="servicedesk.agent")
     def api_kpis(ctx: Ctx, year: int = 0) -> dict[str, Any]:
-        from sobre.servicedesk import service
+        from sobre.servicedesk import indicators as desk_indicators
 
         assert ctx.org is not None
-        return service.kpis(ctx.database_url, ctx.org.name, year or date.today().year)
+        return desk_indicators.kpis(ctx.database_url, ctx.org.name, year or date.today().year)

@@ -1,5 +1,6 @@
 """Use cases of tickets: open, assign, follow up, plan, wait, solve, close, reopen, rate; SLA clocks and
-escalations; settings, groups, categories and SLA targets of an organisation.
+escalations.  Settings, groups, categories and SLA targets live in :mod:`sobre.servicedesk.desk`, the
+indicators in :mod:`sobre.servicedesk.indicators`.
 
 Functions take the unit of work (``session``) and the organisation id; callers (CLI, pages, API, the alert
 hook) open the session.  ``actor`` names who acts, as the history shows it.  Instants are timezone-aware;
@@ -8,7 +9,7 @@ hook) open the session.  ``actor`` names who acts, as the history shows it.  Ins
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -118,7 +119,7 @@ def open_ticket(
     g = group_by_name(session, org_id, group)
     if g is None and cat is not None and cat.group_id:
         g = session.get(Group, cat.group_id)
-    number = (session.scalar(sa.select(sa.func.max(Ticket.number)).where(Ticket.org_id == org_id)) or 0) + 1
+    number = _next_number(session, org_id)
     t = Ticket(
         org_id=org_id,
         number=number,
@@ -150,6 +151,17 @@ def open_ticket(
         assign(session, org_id, t.number, assignee=assignee, actor=actor, now=at)
     refresh_sla(session, t, at)
     return t
+
+
+def _next_number(session: Session, org_id: int) -> int:
+    """The organisation's next ticket number.  On PostgreSQL (read committed) two openings would read the
+    same highest number: a transaction-scoped advisory lock per organisation makes the second wait for the
+    first's commit and read past it.  SQLite callers hold BEGIN IMMEDIATE, which already serialises them."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext("servicedesk.ticket_number"), org_id))
+        )
+    return (session.scalar(sa.select(sa.func.max(Ticket.number)).where(Ticket.org_id == org_id)) or 0) + 1
 
 
 def _set_status(session: Session, t: Ticket, status: sla.Status, actor: str, at: datetime) -> None:
@@ -560,42 +572,3 @@ def sweep(session: Session, org_id: int, now: datetime | None = None) -> list[di
     ):
         out.extend(refresh_sla(session, t, at))
     return out
-
-
-# ---------------------------------------------------------------- indicators
-
-
-def kpis(database_url: str, org: str, year: int, month: int | None = None) -> dict[str, Any]:
-    """Service desk indicators of a year (or one month), each ``{code, value, low, high, unit, status, reason,
-    count, detail}``, plus ``monthly`` (the same per month of the year): what the strategy capability reads
-    through ``provider("servicedesk.kpis")``."""
-    from datetime import date as day
-
-    from sobre.core.db import session_scope
-    from sobre.orgs import service as orgs
-    from sobre.servicedesk import kpis as calc
-    from sobre.servicedesk import problems, techdoc
-    from sobre.servicedesk.indicators import records
-
-    with session_scope(database_url) as session:
-        org_id = orgs.get(session, org).id
-        zone = settings(session, org_id).calendar.timezone
-        periods = calc.months(year, zone)
-        start, end = periods[month - 1] if month else (periods[0][0], periods[-1][1])
-        rows = records(session, org_id, since=start)
-        listed = problems.list_problems(session, org_id, open_only=True)
-        recurring = problems.recurring(session, org_id, since=start)
-        overdue = techdoc.due(session, org_id, min(day.today(), (end - timedelta(days=1)).date()))
-        extra = {
-            "problems_open": len(listed),
-            "known_errors": sum(p["known_error"] for p in listed),
-            "recurring_groups": len(recurring),
-            "maintenance_overdue": sum(1 for m in overdue if m["overdue"]),
-        }
-    result: dict[str, Any] = {k: v.to_dict() for k, v in calc.compute(rows, start, end, **extra).items()}
-    result["monthly"] = {
-        f"{year}-{i + 1:02d}": {k: v.to_dict() for k, v in calc.compute(rows, a, b, **extra).items()}
-        for i, (a, b) in enumerate(periods)
-        if month is None or i + 1 == month
-    }
-    return result

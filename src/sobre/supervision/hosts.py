@@ -50,10 +50,21 @@ def org_name(database_url: str, oid: int) -> str:
     return str(name)
 
 
-def _inventory(database_url: str, org: str) -> dict[str, dict[int, dict[str, Any]]]:
+def _inventory(
+    database_url: str, org: str, hosts: list[Host] | None = None
+) -> dict[str, dict[int, dict[str, Any]]]:
+    """The inventory context: of the items ``hosts`` are linked to when given, else of the whole estate
+    (to find an item by name)."""
     from sobre.inventory import service as inventory
 
-    return inventory.asset_context(database_url, org)
+    if hosts is None:
+        return inventory.asset_context(database_url, org)
+    return inventory.asset_context(
+        database_url,
+        org,
+        equipment_ids={h.equipment_id for h in hosts if h.equipment_id is not None},
+        vm_ids={h.vm_id for h in hosts if h.vm_id is not None},
+    )
 
 
 # ---------------------------------------------------------------- hosts
@@ -212,11 +223,11 @@ def _get_host(session: Any, oid: int, name: str) -> Host:
 
 def list_hosts(database_url: str, org: str, *, now: float | None = None) -> list[dict[str, Any]]:
     """Every supervised host with its state (up, down, unknown), inventory link and criticality."""
-    assets = _inventory(database_url, org)
     now = time.time() if now is None else now
     with session_scope(database_url) as session:
         oid = orgs.get(session, org).id
-        hosts = session.scalars(sa.select(Host).where(Host.org_id == oid).order_by(Host.name)).all()
+        hosts = list(session.scalars(sa.select(Host).where(Host.org_id == oid).order_by(Host.name)))
+        assets = _inventory(database_url, org, hosts)  # the listed hosts' items only, not the estate
         return [_host_dict(h, now, assets) for h in hosts]
 
 

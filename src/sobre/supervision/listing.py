@@ -89,7 +89,7 @@ def host_sorts(now: float) -> dict[str, Any]:
 
 def host_rows(database_url: str, org: str, rows: list[Any], now: float) -> list[dict[str, Any]]:
     """A page of ``hosts_query`` rows as dictionaries, with their inventory item and criticality."""
-    assets = _inventory(database_url, org)
+    assets = _inventory(database_url, org, [h for h, _state, _n in rows])  # this page's items only
     return [{**_host_view(h, now, assets), "open_alerts": int(n)} for h, _state, n in rows]
 
 
@@ -100,12 +100,11 @@ def _host_view(h: Host, now: float, assets: dict[str, dict[int, dict[str, Any]]]
 
 def host_by_id(database_url: str, org: str, host_id: int, *, now: float | None = None) -> dict[str, Any]:
     """One host with its state, inventory item and criticality; ``NotFound`` outside the organisation."""
-    assets = _inventory(database_url, org)
     with session_scope(database_url) as s:
         h = s.scalar(sa.select(Host).where(Host.id == host_id, Host.org_id == _org(s, org)))
         if h is None:
             raise NotFound(f"no supervised host {host_id}")
-        return _host_view(h, time.time() if now is None else now, assets)
+        return _host_view(h, time.time() if now is None else now, _inventory(database_url, org, [h]))
 
 
 def _org(session: Any, org: str) -> int:

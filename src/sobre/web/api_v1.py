@@ -226,7 +226,7 @@ def register(registry: CapabilityRegistry) -> None:
     def add_member(ctx: Ctx, body: MemberIn) -> dict[str, Any]:
         """Give an existing account a role in the organisation (or change its role)."""
         assert ctx.org is not None
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             user = service.get_user(s, body.email)
             not_yourself(ctx, user.id)
             service.grant(s, user, ctx.org.id, body.role)
@@ -243,7 +243,7 @@ def register(registry: CapabilityRegistry) -> None:
     def set_member(ctx: Ctx, user_id: Id, body: RoleIn) -> dict[str, Any]:
         assert ctx.org is not None
         not_yourself(ctx, user_id)
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             service.grant(s, service.user_by_id(s, user_id), ctx.org.id, body.role)
         return member_out(ctx, user_id)
 
@@ -257,7 +257,7 @@ def register(registry: CapabilityRegistry) -> None:
     def remove_member(ctx: Ctx, user_id: Id) -> Response:
         assert ctx.org is not None
         not_yourself(ctx, user_id)
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             service.revoke(s, service.user_by_id(s, user_id), ctx.org.id)
         return Response(status_code=204)
 
@@ -283,7 +283,7 @@ def register(registry: CapabilityRegistry) -> None:
         """A new token for the caller in this organisation, with a role within the calling token's."""
         assert ctx.org is not None and ctx.user is not None and ctx.role is not None
         allowed = [r for r in ROLES if ctx.state.permissions.of_role(r) <= ctx.permissions]
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             user = service.user_by_id(s, ctx.user.id)
             token, text = service.create_token(
                 s,
@@ -308,7 +308,7 @@ def register(registry: CapabilityRegistry) -> None:
     def revoke_token(ctx: Ctx, token_id: Id) -> Response:
         """Revoke one of the caller's tokens (the calling token included)."""
         assert ctx.user is not None
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             service.revoke_token(s, ctx.user.id, token_id)
         return Response(status_code=204)
 

@@ -71,7 +71,7 @@ def register(registry: CapabilityRegistry) -> None:
         if not form.ok:
             return ctx.render("web/sign_in.html", 422, form=form, next=safe_next(next))
         refused: service.SignInRefused | None = None
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             try:
                 user = service.sign_in(
                     s, email, password, address=client_address(ctx.request), throttle=ctx.state.throttle
@@ -105,7 +105,7 @@ def register(registry: CapabilityRegistry) -> None:
     @page("/sign-out", permission=SIGNED_IN, org=False, methods=("POST",), name="web.sign_out")
     def sign_out(ctx: Ctx) -> Response:
         assert ctx.user is not None
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             service.close_session(s, ctx.session_key)
             audit.record(
                 s,
@@ -123,7 +123,7 @@ def register(registry: CapabilityRegistry) -> None:
         if lang not in LANGUAGES:
             raise InputError("unknown language", column="lang", value=lang, expected="fr or en")
         if ctx.user is not None:
-            with ctx.session() as s:
+            with ctx.write_session() as s:
                 service.set_language(s, service.user_by_id(s, ctx.user.id), lang)
         response = ctx.redirect(safe_next(next))
         set_language_cookie(ctx.request, response, lang)
@@ -147,7 +147,7 @@ def register(registry: CapabilityRegistry) -> None:
         if choice is not None and choice not in LANGUAGES:
             form = Form({"language": language}, {"language": ctx.t("web.form.choose")})
             return account_page(ctx, form, 422)
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             service.set_language(s, service.user_by_id(s, ctx.user.id), choice)
         response = ctx.redirect("/account", notice="web.notice.saved")
         if choice:
@@ -165,7 +165,7 @@ def register(registry: CapabilityRegistry) -> None:
     ) -> Response:
         assert ctx.user is not None
         form = Form()
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             user = service.user_by_id(s, ctx.user.id)
             if not security.verify_password(user.password_hash, current):
                 form.error("current", ctx.t("web.account.wrong_password"))
@@ -231,7 +231,7 @@ def register(registry: CapabilityRegistry) -> None:
             form.error("role", ctx.t("web.tokens.role_rule", roles=", ".join(allowed)))
         if not form.ok or membership is None:
             return tokens_page(ctx, form, 422)
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             user = service.user_by_id(s, ctx.user.id)
             _, text = service.create_token(
                 s, user, membership.org_id, role, name, allowed_roles=allowed, expires_days=days
@@ -247,7 +247,7 @@ def register(registry: CapabilityRegistry) -> None:
     )
     def token_revoke(ctx: Ctx, token_id: int) -> Response:
         assert ctx.user is not None
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             service.revoke_token(s, ctx.user.id, token_id)
         return ctx.redirect("/account/tokens", notice="web.notice.token_revoked")
 

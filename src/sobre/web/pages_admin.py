@@ -79,7 +79,7 @@ def register(registry: CapabilityRegistry) -> None:
             if code is None:
                 form.error("country", ctx.t("web.admin.unknown_country"))
         if form.ok:
-            with ctx.session() as s:
+            with ctx.write_session() as s:
                 try:
                     org = orgs.create(s, name, employees=staff, inhabitants=people, country=code)
                 except SobreError:
@@ -113,7 +113,7 @@ def register(registry: CapabilityRegistry) -> None:
     ) -> Response:
         form = Form({"email": email, "name": name, "is_admin": is_admin})
         password = security.random_password()
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             try:
                 user = service.create_user(s, email, password, name=name, is_admin=bool(is_admin))
             except InputError:
@@ -155,7 +155,7 @@ def register(registry: CapabilityRegistry) -> None:
         form = Form({"org_id": org_id, "role": role})
         if role not in ROLES:
             form.error("role", ctx.t("web.form.choose"))
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             user = service.user_by_id(s, user_id)
             try:
                 target = int(org_id)
@@ -169,14 +169,14 @@ def register(registry: CapabilityRegistry) -> None:
 
     @page("/admin/users/{user_id}/revoke", methods=("POST",), name="web.admin_user_revoke")
     def admin_user_revoke(ctx: Ctx, user_id: int, org_id: Annotated[int, F()] = 0) -> Response:
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             service.revoke(s, service.user_by_id(s, user_id), org_id)
         return ctx.redirect(f"/admin/users/{user_id}", notice="web.notice.role_revoked")
 
     @page("/admin/users/{user_id}/password", methods=("POST",), name="web.admin_user_password")
     def admin_user_password(ctx: Ctx, user_id: int) -> Response:
         password = security.random_password()
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             service.set_password(s, service.user_by_id(s, user_id), password)
         return user_page(ctx, user_id, password=password)
 
@@ -185,7 +185,7 @@ def register(registry: CapabilityRegistry) -> None:
         assert ctx.user is not None
         if user_id == ctx.user.id:
             return user_page(ctx, user_id, Form(errors={"active": ctx.t("web.members.not_yourself")}), 422)
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             service.set_active(s, service.user_by_id(s, user_id), active == "1")
         return ctx.redirect(f"/admin/users/{user_id}", notice="web.notice.saved")
 

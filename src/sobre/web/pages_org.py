@@ -118,7 +118,7 @@ def audit_export(ctx: Ctx, *, org_id: int | None, all_orgs: bool, fmt: str) -> R
     if fmt not in ("csv", "json"):
         raise InputError("unknown export format", column="format", value=fmt, expected="csv or json")
     stmt = audit_statement(audit_filters(ctx), org_id, all_orgs)
-    with ctx.session() as s:
+    with ctx.write_session() as s:
         # Exporting the log is itself on the record.
         audit.record(
             s, action="event", entity="audit_log", org_id=org_id, summary=f"audit log exported ({fmt})"
@@ -190,7 +190,7 @@ def register(registry: CapabilityRegistry) -> None:
         form = Form({"email": email, "role": role})
         if role not in ROLES:
             form.error("role", ctx.t("web.form.choose"))
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             try:
                 user = service.get_user(s, email)
             except NotFound:
@@ -211,7 +211,7 @@ def register(registry: CapabilityRegistry) -> None:
         assert ctx.org is not None and ctx.user is not None
         if user_id == ctx.user.id:
             return members_page(ctx, Form(errors={"email": ctx.t("web.members.not_yourself")}), 422)
-        with ctx.session() as s:
+        with ctx.write_session() as s:
             service.revoke(s, service.user_by_id(s, user_id), ctx.org.id)
         return ctx.redirect(ctx.url("web.members"), notice="web.notice.role_revoked")
 

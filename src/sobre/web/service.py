@@ -250,7 +250,8 @@ def find_session(
 
 
 def _if_free(session: Session, change: Callable[[], None]) -> None:
-    """A write the request guard can do without (a session's last-seen time, an expired session's row),
+    """A write the request guard can do without (a session's last-seen time, an expired session's row, a
+    token's last use),
     in a savepoint of the guard's read transaction.  SQLite refuses at once to turn a read transaction
     into a write when another connection committed since it began (busy timeout or not): then the change
     is skipped, and the next request of that session makes it, instead of the page failing."""
@@ -452,17 +453,30 @@ def authenticate_token(
     if user is None or not user.is_active:
         return None
     if token.last_used_at is None or _aware(token.last_used_at) + timedelta(minutes=1) <= now:
-        token.last_used_at = now
-        session.flush()
+        # The guard's read transaction: like a session's last-seen time, a token's last use is a write the
+        # request can do without (the next call, a minute on, makes it), never a reason to fail the call.
+        def touch() -> None:
+            token.last_used_at = now
+            session.flush()
+
+        _if_free(session, touch)
     return TokenIdentity(token, user, role_in(session, user.id, token.org_id))
 
 
 # --- installation secret ----------------------------------------------------------------------------------
 
 
+def stored_csrf_key(session: Session) -> str | None:
+    """The installation's CSRF signing key, or ``None`` if someone deleted it (a read only)."""
+    return session.scalar(sa.select(Secret.value).where(Secret.key == "csrf"))
+
+
 def csrf_key(session: Session) -> str:
-    """The installation's CSRF signing key (made by the migration; made here if someone deleted it)."""
-    value = session.scalar(sa.select(Secret.value).where(Secret.key == "csrf"))
+    """The installation's CSRF signing key (made by the migration; made here if someone deleted it).
+
+    Call it in a write session (``BEGIN IMMEDIATE``): two requests that both found no key then serialise,
+    and the second reads the first's key instead of failing on the unique key."""
+    value = stored_csrf_key(session)
     if value is None:
         value = security.new_secret()
         session.add(Secret(key="csrf", value=value))

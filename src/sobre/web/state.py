@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import jinja2
 
-from sobre.core.db import session_scope
+from sobre.core.db import session_scope, write_session
 from sobre.core.settings import Settings
 from sobre.web import security, service
 from sobre.web.permissions import PermissionTable
@@ -36,7 +36,11 @@ class WebState:
     def csrf_key(self) -> str:
         if self._csrf_key is None:
             with session_scope(self.settings.database_url) as s:
-                self._csrf_key = service.csrf_key(s)
+                key = service.stored_csrf_key(s)
+            if key is None:  # deleted since the migration made it: made again, in a write transaction
+                with write_session(self.settings.database_url) as s:
+                    key = service.csrf_key(s)
+            self._csrf_key = key
         return self._csrf_key
 
     def route(self, name: str) -> RouteSpec:
