@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import resource
@@ -28,6 +29,7 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -82,12 +84,33 @@ def _child(code: str) -> tuple[float, float, dict[str, float]]:
     return float(lines[-1]), peak_kb / 1024, figures if isinstance(figures, dict) else {}
 
 
+def _server_cpu(server: Any) -> float:
+    """CPU seconds used so far by a PostgreSQL server started here: its postmaster, the children it reaped
+    (the import's backend, once it ends) and the ones alive (checkpointer, WAL writer).  Linux only."""
+    if server is None:
+        return 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def times(pid: str, reaped: bool) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        used = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if reaped else 0)
+        return used / tick
+
+    postmaster = (Path(server.data) / "postmaster.pid").read_text().split()[0]
+    children = Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split()
+    return times(postmaster, True) + sum(times(c, False) for c in children)
+
+
 #: The import, timed in two stages: everything before the rows are handed to the writer (read, normalise,
 #: check, match models, compare with the stored inventory: ``finishing.write`` is first called then), and
 #: the write with the commit.  The last line is the whole import's seconds, the line before its figures.
 IMPORT = """
 import time, json
 from pathlib import Path
+from typing import Any
 from sobre.core.db import get_engine, session_scope
 from sobre.orgs import service
 from sobre.inventory import finishing
@@ -120,6 +143,7 @@ print(elapsed)
 FLOORS = """
 import sqlite3, tempfile, time
 from pathlib import Path
+from typing import Any
 import polars as pl
 import adbc_driver_manager as adbc, adbc_driver_sqlite
 from sobre.core.db import get_engine
@@ -240,7 +264,9 @@ def main() -> None:
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{db}{suffix}").unlink(missing_ok=True)
                 url = f"sqlite:///{db}"
+            served = _server_cpu(server)
             i_time, i_mem, figures = _child(IMPORT.format(url=url, csv=str(csv_path), work=str(work)))
+            served = _server_cpu(server) - served
             runs.append(i_time)
             pre, pre_cpu = (
                 float(figures.get("before_write_s", 0.0)),
@@ -253,6 +279,7 @@ def main() -> None:
                 f"sobre import    : {i_time:6.1f} s, peak RSS {i_mem:7.0f} MB "
                 f"({i_time / p_time:.1f}x pandas; parse, validate, match, write {backend}), "
                 f"CPU {float(figures.get('cpu_s', 0.0)):.1f} s"
+                + (f" + server CPU {served:.1f} s" if server is not None else "")
             )
             print(
                 f"  before write  : {pre:6.1f} s ({pre / p_time:.1f}x pandas; read, normalise, check, match, "
