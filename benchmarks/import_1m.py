@@ -175,45 +175,49 @@ def ingest(path):
             st.bind_stream(frame)
             st.execute_update()
 
-url = f"sqlite:///{{work / 'sobre.db'}}"
-get_engine(url).dispose()
 ingest(work / "stage.db")
-con = sqlite3.connect(work / "sobre.db", isolation_level=None)
-con.execute("PRAGMA journal_mode=WAL")
-con.execute("INSERT INTO organisation (name, created_at) VALUES ('Floor', CURRENT_TIMESTAMP)")
-con.execute("ATTACH ':memory:' AS stage")
-con.deserialize((work / "stage.db").read_bytes(), name="stage")
 
-def insert_select(begin=True):
-    if begin:
-        con.execute("BEGIN IMMEDIATE")
+def fresh(name):  # a new Sobre database with one organisation, the staged rows attached in memory
+    get_engine(f"sqlite:///{{work / name}}").dispose()
+    con = sqlite3.connect(work / name, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("INSERT INTO organisation (name, created_at) VALUES ('Floor', CURRENT_TIMESTAMP)")
+    con.execute("ATTACH ':memory:' AS stage")
+    con.deserialize((work / "stage.db").read_bytes(), name="stage")
+    return con
+
+indexed, aside = fresh("sobre.db"), fresh("aside.db")
+
+def insert_select(con):
     con.execute(
         "INSERT INTO equipment (org_id, name, category, manufacturer, model, serial, quantity, status,"
         " purchase_date, lifetime_years, annual_kwh, country, user, refurbished, data_quality)"
         " SELECT 1, name, category, manufacturer, model, serial, 1.0, status, purchase_date,"
         " lifetime_years, annual_kwh, country, user, 0, 'medium' FROM stage.rows"
     )
-    if begin:
-        con.execute("COMMIT")
 
-def insert_then_index():
-    indexes = con.execute(
+def with_indexes():
+    indexed.execute("BEGIN IMMEDIATE")
+    insert_select(indexed)
+    indexed.execute("COMMIT")
+
+def indexes_after():
+    indexes = aside.execute(
         "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'equipment' AND type = 'index'"
         " AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'"
     ).fetchall()
-    con.execute("BEGIN IMMEDIATE")
-    con.execute("DELETE FROM equipment")
+    aside.execute("BEGIN IMMEDIATE")
     for name, _ in indexes:
-        con.execute(f'DROP INDEX "{{name}}"')
-    insert_select(begin=False)
+        aside.execute(f'DROP INDEX "{{name}}"')
+    insert_select(aside)
     for _, sql in indexes:
-        con.execute(sql)
-    con.execute("COMMIT")
+        aside.execute(sql)
+    aside.execute("COMMIT")
 
 clock("sqlite3.executemany, unindexed table", executemany)
 clock("ADBC ingest, unindexed table", lambda: ingest(work / "adbc.db"))
-clock("INSERT ... SELECT into the indexed equipment table", insert_select)
-clock("INSERT ... SELECT without the secondary indexes, then each built once", insert_then_index)
+clock("INSERT ... SELECT into the indexed equipment table", with_indexes)
+clock("INSERT ... SELECT without the secondary indexes, then each built once", indexes_after)
 """
 PANDAS = """
 import time
