@@ -22,8 +22,9 @@ import sqlalchemy as sa
 
 #: Rows inserted from which setting the indexes aside is considered: a small import never touches them.
 FROM_ROWS = 50_000
-#: ... and only when the table holds at most this share of the inserted rows already: rebuilding sorts
-#: every row of the table, maintaining costs per inserted row (about 1.5 × a sorted row, measured).
+#: ... and only when the table holds at most this share of the inserted rows already: building sorts every
+#: row of the table, maintaining costs per inserted row, 1.2 (rows arriving in index order) to 3.4 (random
+#: order) times what sorting one row costs (measured on SQLite, docs/performance.md).
 EXISTING_SHARE = 0.5
 
 
