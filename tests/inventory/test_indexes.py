@@ -95,3 +95,19 @@ def test_small_imports_keep_the_indexes(db_url: str) -> None:
     with get_engine(db_url).connect() as conn:
         assert not indexes.worth_it(conn, "equipment", indexes.FROM_ROWS - 1)
         assert indexes.worth_it(conn, "equipment", indexes.FROM_ROWS)
+
+
+def test_a_table_in_use_keeps_its_indexes_on_postgresql(db_url: str) -> None:
+    """Another transaction holding the table: the import keeps the indexes instead of waiting for it."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL locks")
+    from sobre.core.db import write_transaction
+
+    engine = get_engine(db_url)
+    with engine.connect() as other, other.begin():
+        other.exec_driver_sql("SELECT count(*) FROM equipment").scalar()  # holds ACCESS SHARE
+        with write_transaction(db_url) as conn, indexes.set_aside(conn, "equipment", 10**6) as aside:
+            assert aside is False
+            assert conn.exec_driver_sql("SELECT count(*) FROM equipment").scalar() == 0  # still usable
+    with engine.connect() as conn, conn.begin(), indexes.set_aside(conn, "equipment", 10**6) as aside:
+        assert aside is True

@@ -10,7 +10,8 @@ re-create them are the database's own definitions, read before dropping them, so
 (models, migrations) they come back the same.
 
 On PostgreSQL, ``DROP INDEX`` locks the table against readers until the import commits; it is only done
-when the table holds few rows next to the insert (an estate being loaded, not one in daily use).
+when the table holds few rows next to the insert (an estate being loaded, not one in daily use), and only
+when that lock can be had at once: waiting for it behind another import doing the same would deadlock.
 """
 
 from __future__ import annotations
@@ -62,11 +63,28 @@ def secondary(conn: sa.Connection, table: str) -> list[tuple[str, str]]:
     return [(str(name), str(sql)) for name, sql in rows]
 
 
+def _locked(conn: sa.Connection, table: str) -> bool:
+    """PostgreSQL: take the table to ourselves now, or say that it is in use (then the indexes stay).
+    The attempt is a savepoint, so a refusal leaves the import's transaction usable."""
+    if conn.dialect.name != "postgresql":
+        return True  # SQLite: the import's transaction already holds the only write lock
+    savepoint = conn.begin_nested()
+    try:
+        conn.exec_driver_sql(
+            f"LOCK TABLE {conn.dialect.identifier_preparer.quote(table)} IN ACCESS EXCLUSIVE MODE NOWAIT"
+        )
+    except sa.exc.OperationalError:
+        savepoint.rollback()
+        return False
+    savepoint.commit()  # the lock stays with the import's transaction
+    return True
+
+
 @contextmanager
 def set_aside(conn: sa.Connection, table: str, inserted: int) -> Iterator[bool]:
     """Drop ``table``'s secondary indexes for the block when :func:`worth_it`, and re-create them after it
     (not after an error: the transaction's rollback restores them).  Yields whether they were set aside."""
-    if not worth_it(conn, table, inserted):
+    if not worth_it(conn, table, inserted) or not _locked(conn, table):
         yield False
         return
     found = secondary(conn, table)
