@@ -67,11 +67,18 @@ def with_keys(frame: pl.DataFrame) -> pl.DataFrame:
     ext = pl.col("external_key") if "external_key" in cols else pl.lit(None, pl.Utf8)
     if "serial" in cols:
         # Folded like vocab.fold (case and punctuation), column-wise: a million serials are all different.
-        folded = pl.col("serial").str.to_lowercase().str.replace_all(r"[^\p{L}\p{N}]+", " ").str.strip_chars()
-        serial = pl.when((folded != "") & ~folded.is_in(list(PLACEHOLDER_SERIALS))).then(folded)
+        # Computed once as a column: as an expression it was evaluated for each of its four uses below.
+        folded = (
+            frame.select(
+                pl.col("serial").str.to_lowercase().str.replace_all(r"[^\p{L}\p{N}]+", " ").str.strip_chars()
+            )
+            .to_series()
+            .alias("__folded")
+        )
+        useful = folded.ne("") & ~folded.is_in(list(PLACEHOLDER_SERIALS))
         maker = pl.col("manufacturer").fill_null("") if "manufacturer" in cols else pl.lit("")
-        serial_key: pl.Expr = pl.when(serial.is_not_null()).then(
-            pl.concat_str([maker.str.to_lowercase(), serial], separator="\x1f")
+        serial_key: pl.Expr = pl.when(pl.lit(useful.fill_null(False))).then(
+            pl.concat_str([maker.str.to_lowercase(), pl.lit(folded)], separator="\x1f")
         )
     else:
         serial_key = pl.lit(None, pl.Utf8)

@@ -19,6 +19,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
+from sobre.inventory import indexes
 from sobre.inventory.bulk import Staging
 from sobre.inventory.models import (
     Application,
@@ -345,6 +346,38 @@ def sobre_status_wins(columns: list[str]) -> pl.Expr | None:
     return same_text & set_in_sobre
 
 
+def _insert(
+    conn: sa.Connection,
+    table: str,
+    cols: list[str],
+    data: pl.DataFrame,
+    tick: Callable[[int], None],
+    staging: Staging | None,
+) -> None:
+    """Insert the rows of ``data`` (its columns ``cols``): COPY on PostgreSQL; on SQLite through the
+    staging area when there is one, else ``executemany``."""
+    q = conn.dialect.identifier_preparer.quote
+    names = ", ".join(map(q, cols))
+    if conn.dialect.name == "postgresql":
+        _copy(conn, f"COPY {q(table)} ({names}) FROM STDIN (FORMAT csv)", data, tick)
+        return
+    # A column with one value in every row (the organisation, the import, often a status or a
+    # country) is written once in the statement instead of bound a million times.
+    literals = {c: _literal(data[c][0]) for c in cols if data.height > 1 and _one_value(data[c])}
+    same = {c: v for c, v in literals.items() if v is not None}
+    bound = data.drop(list(same))
+    if staging is not None and bound.width:
+        picks = ", ".join(same.get(c, q(c)) for c in cols)
+        for staged, height in staging.slices(conn, bound):
+            conn.exec_driver_sql(
+                f"INSERT INTO {q(table)} ({names}) SELECT {picks} FROM {staged} ORDER BY rowid"
+            )
+            tick(height)
+    else:
+        marks = ", ".join(same.get(c, "§") for c in cols)
+        _executemany(conn, f"INSERT INTO {q(table)} ({names}) VALUES ({marks})", bound, tick)
+
+
 def upsert(
     conn: sa.Connection,
     kind: str,
@@ -388,26 +421,10 @@ def upsert(
         # Columns that are empty in every row are left to the database (NULL): fewer values to bind.
         cols = [c for c in data.columns if not (data[c].null_count() == data.height and table.c[c].nullable)]
         data = data.select(cols)
-        names = ", ".join(map(q, cols))
+        with indexes.set_aside(conn, table.name, data.height):
+            _insert(conn, table.name, cols, data, tick, staging)
         if conn.dialect.name == "postgresql":
-            _copy(conn, f"COPY {q(table.name)} ({names}) FROM STDIN (FORMAT csv)", data, tick)
             _analyze(conn, table.name, data.height)
-        else:
-            # A column with one value in every row (the organisation, the import, often a status or a
-            # country) is written once in the statement instead of bound a million times.
-            literals = {c: _literal(data[c][0]) for c in cols if data.height > 1 and _one_value(data[c])}
-            same = {c: v for c, v in literals.items() if v is not None}
-            bound = data.drop(list(same))
-            if staging is not None and bound.width:
-                picks = ", ".join(same.get(c, q(c)) for c in cols)
-                for staged, height in staging.slices(conn, bound):
-                    conn.exec_driver_sql(
-                        f"INSERT INTO {q(table.name)} ({names}) SELECT {picks} FROM {staged} ORDER BY rowid"
-                    )
-                    tick(height)
-            else:
-                marks = ", ".join(same.get(c, "§") for c in cols)
-                _executemany(conn, f"INSERT INTO {q(table.name)} ({names}) VALUES ({marks})", bound, tick)
     if old.height and update_columns:
         data = old.select([insert_values[c].alias(c) for c in update_columns] + [pl.col("__id")])
         stored = _current(conn, table, org_id, update_columns, dict(data.schema))
