@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from dataclasses import replace as dc_replace
 
 import polars as pl
 
+from sobre.footprint.engine import batch
 from sobre.footprint.engine.changes import (
     BuyRefurbished,
     Change,
@@ -33,7 +34,7 @@ from sobre.footprint.engine.changes import (
     subset,
 )
 from sobre.footprint.engine.frames import conform
-from sobre.footprint.schema import EQUIPMENT, Result
+from sobre.footprint.schema import EQUIPMENT, FactorSet, Inventory, Result
 from sobre.inventory.taxonomy import (
     ACTIVE_STATUSES,
     END_USER_CATEGORIES,
@@ -109,22 +110,53 @@ class _Context:
             sites, on="site_id", how="left"
         )
 
-    def run(self, ids: frozenset[int], changes: list[Change]) -> Result:
-        """The engine's result for the rows ``ids`` with ``changes`` applied (``ids`` holds every row the
-        changes name)."""
+    def changed(self, ids: frozenset[int], changes: list[Change]) -> tuple[Inventory, FactorSet]:
+        """The rows ``ids`` with ``changes`` applied, and the factors they are computed with (``ids``
+        holds every row the changes name)."""
         assert self.inputs.factors is not None
         # The changes act on ``ids`` only and the engine computes equipment rows independently of each
         # other, so they are applied to those rows alone rather than to a copy of the whole inventory;
         # the rows they add (a refurbished share) come with them.
-        rows = subset(self.inventory, ids)
-        inv, factors, _ = apply_changes(rows, self.inputs.factors, changes, self.inputs.result)
-        return self.compute(
-            inv,
-            factors,
-            profile=self.inputs.run.profile,
-            reference_date=self.inputs.run.reference_date,
-            org_country=self.inputs.country,
+        inv, factors, _ = apply_changes(
+            subset(self.inventory, ids), self.inputs.factors, changes, self.inputs.result
         )
+        return inv, factors
+
+    def run(self, scenarios: list[tuple[Inventory, FactorSet]]) -> list[pl.DataFrame]:
+        """The engine's equipment impacts of each scenario, in as few engine calls as there are distinct
+        factor sets among them (each call has a fixed cost, and most levers keep the factors as they are)."""
+        groups: list[tuple[FactorSet, list[int]]] = []
+        for i, (_, factors) in enumerate(scenarios):
+            group = next((g for f, g in groups if _same_factors(f, factors)), None)
+            if group is None:
+                groups.append((factors, [i]))
+            else:
+                group.append(i)
+        out: list[pl.DataFrame | None] = [None] * len(scenarios)
+        for factors, members in groups:
+            computed = batch.equipment_impacts(
+                [scenarios[i][0] for i in members],
+                factors,
+                profile=self.inputs.run.profile,
+                reference_date=self.inputs.run.reference_date,
+                org_country=self.inputs.country,
+                compute=self.compute,
+            )
+            for i, frame in zip(members, computed, strict=True):
+                out[i] = frame
+        return [f for f in out if f is not None]
+
+
+def _same_factors(a: FactorSet, b: FactorSet) -> bool:
+    """Whether two scenarios' factor sets are the same (a lever such as efficient purchases adds factors)."""
+    if a is b:
+        return True
+    for f in fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        same = x is y or (x.equals(y) if isinstance(x, pl.DataFrame) else x == y)
+        if not same:
+            return False
+    return True
 
 
 def _ids(frame: pl.DataFrame) -> frozenset[int]:
@@ -425,19 +457,25 @@ def measure(inputs: ReportInputs, criteria: list[str], compute: Compute | None =
     ctx = _Context(inputs, compute or _engine_compute())
     plans = [p for p in (make(ctx) for make in PLANS) if p is not None]
     run_equipment = _equipment(inputs.result)  # the "before" of every plan: filtered once
-    measured = []
-    for plan in plans:
-        ids = frozenset().union(*(c.ids for c in plan.changes))
-        before = _totals(run_equipment, ids, criteria)
-        measured.append((plan, before, _totals(_equipment(ctx.run(ids, plan.changes)), None, criteria)))
+    # Every plan's rows, then (last) all of them with every change in sequence: computed together.
+    id_sets = [frozenset().union(*(c.ids for c in plan.changes)) for plan in plans]
+    scenarios = [ctx.changed(ids, plan.changes) for ids, plan in zip(id_sets, plans, strict=True)]
+    if plans:
+        all_changes = [c for p in plans for c in p.changes]
+        id_sets.append(frozenset().union(*(c.ids for c in all_changes)))
+        scenarios.append(ctx.changed(id_sets[-1], all_changes))
+    afters = ctx.run(scenarios)
+    befores: dict[frozenset[int], dict[str, tuple]] = {}  # levers on the same rows share their "before"
+    for ids in id_sets:
+        if ids not in befores:
+            befores[ids] = _totals(run_equipment, ids, criteria)
+    measured = [
+        (plan, befores[ids], _totals(after, None, criteria))
+        for plan, ids, after in zip(plans, id_sets, afters, strict=False)
+    ]
     combined = None
     if plans:
-        changes = [c for p in plans for c in p.changes]
-        ids = frozenset().union(*(c.ids for c in changes))
-        combined = (
-            _totals(run_equipment, ids, criteria),
-            _totals(_equipment(ctx.run(ids, changes)), None, criteria),
-        )
+        combined = (befores[id_sets[-1]], _totals(afters[-1], None, criteria))
     return Measured(measured, combined)
 
 
