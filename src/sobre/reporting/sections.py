@@ -72,17 +72,20 @@ class Section:
     print_note: str = ""
 
 
-def print_cap(table: Table, lang: str, rows: int = PRINT_ROWS) -> Table:
-    """``table`` showing its first ``rows`` rows in print, with a note pointing to the others (the HTML
-    shows every row; the screen note about the exports stays)."""
+def print_cap(table: Table, lang: str, rows: int | None = None) -> Table:
+    """``table`` showing its first ``rows`` (default :data:`PRINT_ROWS`) rows in print, with a note
+    pointing to the others (the HTML shows every row; the screen note about the exports stays)."""
+    rows = PRINT_ROWS if rows is None else rows
     if len(table.rows) > rows:
         table.print_rows = rows
         table.print_note = t("print.more_rows", lang, n=fmt.count(len(table.rows) - rows, lang))
     return table
 
 
-def print_cap_bullets(section: Section, lang: str, bullets: int = PRINT_ROWS) -> Section:
-    """``section`` showing its first ``bullets`` bullets in print, with a note pointing to the others."""
+def print_cap_bullets(section: Section, lang: str, bullets: int | None = None) -> Section:
+    """``section`` showing its first ``bullets`` (default :data:`PRINT_ROWS`) bullets in print, with a
+    note pointing to the others."""
+    bullets = PRINT_ROWS if bullets is None else bullets
     if len(section.bullets) > bullets:
         section.print_bullets = bullets
         section.print_note = t("print.more_items", lang, n=fmt.count(len(section.bullets) - bullets, lang))
