@@ -4,10 +4,10 @@ The estate (100,000 physical items, 20,000 VMs, 2,000 applications by default) c
 ``benchmarks/estate.py`` and is inserted into a fresh SQLite database untimed (with
 ``benchmarks/footprint_end_to_end.insert_inventory``); its footprint is computed untimed with Sobre's
 default factor set.  Then the report is timed as ``sobre report diagnosis`` builds it: read the run, names
-and inventory from the database, aggregate and compute the recommendations (one engine re-run per
-recommendation that applies, on the rows it changes, and one for their combination, in a worker thread
-beside the breakdowns), render HTML with its SVG charts, and make the PDF (tagged PDF/UA) from the same
-HTML.
+and inventory from the database, aggregate and compute the recommendations (each recommendation that
+applies re-computed on the rows it changes, and their combination, batched into one engine call per
+distinct factor set, in a worker thread beside the breakdowns), render HTML with its SVG charts, and make
+the PDF (tagged PDF/UA) from the same HTML (long tables keep their first rows in print).
 
     .venv/bin/python benchmarks/report_100k.py [--quick] [n_equipment n_vms n_apps]
 """

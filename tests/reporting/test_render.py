@@ -236,3 +236,17 @@ def test_sources_annex_keeps_the_mixes_and_the_largest_sources(data) -> None:
     assert section.table.note == t("more_rows", "en", n=33 - ANNEX_ROWS)
     # Short lists are shown whole, without a note.
     assert sources(data, "en").table.note == "" and len(sources(data, "en").table.rows) == len(data.sources)
+
+
+def test_print_keeps_the_first_rows_and_says_where_the_rest_are(data, monkeypatch) -> None:
+    from sobre.reporting import sections
+
+    monkeypatch.setattr(sections, "PRINT_ROWS", 1)
+    page = render.render_html(data, "en")
+    hidden = page.count('class="screen-only"')
+    assert hidden > 0  # the HTML keeps every row, print CSS hides them
+    assert "more rows of this table are in the HTML version of this report" in page
+    printed = render.without_screen_only(page)
+    assert 'class="screen-only"' not in printed
+    assert printed.count("<tr") == page.count("<tr") - page.count('<tr class="screen-only">')
+    assert "<caption>" in printed and printed.count("<table") == page.count("<table")

@@ -9,7 +9,16 @@ from sobre.core.i18n import has, t
 from sobre.footprint.engine.messages import describe
 from sobre.reporting import fmt
 from sobre.reporting.model import BreakdownRow, ReportData, Source
-from sobre.reporting.sections import ANNEX, Cell, Section, Table, crit_label, partial_note
+from sobre.reporting.sections import (
+    ANNEX,
+    Cell,
+    Section,
+    Table,
+    crit_label,
+    partial_note,
+    print_cap,
+    print_cap_bullets,
+)
 
 #: Rows per table in the annexes (the exports hold every row).
 ANNEX_ROWS = 20
@@ -58,7 +67,7 @@ def indicators(data: ReportData, lang: str) -> Section:
         ]
         note = t("more_rows", lang, n=len(order) - ANNEX_ROWS) if len(order) > ANNEX_ROWS else ""
         caption = t("annex.indicators_caption", lang, title=t(f"section.by_{by}", lang))
-        section.extra.append(Table(caption, head, rows, note))
+        section.extra.append(print_cap(Table(caption, head, rows, note), lang))
     return section
 
 
@@ -142,41 +151,44 @@ def assumptions(data: ReportData, lang: str) -> Section:
     )
     if data.category_defaults:
         section.extra.append(
-            Table(
-                t("assumptions.defaults_caption", lang),
-                [
-                    t("col.category", lang),
-                    t("col.lifetime", lang),
-                    t("col.annual_kwh", lang),
-                    t("col.usage", lang),
-                    t("col.source", lang),
-                ],
-                [
+            print_cap(
+                Table(
+                    t("assumptions.defaults_caption", lang),
                     [
-                        Cell(fmt.label("category", d.category, d.category, lang)),
-                        Cell(
-                            fmt.num(d.lifetime_years, lang),
-                            True,
-                            fmt.rng(d.lifetime_low, d.lifetime_high, lang)
-                            if d.lifetime_low is not None
-                            else "",
-                        ),
-                        Cell(fmt.num(d.annual_kwh, lang) if d.annual_kwh is not None else "", True),
-                        Cell(
-                            t(
-                                "usage.profile",
-                                lang,
-                                power=fmt.num(d.power_w, lang),
-                                hours=fmt.num(d.hours_per_day, lang),
-                                days=fmt.num(d.days_per_year, lang),
-                            )
-                            if d.power_w is not None
-                            else ""
-                        ),
-                        Cell(default_source(d.source, lang)),
-                    ]
-                    for d in data.category_defaults
-                ],
+                        t("col.category", lang),
+                        t("col.lifetime", lang),
+                        t("col.annual_kwh", lang),
+                        t("col.usage", lang),
+                        t("col.source", lang),
+                    ],
+                    [
+                        [
+                            Cell(fmt.label("category", d.category, d.category, lang)),
+                            Cell(
+                                fmt.num(d.lifetime_years, lang),
+                                True,
+                                fmt.rng(d.lifetime_low, d.lifetime_high, lang)
+                                if d.lifetime_low is not None
+                                else "",
+                            ),
+                            Cell(fmt.num(d.annual_kwh, lang) if d.annual_kwh is not None else "", True),
+                            Cell(
+                                t(
+                                    "usage.profile",
+                                    lang,
+                                    power=fmt.num(d.power_w, lang),
+                                    hours=fmt.num(d.hours_per_day, lang),
+                                    days=fmt.num(d.days_per_year, lang),
+                                )
+                                if d.power_w is not None
+                                else ""
+                            ),
+                            Cell(default_source(d.source, lang)),
+                        ]
+                        for d in data.category_defaults
+                    ],
+                ),
+                lang,
             )
         )
     return section
@@ -198,19 +210,22 @@ def sources(data: ReportData, lang: str) -> Section:
         "sources",
         t("section.sources", lang),
         text=[t("sources.intro", lang)],
-        table=Table(
-            t("sources.caption", lang),
-            [t("col.source", lang), t("col.kind", lang), t("col.licence", lang), t("col.rows", lang)],
-            [
+        table=print_cap(
+            Table(
+                t("sources.caption", lang),
+                [t("col.source", lang), t("col.kind", lang), t("col.licence", lang), t("col.rows", lang)],
                 [
-                    Cell(s.source),
-                    Cell(t(f"source.kind.{s.kind}", lang)),
-                    Cell(s.licence or "—"),
-                    Cell(fmt.count(s.rows, lang), True),
-                ]
-                for s in cited
-            ],
-            t("more_rows", lang, n=more) if more else "",
+                    [
+                        Cell(s.source),
+                        Cell(t(f"source.kind.{s.kind}", lang)),
+                        Cell(s.licence or "—"),
+                        Cell(fmt.count(s.rows, lang), True),
+                    ]
+                    for s in cited
+                ],
+                t("more_rows", lang, n=more) if more else "",
+            ),
+            lang,
         ),
         # Long citations read better as paragraphs than squeezed into a second column.
         after=[t("sources.references_caption", lang)]
@@ -233,7 +248,7 @@ def warnings(data: ReportData, lang: str) -> Section | None:
     lines += [describe(w, lang, criteria=labels) for w in q.warnings[:40]]
     if not lines and not q.imports:
         return None
-    section = Section("warnings", t("quality.warnings", lang), bullets=lines)
+    section = print_cap_bullets(Section("warnings", t("quality.warnings", lang), bullets=lines), lang)
     if len(q.warnings) > 40:
         section.text.append(t("more_rows", lang, n=len(q.warnings) - 40))
     imports = [

@@ -18,6 +18,7 @@ from sobre.reporting.sections import (
     figure_cell,
     partial_note,
     primary_label,
+    print_cap,
 )
 
 
@@ -233,10 +234,13 @@ def _department_keys(data: ReportData, lang: str) -> Table:
             [Cell(name), *[Cell(fmt.num(d.keys.get(k), lang) if d.keys.get(k) else "–", True) for k in keys]]
         )
     unit = fmt.unit(data.criterion(data.primary).unit)
-    return Table(
-        t("departments.keys_caption", lang, unit=unit),
-        [t("col.department", lang), *[t(f"allocation.{k}", lang) for k in keys]],
-        rows,
+    return print_cap(
+        Table(
+            t("departments.keys_caption", lang, unit=unit),
+            [t("col.department", lang), *[t(f"allocation.{k}", lang) for k in keys]],
+            rows,
+        ),
+        lang,
     )
 
 

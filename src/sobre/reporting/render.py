@@ -89,12 +89,22 @@ def write_pdf(data: ReportData, lang: str, path: Path, *, html: str | None = Non
     html = html if html is not None else render_html(data, lang)
     # PDF/UA-1: a tagged PDF (structure tree, reading order, alternative texts) whose language is the
     # document's <html lang>.
-    document = weasyprint.HTML(string=svg_as_images(html), base_url=str(path.parent))
+    document = weasyprint.HTML(string=svg_as_images(without_screen_only(html)), base_url=str(path.parent))
     document.write_pdf(str(path), pdf_variant="pdf/ua-1")
     return path
 
 
 _INLINE_SVG = re.compile(r"<svg\b.*?</svg>", re.S)
+#: Table rows and list items the print CSS hides (``sections.print_cap``); neither nests in the report.
+_SCREEN_ONLY = re.compile(r'<(tr|li) class="screen-only">.*?</\1>', re.S)
+
+
+def without_screen_only(html: str) -> str:
+    """``html`` without the rows and items that print hides: WeasyPrint would still match every CSS rule
+    against them (the cascade runs on the whole tree, laid out or not)."""
+    return _SCREEN_ONLY.sub("", html)
+
+
 _SVG_TITLE = re.compile(r'<title id="[^"]*">(.*?)</title>', re.S)
 
 

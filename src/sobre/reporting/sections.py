@@ -20,6 +20,10 @@ from sobre.reporting.model import Breakdown, BreakdownRow, Figure, ReportData
 
 #: Rows shown per table in the body; the exports hold all of them.
 MAX_ROWS = 15
+#: Rows a long table keeps in print (the PDF): the HTML report shows the others, the JSON export holds
+#: every one.  WeasyPrint's time grows with the rows it lays out (line breaking of each cell), and the
+#: tables of ten rows and more made most of the 100,000-item report's pages.
+PRINT_ROWS = 8
 
 
 @dataclass
@@ -35,6 +39,9 @@ class Table:
     head: list[str]
     rows: list[list[Cell]]
     note: str = ""
+    #: Rows shown in print (None: all); :func:`print_cap` sets it with the note that says where the rest are.
+    print_rows: int | None = None
+    print_note: str = ""
 
 
 @dataclass
@@ -60,6 +67,29 @@ class Section:
     after: list[str] = field(default_factory=list)
     #: Starts a new page in print (main parts only: no near-empty pages).
     page_break: bool = False
+    #: Bullets shown in print (None: all), and the note that says where the others are.
+    print_bullets: int | None = None
+    print_note: str = ""
+
+
+def print_cap(table: Table, lang: str, rows: int | None = None) -> Table:
+    """``table`` showing its first ``rows`` (default :data:`PRINT_ROWS`) rows in print, with a note
+    pointing to the others (the HTML shows every row; the screen note about the exports stays)."""
+    rows = PRINT_ROWS if rows is None else rows
+    if len(table.rows) > rows:
+        table.print_rows = rows
+        table.print_note = t("print.more_rows", lang, n=fmt.count(len(table.rows) - rows, lang))
+    return table
+
+
+def print_cap_bullets(section: Section, lang: str, bullets: int | None = None) -> Section:
+    """``section`` showing its first ``bullets`` (default :data:`PRINT_ROWS`) bullets in print, with a
+    note pointing to the others."""
+    bullets = PRINT_ROWS if bullets is None else bullets
+    if len(section.bullets) > bullets:
+        section.print_bullets = bullets
+        section.print_note = t("print.more_items", lang, n=fmt.count(len(section.bullets) - bullets, lang))
+    return section
 
 
 Builder = Callable[[ReportData, str], "Section | None"]
@@ -134,7 +164,7 @@ def breakdown_table(data: ReportData, bd: Breakdown, lang: str, limit: int = MAX
         for r in shown
     ]
     note = t("more_rows", lang, n=len(rows) - len(shown)) if len(rows) > len(shown) else ""
-    return Table(t(f"table.by_{bd.by}", lang, criterion=crit), head, body, note)
+    return print_cap(Table(t(f"table.by_{bd.by}", lang, criterion=crit), head, body, note), lang)
 
 
 def breakdown_section(data: ReportData, bd: Breakdown, lang: str, *, chart: bool = True) -> Section:
