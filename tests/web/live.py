@@ -161,8 +161,19 @@ def measure(browser: Any, base: str, path: str, storage_state: Any = None, *, la
         except Exception:  # a request without a response (aborted) weighs nothing
             sizes.append(0)
 
+    started: set[Any] = set()
+    ended: set[Any] = set()
+    page.on("request", lambda request: started.add(request))
     page.on("requestfinished", finished)
-    response = page.goto(base + path, wait_until="networkidle")
+    page.on("requestfinished", lambda request: ended.add(request))
+    page.on("requestfailed", lambda request: ended.add(request))
+    # The pages are server-rendered without scripts: every request starts before the load event (styles,
+    # images). Waiting for each to end is complete and deterministic, where "networkidle" waited a fixed
+    # 500 ms of quiet on every page.
+    response = page.goto(base + path, wait_until="load")
+    deadline = time.monotonic() + 30
+    while started - ended and time.monotonic() < deadline:
+        page.wait_for_timeout(10)  # lets Playwright deliver the pending events
     dom = int(page.evaluate("document.getElementsByTagName('*').length"))
     results = Axe().run(page)
     serious = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
