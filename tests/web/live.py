@@ -77,7 +77,7 @@ def live_server(home: Path, database_url: str | None = None, workers: int = 1) -
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 240  # a loaded machine takes long to import and migrate
         while True:
             if process.poll() is not None:
                 raise RuntimeError(
@@ -89,7 +89,7 @@ def live_server(home: Path, database_url: str | None = None, workers: int = 1) -
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("sobre serve did not answer within 60 s")
+                raise RuntimeError("sobre serve did not answer within 240 s")
             time.sleep(0.05)  # poll often: a dozen modules each wait for their server
         yield base
     finally:

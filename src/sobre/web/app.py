@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -42,14 +42,15 @@ def build_registry(extra: Sequence[tuple[str, Path | None, Callable[[Any], None]
     return registry
 
 
-@cache
-def _capabilities_registry() -> WebRegistry:
-    """The installed capabilities' registry, built once per process and copied (bound) for each application.
+@lru_cache(maxsize=16)
+def _shared_registry(extra: tuple[tuple[str, Path | None, Callable[[Any], None]], ...]) -> WebRegistry:
+    """The registry of the capabilities (and ``extra``), built once per process and copied (bound) for each
+    application.
 
     Registering every route costs most of an application's build (FastAPI analyses every endpoint's
-    signature); the test suite builds hundreds of applications, each needing its own settings and database.
+    signature); the test suite builds hundreds of applications, each with its own settings and database.
     """
-    return build_registry()
+    return build_registry(extra)
 
 
 def create_app(
@@ -62,7 +63,7 @@ def create_app(
     """The application over ``settings``' database; ``extra`` registers more routes (see build_registry)."""
     settings = settings or load_settings()
     get_engine(settings.database_url)  # migrate before the first request
-    registry = (build_registry(extra) if extra else _capabilities_registry()).bound(settings.database_url)
+    registry = _shared_registry(tuple(extra)).bound(settings.database_url)
     state = WebState(
         settings,
         registry,
