@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -137,6 +139,38 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SOBRE_HOME", str(path))
     monkeypatch.delenv("SOBRE_DATABASE_URL", raising=False)
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_town(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The demo town as ``run_demo(home, out, "fr", pdf=False)`` leaves it, built once per test process:
+    for tests that only read it (each build imports, computes and seeds the whole town)."""
+    from sobre.core.db import close_engine
+    from sobre.demo.run import DEMO_DB, run_demo
+
+    root = tmp_path_factory.mktemp("demo-town")
+    demo = run_demo(root / "home", root / "out", "fr", pdf=False)
+    close_engine(demo.database_url)
+    # Everything into the main file, so that copying the home folder copies the database.
+    with sqlite3.connect(demo.home / DEMO_DB) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return demo
+
+
+@pytest.fixture
+def demo_town_copy(demo_town: Any, tmp_path: Path) -> Any:
+    """A copy of :func:`demo_town`'s home (database, attachments) and output folders, for a test that writes.
+
+    Its ``home``, ``out`` and ``database_url`` name the copy; its lists of files name the shared original.
+    """
+    from sobre.demo.run import DEMO_DB
+
+    shutil.copytree(demo_town.home, tmp_path / "home")
+    shutil.copytree(demo_town.out, tmp_path / "out")
+    home = tmp_path / "home"
+    return dataclasses.replace(
+        demo_town, home=home, out=tmp_path / "out", database_url=f"sqlite:///{home / DEMO_DB}"
+    )
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -15,7 +15,6 @@ import pytest
 import sqlalchemy as sa
 
 from sobre.core.db import session_scope
-from sobre.demo.run import run_demo
 from sobre.demo.town import ORG_NAME
 from sobre.lifecycle import service
 from tests.lifecycle.test_browser_pages import signed_in
@@ -27,8 +26,8 @@ pytestmark = pytest.mark.browser
 READER = "elu@sobreville.example"
 
 
-def test_the_demo_town_in_the_browser(tmp_path: Path) -> None:
-    demo = run_demo(tmp_path / "home", tmp_path / "out", "fr", pdf=False)
+def test_the_demo_town_in_the_browser(demo_town_copy: Any) -> None:
+    demo = demo_town_copy  # a copy of the process's demo town: this test adds a user and serves it
     with session_scope(demo.database_url) as s:
         org = s.execute(sa.text("select id from organisation where name = :n"), {"n": ORG_NAME}).scalar_one()
     make_user(demo.database_url, READER, roles={org: "viewer"})

@@ -9,14 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from sobre.demo.run import run_demo
 from sobre.demo.town import ORG_NAME
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    root = tmp_path_factory.mktemp("lifecycle-demo")
-    return run_demo(root / "home", root / "out", "fr", pdf=False)
+@pytest.fixture
+def demo(demo_town):  # type: ignore[no-untyped-def]
+    return demo_town  # built once per test process: these tests only read it
 
 
 def test_documents_in_both_languages(demo) -> None:  # type: ignore[no-untyped-def]

@@ -9,15 +9,13 @@ import pytest
 
 from sobre.core.capabilities import provider
 from sobre.core.db import session_scope
-from sobre.demo.run import run_demo
 from sobre.demo.town import ORG_NAME
 from sobre.strategy import people, service, steering
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    root = tmp_path_factory.mktemp("strategy-demo")
-    return run_demo(root / "home", root / "out", "fr", pdf=False)
+@pytest.fixture
+def demo(demo_town):  # type: ignore[no-untyped-def]
+    return demo_town  # built once per test process: these tests only read it
 
 
 def test_strategy_of_the_demo_town(demo) -> None:  # type: ignore[no-untyped-def]

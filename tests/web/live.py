@@ -77,7 +77,7 @@ def live_server(home: Path, database_url: str | None = None, workers: int = 1) -
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 240  # a loaded machine takes long to import and migrate
         while True:
             if process.poll() is not None:
                 raise RuntimeError(
@@ -89,7 +89,7 @@ def live_server(home: Path, database_url: str | None = None, workers: int = 1) -
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("sobre serve did not answer within 60 s")
+                raise RuntimeError("sobre serve did not answer within 240 s")
             time.sleep(0.05)  # poll often: a dozen modules each wait for their server
         yield base
     finally:
@@ -161,8 +161,19 @@ def measure(browser: Any, base: str, path: str, storage_state: Any = None, *, la
         except Exception:  # a request without a response (aborted) weighs nothing
             sizes.append(0)
 
+    started: set[Any] = set()
+    ended: set[Any] = set()
+    page.on("request", lambda request: started.add(request))
     page.on("requestfinished", finished)
-    response = page.goto(base + path, wait_until="networkidle")
+    page.on("requestfinished", lambda request: ended.add(request))
+    page.on("requestfailed", lambda request: ended.add(request))
+    # The pages are server-rendered without scripts: every request starts before the load event (styles,
+    # images). Waiting for each to end is complete and deterministic, where "networkidle" waited a fixed
+    # 500 ms of quiet on every page.
+    response = page.goto(base + path, wait_until="load")
+    deadline = time.monotonic() + 30
+    while started - ended and time.monotonic() < deadline:
+        page.wait_for_timeout(10)  # lets Playwright deliver the pending events
     dom = int(page.evaluate("document.getElementsByTagName('*').length"))
     results = Axe().run(page)
     serious = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,17 @@ def build_registry(extra: Sequence[tuple[str, Path | None, Callable[[Any], None]
     return registry
 
 
+@lru_cache(maxsize=16)
+def _shared_registry(extra: tuple[tuple[str, Path | None, Callable[[Any], None]], ...]) -> WebRegistry:
+    """The registry of the capabilities (and ``extra``), built once per process and copied (bound) for each
+    application.
+
+    Registering every route costs most of an application's build (FastAPI analyses every endpoint's
+    signature); the test suite builds hundreds of applications, each with its own settings and database.
+    """
+    return build_registry(extra)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -51,8 +63,7 @@ def create_app(
     """The application over ``settings``' database; ``extra`` registers more routes (see build_registry)."""
     settings = settings or load_settings()
     get_engine(settings.database_url)  # migrate before the first request
-    registry = build_registry(extra)
-    registry.database_url = settings.database_url
+    registry = _shared_registry(tuple(extra)).bound(settings.database_url)
     state = WebState(
         settings,
         registry,

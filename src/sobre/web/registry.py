@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +118,8 @@ class WebRegistry:
     #: Routers with their own authentication, included in the application as they are.
     endpoint_routers: list[APIRouter] = field(default_factory=list)
     endpoint_auth: dict[str, EndpointAuth] = field(default_factory=dict)
+    #: How each endpoint router was built, so that a copy bound to another database builds its own.
+    endpoint_builders: list[Callable[[Callable[[], str]], APIRouter]] = field(default_factory=list)
     #: The database the application serves, bound by the application factory (endpoints read it lazily).
     database_url: str | None = None
 
@@ -125,6 +127,24 @@ class WebRegistry:
         if self.database_url is None:
             raise RuntimeError("the web registry is not bound to a database (create_app binds it)")
         return self.database_url
+
+    def bound(self, database_url: str) -> WebRegistry:
+        """A copy serving ``database_url``: the route table, routers and permissions are shared (built once,
+        read-only once built); the endpoint routers, which hold state of their own (ingest buffers,
+        metrics), are built again for the copy and read its database."""
+        copy = replace(
+            self,
+            routes=list(self.routes),
+            menu=list(self.menu),
+            templates=dict(self.templates),
+            static=dict(self.static),
+            endpoint_auth=dict(self.endpoint_auth),
+            endpoint_builders=list(self.endpoint_builders),
+            endpoint_routers=[],
+            database_url=database_url,
+        )
+        copy.endpoint_routers = [build(copy.bound_database_url) for build in self.endpoint_builders]
+        return copy
 
     def is_endpoint(self, path: str) -> bool:
         """Whether ``path`` is served by an endpoint router (its errors are answered as the API's are)."""
@@ -230,6 +250,7 @@ class CapabilityRegistry:
             spec = RouteSpec("endpoint", name, path, tuple(sorted(methods)), auth.name, False, self.name)
             self._registry.routes.append(spec)
         self._registry.endpoint_routers.append(router)
+        self._registry.endpoint_builders.append(build)
 
     def page(
         self,
