@@ -89,6 +89,14 @@ def test_objectives_actions_kpis_and_reviews(api) -> None:  # type: ignore[no-un
         json={"title": "−30 %", "reduction": 0.3, "baseline_year": 2025, "target_year": 2020},
     )
     assert r.status_code == 422
+    # Two objectives of one title: refused when added and when renamed onto it (not a server error).
+    second = {"title": "−50 %", "reduction": 0.5, "baseline_year": 2025, "target_year": 2035}
+    r = client.post(f"{base}/objectives", json={**second, "title": "−30 %"})
+    assert r.status_code == 422, r.text
+    other = client.post(f"{base}/objectives", json=second).json()
+    r = client.put(f"{base}/objectives/{other['id']}", json={**second, "title": "−30 %"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "title", r.text
+    assert client.put(f"{base}/objectives/{other['id']}", json=second).status_code == 200
     r = client.post(
         f"{base}/actions",
         json={
@@ -189,6 +197,9 @@ def test_refusals_in_the_callers_language_vision_and_commitments(api) -> None:  
         {"title": "Allonger la durée de vie", "detail": "6 ans"}
     ]
     assert client.post(f"{base}/commitments", json={"title": ""}).status_code == 422
+    # A title the organisation already has is refused at its field, not failed on the unique key.
+    r = client.post(f"{base}/commitments", json={"title": " Allonger la durée de vie "})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "title", r.text
     viewer = site.api("viewer")
     assert viewer.get(f"{base}/vision").status_code == 200
     assert viewer.put(f"{base}/vision", json={"vision": "X"}).status_code == 403

@@ -83,6 +83,13 @@ def test_training_messages_and_feedback(db_url: str) -> None:
 
     with session_scope(db_url) as s:
         people.add_referent(s, ORG, "Léa", "Lea@Bourg.fr", site="Mairie", mission="Relayer les écogestes")
+        # One referent per address (as stored: lower case), one module per title: refused at the field.
+        with pytest.raises(InputError) as refused:
+            people.add_referent(s, ORG, "Léa B.", " lea@bourg.fr")
+        assert refused.value.key == "st.refuse.referent_exists"
+        with pytest.raises(InputError) as refused:
+            people.add_module(s, ORG, "Écogestes", "encadrement", 1)
+        assert refused.value.key == "st.refuse.module_exists" and refused.value.column == "title"
         idea = people.log_feedback(
             s, ORG, "lea@bourg.fr", "Des écrans inutilisés en salle B", "idea", date(2026, 1, 9)
         )

@@ -131,7 +131,13 @@ def messages(session: Session, org: str) -> list[dict[str, Any]]:
 def add_module(session: Session, org: str, title: str, audience: str, hours: float) -> int:
     if hours <= 0:
         raise InputError.keyed("st.refuse.module_hours", column="--hours", value=str(hours))
-    row = TrainingModule(org_id=_oid(session, org), title=title, audience=audience, hours=hours)
+    oid = _oid(session, org)
+    # Refused here, at its field, rather than by the table's unique key as a server error.
+    if session.scalar(
+        sa.select(TrainingModule.id).where(TrainingModule.org_id == oid, TrainingModule.title == title)
+    ):
+        raise InputError.keyed("st.refuse.module_exists", column="title", value=title)
+    row = TrainingModule(org_id=oid, title=title, audience=audience, hours=hours)
     session.add(row)
     session.flush()
     return row.id
@@ -248,9 +254,10 @@ def add_referent(
     oid = _oid(session, org)
     if "@" not in email:
         raise InputError.keyed("st.refuse.email", column="--email", value=email)
-    row = Referent(
-        org_id=oid, name=name, email=email.strip().lower(), site=site, department=department, mission=mission
-    )
+    email = email.strip().lower()
+    if session.scalar(sa.select(Referent.id).where(Referent.org_id == oid, Referent.email == email)):
+        raise InputError.keyed("st.refuse.referent_exists", column="--email", value=email)
+    row = Referent(org_id=oid, name=name, email=email, site=site, department=department, mission=mission)
     session.add(row)
     session.flush()
     return row.id

@@ -176,6 +176,9 @@ def delete_scenario(session: Session, org: str, name: str) -> None:
         action.scenario_id = None
     for change in _changes(session, row.id):
         session.delete(change)
+    # The changes' deletes go first: flushed together, the scenario's could go first and the database's
+    # ON DELETE CASCADE would take the changes before their own deletes (which then match no row).
+    session.flush()
     session.delete(row)
 
 
@@ -303,10 +306,13 @@ def add_commitment(session: Session, org: str, title: str, detail: str = "") -> 
     oid = _org_id(session, org)
     if not title.strip():
         raise InputError.keyed("st.refuse.commitment_title", column="title", value="")
+    title = title.strip()
+    if session.scalar(sa.select(Commitment.id).where(Commitment.org_id == oid, Commitment.title == title)):
+        raise InputError.keyed("st.refuse.commitment_exists", column="title", value=title)
     position = session.scalar(
         sa.select(sa.func.count()).select_from(Commitment).where(Commitment.org_id == oid)
     )
-    row = Commitment(org_id=oid, title=title.strip(), detail=detail, position=int(position or 0))
+    row = Commitment(org_id=oid, title=title, detail=detail, position=int(position or 0))
     session.add(row)
     session.flush()
     return row.id
@@ -336,6 +342,7 @@ def add_objective(
     _check_objective(per, reduction, baseline_year, target_year)
     if not title.strip():
         raise InputError.keyed("st.refuse.objective_title", column="title", value="")
+    _check_objective_title(session, oid, title.strip())
     row = Objective(
         org_id=oid,
         title=title.strip(),
@@ -396,10 +403,22 @@ def update_objective(session: Session, org: str, objective_id: int, **fields: An
         **{k: v for k, v in fields.items() if v is not None or k == "baseline_value"},
     }
     _check_objective(merged["per"], merged["reduction"], merged["baseline_year"], merged["target_year"])
-    if not str(merged.get("title", row.title)).strip():
+    title = str(merged.get("title", row.title)).strip()
+    if not title:
         raise InputError.keyed("st.refuse.objective_title", column="title", value="")
+    _check_objective_title(session, row.org_id, title, keep=row.id)
     for key, value in merged.items():
         setattr(row, key, value.strip() if isinstance(value, str) else value)
+
+
+def _check_objective_title(session: Session, oid: int, title: str, keep: int | None = None) -> None:
+    """Refuse a title another objective of the organisation has (the table's unique key would
+    otherwise fail the request as a server error)."""
+    same = sa.select(Objective.id).where(Objective.org_id == oid, Objective.title == title)
+    if keep is not None:
+        same = same.where(Objective.id != keep)
+    if session.scalar(same) is not None:
+        raise InputError.keyed("st.refuse.objective_exists", column="title", value=title)
 
 
 def delete_objective(session: Session, org: str, objective_id: int) -> None:
