@@ -55,14 +55,10 @@ def compute(
     impact_cols = impact_columns(criteria)
 
     equipment, excluded = counted_equipment(inventory, profile, reference_date)
-    assets = pl.concat(
-        [
-            equipment,
-            cloud_assets(inventory, factors),
-            storage_assets(inventory, factors),
-        ],
-        how="vertical",
-    )
+    # Empty parts are left out and the rest made one chunk here, on the assets' few columns: a frame in
+    # several chunks is copied whole by later eager steps, by then with every impact column.
+    parts = [equipment, cloud_assets(inventory, factors), storage_assets(inventory, factors)]
+    assets = pl.concat([p for p in parts if p.height] or parts[:1], how="vertical", rechunk=True)
     columns = compute_assets(
         assets,
         inventory,
@@ -72,8 +68,8 @@ def compute(
         org_country=org_country,
         criteria=criteria,
     ).get_columns()
-    # Each column in one chunk (the plan left them in unaligned chunks, and every eager step on unaligned
-    # columns copies the whole frame), copied one at a time so that each old column is freed at once.
+    # Each column in one chunk (every eager step on unaligned columns copies the whole frame), copied one
+    # at a time so that each old column is freed at once; a no-op when the plan kept them whole.
     assets = pl.DataFrame([columns.pop().rechunk() for _ in range(len(columns))][::-1])
     del columns
     hosts = _equipment_rows(assets, equipment.height)

@@ -8,6 +8,7 @@ high) because column expressions over a million rows are fast; it turns them int
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Literal
 
 import polars as pl
 
@@ -17,6 +18,10 @@ from sobre.footprint.schema import RESULT_IMPACTS, STAGES
 STATUS_ORDER = ("measured", "input", "modelled", "archetype", "default", "unknown")
 #: Data quality from best to worst.
 QUALITY_ORDER = ("high", "medium", "low")
+#: Engine of the engine's lazy plans.  Polars' default (streaming) hands every column back in morsels,
+#: pass-through columns included, and each later eager step on such a frame copies it whole; the
+#: in-memory engine keeps one chunk per column.  The plans are element-wise, so both give the same bits.
+ENGINE: Literal["in-memory"] = "in-memory"
 
 
 def conform(df: pl.DataFrame | None, schema: Mapping[str, pl.DataType | type[pl.DataType]]) -> pl.DataFrame:

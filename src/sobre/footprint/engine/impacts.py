@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from sobre.footprint.engine.frames import (
+    ENGINE,
     STATUS_ORDER,
     col_h,
     col_l,
@@ -299,4 +300,6 @@ def add_impacts(a: pl.DataFrame, factors: FactorSet, criteria: list[str], g4it: 
     # Factor columns and working columns are not part of the trace; the columns in their former order
     # (all values, then all bounds).  Kept apart, the criteria's steps must not be merged into one.
     kept = [c for c in a.columns if not c.startswith("_")] + values + bounds + ["warnings", "status"]
-    return lazy.select(kept).collect(optimizations=pl.QueryOptFlags(cluster_with_columns=False))
+    return lazy.select(kept).collect(
+        engine=ENGINE, optimizations=pl.QueryOptFlags(cluster_with_columns=False)
+    )
