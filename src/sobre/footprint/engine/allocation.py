@@ -201,7 +201,8 @@ def allocate(
     used = (
         pl.concat([rows.select("host_id"), virtual_hosts]).select(pl.col("host_id").alias("item_id")).unique()
     )
-    hosted = hosts.join(used, on="item_id", how="semi").select(
+    # Columns first, then rows (the filter copies only the columns kept).
+    hosted = hosts.select(
         pl.col("item_id").alias("host_id"),
         "site_id",
         pl.col("category").alias("host_category"),
@@ -209,7 +210,7 @@ def allocate(
         pl.col("data_quality").alias("host_quality"),
         *HOST_TRACE,
         *impact_cols,
-    )
+    ).join(used.rename({"item_id": "host_id"}), on="host_id", how="semi")
 
     def scale(frame: pl.DataFrame) -> pl.DataFrame:
         out = frame.join(hosted, on="host_id", how="left")

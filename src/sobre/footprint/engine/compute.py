@@ -76,10 +76,12 @@ def compute(
     allocated, idle = allocate(hosts, excluded["id"], inventory, profile, impact_cols)
     target_cols = ["item_kind", "item_id", "status", "data_quality", *impact_cols]
     linked = linked_targets(inventory)
+    # Columns first, then rows: a semi-join is a filter, and filtering the whole wide frame copied every
+    # trace column of the linked rows only for the select to drop them.
     targets = pl.concat(
         [
-            assets.join(linked, on=["item_kind", "item_id"], how="semi").select(target_cols),
-            allocated.join(linked, on=["item_kind", "item_id"], how="semi").select(target_cols),
+            assets.select(target_cols).join(linked, on=["item_kind", "item_id"], how="semi"),
+            allocated.select(target_cols).join(linked, on=["item_kind", "item_id"], how="semi"),
         ],
         how="vertical_relaxed",
     )
