@@ -161,11 +161,13 @@ def _impact_steps(c: str) -> tuple[list[pl.Expr], list[pl.Expr]]:
     one expression per column would do: only repeated work goes (a value was evaluated five times, each
     corner re-multiplied its base)."""
 
-    def reduced(stage: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    def reduced(stage: str) -> tuple[pl.Expr, list[pl.Expr]]:
+        """The stage's base for the value, and its distinct bases for the corners (one when the stage
+        has no reduction range: the same corner twice changes no minimum and costs a product)."""
         if stage == "manufacturing":
-            return pl.col("_b|mf"), pl.col("_b|mf|l"), pl.col("_b|mf|h")
+            return pl.col("_b|mf"), [pl.col("_b|mf|l"), pl.col("_b|mf|h")]
         b = pl.col("_b|eol") if stage == "end_of_life" else pl.col("_b")
-        return b, b, b
+        return b, [b]
 
     life = pl.col("lifetime_years")
     lives = (pl.col("life_high"), pl.col("life_low"))
@@ -175,12 +177,12 @@ def _impact_steps(c: str) -> tuple[list[pl.Expr], list[pl.Expr]]:
     bounds: list[pl.Expr] = []
     for s in EMBODIED_STAGES:
         f, fl, fh = pl.col(f"f|{c}|{s}"), pl.col(f"fl|{c}|{s}"), pl.col(f"fh|{c}|{s}")
-        bv, bl, bh = reduced(s)
+        bv, corner_bases = reduced(s)
         values.append((bv * f / life).alias(col_v(c, s)))
         value = pl.col(col_v(c, s))
         # min/max over the corners keep low ≤ value ≤ high whatever the sign of the factor.
-        corners_lo = [b * fl / lf for b in (bl, bh) for lf in lives] + [value]
-        corners_hi = [b * fh / lf for b in (bl, bh) for lf in lives] + [value]
+        corners_lo = [b * fl / lf for b in corner_bases for lf in lives] + [value]
+        corners_hi = [b * fh / lf for b in corner_bases for lf in lives] + [value]
         bounds += [
             pl.when(value.is_not_null()).then(pl.min_horizontal(corners_lo)).alias(col_l(c, s)),
             pl.when(value.is_not_null()).then(pl.max_horizontal(corners_hi)).alias(col_h(c, s)),
