@@ -259,7 +259,8 @@ def allocate(
     return scale(rows), scale(idle)
 
 
-def _link_targets(inventory: Inventory) -> pl.DataFrame:
+def link_targets(inventory: Inventory) -> pl.DataFrame:
+    """The inventory's application links as (application_id, target_kind, target_id), each once."""
     links = conform(inventory.app_links, APP_LINKS)
     return links.select(
         "application_id",
@@ -274,23 +275,29 @@ def _link_targets(inventory: Inventory) -> pl.DataFrame:
     ).unique()
 
 
-def linked_targets(inventory: Inventory) -> pl.DataFrame:
-    """The (item_kind, item_id) pairs some application is linked to."""
+def linked_targets(inventory: Inventory, links: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The (item_kind, item_id) pairs some application is linked to (``links``: :func:`link_targets`'s,
+    when the caller has them)."""
     return (
-        _link_targets(inventory)
+        (link_targets(inventory) if links is None else links)
         .select(pl.col("target_kind").alias("item_kind"), pl.col("target_id").alias("item_id"))
         .unique()
     )
 
 
-def applications(inventory: Inventory, targets: pl.DataFrame, impact_cols: list[str]) -> pl.DataFrame:
+def applications(
+    inventory: Inventory, targets: pl.DataFrame, impact_cols: list[str], links: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Application rows: Σ over linked targets of target impact / number of applications on that target.
 
     ``targets`` holds item_kind, item_id, status, data_quality and the wide impacts of vm, cloud and
     equipment rows.  A link to a target that is missing (or not counted) makes the application unknown.
+    ``links``: :func:`link_targets`'s, when the caller has them.
     """
     apps = conform(inventory.applications, APPLICATIONS)
-    links = _link_targets(inventory).with_columns(pl.len().over("target_kind", "target_id").alias("n_apps"))
+    links = (link_targets(inventory) if links is None else links).with_columns(
+        pl.len().over("target_kind", "target_id").alias("n_apps")
+    )
     tg = targets.rename({"item_kind": "target_kind", "item_id": "target_id"})
     joined = links.join(tg, on=["target_kind", "target_id"], how="left")
     joined = joined.with_columns(

@@ -7,7 +7,13 @@ from datetime import date
 
 import polars as pl
 
-from sobre.footprint.engine.allocation import HOST_TRACE, allocate, applications, linked_targets
+from sobre.footprint.engine.allocation import (
+    HOST_TRACE,
+    allocate,
+    applications,
+    link_targets,
+    linked_targets,
+)
 from sobre.footprint.engine.assets import cloud_assets, counted_equipment, storage_assets
 from sobre.footprint.engine.frames import col_v, conform, impact_columns, to_long
 from sobre.footprint.engine.messages import entry, parse
@@ -75,7 +81,8 @@ def compute(
     hosts = _equipment_rows(assets, equipment.height)
     allocated, idle = allocate(hosts, excluded["id"], inventory, profile, impact_cols)
     target_cols = ["item_kind", "item_id", "status", "data_quality", *impact_cols]
-    linked = linked_targets(inventory)
+    links = link_targets(inventory)  # once: the targets and the applications both need them
+    linked = linked_targets(inventory, links)
     # Columns first, then rows: a semi-join is a filter, and filtering the whole wide frame copied every
     # trace column of the linked rows only for the select to drop them.
     targets = pl.concat(
@@ -85,7 +92,7 @@ def compute(
         ],
         how="vertical_relaxed",
     )
-    apps = applications(inventory, targets, impact_cols)
+    apps = applications(inventory, targets, impact_cols, links)
 
     frames = [
         assets.with_columns(pl.lit(None, dtype=pl.Int64).alias("host_id")),
