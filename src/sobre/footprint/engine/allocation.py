@@ -16,7 +16,6 @@ from sobre.footprint.engine.frames import (
     conform,
     join_warnings,
     label_expr,
-    null_aware_sum,
     rank_expr,
 )
 from sobre.footprint.schema import APP_LINKS, APPLICATIONS, STORAGE, VMS, Inventory
@@ -119,12 +118,16 @@ def allocate(
     hosts: pl.DataFrame, excluded_ids: pl.Series, inventory: Inventory, profile: str, impact_cols: list[str]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Return (VM and on-equipment volume rows, idle rows), each with item fields and wide impacts."""
-    host_cols = hosts.select(
+    vms = conform(inventory.vms, VMS)
+    vol = conform(inventory.storage, STORAGE).filter(pl.col("equipment_id").is_not_null())
+    # Only the hosts some VM or volume names: the joins below then hash those, not every counted item.
+    named = pl.concat([vms.get_column("host_id"), vol.get_column("equipment_id")]).drop_nulls().unique()
+    host_cols = hosts.filter(pl.col("item_id").is_in(named.implode())).select(
         pl.col("item_id").alias("host_id"),
         pl.col("cpu_threads").cast(pl.Float64).alias("host_threads"),
         pl.col("storage_gb").alias("host_storage_gb"),
     )
-    vms = conform(inventory.vms, VMS).join(host_cols, on="host_id", how="left")
+    vms = vms.join(host_cols, on="host_id", how="left")
     vms = _vm_shares(vms, profile)
     if "pre_warning" not in vms.columns:
         vms = vms.with_columns(pl.lit(None, dtype=pl.Utf8).alias("pre_warning"))
@@ -140,7 +143,6 @@ def allocate(
         "share_method",
         "pre_warning",
     )
-    vol = conform(inventory.storage, STORAGE).filter(pl.col("equipment_id").is_not_null())
     vol = vol.rename({"equipment_id": "host_id"}).join(host_cols, on="host_id", how="left")
     gb = pl.coalesce("capacity_gb", "used_gb") * pl.col("replicas").fill_null(1.0)
     vol = vol.with_columns(gb.alias("_gb"))
@@ -174,9 +176,13 @@ def allocate(
     # Idle capacity is a virtualisation host's: one that carries VMs or is declared a hypervisor.  A storage
     # array's unallocated space is not idle compute (its remainder stays with the array).
     declared = hosts.filter(pl.col("hypervisor").fill_null(False)).select(pl.col("item_id").alias("host_id"))
-    with_vms = rows.filter((pl.col("item_kind") == "vm") & pl.col("host_id").is_not_null()).select("host_id")
-    counted_hosts = hosts.select(pl.col("item_id").alias("host_id"))
-    virtual_hosts = pl.concat([declared, with_vms]).unique().join(counted_hosts, on="host_id", how="semi")
+    # A VM's host is counted when it is among the named hosts (declared ones are counted already).
+    with_vms = (
+        rows.filter((pl.col("item_kind") == "vm") & pl.col("host_id").is_not_null())
+        .select("host_id")
+        .join(host_cols.select("host_id"), on="host_id", how="semi")
+    )
+    virtual_hosts = pl.concat([declared, with_vms]).unique()
     allocated = (
         rows.filter(pl.col("host_id").is_not_null())
         .group_by("host_id")
@@ -201,7 +207,8 @@ def allocate(
     used = (
         pl.concat([rows.select("host_id"), virtual_hosts]).select(pl.col("host_id").alias("item_id")).unique()
     )
-    hosted = hosts.join(used, on="item_id", how="semi").select(
+    # Columns first, then rows (the filter copies only the columns kept).
+    hosted = hosts.select(
         pl.col("item_id").alias("host_id"),
         "site_id",
         pl.col("category").alias("host_category"),
@@ -209,7 +216,7 @@ def allocate(
         pl.col("data_quality").alias("host_quality"),
         *HOST_TRACE,
         *impact_cols,
-    )
+    ).join(used.rename({"item_id": "host_id"}), on="host_id", how="semi")
 
     def scale(frame: pl.DataFrame) -> pl.DataFrame:
         out = frame.join(hosted, on="host_id", how="left")
@@ -252,7 +259,8 @@ def allocate(
     return scale(rows), scale(idle)
 
 
-def _link_targets(inventory: Inventory) -> pl.DataFrame:
+def link_targets(inventory: Inventory) -> pl.DataFrame:
+    """The inventory's application links as (application_id, target_kind, target_id), each once."""
     links = conform(inventory.app_links, APP_LINKS)
     return links.select(
         "application_id",
@@ -267,23 +275,29 @@ def _link_targets(inventory: Inventory) -> pl.DataFrame:
     ).unique()
 
 
-def linked_targets(inventory: Inventory) -> pl.DataFrame:
-    """The (item_kind, item_id) pairs some application is linked to."""
+def linked_targets(inventory: Inventory, links: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The (item_kind, item_id) pairs some application is linked to (``links``: :func:`link_targets`'s,
+    when the caller has them)."""
     return (
-        _link_targets(inventory)
+        (link_targets(inventory) if links is None else links)
         .select(pl.col("target_kind").alias("item_kind"), pl.col("target_id").alias("item_id"))
         .unique()
     )
 
 
-def applications(inventory: Inventory, targets: pl.DataFrame, impact_cols: list[str]) -> pl.DataFrame:
+def applications(
+    inventory: Inventory, targets: pl.DataFrame, impact_cols: list[str], links: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Application rows: Σ over linked targets of target impact / number of applications on that target.
 
     ``targets`` holds item_kind, item_id, status, data_quality and the wide impacts of vm, cloud and
     equipment rows.  A link to a target that is missing (or not counted) makes the application unknown.
+    ``links``: :func:`link_targets`'s, when the caller has them.
     """
     apps = conform(inventory.applications, APPLICATIONS)
-    links = _link_targets(inventory).with_columns(pl.len().over("target_kind", "target_id").alias("n_apps"))
+    links = (link_targets(inventory) if links is None else links).with_columns(
+        pl.len().over("target_kind", "target_id").alias("n_apps")
+    )
     tg = targets.rename({"item_kind": "target_kind", "item_id": "target_id"})
     joined = links.join(tg, on=["target_kind", "target_id"], how="left")
     joined = joined.with_columns(
@@ -294,8 +308,11 @@ def applications(inventory: Inventory, targets: pl.DataFrame, impact_cols: list[
         rank_expr(pl.col("status"), STATUS_ORDER).alias("_srank"),
         rank_expr(pl.col("data_quality"), QUALITY_ORDER).alias("_qrank"),
     )
+    # Sums and null counts as plain aggregations (Polars' fast path; a conditional per group is evaluated
+    # group by group), made null-aware afterwards: an unknown target leaves the application unknown.
     agg = joined.group_by("application_id").agg(
-        *[null_aware_sum(c) for c in impact_cols],
+        *[pl.col(c).sum() for c in impact_cols],
+        *[pl.col(c).null_count().alias(f"_nulls|{c}") for c in impact_cols],
         pl.col("_srank").max(),
         pl.col("_qrank").max(),
         pl.col("_warn").drop_nulls().unique(maintain_order=True).str.join("; ").alias("_warns"),
@@ -305,6 +322,7 @@ def applications(inventory: Inventory, targets: pl.DataFrame, impact_cols: list[
         agg, left_on="item_id", right_on="application_id", how="left"
     )
     return out.with_columns(
+        *[pl.when(pl.col(f"_nulls|{c}") > 0).then(None).otherwise(pl.col(c)).alias(c) for c in impact_cols],
         pl.lit("application").alias("item_kind"),
         label_expr(pl.col("_srank"), STATUS_ORDER).alias("status"),
         label_expr(pl.col("_qrank"), QUALITY_ORDER).alias("data_quality"),
@@ -315,4 +333,4 @@ def applications(inventory: Inventory, targets: pl.DataFrame, impact_cols: list[
                 pl.when(pl.col("_warns") != "").then(pl.col("_warns")),
             ]
         ).alias("warnings"),
-    )
+    ).drop(f"_nulls|{c}" for c in impact_cols)

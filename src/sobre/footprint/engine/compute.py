@@ -7,7 +7,13 @@ from datetime import date
 
 import polars as pl
 
-from sobre.footprint.engine.allocation import HOST_TRACE, allocate, applications, linked_targets
+from sobre.footprint.engine.allocation import (
+    HOST_TRACE,
+    allocate,
+    applications,
+    link_targets,
+    linked_targets,
+)
 from sobre.footprint.engine.assets import cloud_assets, counted_equipment, storage_assets
 from sobre.footprint.engine.frames import col_v, conform, impact_columns, to_long
 from sobre.footprint.engine.messages import entry, parse
@@ -55,14 +61,10 @@ def compute(
     impact_cols = impact_columns(criteria)
 
     equipment, excluded = counted_equipment(inventory, profile, reference_date)
-    assets = pl.concat(
-        [
-            equipment,
-            cloud_assets(inventory, factors),
-            storage_assets(inventory, factors),
-        ],
-        how="vertical",
-    )
+    # Empty parts are left out and the rest made one chunk here, on the assets' few columns: a frame in
+    # several chunks is copied whole by later eager steps, by then with every impact column.
+    parts = [equipment, cloud_assets(inventory, factors), storage_assets(inventory, factors)]
+    assets = pl.concat([p for p in parts if p.height] or parts[:1], how="vertical", rechunk=True)
     columns = compute_assets(
         assets,
         inventory,
@@ -72,22 +74,25 @@ def compute(
         org_country=org_country,
         criteria=criteria,
     ).get_columns()
-    # Each column in one chunk (the plan left them in unaligned chunks, and every eager step on unaligned
-    # columns copies the whole frame), copied one at a time so that each old column is freed at once.
+    # Each column in one chunk (every eager step on unaligned columns copies the whole frame), copied one
+    # at a time so that each old column is freed at once; a no-op when the plan kept them whole.
     assets = pl.DataFrame([columns.pop().rechunk() for _ in range(len(columns))][::-1])
     del columns
     hosts = _equipment_rows(assets, equipment.height)
     allocated, idle = allocate(hosts, excluded["id"], inventory, profile, impact_cols)
     target_cols = ["item_kind", "item_id", "status", "data_quality", *impact_cols]
-    linked = linked_targets(inventory)
+    links = link_targets(inventory)  # once: the targets and the applications both need them
+    linked = linked_targets(inventory, links)
+    # Columns first, then rows: a semi-join is a filter, and filtering the whole wide frame copied every
+    # trace column of the linked rows only for the select to drop them.
     targets = pl.concat(
         [
-            assets.join(linked, on=["item_kind", "item_id"], how="semi").select(target_cols),
-            allocated.join(linked, on=["item_kind", "item_id"], how="semi").select(target_cols),
+            _linked_rows(assets.select(target_cols), linked),
+            _linked_rows(allocated.select(target_cols), linked),
         ],
         how="vertical_relaxed",
     )
-    apps = applications(inventory, targets, impact_cols)
+    apps = applications(inventory, targets, impact_cols, links)
 
     frames = [
         assets.with_columns(pl.lit(None, dtype=pl.Int64).alias("host_id")),
@@ -116,6 +121,17 @@ def compute(
         criteria=factors.criteria,
         warnings=_summary(items, excluded, criteria),
     )
+
+
+def _linked_rows(frame: pl.DataFrame, linked: pl.DataFrame) -> pl.DataFrame:
+    """The rows of ``frame`` whose (item_kind, item_id) is in ``linked``, in order: a semi-join's rows, as
+    one integer membership test per linked kind (hashing a label and an id for every row of the whole
+    frame cost more, and kinds no application links to cost nothing)."""
+    keep = pl.lit(False)
+    for kind, ids in linked.drop_nulls().group_by("item_kind").agg("item_id").sort("item_kind").iter_rows():
+        ids = pl.Series(ids, dtype=pl.Int64)
+        keep = keep | ((pl.col("item_kind") == kind) & pl.col("item_id").is_in(ids.implode()))
+    return frame.filter(keep)
 
 
 def _equipment_rows(assets: pl.DataFrame, n_equipment: int) -> pl.DataFrame:

@@ -8,6 +8,7 @@ high) because column expressions over a million rows are fast; it turns them int
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Literal
 
 import polars as pl
 
@@ -17,6 +18,10 @@ from sobre.footprint.schema import RESULT_IMPACTS, STAGES
 STATUS_ORDER = ("measured", "input", "modelled", "archetype", "default", "unknown")
 #: Data quality from best to worst.
 QUALITY_ORDER = ("high", "medium", "low")
+#: Engine of the engine's lazy plans.  Polars' default (streaming) hands every column back in morsels,
+#: pass-through columns included, and each later eager step on such a frame copies it whole; the
+#: in-memory engine keeps one chunk per column.  The plans are element-wise, so both give the same bits.
+ENGINE: Literal["in-memory"] = "in-memory"
 
 
 def conform(df: pl.DataFrame | None, schema: Mapping[str, pl.DataType | type[pl.DataType]]) -> pl.DataFrame:
@@ -73,6 +78,43 @@ def join_warnings(parts: Sequence[pl.Expr], separator: str = "; ") -> pl.Expr:
     return pl.when(joined == "").then(None).otherwise(joined)
 
 
+#: Most fixed texts one code may stand for (its table has 2**n entries).
+_MAX_FLAGS = 8
+
+
+def join_flagged(parts: Sequence[pl.Expr | tuple[pl.Expr, str]], separator: str = "; ") -> pl.Expr:
+    """:func:`join_warnings` where a part may be a ``(condition, text)`` flag: the text when the condition
+    holds.  Each run of flags becomes one part through a code per row (bit i set when flag i holds) and a
+    table from code to the run's texts joined, so the row's string is built from a few parts instead of
+    one string column per flag; the result is the same string."""
+    merged: list[pl.Expr] = []
+    run: list[tuple[pl.Expr, str]] = []
+
+    def flush() -> None:
+        if run:
+            code = sum(
+                (c.fill_null(False).cast(pl.UInt16) * (1 << i) for i, (c, _) in enumerate(run)),
+                start=pl.lit(0, dtype=pl.UInt16),
+            )
+            texts = {
+                k: separator.join(t for i, (_, t) in enumerate(run) if k >> i & 1)
+                for k in range(1, 1 << len(run))
+            }
+            merged.append(code.replace_strict(texts, default=None, return_dtype=pl.Utf8))
+            run.clear()
+
+    for part in parts:
+        if isinstance(part, tuple):
+            run.append(part)
+            if len(run) == _MAX_FLAGS:
+                flush()
+        else:
+            flush()
+            merged.append(part)
+    flush()
+    return join_warnings(merged, separator)
+
+
 def to_long(wide: pl.DataFrame, criteria: list[str]) -> pl.DataFrame:
     """Wide impact columns → the contract's long frame (item_kind, item_id, criterion, stage, value, …).
 
@@ -85,7 +127,8 @@ def to_long(wide: pl.DataFrame, criteria: list[str]) -> pl.DataFrame:
     n = wide.height
     kinds, ids = wide.get_column("item_kind"), wide.get_column("item_id")
     label = {
-        (name, text): pl.repeat(text, n, dtype=pl.Utf8, eager=True).alias(name)
+        # One value repeated (``new_from_index``: a quarter of ``pl.repeat``'s time for a string).
+        (name, text): pl.Series(name, [text], dtype=pl.Utf8).new_from_index(0, n)
         for name, texts in (("criterion", criteria), ("stage", STAGES))
         for text in texts
     }

@@ -10,10 +10,12 @@ from __future__ import annotations
 import polars as pl
 
 from sobre.footprint.engine.frames import (
+    ENGINE,
     STATUS_ORDER,
     col_h,
     col_l,
     col_v,
+    join_flagged,
     join_warnings,
     label_expr,
     rank_expr,
@@ -159,11 +161,13 @@ def _impact_steps(c: str) -> tuple[list[pl.Expr], list[pl.Expr]]:
     one expression per column would do: only repeated work goes (a value was evaluated five times, each
     corner re-multiplied its base)."""
 
-    def reduced(stage: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    def reduced(stage: str) -> tuple[pl.Expr, list[pl.Expr]]:
+        """The stage's base for the value, and its distinct bases for the corners (one when the stage
+        has no reduction range: the same corner twice changes no minimum and costs a product)."""
         if stage == "manufacturing":
-            return pl.col("_b|mf"), pl.col("_b|mf|l"), pl.col("_b|mf|h")
+            return pl.col("_b|mf"), [pl.col("_b|mf|l"), pl.col("_b|mf|h")]
         b = pl.col("_b|eol") if stage == "end_of_life" else pl.col("_b")
-        return b, b, b
+        return b, [b]
 
     life = pl.col("lifetime_years")
     lives = (pl.col("life_high"), pl.col("life_low"))
@@ -173,12 +177,12 @@ def _impact_steps(c: str) -> tuple[list[pl.Expr], list[pl.Expr]]:
     bounds: list[pl.Expr] = []
     for s in EMBODIED_STAGES:
         f, fl, fh = pl.col(f"f|{c}|{s}"), pl.col(f"fl|{c}|{s}"), pl.col(f"fh|{c}|{s}")
-        bv, bl, bh = reduced(s)
+        bv, corner_bases = reduced(s)
         values.append((bv * f / life).alias(col_v(c, s)))
         value = pl.col(col_v(c, s))
         # min/max over the corners keep low ≤ value ≤ high whatever the sign of the factor.
-        corners_lo = [b * fl / lf for b in (bl, bh) for lf in lives] + [value]
-        corners_hi = [b * fh / lf for b in (bl, bh) for lf in lives] + [value]
+        corners_lo = [b * fl / lf for b in corner_bases for lf in lives] + [value]
+        corners_hi = [b * fh / lf for b in corner_bases for lf in lives] + [value]
         bounds += [
             pl.when(value.is_not_null()).then(pl.min_horizontal(corners_lo)).alias(col_l(c, s)),
             pl.when(value.is_not_null()).then(pl.max_horizontal(corners_hi)).alias(col_h(c, s)),
@@ -206,56 +210,49 @@ def _warnings(g4it: bool, criteria: list[str]) -> pl.Expr:
     is_eq = pl.col("item_kind") == "equipment"
     no_factor = _all_missing(criteria, EMBODIED_STAGES, "no_impact_factor", "stages")
     no_elec = _all_missing(criteria, EMBODIED_STAGES, "no_electricity_factor", "criteria")
-    parts = [
+    # Fixed texts as (condition, text) flags: :func:`join_flagged` joins each run of them through a code
+    # per row instead of a string column per warning.
+    parts: list[pl.Expr | tuple[pl.Expr, str]] = [
         pl.col("pre_warning"),
-        pl.when(fr.is_null() & is_eq).then(pl.lit("no_reference_item")),
-        pl.when(fr.is_not_null() & pl.col("_factor_found").is_null()).then(pl.lit(no_factor)),
+        (fr.is_null() & is_eq, "no_reference_item"),
+        (fr.is_not_null() & pl.col("_factor_found").is_null(), no_factor),
         pl.when(fr.is_not_null()).then(pl.col("_factor_gap")),
-        pl.when(pl.col("lifetime_years").is_null() & fr.is_not_null()).then(pl.lit("no_lifetime")),
-        pl.when(pl.col("lifetime_method") == "age").then(pl.lit("lifetime_age")),
-        pl.when(pl.col("life_raw") < 1).then(pl.lit("lifetime_raised")),
-        pl.when(pl.col("kwh_method") == "unknown").then(pl.lit("no_energy")),
-        pl.when(pl.col("pue_method") == "unknown").then(pl.lit("no_pue")),
-        pl.when(pl.col("country_method") == "world_fallback").then(pl.lit("world_electricity")),
-        pl.when(pl.col("country").is_null()).then(pl.lit("no_country")),
+        (pl.col("lifetime_years").is_null() & fr.is_not_null(), "no_lifetime"),
+        (pl.col("lifetime_method") == "age", "lifetime_age"),
+        (pl.col("life_raw") < 1, "lifetime_raised"),
+        (pl.col("kwh_method") == "unknown", "no_energy"),
+        (pl.col("pue_method") == "unknown", "no_pue"),
+        (pl.col("country_method") == "world_fallback", "world_electricity"),
+        (pl.col("country").is_null(), "no_country"),
         pl.when(pl.col("country").is_not_null() & (pl.col("annual_kwh") != 0)).then(
             pl.when(pl.col("_elec_found").is_null()).then(pl.lit(no_elec)).otherwise(pl.col("_elec_gap"))
         ),
-        pl.when(pl.col("usage_method").str.ends_with("_missing")).then(pl.lit("usage_mode_no_rate")),
+        (pl.col("usage_method").str.ends_with("_missing"), "usage_mode_no_rate"),
     ]
     if not g4it:
-        parts.append(pl.when(pl.col("refurb_method") == "no_factor").then(pl.lit("refurbished_no_factor")))
-    return join_warnings(parts)
+        parts.append((pl.col("refurb_method") == "no_factor", "refurbished_no_factor"))
+    return join_flagged(parts)
 
 
 def _status() -> pl.Expr:
     """The weakest input: a category factor is an archetype, default lifetime/energy/PUE are defaults."""
-    ref_status = (
-        pl.when(pl.col("ref_method").is_in(list(INPUT_REF_METHODS)))
-        .then(pl.lit("input"))
-        .otherwise(pl.lit("archetype"))
-    )
-    pue_status = pl.when(pl.col("pue_method") == "default").then(pl.lit("default")).otherwise(pl.lit("input"))
-    country_status = (
-        pl.when(pl.col("country_method") == "world_fallback")
-        .then(pl.lit("default"))
-        .otherwise(pl.lit("input"))
-    )
-    usage_status = (
-        pl.when(pl.col("usage_method").is_in(["input", "full"]))
-        .then(pl.lit("input"))
-        .otherwise(pl.lit("default"))
-    )
+
+    def rank(label: str) -> pl.Expr:
+        return pl.lit(STATUS_ORDER.index(label), dtype=pl.Int8)
+
+    # The rules' statuses as ranks directly: labels made per row only to be looked up again cost more
+    # than the rest of the status.
+    ref_status = pl.when(pl.col("ref_method").is_in(list(INPUT_REF_METHODS))).then(rank("input"))
+    pue_status = pl.when(pl.col("pue_method") == "default").then(rank("default"))
+    country_status = pl.when(pl.col("country_method") == "world_fallback").then(rank("default"))
+    usage_status = pl.when(pl.col("usage_method").is_in(["input", "full"])).then(rank("input"))
     ranks = [
-        rank_expr(x, STATUS_ORDER)
-        for x in (
-            pl.col("life_status"),
-            pl.col("kwh_status"),
-            ref_status,
-            pue_status,
-            country_status,
-            usage_status,
-        )
+        rank_expr(pl.col("life_status"), STATUS_ORDER),
+        rank_expr(pl.col("kwh_status"), STATUS_ORDER),
+        ref_status.otherwise(rank("archetype")),
+        pue_status.otherwise(rank("input")),
+        country_status.otherwise(rank("input")),
+        usage_status.otherwise(rank("default")),
     ]
     return label_expr(pl.max_horizontal(ranks), STATUS_ORDER)
 
@@ -299,4 +296,6 @@ def add_impacts(a: pl.DataFrame, factors: FactorSet, criteria: list[str], g4it: 
     # Factor columns and working columns are not part of the trace; the columns in their former order
     # (all values, then all bounds).  Kept apart, the criteria's steps must not be merged into one.
     kept = [c for c in a.columns if not c.startswith("_")] + values + bounds + ["warnings", "status"]
-    return lazy.select(kept).collect(optimizations=pl.QueryOptFlags(cluster_with_columns=False))
+    return lazy.select(kept).collect(
+        engine=ENGINE, optimizations=pl.QueryOptFlags(cluster_with_columns=False)
+    )

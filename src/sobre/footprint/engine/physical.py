@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import polars as pl
 
 from sobre.footprint.engine.assets import UNPOWERED_STATUSES
-from sobre.footprint.engine.frames import conform
+from sobre.footprint.engine.frames import ENGINE, conform
 from sobre.footprint.engine.impacts import add_impacts, capacity_refs
 from sobre.footprint.engine.profiles import hypothesis
 from sobre.footprint.schema import SITES, FactorSet, Inventory
@@ -407,4 +407,4 @@ def compute_assets(
     lazy = _refurbished(lazy, factors, g4it)
     lazy = _energy(lazy, g4it)
     lazy = _pue_country(lazy, g4it, hypothesis(factors, "default_pue"), org_country)
-    return add_impacts(lazy.collect(), factors, criteria, g4it)
+    return add_impacts(lazy.collect(engine=ENGINE), factors, criteria, g4it)
