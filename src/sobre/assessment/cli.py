@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sobre.assessment.cli_support import _BY, _HOME, _JSON, _LANG, _ORG, _lang, _pct, _url, assess_app
-from sobre.core.cli_support import console, friendly_errors, print_json
+from sobre.core.cli_support import console, friendly_errors, listing, print_json
 from sobre.core.db import session_scope
 from sobre.core.errors import InputError
 
@@ -197,29 +197,27 @@ def compare(
     """Compare two assessments: overall and per theme, and the items whose answer changed."""
     from sobre.assessment import service as svc
 
-    with session_scope(_url(ctx, home)) as session:
-        data = svc.compare(session, org, first, second)
-    if as_json:
-        print_json(data)
-        return
-    delta = data["overall"]["delta"]
-    console.print(
-        Text(
-            f"Overall: {_pct(data['overall']['before'])} → {_pct(data['overall']['after'])}"
-            + ("" if delta is None else f" ({delta:+.1f} points)")
+    def show(data: dict[str, Any]) -> None:
+        delta = data["overall"]["delta"]
+        console.print(
+            Text(
+                f"Overall: {_pct(data['overall']['before'])} → {_pct(data['overall']['after'])}"
+                + ("" if delta is None else f" ({delta:+.1f} points)")
+            )
         )
-    )
-    table = Table("theme", "label", "before", "after", "change")
-    for code, t in data["themes"].items():
-        table.add_row(
-            code,
-            Text(t["label"]),
-            _pct(t["before"] or {}),
-            _pct(t["after"] or {}),
-            "" if t["delta"] is None else f"{t['delta']:+.1f}",
-        )
-    console.print(table)
-    console.print(Text(f"{len(data['changes'])} answers changed."))
+        table = Table("theme", "label", "before", "after", "change")
+        for code, t in data["themes"].items():
+            table.add_row(
+                code,
+                Text(t["label"]),
+                _pct(t["before"] or {}),
+                _pct(t["after"] or {}),
+                "" if t["delta"] is None else f"{t['delta']:+.1f}",
+            )
+        console.print(table)
+        console.print(Text(f"{len(data['changes'])} answers changed."))
+
+    listing(ctx, home, lambda s: svc.compare(s, org, first, second), as_json=as_json, show=show)
 
 
 @assess_app.command("list")
@@ -235,24 +233,29 @@ def list_(
     """List the organisation's assessments."""
     from sobre.assessment import service as svc
 
-    with session_scope(_url(ctx, home)) as session:
-        views = svc.list_assessments(session, org, kind=kind, service=service)
-    if as_json:
-        print_json([v.to_dict() for v in views])
-        return
-    table = Table("id", "kind", "referential", "service", "date", "status", "answered", "title")
-    for v in views:
-        table.add_row(
-            str(v.id),
-            v.kind,
-            f"{v.referential} {v.version}",
-            Text(v.service or "-"),
-            v.assessed_on.isoformat(),
-            v.status,
-            f"{v.answered}/{v.items}",
-            Text(v.title),
-        )
-    console.print(table)
+    def show(views: list[Any]) -> None:
+        table = Table("id", "kind", "referential", "service", "date", "status", "answered", "title")
+        for v in views:
+            table.add_row(
+                str(v.id),
+                v.kind,
+                f"{v.referential} {v.version}",
+                Text(v.service or "-"),
+                v.assessed_on.isoformat(),
+                v.status,
+                f"{v.answered}/{v.items}",
+                Text(v.title),
+            )
+        console.print(table)
+
+    listing(
+        ctx,
+        home,
+        lambda s: svc.list_assessments(s, org, kind=kind, service=service),
+        as_json=as_json,
+        show=show,
+        to_json=lambda views: [v.to_dict() for v in views],
+    )
 
 
 @assess_app.command("show")
@@ -452,23 +455,29 @@ def recommend(
     from sobre.assessment.referentials import text
 
     lang = _lang(lang)
-    with session_scope(_url(ctx, home)) as session:
-        actions = svc.recommendations(session, org, assessment, limit=limit)
-    if as_json:
-        print_json([a.to_dict() for a in actions])
-        return
-    table = Table("item", "gap", "gain", "priority", "difficulty", "owner", "action")
-    for a in actions:
-        table.add_row(
-            a.origin[2],
-            f"{a.gap:g}",
-            "" if a.gain is None else f"+{a.gain:.1f}",
-            a.priority or "",
-            a.difficulty or "",
-            Text(a.owner_role or ""),
-            Text(text(a.title, lang)),
-        )
-    console.print(table)
+
+    def show(actions: list[Any]) -> None:
+        table = Table("item", "gap", "gain", "priority", "difficulty", "owner", "action")
+        for a in actions:
+            table.add_row(
+                a.origin[2],
+                f"{a.gap:g}",
+                "" if a.gain is None else f"+{a.gain:.1f}",
+                a.priority or "",
+                a.difficulty or "",
+                Text(a.owner_role or ""),
+                Text(text(a.title, lang)),
+            )
+        console.print(table)
+
+    listing(
+        ctx,
+        home,
+        lambda s: svc.recommendations(s, org, assessment, limit=limit),
+        as_json=as_json,
+        show=show,
+        to_json=lambda actions: [a.to_dict() for a in actions],
+    )
 
 
 @assess_app.command("history")
@@ -484,19 +493,28 @@ def history(
     """Assessments over time with their overall score."""
     from sobre.assessment import service as svc
 
-    with session_scope(_url(ctx, home)) as session:
-        rows = svc.history(session, org, kind=kind, service=service)
-    if as_json:
-        print_json(rows)
-        return
-    table = Table("date", "id", "kind", "referential", "service", "status", "overall")
+    listing(
+        ctx,
+        home,
+        lambda s: svc.history(s, org, kind=kind, service=service),
+        as_json=as_json,
+        show=_history_table,
+    )
+
+
+def _history_table(rows: list[dict[str, Any]], with_service: bool = True) -> None:
+    """The history as a table; without the service column when it is one service's."""
+    table = Table(
+        "date", "id", "kind", "referential", *(["service"] if with_service else []), "status", "overall"
+    )
     for r in rows:
+        service = [Text(r["service"] or "-")] if with_service else []
         table.add_row(
             r["assessed_on"],
             str(r["id"]),
             r["kind"],
             r["referential"],
-            Text(r["service"] or "-"),
+            *service,
             r["status"],
             _pct(r["overall"]),
         )
@@ -542,14 +560,10 @@ def register_service(group: typer.Typer) -> None:
         """The assessments (RGESN, RGAA) of a digital service over time, with their scores."""
         from sobre.assessment import service as svc
 
-        with session_scope(_url(ctx, home)) as session:
-            rows = svc.history(session, org, service=name)
-        if as_json:
-            print_json(rows)
-            return
-        table = Table("date", "id", "kind", "referential", "status", "overall")
-        for r in rows:
-            table.add_row(
-                r["assessed_on"], str(r["id"]), r["kind"], r["referential"], r["status"], _pct(r["overall"])
-            )
-        console.print(table)
+        listing(
+            ctx,
+            home,
+            lambda s: svc.history(s, org, service=name),
+            as_json=as_json,
+            show=lambda rows: _history_table(rows, with_service=False),
+        )

@@ -15,8 +15,9 @@ import math
 import re
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -25,10 +26,14 @@ from rich.text import Text
 from sobre.core.errors import SobreError
 from sobre.core.settings import Settings, load_settings
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 console = Console()
 err_console = Console(stderr=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 # ANSI/VT escape sequences (CSI, OSC…) first, then any other C0/C1 control character but tab and newline.
 _ESCAPES = re.compile(
@@ -150,3 +155,40 @@ def print_json(data: Any) -> None:
     sys.stdout.write(
         json.dumps(_finite(data), ensure_ascii=False, indent=2, default=str, allow_nan=False) + "\n"
     )
+
+
+def print_listing(
+    data: T, as_json: bool, show: Callable[[T], None], to_json: Callable[[T], Any] | None = None
+) -> None:
+    """``data`` as JSON with ``--json`` (through ``to_json`` when the data are views), else ``show(data)``."""
+    if as_json:
+        print_json(data if to_json is None else to_json(data))
+    else:
+        show(data)
+
+
+def listing(
+    ctx: typer.Context,
+    home: str | None,
+    fetch: Callable[[Session], T],
+    *,
+    as_json: bool,
+    show: Callable[[T], None],
+    to_json: Callable[[T], Any] | None = None,
+    session: Callable[[str], AbstractContextManager[Session]] | None = None,
+) -> None:
+    """The shape of a list command: open a session on the data folder, call one use case, print the result.
+
+    ``fetch`` is the use case (given the session); the JSON is built while the session is open (views may
+    read lazily), the table printed after it closed. ``session`` opens it (default: ``session_scope``).
+    """
+    from sobre.core.db import session_scope
+
+    opener = session or session_scope
+    with opener(settings(ctx, home).database_url) as open_session:
+        data = fetch(open_session)
+        payload = (data if to_json is None else to_json(data)) if as_json else None
+    if as_json:
+        print_json(payload)
+    else:
+        show(data)

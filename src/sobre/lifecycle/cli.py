@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from sobre.core.cli_support import console, friendly_errors, print_json, settings
+from sobre.core.cli_support import console, friendly_errors, print_json, print_listing, settings
 from sobre.core.errors import InputError
 
 lifecycle_app = typer.Typer(
@@ -43,6 +43,10 @@ def parse_day(text: str | None, column: str) -> date | None:
         raise InputError(
             "not a date", column=column, value=text, expected="2025-03-14 or 14/03/2025"
         ) from None
+
+
+def _as_dicts(views: list[Any]) -> list[Any]:
+    return [v.to_dict() for v in views]
 
 
 def _lang(lang: str) -> str:
@@ -130,24 +134,24 @@ def list_command(
     """List lifecycle events, newest first."""
     from sobre.lifecycle import service
 
+    def show(views: list[Any]) -> None:
+        table = Table("date", "item", "event", "by", "to", "batch", "proof")
+        for v in views:
+            table.add_row(
+                v.date,
+                v.item,
+                v.kind,
+                v.by,
+                v.counterpart or "",
+                v.batch or "",
+                v.certificate or v.attachment or "",
+            )
+        console.print(table)
+
     views = service.list_events(
         settings(ctx, home).database_url, org, item=item, kind=kind, year=year, limit=limit
     )
-    if as_json:
-        print_json([v.to_dict() for v in views])
-        return
-    table = Table("date", "item", "event", "by", "to", "batch", "proof")
-    for v in views:
-        table.add_row(
-            v.date,
-            v.item,
-            v.kind,
-            v.by,
-            v.counterpart or "",
-            v.batch or "",
-            v.certificate or v.attachment or "",
-        )
-    console.print(table)
+    print_listing(views, as_json, show, _as_dicts)
 
 
 @lifecycle_app.command("import")
@@ -207,21 +211,22 @@ def show(
     """An item's history, newest first."""
     from sobre.lifecycle import service
 
-    views = service.list_events(settings(ctx, home).database_url, org, item=item)
-    if as_json:
-        print_json([v.to_dict() for v in views])
-        return
-    if not views:
-        console.print(Text(f"{item}: no lifecycle event yet."))
-    for v in views:
-        extra = ", ".join(f"{k}={val}" for k, val in v.details.items())
-        console.print(
-            Text(
-                f"{v.date}  {v.kind:<18} by {v.by}"
-                + (f" → {v.counterpart}" if v.counterpart else "")
-                + (f"  [{extra}]" if extra else "")
+    def show(views: list[Any]) -> None:
+        if not views:
+            console.print(Text(f"{item}: no lifecycle event yet."))
+        for v in views:
+            extra = ", ".join(f"{k}={val}" for k, val in v.details.items())
+            console.print(
+                Text(
+                    f"{v.date}  {v.kind:<18} by {v.by}"
+                    + (f" → {v.counterpart}" if v.counterpart else "")
+                    + (f"  [{extra}]" if extra else "")
+                )
             )
-        )
+
+    print_listing(
+        service.list_events(settings(ctx, home).database_url, org, item=item), as_json, show, _as_dicts
+    )
 
 
 @lifecycle_app.command("certificate")
@@ -366,22 +371,21 @@ def params_list(
     """The parameter table: the organisation's rows first, then the built-in ones."""
     from sobre.lifecycle import service
 
-    rows = service.parameters(settings(ctx, home).database_url, org, prefix)
-    if as_json:
-        print_json(rows)
-        return
-    table = Table("key", "value", "unit", "from", "to", "instrument", "origin")
-    for r in rows:
-        table.add_row(
-            r["key"],
-            r["value"],
-            r["unit"],
-            r["valid_from"],
-            r["valid_to"] or "",
-            r["instrument"],
-            r["origin"],
-        )
-    console.print(table)
+    def show(rows: list[dict[str, Any]]) -> None:
+        table = Table("key", "value", "unit", "from", "to", "instrument", "origin")
+        for r in rows:
+            table.add_row(
+                r["key"],
+                r["value"],
+                r["unit"],
+                r["valid_from"],
+                r["valid_to"] or "",
+                r["instrument"],
+                r["origin"],
+            )
+        console.print(table)
+
+    print_listing(service.parameters(settings(ctx, home).database_url, org, prefix), as_json, show)
 
 
 @params_app.command("set")

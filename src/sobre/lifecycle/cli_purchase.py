@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from sobre.core.cli_support import console, friendly_errors, print_json, settings
+from sobre.core.cli_support import console, friendly_errors, print_json, print_listing, settings
 from sobre.lifecycle.cli import HOME, JSON, LANG, ORG, _lang, parse_day
 
 purchase_app = typer.Typer(
@@ -94,24 +95,26 @@ def list_command(
     """List purchase lines."""
     from sobre.lifecycle import purchasing
 
-    rows = purchasing.list_purchases(settings(ctx, home).database_url, org, year)
-    if as_json:
-        print_json(rows)
-        return
-    table = Table("id", "date", "supplier", "category", "qty", "€ excl. tax", "condition", "labels", "items")
-    for r in rows:
-        table.add_row(
-            str(r["id"]),
-            r["date"],
-            r["supplier"] or "",
-            r["category"],
-            f"{r['quantity']:g}",
-            f"{r['amount']:.2f}",
-            r["condition"] or "?",
-            ", ".join(r["ecolabels"]),
-            str(len(r["items"])),
+    def show(rows: Any) -> None:
+        table = Table(
+            "id", "date", "supplier", "category", "qty", "€ excl. tax", "condition", "labels", "items"
         )
-    console.print(table)
+        for r in rows:
+            table.add_row(
+                str(r["id"]),
+                r["date"],
+                r["supplier"] or "",
+                r["category"],
+                f"{r['quantity']:g}",
+                f"{r['amount']:.2f}",
+                r["condition"] or "?",
+                ", ".join(r["ecolabels"]),
+                str(len(r["items"])),
+            )
+        console.print(table)
+
+    rows = purchasing.list_purchases(settings(ctx, home).database_url, org, year)
+    print_listing(rows, as_json, show)
 
 
 @purchase_app.command("import")
@@ -249,22 +252,22 @@ def supplier_rank(
     """Suppliers by latest ESG score, with coverage, history and spend."""
     from sobre.lifecycle import purchasing
 
+    def show(rows: Any) -> None:
+        table = Table("rank", "supplier", "score", "coverage", "assessed", "assessments", "spend €")
+        for r in rows:
+            table.add_row(
+                str(r["rank"] or "—"),
+                r["supplier"],
+                f"{r['score']:.1f}" if r["score"] is not None else "—",
+                f"{r['coverage']:.0%}" if r["coverage"] is not None else "—",
+                r["assessed_on"] or "—",
+                str(len(r["history"])),
+                f"{r['spend']:.2f}",
+            )
+        console.print(table)
+
     rows = purchasing.ranking(settings(ctx, home).database_url, org, year)
-    if as_json:
-        print_json(rows)
-        return
-    table = Table("rank", "supplier", "score", "coverage", "assessed", "assessments", "spend €")
-    for r in rows:
-        table.add_row(
-            str(r["rank"] or "—"),
-            r["supplier"],
-            f"{r['score']:.1f}" if r["score"] is not None else "—",
-            f"{r['coverage']:.0%}" if r["coverage"] is not None else "—",
-            r["assessed_on"] or "—",
-            str(len(r["history"])),
-            f"{r['spend']:.2f}",
-        )
-    console.print(table)
+    print_listing(rows, as_json, show)
 
 
 @supplier_app.command("list")

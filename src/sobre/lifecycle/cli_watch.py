@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from sobre.core.cli_support import console, friendly_errors, print_json, settings
+from sobre.core.cli_support import console, friendly_errors, print_listing, settings
 from sobre.lifecycle.cli import HOME, JSON, LANG, ORG, _lang, parse_day
 
 watch_app = typer.Typer(
@@ -46,17 +47,17 @@ def source_add(
 def source_list(ctx: typer.Context, org: str = ORG, as_json: bool = JSON, home: str = HOME) -> None:
     from sobre.lifecycle import watch
 
-    rows = watch.list_sources(settings(ctx, home).database_url, org)
-    if as_json:
-        print_json(rows)
-        return
-    for r in rows:
-        console.print(
-            Text(
-                f"{r['name']}: {r['url']} (last read {r['last_fetched_at'] or 'never'})"
-                + (f" — error: {r['last_error']}" if r["last_error"] else "")
+    def show(rows: Any) -> None:
+        for r in rows:
+            console.print(
+                Text(
+                    f"{r['name']}: {r['url']} (last read {r['last_fetched_at'] or 'never'})"
+                    + (f" — error: {r['last_error']}" if r["last_error"] else "")
+                )
             )
-        )
+
+    rows = watch.list_sources(settings(ctx, home).database_url, org)
+    print_listing(rows, as_json, show)
 
 
 @watch_app.command("fetch")
@@ -164,24 +165,24 @@ def list_command(
     """List entries, most relevant first."""
     from sobre.lifecycle import watch
 
+    def show(rows: Any) -> None:
+        table = Table("id", "published", "title", "tags", "relevance", "decision", "action")
+        for r in rows:
+            table.add_row(
+                str(r["id"]),
+                r["published"] or "",
+                r["title"],
+                ", ".join(r["tags"]),
+                str(r["relevance"] or ""),
+                r["decision"],
+                r["action"] or "",
+            )
+        console.print(table)
+
     rows = watch.list_entries(
         settings(ctx, home).database_url, org, since=parse_day(since, "--since"), decision=decision, tag=tag
     )
-    if as_json:
-        print_json(rows)
-        return
-    table = Table("id", "published", "title", "tags", "relevance", "decision", "action")
-    for r in rows:
-        table.add_row(
-            str(r["id"]),
-            r["published"] or "",
-            r["title"],
-            ", ".join(r["tags"]),
-            str(r["relevance"] or ""),
-            r["decision"],
-            r["action"] or "",
-        )
-    console.print(table)
+    print_listing(rows, as_json, show)
 
 
 @watch_app.command("digest")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -11,7 +12,17 @@ from rich.text import Text
 
 from sobre.core.cli_support import console, friendly_errors, print_json, settings
 from sobre.core.errors import InputError
-from sobre.servicedesk.cli_support import HOME, JSON, ORG, actor, desk_zone, instant, item, org_session
+from sobre.servicedesk.cli_support import (
+    HOME,
+    JSON,
+    ORG,
+    actor,
+    desk_zone,
+    instant,
+    item,
+    org_listing,
+    org_session,
+)
 
 ticket_app = typer.Typer(
     help="Incidents and requests: open, assign, follow up, solve; SLAs, impact, GLPI import.",
@@ -114,23 +125,28 @@ def list_(
     """The queue, the most urgent first."""
     from sobre.servicedesk import views
 
-    with org_session(ctx, org, home) as (s, oid):
-        rows = views.queue(s, oid, status=status, group=group, assignee=assignee, limit=limit)
-    if as_json:
-        print_json(rows)
-        return
-    table = Table("#", "P", "status", "title", "assignee", "due", "SLA")
-    for r in rows:
-        table.add_row(
-            str(r["number"]),
-            str(r["priority"]),
-            r["status"],
-            Text(r["title"]),
-            Text(r["assignee"] or ""),
-            r["due_resolve_at"] or "",
-            r["sla_resolve"] or "",
-        )
-    console.print(table)
+    def show(rows: Any) -> None:
+        table = Table("#", "P", "status", "title", "assignee", "due", "SLA")
+        for r in rows:
+            table.add_row(
+                str(r["number"]),
+                str(r["priority"]),
+                r["status"],
+                Text(r["title"]),
+                Text(r["assignee"] or ""),
+                r["due_resolve_at"] or "",
+                r["sla_resolve"] or "",
+            )
+        console.print(table)
+
+    org_listing(
+        ctx,
+        org,
+        home,
+        lambda s, oid: views.queue(s, oid, status=status, group=group, assignee=assignee, limit=limit),
+        as_json=as_json,
+        show=show,
+    )
 
 
 @ticket_app.command("show")
@@ -145,20 +161,18 @@ def show(
     """Everything about a ticket: SLA clocks, history, follow-ups, tasks, items, diagnosis, impact."""
     from sobre.servicedesk import views
 
-    with org_session(ctx, org, home) as (s, oid):
-        data = views.view(s, oid, number)
-    if as_json:
-        print_json(data)
-        return
-    _print_ticket(data)
-    for f in data["followups"]:
-        console.print(Text(f"  [{f['at']}] {f['author']}: {f['body']}"))
-    for d in data["diagnosis"]:
-        console.print(Text(f"  {d['step']}: {d['body']}"))
-    if data["assessment"]:
-        for key, label in (("energy_kwh", "extra energy"), ("kgco2e", "emissions"), ("cost_eur", "cost")):
-            e = data["assessment"][key] or {}
-            console.print(Text(f"  {label}: {_figure(e)}"))
+    def show(data: Any) -> None:
+        _print_ticket(data)
+        for f in data["followups"]:
+            console.print(Text(f"  [{f['at']}] {f['author']}: {f['body']}"))
+        for d in data["diagnosis"]:
+            console.print(Text(f"  {d['step']}: {d['body']}"))
+        if data["assessment"]:
+            for key, label in (("energy_kwh", "extra energy"), ("kgco2e", "emissions"), ("cost_eur", "cost")):
+                e = data["assessment"][key] or {}
+                console.print(Text(f"  {label}: {_figure(e)}"))
+
+    org_listing(ctx, org, home, lambda s, oid: views.view(s, oid, number), as_json=as_json, show=show)
 
 
 def _figure(e: dict) -> str:
@@ -427,16 +441,16 @@ def sla_sweep(ctx: typer.Context, org: str = ORG, as_json: bool = JSON, home: st
     """Refresh the SLA clocks of open tickets and act on the escalations due (run it every few minutes)."""
     from sobre.servicedesk import service
 
-    with org_session(ctx, org, home) as (s, oid):
-        done = service.sweep(s, oid)
-    if as_json:
-        print_json(done)
-        return
-    for e in done:
-        console.print(
-            Text(f"#{e['ticket']}: {e['action']} {e['target']} (time to {e['kind']}, {e['offset']:+d} min)")
-        )
-    console.print(Text(f"{len(done)} escalation(s)"))
+    def show(done: Any) -> None:
+        for e in done:
+            console.print(
+                Text(
+                    f"#{e['ticket']}: {e['action']} {e['target']} (time to {e['kind']}, {e['offset']:+d} min)"
+                )
+            )
+        console.print(Text(f"{len(done)} escalation(s)"))
+
+    org_listing(ctx, org, home, lambda s, oid: service.sweep(s, oid), as_json=as_json, show=show)
 
 
 @ticket_app.command("publish")

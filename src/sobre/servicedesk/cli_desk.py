@@ -14,7 +14,7 @@ from rich.text import Text
 
 from sobre.core.cli_support import console, friendly_errors, print_json, settings
 from sobre.core.errors import InputError
-from sobre.servicedesk.cli_support import HOME, JSON, ORG, org_session
+from sobre.servicedesk.cli_support import HOME, JSON, ORG, org_listing, org_session
 
 desk_app = typer.Typer(
     help="Service desk settings, groups, categories, SLA targets, message templates and indicators.",
@@ -143,13 +143,11 @@ def group_add(
 def group_list(ctx: typer.Context, org: str = ORG, as_json: bool = JSON, home: str = HOME) -> None:
     from sobre.servicedesk import desk
 
-    with org_session(ctx, org, home) as (s, oid):
-        rows = desk.list_groups(s, oid)
-    if as_json:
-        print_json(rows)
-        return
-    for g in rows:
-        console.print(Text(f"{g['name']} {g['email'] or ''} {g['manager'] or ''}"))
+    def show(rows: Any) -> None:
+        for g in rows:
+            console.print(Text(f"{g['name']} {g['email'] or ''} {g['manager'] or ''}"))
+
+    org_listing(ctx, org, home, lambda s, oid: desk.list_groups(s, oid), as_json=as_json, show=show)
 
 
 @category_app.command("add")
@@ -174,13 +172,11 @@ def category_add(
 def category_list(ctx: typer.Context, org: str = ORG, as_json: bool = JSON, home: str = HOME) -> None:
     from sobre.servicedesk import desk
 
-    with org_session(ctx, org, home) as (s, oid):
-        rows = desk.list_categories(s, oid)
-    if as_json:
-        print_json(rows)
-        return
-    for c in rows:
-        console.print(Text(f"{c['name']} ({c['kind']}) → {c['group'] or '-'}"))
+    def show(rows: Any) -> None:
+        for c in rows:
+            console.print(Text(f"{c['name']} ({c['kind']}) → {c['group'] or '-'}"))
+
+    org_listing(ctx, org, home, lambda s, oid: desk.list_categories(s, oid), as_json=as_json, show=show)
 
 
 @sla_app.command("set")

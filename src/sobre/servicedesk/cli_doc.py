@@ -14,7 +14,7 @@ from rich.text import Text
 
 from sobre.core.cli_support import console, err_console, friendly_errors, print_json, settings
 from sobre.core.errors import InputError, SobreError
-from sobre.servicedesk.cli_support import HOME, JSON, ORG, actor, org_session, pairs
+from sobre.servicedesk.cli_support import HOME, JSON, ORG, actor, org_listing, org_session, pairs
 
 doc_app = typer.Typer(
     help="Technical documentation of inventory items: settings, procedures, contacts, "
@@ -101,26 +101,24 @@ def show(
     """An item's documentation; confidential fields by name only."""
     from sobre.servicedesk import techdoc
 
-    with org_session(ctx, org, home) as (s, oid):
-        data = techdoc.view(s, oid, kind, name)
-    if as_json:
-        print_json(data)
-        return
-    console.print(Text(f"{kind} {name}", style="bold"))
-    for k, v in data["settings"].items():
-        console.print(Text(f"  {k} = {v}"))
-    for c in data["contacts"]:
-        console.print(Text("  contact: " + ", ".join(str(v) for v in c.values() if v)))
-    for sec in data["secrets"]:
-        console.print(
-            Text(f"  {sec['name']} ({sec['kind']}): ******** — readable by {', '.join(sec['roles'])}")
-        )
-    for m in data["maintenance"]:
-        console.print(
-            Text(f"  maintenance: {m['title']} every {m['every']} {m['unit']}, next {m['next_due']}")
-        )
-    if data["procedures"]:
-        console.print(Text(data["procedures"]))
+    def show(data: Any) -> None:
+        console.print(Text(f"{kind} {name}", style="bold"))
+        for k, v in data["settings"].items():
+            console.print(Text(f"  {k} = {v}"))
+        for c in data["contacts"]:
+            console.print(Text("  contact: " + ", ".join(str(v) for v in c.values() if v)))
+        for sec in data["secrets"]:
+            console.print(
+                Text(f"  {sec['name']} ({sec['kind']}): ******** — readable by {', '.join(sec['roles'])}")
+            )
+        for m in data["maintenance"]:
+            console.print(
+                Text(f"  maintenance: {m['title']} every {m['every']} {m['unit']}, next {m['next_due']}")
+            )
+        if data["procedures"]:
+            console.print(Text(data["procedures"]))
+
+    org_listing(ctx, org, home, lambda s, oid: techdoc.view(s, oid, kind, name), as_json=as_json, show=show)
 
 
 @doc_app.command("list")
@@ -128,13 +126,11 @@ def show(
 def list_(ctx: typer.Context, org: str = ORG, as_json: bool = JSON, home: str = HOME) -> None:
     from sobre.servicedesk import techdoc
 
-    with org_session(ctx, org, home) as (s, oid):
-        rows = techdoc.records(s, oid)
-    if as_json:
-        print_json(rows)
-        return
-    for r in rows:
-        console.print(Text(f"{r['kind']} {r['name']} ({len(r['settings'])} settings)"))
+    def show(rows: Any) -> None:
+        for r in rows:
+            console.print(Text(f"{r['kind']} {r['name']} ({len(r['settings'])} settings)"))
+
+    org_listing(ctx, org, home, lambda s, oid: techdoc.records(s, oid), as_json=as_json, show=show)
 
 
 @secret_app.command("set")
@@ -226,21 +222,21 @@ def secret_log(
     """Who read (or tried to read) which confidential field, and when."""
     from sobre.servicedesk import techdoc
 
-    with org_session(ctx, org, home) as (s, oid):
-        rows = techdoc.reveals(s, oid, limit=limit)
-    if as_json:
-        print_json(rows)
-        return
-    table = Table("at", "who", "role", "field", "result")
-    for r in rows:
-        table.add_row(
-            r["at"],
-            Text(r["actor"]),
-            r["role"] or "",
-            Text(r["field"]),
-            "read" if r["granted"] else "refused",
-        )
-    console.print(table)
+    def show(rows: Any) -> None:
+        table = Table("at", "who", "role", "field", "result")
+        for r in rows:
+            table.add_row(
+                r["at"],
+                Text(r["actor"]),
+                r["role"] or "",
+                Text(r["field"]),
+                "read" if r["granted"] else "refused",
+            )
+        console.print(table)
+
+    org_listing(
+        ctx, org, home, lambda s, oid: techdoc.reveals(s, oid, limit=limit), as_json=as_json, show=show
+    )
 
 
 @key_app.command("status")
@@ -375,13 +371,20 @@ def due(
     """Preventive tasks due soon, overdue first."""
     from sobre.servicedesk import techdoc
 
-    with org_session(ctx, org, home) as (s, oid):
-        rows = techdoc.due(s, oid, date.today(), within_days=within)
-    if as_json:
-        print_json(rows)
-        return
-    for r in rows:
-        flag = "OVERDUE " if r["overdue"] else ""
-        console.print(
-            Text(f"{flag}{r['next_due']} [{r['id']}] {r['item']['kind']} {r['item']['name']}: {r['title']}")
-        )
+    def show(rows: Any) -> None:
+        for r in rows:
+            flag = "OVERDUE " if r["overdue"] else ""
+            console.print(
+                Text(
+                    f"{flag}{r['next_due']} [{r['id']}] {r['item']['kind']} {r['item']['name']}: {r['title']}"
+                )
+            )
+
+    org_listing(
+        ctx,
+        org,
+        home,
+        lambda s, oid: techdoc.due(s, oid, date.today(), within_days=within),
+        as_json=as_json,
+        show=show,
+    )

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
 
-from sobre.core.cli_support import console, friendly_errors, print_json
+from sobre.core.cli_support import console, friendly_errors
 from sobre.core.errors import InputError
-from sobre.servicedesk.cli_support import HOME, JSON, ORG, actor, org_session
+from sobre.servicedesk.cli_support import HOME, JSON, ORG, actor, org_listing, org_session
 
 kb_app = typer.Typer(
     help="Knowledge base: procedures, FAQ, guides, tutorials and eco-gestures; search and PDF.",
@@ -125,23 +126,28 @@ def list_(
 ) -> None:
     from sobre.servicedesk import kb
 
-    with org_session(ctx, org, home) as (s, oid):
-        rows = kb.list_articles(s, oid, lang=lang, kind=kind, status=status)
-    if as_json:
-        print_json(rows)
-        return
-    table = Table("slug", "lang", "kind", "title", "status", "v", "review")
-    for r in rows:
-        table.add_row(
-            r["slug"],
-            r["lang"],
-            r["kind"],
-            Text(r["title"]),
-            r["status"],
-            str(r["version"]),
-            r["review_on"] or "",
-        )
-    console.print(table)
+    def show(rows: Any) -> None:
+        table = Table("slug", "lang", "kind", "title", "status", "v", "review")
+        for r in rows:
+            table.add_row(
+                r["slug"],
+                r["lang"],
+                r["kind"],
+                Text(r["title"]),
+                r["status"],
+                str(r["version"]),
+                r["review_on"] or "",
+            )
+        console.print(table)
+
+    org_listing(
+        ctx,
+        org,
+        home,
+        lambda s, oid: kb.list_articles(s, oid, lang=lang, kind=kind, status=status),
+        as_json=as_json,
+        show=show,
+    )
 
 
 @kb_app.command("search")
@@ -159,16 +165,21 @@ def search(
     """Full-text search (every word, as a prefix; accents do not matter)."""
     from sobre.servicedesk import kb
 
-    with org_session(ctx, org, home) as (s, oid):
-        rows = kb.search(s, oid, query, lang=lang, published_only=not drafts, limit=limit)
-    if as_json:
-        print_json(rows)
-        return
-    for r in rows:
-        console.print(Text(f"{r['slug']} ({r['lang']}) — {r['title']}", style="bold"))
-        console.print(Text(f"   {r['excerpt']}"))
-    if not rows:
-        console.print(Text("No article found."))
+    def show(rows: Any) -> None:
+        for r in rows:
+            console.print(Text(f"{r['slug']} ({r['lang']}) — {r['title']}", style="bold"))
+            console.print(Text(f"   {r['excerpt']}"))
+        if not rows:
+            console.print(Text("No article found."))
+
+    org_listing(
+        ctx,
+        org,
+        home,
+        lambda s, oid: kb.search(s, oid, query, lang=lang, published_only=not drafts, limit=limit),
+        as_json=as_json,
+        show=show,
+    )
 
 
 @kb_app.command("show")
@@ -199,13 +210,11 @@ def history(
 ) -> None:
     from sobre.servicedesk import kb
 
-    with org_session(ctx, org, home) as (s, oid):
-        rows = kb.history(s, oid, slug, lang)
-    if as_json:
-        print_json(rows)
-        return
-    for v in rows:
-        console.print(Text(f"v{v['version']} {v['at']} {v['author']}: {v['note'] or ''}"))
+    def show(rows: Any) -> None:
+        for v in rows:
+            console.print(Text(f"v{v['version']} {v['at']} {v['author']}: {v['note'] or ''}"))
+
+    org_listing(ctx, org, home, lambda s, oid: kb.history(s, oid, slug, lang), as_json=as_json, show=show)
 
 
 @kb_app.command("restore")
@@ -262,13 +271,18 @@ def review(
     """Published articles whose review date has come."""
     from sobre.servicedesk import kb
 
-    with org_session(ctx, org, home) as (s, oid):
-        rows = kb.due_for_review(s, oid, _day(on, "--on") or date.today())
-    if as_json:
-        print_json(rows)
-        return
-    for r in rows:
-        console.print(Text(f"{r['review_on']} {r['slug']} ({r['lang']}) {r['title']}"))
+    def show(rows: Any) -> None:
+        for r in rows:
+            console.print(Text(f"{r['review_on']} {r['slug']} ({r['lang']}) {r['title']}"))
+
+    org_listing(
+        ctx,
+        org,
+        home,
+        lambda s, oid: kb.due_for_review(s, oid, _day(on, "--on") or date.today()),
+        as_json=as_json,
+        show=show,
+    )
 
 
 @kb_app.command("reindex")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 from rich.text import Text
 
-from sobre.core.cli_support import console, friendly_errors, print_json
-from sobre.servicedesk.cli_support import HOME, JSON, ORG, actor, org_session
+from sobre.core.cli_support import console, friendly_errors
+from sobre.servicedesk.cli_support import HOME, JSON, ORG, actor, org_listing, org_session
 
 problem_app = typer.Typer(
     help="Problems behind recurring incidents: root cause, workaround, known error.", no_args_is_help=True
@@ -95,17 +97,15 @@ def problem_show(
 ) -> None:
     from sobre.servicedesk import problems
 
-    with org_session(ctx, org, home) as (s, oid):
-        data = problems.view(s, oid, number)
-    if as_json:
-        print_json(data)
-        return
-    console.print(Text(f"P{data['number']} {data['title']} ({data['status']})", style="bold"))
-    for key in ("root_cause", "workaround"):
-        if data[key]:
-            console.print(Text(f"  {key}: {data[key]}"))
-    for t in data["incidents"]:
-        console.print(Text(f"  #{t['number']} {t['title']} ({t['status']})"))
+    def show(data: Any) -> None:
+        console.print(Text(f"P{data['number']} {data['title']} ({data['status']})", style="bold"))
+        for key in ("root_cause", "workaround"):
+            if data[key]:
+                console.print(Text(f"  {key}: {data[key]}"))
+        for t in data["incidents"]:
+            console.print(Text(f"  #{t['number']} {t['title']} ({t['status']})"))
+
+    org_listing(ctx, org, home, lambda s, oid: problems.view(s, oid, number), as_json=as_json, show=show)
 
 
 @problem_app.command("list")
@@ -113,13 +113,11 @@ def problem_show(
 def problem_list(ctx: typer.Context, org: str = ORG, as_json: bool = JSON, home: str = HOME) -> None:
     from sobre.servicedesk import problems
 
-    with org_session(ctx, org, home) as (s, oid):
-        rows = problems.list_problems(s, oid)
-    if as_json:
-        print_json(rows)
-        return
-    for p in rows:
-        console.print(Text(f"P{p['number']} {p['title']} — {p['status']}, {p['incidents']} incident(s)"))
+    def show(rows: Any) -> None:
+        for p in rows:
+            console.print(Text(f"P{p['number']} {p['title']} — {p['status']}, {p['incidents']} incident(s)"))
+
+    org_listing(ctx, org, home, lambda s, oid: problems.list_problems(s, oid), as_json=as_json, show=show)
 
 
 @problem_app.command("recurring")
@@ -135,16 +133,21 @@ def problem_recurring(
     """Incidents that recur on the same item or category without a problem yet."""
     from sobre.servicedesk import problems
 
-    with org_session(ctx, org, home) as (s, oid):
-        rows = problems.recurring_since_days(s, oid, days, min_count=min_count)
-    if as_json:
-        print_json(rows)
-        return
-    for g in rows:
-        console.print(
-            Text(
-                f"{g['kind']} {g['name']}: {g['count']} incidents ("
-                + ", ".join(f"#{n}" for n in g["tickets"])
-                + ")"
+    def show(rows: Any) -> None:
+        for g in rows:
+            console.print(
+                Text(
+                    f"{g['kind']} {g['name']}: {g['count']} incidents ("
+                    + ", ".join(f"#{n}" for n in g["tickets"])
+                    + ")"
+                )
             )
-        )
+
+    org_listing(
+        ctx,
+        org,
+        home,
+        lambda s, oid: problems.recurring_since_days(s, oid, days, min_count=min_count),
+        as_json=as_json,
+        show=show,
+    )

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import typer
 from sqlalchemy.orm import Session
 
-from sobre.core.cli_support import settings
+from sobre.core.cli_support import listing, settings
 from sobre.core.db import write_session
 from sobre.core.errors import InputError
 
 ORG = typer.Option(..., "--org", help="Organisation name.")
 HOME = typer.Option(None, "--home", help="Data folder (default: $SOBRE_HOME).")
 JSON = typer.Option(False, "--json", help="Print JSON.")
+
+T = TypeVar("T")
 
 
 def actor() -> str:
@@ -34,6 +37,30 @@ def org_session(ctx: typer.Context, org: str, home: str | None) -> Iterator[tupl
     # write from the start.
     with write_session(settings(ctx, home).database_url) as session:
         yield session, orgs.get(session, org).id
+
+
+def org_listing(
+    ctx: typer.Context,
+    org: str,
+    home: str | None,
+    fetch: Callable[[Session, int], T],
+    *,
+    as_json: bool,
+    show: Callable[[T], None],
+    to_json: Callable[[T], Any] | None = None,
+) -> None:
+    """A list command of the desk: ``fetch`` gets the session and the organisation's id."""
+    from sobre.orgs import service as orgs
+
+    listing(
+        ctx,
+        home,
+        lambda s: fetch(s, orgs.get(s, org).id),
+        as_json=as_json,
+        show=show,
+        to_json=to_json,
+        session=write_session,
+    )
 
 
 def instant(text: str | None, column: str, timezone: str = "Europe/Paris") -> datetime | None:

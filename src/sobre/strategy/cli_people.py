@@ -4,26 +4,20 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import typer
 
-from sobre.core.cli_support import console, friendly_errors, print_json, settings
+from sobre.core.cli_support import console, friendly_errors, listing
 from sobre.core.db import session_scope
 from sobre.core.errors import InputError
+from sobre.strategy.cli_common import HOME, JSON, ORG, database_url
 
 comms_app = typer.Typer(
     help="Communication plan: messages per audience and technical level.", no_args_is_help=True
 )
 training_app = typer.Typer(help="Training plan: modules, sessions, attendance.", no_args_is_help=True)
 referent_app = typer.Typer(help="Referents network and its feedback log.", no_args_is_help=True)
-
-_ORG = typer.Option(..., "--org", help="Organisation name.")
-_HOME = typer.Option(None, "--home", help="Data folder (default: $SOBRE_HOME).")
-_JSON = typer.Option(False, "--json", help="Print JSON.")
-
-
-def _url(ctx: typer.Context, home: str | None) -> str:
-    return settings(ctx, home).database_url
 
 
 def _day(text: str | None, column: str) -> date:
@@ -40,7 +34,7 @@ def _day(text: str | None, column: str) -> date:
 def comms_add(
     ctx: typer.Context,
     title: str = typer.Argument(...),
-    org: str = _ORG,
+    org: str = ORG,
     audience: str = typer.Option(..., "--audience", help="Who it is for (all staff, managers, IT team…)."),
     level: str = typer.Option("general", "--level", help="general, manager or technical."),
     channel: str = typer.Option(
@@ -50,11 +44,11 @@ def comms_add(
     action: int = typer.Option(None, "--action", help="Draft the text from this action's template."),
     body: str = typer.Option(None, "--body", help="The text (instead of a drafted one)."),
     lang: str = typer.Option("fr", "--lang"),
-    home: str = _HOME,
+    home: str = HOME,
 ) -> None:
     from sobre.strategy import people
 
-    with session_scope(_url(ctx, home)) as s:
+    with session_scope(database_url(ctx, home)) as s:
         people.plan_message(
             s,
             org,
@@ -72,18 +66,17 @@ def comms_add(
 
 @comms_app.command("list")
 @friendly_errors
-def comms_list(ctx: typer.Context, org: str = _ORG, as_json: bool = _JSON, home: str = _HOME) -> None:
+def comms_list(ctx: typer.Context, org: str = ORG, as_json: bool = JSON, home: str = HOME) -> None:
     from sobre.strategy import people
 
-    with session_scope(_url(ctx, home)) as s:
-        rows = people.messages(s, org)
-    if as_json:
-        print_json(rows)
-        return
-    for m in rows:
-        console.print(
-            f"{m['planned_on']} [{m['channel']}, {m['audience']}, {m['level']}] {m['title']}\n  {m['body']}"
-        )
+    def show(rows: list[dict[str, Any]]) -> None:
+        for m in rows:
+            console.print(
+                f"{m['planned_on']} [{m['channel']}, {m['audience']}, {m['level']}] {m['title']}"
+                f"\n  {m['body']}"
+            )
+
+    listing(ctx, home, lambda s: people.messages(s, org), as_json=as_json, show=show)
 
 
 @training_app.command("module")
@@ -91,14 +84,14 @@ def comms_list(ctx: typer.Context, org: str = _ORG, as_json: bool = _JSON, home:
 def training_module(
     ctx: typer.Context,
     title: str = typer.Argument(...),
-    org: str = _ORG,
+    org: str = ORG,
     audience: str = typer.Option("all staff", "--audience"),
     hours: float = typer.Option(2.0, "--hours"),
-    home: str = _HOME,
+    home: str = HOME,
 ) -> None:
     from sobre.strategy import people
 
-    with session_scope(_url(ctx, home)) as s:
+    with session_scope(database_url(ctx, home)) as s:
         people.add_module(s, org, title, audience, hours)
     console.print(f"Module {title!r} added.")
 
@@ -108,34 +101,32 @@ def training_module(
 def training_session(
     ctx: typer.Context,
     module: str = typer.Argument(...),
-    org: str = _ORG,
+    org: str = ORG,
     on: str = typer.Option(None, "--date"),
     trainer: str = typer.Option("", "--trainer"),
     place: str = typer.Option("", "--place"),
-    home: str = _HOME,
+    home: str = HOME,
 ) -> None:
     from sobre.strategy import people
 
-    with session_scope(_url(ctx, home)) as s:
+    with session_scope(database_url(ctx, home)) as s:
         sid = people.add_session(s, org, module, _day(on, "--date"), trainer, place)
     console.print(f"Session {sid} planned.")
 
 
 @training_app.command("list")
 @friendly_errors
-def training_list(ctx: typer.Context, org: str = _ORG, as_json: bool = _JSON, home: str = _HOME) -> None:
+def training_list(ctx: typer.Context, org: str = ORG, as_json: bool = JSON, home: str = HOME) -> None:
     """The training modules with their sessions and how many attended each."""
     from sobre.strategy import people
 
-    with session_scope(_url(ctx, home)) as s:
-        modules = people.training(s, org)
-    if as_json:
-        print_json(modules)
-        return
-    for m in modules:
-        console.print(f"{m['id']}. {m['title']} ({m['audience']}, {m['hours']:g} h)")
-        for ts in m["sessions"]:
-            console.print(f"   session {ts['id']} on {ts['held_on']}: {ts['attended']} attended")
+    def show(modules: list[dict[str, Any]]) -> None:
+        for m in modules:
+            console.print(f"{m['id']}. {m['title']} ({m['audience']}, {m['hours']:g} h)")
+            for ts in m["sessions"]:
+                console.print(f"   session {ts['id']} on {ts['held_on']}: {ts['attended']} attended")
+
+    listing(ctx, home, lambda s: people.training(s, org), as_json=as_json, show=show)
 
 
 @training_app.command("attend")
@@ -143,10 +134,10 @@ def training_list(ctx: typer.Context, org: str = _ORG, as_json: bool = _JSON, ho
 def training_attend(
     ctx: typer.Context,
     session_id: int = typer.Argument(...),
-    org: str = _ORG,
+    org: str = ORG,
     person: list[str] = typer.Option([], "--person", help="Who attended (repeat)."),
     file: Path = typer.Option(None, "--file", help="A CSV with columns person[,department]."),
-    home: str = _HOME,
+    home: str = HOME,
 ) -> None:
     """Record who attended a session."""
     import csv
@@ -163,7 +154,7 @@ def training_attend(
                 pairs += [(r["person"] or "", r.get("department") or "") for r in reader]
         except OSError as exc:
             raise InputError(f"cannot read the file: {exc.strerror}", file=str(file)) from None
-    with session_scope(_url(ctx, home)) as s:
+    with session_scope(database_url(ctx, home)) as s:
         added = people.record_attendance(s, org, session_id, pairs)
     console.print(f"{added} attendances recorded.")
 
@@ -173,16 +164,16 @@ def training_attend(
 def referent_add(
     ctx: typer.Context,
     name: str = typer.Argument(...),
-    org: str = _ORG,
+    org: str = ORG,
     email: str = typer.Option(..., "--email"),
     site: str = typer.Option("", "--site"),
     department: str = typer.Option("", "--department"),
     mission: str = typer.Option("", "--mission"),
-    home: str = _HOME,
+    home: str = HOME,
 ) -> None:
     from sobre.strategy import people
 
-    with session_scope(_url(ctx, home)) as s:
+    with session_scope(database_url(ctx, home)) as s:
         people.add_referent(s, org, name, email, site=site, department=department, mission=mission)
     console.print(f"Referent {name!r} added.")
 
@@ -193,15 +184,15 @@ def referent_feedback(
     ctx: typer.Context,
     email: str = typer.Argument(..., help="The referent's e-mail."),
     text: str = typer.Argument(...),
-    org: str = _ORG,
+    org: str = ORG,
     kind: str = typer.Option("idea", "--kind", help="idea, problem or result."),
     on: str = typer.Option(None, "--date"),
-    home: str = _HOME,
+    home: str = HOME,
 ) -> None:
     """Log a feedback entry from a referent."""
     from sobre.strategy import people
 
-    with session_scope(_url(ctx, home)) as s:
+    with session_scope(database_url(ctx, home)) as s:
         fid = people.log_feedback(s, org, email, text, kind, _day(on, "--date"))
     console.print(f"Feedback {fid} logged.")
 
@@ -211,18 +202,18 @@ def referent_feedback(
 def referent_act(
     ctx: typer.Context,
     feedback_id: int = typer.Argument(...),
-    org: str = _ORG,
+    org: str = ORG,
     new: str = typer.Option(None, "--new-action", help="Create an action of this title from the feedback."),
     adjust: int = typer.Option(None, "--adjust", help="Adjust this action with the feedback."),
     status: str = typer.Option(None, "--status", help="New status of the adjusted action."),
-    home: str = _HOME,
+    home: str = HOME,
 ) -> None:
     """Turn a feedback entry into a new action, or adjust an existing one with it."""
     from sobre.strategy import people
 
     if (new is None) == (adjust is None):
         raise InputError("give --new-action or --adjust", column="--new-action", value="")
-    with session_scope(_url(ctx, home)) as s:
+    with session_scope(database_url(ctx, home)) as s:
         if new is not None:
             aid = people.feedback_to_action(s, org, feedback_id, new)
         else:
@@ -233,18 +224,22 @@ def referent_act(
 
 @referent_app.command("list")
 @friendly_errors
-def referent_list(ctx: typer.Context, org: str = _ORG, as_json: bool = _JSON, home: str = _HOME) -> None:
+def referent_list(ctx: typer.Context, org: str = ORG, as_json: bool = JSON, home: str = HOME) -> None:
     from sobre.strategy import people
 
-    with session_scope(_url(ctx, home)) as s:
-        data = {"referents": people.referents(s, org), "feedback": people.feedback_log(s, org)}
-    if as_json:
-        print_json(data)
-        return
-    for r in data["referents"]:
-        console.print(f"{r['name']} <{r['email']}> {r['site']} {r['department']}: {r['mission']}")
-    for f in data["feedback"]:
-        console.print(f"  #{f['id']} {f['on']} {f['referent']} ({f['kind']}, {f['status']}): {f['text']}")
+    def show(data: dict[str, Any]) -> None:
+        for r in data["referents"]:
+            console.print(f"{r['name']} <{r['email']}> {r['site']} {r['department']}: {r['mission']}")
+        for f in data["feedback"]:
+            console.print(f"  #{f['id']} {f['on']} {f['referent']} ({f['kind']}, {f['status']}): {f['text']}")
+
+    listing(
+        ctx,
+        home,
+        lambda s: {"referents": people.referents(s, org), "feedback": people.feedback_log(s, org)},
+        as_json=as_json,
+        show=show,
+    )
 
 
 def register(strategy_app: typer.Typer) -> None:

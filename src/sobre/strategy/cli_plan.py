@@ -9,7 +9,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from sobre.core.cli_support import console, friendly_errors, print_json
+from sobre.core.cli_support import console, friendly_errors, listing, print_listing
 from sobre.core.db import session_scope
 from sobre.core.errors import InputError
 from sobre.strategy.cli_common import BY, HOME, JSON, ORG, database_url, day, number
@@ -174,25 +174,29 @@ def action_list(
 ) -> None:
     from sobre.strategy import steering
 
-    with session_scope(database_url(ctx, home)) as session:
-        rows = steering.list_actions(session, org, status=status, horizon=horizon, origin=origin)
-    if as_json:
-        print_json(rows)
-        return
-    table = Table("id", "title", "origin", "avoided kgCO2e/y", "effort", "horizon", "due", "status")
-    for a in rows:
-        avoided = ((a["avoided"] or {}).get("climate_change") or {}).get("value")
-        table.add_row(
-            str(a["id"]),
-            a["title"],
-            a["origin"],
-            number(avoided),
-            a["effort"],
-            a["horizon"],
-            a["due_date"] or "—",
-            a["status"],
-        )
-    console.print(table)
+    def show(rows: list[dict[str, Any]]) -> None:
+        table = Table("id", "title", "origin", "avoided kgCO2e/y", "effort", "horizon", "due", "status")
+        for a in rows:
+            avoided = ((a["avoided"] or {}).get("climate_change") or {}).get("value")
+            table.add_row(
+                str(a["id"]),
+                a["title"],
+                a["origin"],
+                number(avoided),
+                a["effort"],
+                a["horizon"],
+                a["due_date"] or "—",
+                a["status"],
+            )
+        console.print(table)
+
+    listing(
+        ctx,
+        home,
+        lambda s: steering.list_actions(s, org, status=status, horizon=horizon, origin=origin),
+        as_json=as_json,
+        show=show,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------- kpi
@@ -260,15 +264,17 @@ def kpi_measure(
     """Measure the automatic indicators and store their figures."""
     from sobre.strategy import steering
 
+    def show(rows: list[dict[str, Any]]) -> None:
+        for r in rows:
+            text = (
+                number(r["value"], 3) + f" {r['unit']}"
+                if r["value"] is not None
+                else f"unknown ({r['reason']})"
+            )
+            console.print(f"{r['code']}: {text}")
+
     rows = steering.measure(database_url(ctx, home), org, day(on, "--date") or date.today(), by)
-    if as_json:
-        print_json(rows)
-        return
-    for r in rows:
-        text = (
-            number(r["value"], 3) + f" {r['unit']}" if r["value"] is not None else f"unknown ({r['reason']})"
-        )
-        console.print(f"{r['code']}: {text}")
+    print_listing(rows, as_json, show)
 
 
 @kpi_app.command("record")
@@ -296,24 +302,22 @@ def kpi_record(
 def kpi_list(ctx: typer.Context, org: str = ORG, as_json: bool = JSON, home: str = HOME) -> None:
     from sobre.strategy import steering
 
-    with session_scope(database_url(ctx, home)) as session:
-        rows = steering.kpis(session, org)
-    if as_json:
-        print_json(rows)
-        return
-    table = Table("code", "name", "unit", "latest", "target", "on track", "measurements")
-    for k in rows:
-        latest = (k["latest"] or {}).get("value")
-        table.add_row(
-            k["code"],
-            k["name"],
-            k["unit"],
-            number(latest, 2),
-            number(k["target"], 2),
-            {True: "yes", False: "no", None: "—"}[k["on_track"]],
-            str(len(k["measurements"])),
-        )
-    console.print(table)
+    def show(rows: list[dict[str, Any]]) -> None:
+        table = Table("code", "name", "unit", "latest", "target", "on track", "measurements")
+        for k in rows:
+            latest = (k["latest"] or {}).get("value")
+            table.add_row(
+                k["code"],
+                k["name"],
+                k["unit"],
+                number(latest, 2),
+                number(k["target"], 2),
+                {True: "yes", False: "no", None: "—"}[k["on_track"]],
+                str(len(k["measurements"])),
+            )
+        console.print(table)
+
+    listing(ctx, home, lambda s: steering.kpis(s, org), as_json=as_json, show=show)
 
 
 # ------------------------------------------------------------------------------------------------- review
@@ -369,10 +373,8 @@ def review_add(
 def review_list(ctx: typer.Context, org: str = ORG, as_json: bool = JSON, home: str = HOME) -> None:
     from sobre.strategy import steering
 
-    with session_scope(database_url(ctx, home)) as session:
-        rows = steering.reviews(session, org)
-    if as_json:
-        print_json(rows)
-        return
-    for r in rows:
-        console.print(f"{r['held_on']} {r['title']}: {len(r['decisions'])} decisions")
+    def show(rows: list[dict[str, Any]]) -> None:
+        for r in rows:
+            console.print(f"{r['held_on']} {r['title']}: {len(r['decisions'])} decisions")
+
+    listing(ctx, home, lambda s: steering.reviews(s, org), as_json=as_json, show=show)

@@ -3,12 +3,14 @@ engine."""
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from typing import Any
 
 import typer
 from rich.table import Table
 
-from sobre.core.cli_support import console, friendly_errors, print_json
+from sobre.core.cli_support import console, friendly_errors, listing, print_listing
 from sobre.core.db import session_scope
 from sobre.strategy.cli_common import HOME, JSON, ORG, database_url, number
 
@@ -31,8 +33,64 @@ def scenario_create(
     console.print(f"Scenario {name!r} created.")
 
 
+# The options of 'add-change', declared once: (the change's parameter, option, type, help). The command's
+# signature is built from them and each given one is passed on under its parameter name.
+_CHANGE_OPTIONS: tuple[tuple[str, str, type, str], ...] = (
+    ("category", "--category", str, "Equipment category acted on (laptop, monitor…)."),
+    ("years", "--years", float, "extend_lifetime: years added."),
+    ("to_years", "--to-years", float, "extend_lifetime: lifetime reached."),
+    (
+        "share",
+        "--share",
+        float,
+        "Share 0–1 (refurbished, fewer_devices, reuse; delete_data: of the stored data).",
+    ),
+    ("target_load", "--target-load", float, "consolidate_hosts: load 0–1 aimed at."),
+    ("hours_per_day", "--hours-per-day", float, "switch_off: hours on per day."),
+    ("days_per_year", "--days-per-year", float, "switch_off: days on per year."),
+    ("site", "--site", str, "electricity_factor: the site's name."),
+    ("kgco2e_per_kwh", "--kgco2e-per-kwh", float, "electricity_factor: the contract's factor."),
+    ("to_site", "--to-site", str, "move_to_site: the site they move to."),
+    ("from_site", "--from-site", str, "move_to_site: move every VM hosted at this site."),
+    ("vms", "--vms", str, "move_to_site: VM names, comma-separated."),
+    (
+        "applications",
+        "--applications",
+        str,
+        "move_to_site: application names (their VMs and servers), comma-separated.",
+    ),
+    ("gb", "--gb", float, "delete_data: GB of data deleted (one copy)."),
+    ("tb", "--tb", float, "delete_data: TB of data deleted (1 TB = 1,000 GB)."),
+    ("volume", "--volume", str, "delete_data: storage volume names, comma-separated."),
+    ("application", "--application", str, "delete_data: the application's volumes."),
+    ("rot_scan", "--rot-scan", int, "delete_data: what this data scan's plan deletes."),
+    ("rot_finding", "--finding", str, "delete_data: one finding kind of that plan."),
+)
+
+
+def _with_change_options(func: Callable[..., None]) -> Callable[..., None]:
+    """``func`` (which takes ``**change``) with one keyword option per change parameter, before ``--home``."""
+    signature = inspect.signature(func, eval_str=True)
+    *fixed, home, _change = signature.parameters.values()
+    options = [
+        inspect.Parameter(
+            key,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=typer.Option(None, flag, help=help_text),
+            annotation=kind,
+        )
+        for key, flag, kind, help_text in _CHANGE_OPTIONS
+    ]
+    home = home.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+    parameters = [*fixed, *options, home]
+    func.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    func.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": None}
+    return func
+
+
 @scenario_app.command("add-change")
 @friendly_errors
+@_with_change_options
 def scenario_add_change(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Scenario name."),
@@ -42,65 +100,23 @@ def scenario_add_change(
         "retire_idle_hosts, switch_off, reuse, electricity_factor, move_to_site or delete_data.",
     ),
     org: str = ORG,
-    category: str = typer.Option(None, "--category", help="Equipment category acted on (laptop, monitor…)."),
-    years: float = typer.Option(None, "--years", help="extend_lifetime: years added."),
-    to_years: float = typer.Option(None, "--to-years", help="extend_lifetime: lifetime reached."),
-    share: float = typer.Option(
-        None,
-        "--share",
-        help="Share 0–1 (refurbished, fewer_devices, reuse; delete_data: of the stored data).",
-    ),
-    target_load: float = typer.Option(None, "--target-load", help="consolidate_hosts: load 0–1 aimed at."),
-    hours: float = typer.Option(None, "--hours-per-day", help="switch_off: hours on per day."),
-    days: float = typer.Option(None, "--days-per-year", help="switch_off: days on per year."),
-    site: str = typer.Option(None, "--site", help="electricity_factor: the site's name."),
-    factor: float = typer.Option(None, "--kgco2e-per-kwh", help="electricity_factor: the contract's factor."),
-    to_site: str = typer.Option(None, "--to-site", help="move_to_site: the site they move to."),
-    from_site: str = typer.Option(
-        None, "--from-site", help="move_to_site: move every VM hosted at this site."
-    ),
-    vms: str = typer.Option(None, "--vms", help="move_to_site: VM names, comma-separated."),
-    applications: str = typer.Option(
-        None,
-        "--applications",
-        help="move_to_site: application names (their VMs and servers), comma-separated.",
-    ),
-    gb: float = typer.Option(None, "--gb", help="delete_data: GB of data deleted (one copy)."),
-    tb: float = typer.Option(None, "--tb", help="delete_data: TB of data deleted (1 TB = 1,000 GB)."),
-    volume: str = typer.Option(None, "--volume", help="delete_data: storage volume names, comma-separated."),
-    application: str = typer.Option(None, "--application", help="delete_data: the application's volumes."),
-    rot_scan: int = typer.Option(None, "--rot-scan", help="delete_data: what this data scan's plan deletes."),
-    finding: str = typer.Option(None, "--finding", help="delete_data: one finding kind of that plan."),
     home: str = HOME,
+    **change: Any,
 ) -> None:
     from sobre.strategy import service
 
-    params = {
-        "category": category,
-        "years": years,
-        "to_years": to_years,
-        "share": share,
-        "target_load": target_load,
-        "hours_per_day": hours,
-        "days_per_year": days,
-        "site": site,
-        "kgco2e_per_kwh": factor,
-        "to_site": to_site,
-        "from_site": from_site,
-        "vms": vms,
-        "applications": applications,
-        "gb": gb,
-        "tb": tb,
-        "volume": volume,
-        "application": application,
-        "rot_scan": rot_scan,
-        "rot_finding": finding,
-    }
+    params = {k: v for k, v in change.items() if v is not None}
     with session_scope(database_url(ctx, home)) as session:
-        spec = service.add_change(
-            session, org, name, kind, {k: v for k, v in params.items() if v is not None}
-        )
+        spec = service.add_change(session, org, name, kind, params)
     console.print(f"Added {spec.kind} {spec.params} to {name!r}.")
+
+
+def _as_dict(view: Any) -> Any:
+    return view.to_dict()
+
+
+def _as_dicts(views: list[Any]) -> list[Any]:
+    return [v.to_dict() for v in views]
 
 
 def _effect_table(views: list[Any], criterion: str | None) -> Table:
@@ -139,15 +155,14 @@ def scenario_run(
     """Recompute the scenario with the footprint engine: the delta per criterion and stage, with ranges."""
     from sobre.strategy import service
 
-    view = service.run_scenario(database_url(ctx, home), org, name)
-    if as_json:
-        print_json(view.to_dict())
-        return
-    for change in view.effect.changes if view.effect else []:
-        console.print(
-            f"- {change['kind']} {change['params']}: {change['rows']} rows, {change['units']:g} units"
-        )
-    console.print(_effect_table([view], criterion))
+    def show(view: Any) -> None:
+        for change in view.effect.changes if view.effect else []:
+            console.print(
+                f"- {change['kind']} {change['params']}: {change['rows']} rows, {change['units']:g} units"
+            )
+        console.print(_effect_table([view], criterion))
+
+    print_listing(service.run_scenario(database_url(ctx, home), org, name), as_json, show, _as_dict)
 
 
 @scenario_app.command("compare")
@@ -163,11 +178,12 @@ def scenario_compare(
     """The scenarios side by side on the same baseline."""
     from sobre.strategy import service
 
-    views = service.compare(database_url(ctx, home), org, names)
-    if as_json:
-        print_json([v.to_dict() for v in views])
-        return
-    console.print(_effect_table(views, criterion))
+    print_listing(
+        service.compare(database_url(ctx, home), org, names),
+        as_json,
+        lambda views: console.print(_effect_table(views, criterion)),
+        _as_dicts,
+    )
 
 
 @scenario_app.command("list")
@@ -175,15 +191,14 @@ def scenario_compare(
 def scenario_list(ctx: typer.Context, org: str = ORG, as_json: bool = JSON, home: str = HOME) -> None:
     from sobre.strategy import service
 
-    with session_scope(database_url(ctx, home)) as session:
-        views = service.list_scenarios(session, org)
-        data = [v.to_dict() for v in views]
-    if as_json:
-        print_json(data)
-        return
-    for v in views:
-        d = v.effect.delta("climate_change") if v.effect else None
-        console.print(f"{v.name}: {len(v.changes)} changes, climate change delta {number(d)}")
+    def show(views: list[Any]) -> None:
+        for v in views:
+            d = v.effect.delta("climate_change") if v.effect else None
+            console.print(f"{v.name}: {len(v.changes)} changes, climate change delta {number(d)}")
+
+    listing(
+        ctx, home, lambda s: service.list_scenarios(s, org), as_json=as_json, show=show, to_json=_as_dicts
+    )
 
 
 @scenario_app.command("show")
@@ -198,18 +213,18 @@ def scenario_show(
     """The scenario's changes, numbered as 'remove-change' takes them, and its last computed effect."""
     from sobre.strategy import service
 
-    with session_scope(database_url(ctx, home)) as session:
-        view = service.get_scenario(session, org, name)
-    if as_json:
-        print_json(view.to_dict())
-        return
-    console.print(f"{view.name}: {view.description}" if view.description else view.name)
-    for i, change in enumerate(view.changes, start=1):
-        console.print(f"{i}. {change.kind} {change.params}")
-    if view.effect is None:
-        console.print("Not computed since its last change: run 'sobre scenario run'.")
-    else:
-        console.print(_effect_table([view], None))
+    def show(view: Any) -> None:
+        console.print(f"{view.name}: {view.description}" if view.description else view.name)
+        for i, change in enumerate(view.changes, start=1):
+            console.print(f"{i}. {change.kind} {change.params}")
+        if view.effect is None:
+            console.print("Not computed since its last change: run 'sobre scenario run'.")
+        else:
+            console.print(_effect_table([view], None))
+
+    listing(
+        ctx, home, lambda s: service.get_scenario(s, org, name), as_json=as_json, show=show, to_json=_as_dict
+    )
 
 
 @scenario_app.command("remove-change")
