@@ -218,6 +218,7 @@ def test_a_scenario_computed_in_the_background(api) -> None:  # type: ignore[no-
     assert client.get(f"{base}/scenarios/{sid}/progress").json()["status"] == "idle"
     r = client.post(f"{base}/scenarios/{sid}/launch")
     assert r.status_code == 202 and r.json()["status"] in ("running", "idle")
+    assert r.headers["location"] == f"{base}/scenarios/{sid}/progress"  # where to follow it
     deadline = time.monotonic() + 180
     while (state := client.get(f"{base}/scenarios/{sid}/progress").json())["status"] == "running":
         assert state["step"] in ("baseline", "compute", "store")

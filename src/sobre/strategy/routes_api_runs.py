@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from sobre.web.context import Ctx
-from sobre.web.params import Id
+from sobre.web.jobs_api import background_job
 from sobre.web.registry import CapabilityRegistry
 
 
@@ -21,35 +21,30 @@ class RunStateOut(BaseModel):
 
 def register(registry: CapabilityRegistry) -> None:
     """A scenario computed in the background, as its page does, and where that computation is."""
-    api = registry.api
-
-    @api(
-        "/strategy/scenarios/{scenario_id}/launch",
-        permission="strategy.edit",
-        methods=("POST",),
-        name="strategy.api_scenario_launch",
+    background_job(
+        registry,
+        "/strategy/scenarios/{scenario_id}",
+        name="strategy.api_scenario",
+        launch_permission="strategy.edit",
+        view_permission="strategy.view",
         response_model=RunStateOut,
-        status_code=202,
+        launch=_launch,
+        state=_state,
     )
-    def launch(ctx: Ctx, scenario_id: Id) -> dict[str, Any]:
-        """Start computing the scenario in the background (``…/run`` computes it within the request)."""
-        from sobre.strategy import background
 
-        assert ctx.org is not None
-        background.launch(ctx.database_url, ctx.org.name, scenario_id)
-        with ctx.session() as s:
-            return background.state(s, ctx.org.name, scenario_id).to_dict()
 
-    @api(
-        "/strategy/scenarios/{scenario_id}/progress",
-        permission="strategy.view",
-        name="strategy.api_scenario_progress",
-        response_model=RunStateOut,
-    )
-    def progress(ctx: Ctx, scenario_id: Id) -> dict[str, Any]:
-        """Where the scenario's background computation is; once idle, its effect is the scenario's."""
-        from sobre.strategy import background
+def _launch(ctx: Ctx, scenario_id: int) -> None:
+    """Start computing the scenario in the background (``…/run`` computes it within the request)."""
+    from sobre.strategy import background
 
-        assert ctx.org is not None
-        with ctx.session() as s:
-            return background.state(s, ctx.org.name, scenario_id).to_dict()
+    assert ctx.org is not None
+    background.launch(ctx.database_url, ctx.org.name, scenario_id)
+
+
+def _state(ctx: Ctx, scenario_id: int) -> dict[str, Any]:
+    """Where the scenario's background computation is; once idle, its effect is the scenario's."""
+    from sobre.strategy import background
+
+    assert ctx.org is not None
+    with ctx.session() as s:
+        return background.state(s, ctx.org.name, scenario_id).to_dict()
