@@ -20,9 +20,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from sobre.core import liveness
 from sobre.core.db import session_scope, write_session
 from sobre.core.errors import InputError, SobreError
-from sobre.footprint.runs import liveness
 from sobre.strategy import service
 from sobre.strategy.models import Scenario
 

@@ -15,10 +15,11 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from sobre.cli import app
+from sobre.core import liveness
 from sobre.core.db import get_engine, session_scope
 from sobre.core.errors import NotFound, SobreError
 from sobre.core.settings import load_settings
-from sobre.footprint.runs import liveness, locations, service
+from sobre.footprint.runs import locations, service
 from sobre.footprint.runs.models import FootprintRun
 from sobre.orgs.models import utcnow
 from tests.footprint.runs.helpers import seed_inventory

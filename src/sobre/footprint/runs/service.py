@@ -5,7 +5,7 @@ hash, the process computing it).  Its dataset is then written and fsynced apart,
 with the aggregates and the ``done`` status in one transaction, so a reader never sees half a run
 (``runs.locations``).  When computing or storing fails the run is marked ``failed`` with the error and holds
 no results; when its process is killed outright, the next listing or run finds it dead and marks it
-failed (``runs.liveness``).
+failed (``core.liveness``).
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from sobre.core import audit
+from sobre.core import audit, liveness
 from sobre.core.db import get_engine, session_scope
 from sobre.core.errors import InputError, NotFound, SobreError
 from sobre.footprint.boavizta import BoaviztClient
 from sobre.footprint.boavizta_rows import apply_boavizta
 from sobre.footprint.loader import inputs_hash, load_inventory, read_inventory
-from sobre.footprint.runs import dataset, liveness, locations, store
+from sobre.footprint.runs import dataset, locations, store
 from sobre.footprint.runs.compare import compare_runs
 from sobre.footprint.runs.models import FootprintRun
 from sobre.footprint.schema import FACTOR_CRITERIA, Result

@@ -1,4 +1,4 @@
-"""Is the process computing a ``running`` run still there?
+"""Is the process computing a ``running`` job (a footprint run, a scenario) still there?
 
 A run records its owner (host name, process id and the process's start time) and a heartbeat it refreshes
 while it works.  On the owner's own host the answer is certain: the process exists with the same start
