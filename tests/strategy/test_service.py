@@ -330,3 +330,57 @@ def test_background_state_survives_the_page_and_a_stopped_server(db_url: str, tm
         assert time.monotonic() < deadline
         time.sleep(0.2)
     assert state.status == "idle" and effect is not None and effect.delta("climate_change") < 0
+
+
+@pytest.mark.parametrize("edit", ["add", "remove"])
+def test_a_change_made_while_the_scenario_computes_is_not_lost(
+    db_url: str, tmp_path: Path, edit: str
+) -> None:
+    """A change added or removed while the engine computes: the stored effect is that of the changes the
+    scenario has, never of those it had when the computation started."""
+    populate(db_url, tmp_path)
+    with session_scope(db_url) as s:
+        service.create_scenario(s, ORG, "Race")
+        service.add_change(s, ORG, "Race", "extend_lifetime", {"category": "laptop", "to_years": 6})
+        if edit == "remove":
+            service.add_change(s, ORG, "Race", "retire_idle_hosts", {})
+    edited: list[str] = []
+
+    def progress(step: str) -> None:
+        # Between the computation and its storing: the moment a concurrent edit makes it stale.
+        if step == "store" and not edited:
+            edited.append(step)
+            with session_scope(db_url) as s:
+                if edit == "add":
+                    service.add_change(s, ORG, "Race", "retire_idle_hosts", {})
+                else:
+                    service.remove_change(s, ORG, "Race", 1)
+
+    view = service.run_scenario(db_url, ORG, "Race", progress=progress)
+    assert edited
+    with session_scope(db_url) as s:
+        stored = service.get_scenario(s, ORG, "Race")
+    kinds = [c.kind for c in stored.changes]
+    assert kinds == (["extend_lifetime", "retire_idle_hosts"] if edit == "add" else ["extend_lifetime"])
+    for v in (view, stored):
+        assert v.effect is not None
+        assert [c["kind"] for c in v.effect.changes] == kinds
+    assert view.effect.to_dict() == stored.effect.to_dict()
+
+
+def test_a_scenario_edited_at_every_computation_is_left_to_compute(db_url: str, tmp_path: Path) -> None:
+    populate(db_url, tmp_path)
+    with session_scope(db_url) as s:
+        service.create_scenario(s, ORG, "Busy")
+        service.add_change(s, ORG, "Busy", "extend_lifetime", {"category": "laptop", "to_years": 6})
+
+    def progress(step: str) -> None:
+        if step == "store":
+            with session_scope(db_url) as s:
+                service.add_change(s, ORG, "Busy", "retire_idle_hosts", {})
+
+    view = service.run_scenario(db_url, ORG, "Busy", progress=progress)
+    with session_scope(db_url) as s:
+        stored = service.get_scenario(s, ORG, "Busy")
+    assert view.effect is None and stored.effect is None  # stale: computed on the next run or page view
+    assert len(stored.changes) == 4

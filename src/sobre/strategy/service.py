@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from sobre.core.db import session_scope
+from sobre.core.db import session_scope, write_session
 from sobre.core.errors import InputError, NotFound
 from sobre.orgs import service as orgs
 from sobre.strategy.models import Action, Commitment, Objective, Scenario, ScenarioChange, Vision
@@ -30,8 +30,11 @@ def _org_id(session: Session, org: str) -> int:
 # ---------------------------------------------------------------------------------------------- scenarios
 
 
-def _scenario(session: Session, org_id: int, name: str) -> Scenario:
-    row = session.scalar(sa.select(Scenario).where(Scenario.org_id == org_id, Scenario.name == name))
+def _scenario(session: Session, org_id: int, name: str, *, lock: bool = False) -> Scenario:
+    """The scenario of that name; ``lock`` holds its row to the end of the transaction (PostgreSQL), so
+    that an edit of its changes and the storing of a computed effect take turns."""
+    query = sa.select(Scenario).where(Scenario.org_id == org_id, Scenario.name == name)
+    row = session.scalar(query.with_for_update() if lock else query)
     if row is None:
         raise NotFound(f"no scenario named {name!r}")
     return row
@@ -57,7 +60,7 @@ def add_change(session: Session, org: str, name: str, kind: str, params: dict[st
     and no amount deletes what that scan's data-sobriety plan deletes: its GB are read from the plan now and
     stored with the change, so the scenario stays as it was when the plan changes."""
     oid = _org_id(session, org)
-    scenario = _scenario(session, oid, name)
+    scenario = _scenario(session, oid, name, lock=True)
     rot = params.get("rot_scan")
     if kind == "delete_data" and rot not in (None, "") and all(params.get(k) in (None, "") for k in _AMOUNTS):
         if not str(rot).strip().isdigit():
@@ -154,7 +157,7 @@ def _changes(session: Session, scenario_id: int) -> list[ScenarioChange]:
 def remove_change(session: Session, org: str, name: str, position: int) -> ChangeSpec:
     """Remove one change (by position, from 0); the later ones move up and the stored effect becomes
     stale.  Returns the change removed."""
-    row = _scenario(session, _org_id(session, org), name)
+    row = _scenario(session, _org_id(session, org), name, lock=True)
     changes = _changes(session, row.id)
     if not 0 <= position < len(changes):
         raise NotFound(f"no change {position} in scenario {row.name!r}")
@@ -226,6 +229,10 @@ def baseline(database_url: str, org: str) -> Baseline:
     return Baseline(latest.id, inventory, factors, result, options)
 
 
+#: How many times a scenario edited during its computation is computed again before it is left to compute.
+_COMPUTE_AT_MOST = 3
+
+
 def run_scenario(
     database_url: str,
     org: str,
@@ -242,15 +249,25 @@ def run_scenario(
         step("baseline")
         base = baseline(database_url, org)
     with session_scope(database_url) as session:
-        row = _scenario(session, _org_id(session, org), name)
-        changes = specs(session, row.id)
-    step("compute")
-    effect = evaluate(changes, base.inventory, base.factors, base.result, compute, **base.options)
-    step("store")
+        changes = specs(session, _scenario(session, _org_id(session, org), name).id)
+    # A change added or removed while the engine computed (from another page or command) makes this effect
+    # that of older changes: it is stored only if the scenario's changes are still the ones computed, read
+    # with the right to write held (the edits take their turn before or after); else computed again.
+    for _attempt in range(_COMPUTE_AT_MOST):
+        step("compute")
+        effect = evaluate(changes, base.inventory, base.factors, base.result, compute, **base.options)
+        step("store")
+        with write_session(database_url) as session:
+            row = _scenario(session, _org_id(session, org), name, lock=True)
+            now = specs(session, row.id)
+            if now == changes:
+                row.effect, row.baseline_run_id = effect.to_dict(), base.run_id
+                row.computed_at = datetime.now(UTC)
+                return _view(session, row)
+        changes = now
+    # Still edited meanwhile: no effect stored (the edits cleared it), as after any change.
     with session_scope(database_url) as session:
-        row = _scenario(session, _org_id(session, org), name)
-        row.effect, row.baseline_run_id, row.computed_at = effect.to_dict(), base.run_id, datetime.now(UTC)
-        return _view(session, row)
+        return get_scenario(session, org, name)
 
 
 def get_scenario_checked(database_url: str, org: str, name: str) -> ScenarioView:
