@@ -231,3 +231,44 @@ def test_a_scenario_computed_in_the_background(api) -> None:  # type: ignore[no-
     again = client.post(f"{base}/scenarios/{sid}/run").json()["effect"]
     assert again["cells"]["climate_change"]["total"] == effect["cells"]["climate_change"]["total"]
     assert site.api("viewer").post(f"{base}/scenarios/{sid}/launch").status_code == 403
+
+
+def test_a_background_failure_reads_in_the_callers_language(api) -> None:  # type: ignore[no-untyped-def]
+    import json
+    from datetime import UTC, datetime
+
+    from sobre.core.db import session_scope
+    from sobre.strategy.models import Scenario
+
+    site, client = api
+    base = f"/api/v1/orgs/{site.a}/strategy"
+    sid = client.post(f"{base}/scenarios", json={"name": "Coupé"}).json()["id"]
+    # A computation whose process is gone: reported interrupted (a message key, no values).
+    with session_scope(site.url) as s:
+        row = s.get(Scenario, sid)
+        assert row is not None
+        row.run_status, row.run_step, row.run_started_at = "running", "compute", datetime.now(UTC)
+        row.run_owner_host, row.run_owner_pid, row.run_owner_started = "elsewhere.invalid", 1, 1
+    url = f"{base}/scenarios/{sid}/progress"
+    fr = client.get(url, headers={"accept-language": "fr-FR,fr;q=0.9"}).json()["error"]
+    en = client.get(url, headers={"accept-language": "en"}).json()["error"]
+    assert fr == {
+        "key": "st.run.interrupted",
+        "message": "interrompu (le serveur s'est arrêté) ; relancez le calcul",
+    }
+    assert en["message"] == "interrupted (the server stopped); compute it again"
+    assert client.get(url).json()["error"]["message"] == en["message"]  # no choice: English
+    # A refusal with values is worded with them; an error without a key keeps its text.
+    with session_scope(site.url) as s:
+        row = s.get(Scenario, sid)
+        assert row is not None
+        row.run_status = "failed"
+        row.run_error = json.dumps({"key": "st.refuse.running", "values": {"value": "Coupé"}})
+    failed = client.get(url, headers={"accept-language": "fr"}).json()["error"]
+    assert failed["key"] == "st.refuse.running" and failed["values"] == {"value": "Coupé"}
+    assert failed["message"] and "st.refuse" not in failed["message"]
+    with session_scope(site.url) as s:
+        row = s.get(Scenario, sid)
+        assert row is not None
+        row.run_error = json.dumps({"text": "ValueError: boom"})
+    assert client.get(url).json()["error"] == {"text": "ValueError: boom", "message": "ValueError: boom"}

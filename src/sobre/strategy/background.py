@@ -61,6 +61,17 @@ def _error(text: str | None) -> dict[str, Any] | None:
     return stored if isinstance(stored, dict) else {"text": text}
 
 
+def error_text(error: dict[str, Any] | None, lang: str) -> str | None:
+    """A computation's failure in ``lang``: its message key worded with its values, else its text."""
+    from sobre.core import i18n
+
+    if error is None:
+        return None
+    if "key" in error and i18n.has(error["key"]):
+        return i18n.t(error["key"], lang, **error.get("values", {}))
+    return str(error.get("text") or error)
+
+
 def _alive(row: Scenario, now: datetime) -> bool:
     owner = liveness.Owner(row.run_owner_host or "", row.run_owner_pid or 0, row.run_owner_started)
     return liveness.alive(owner, row.run_heartbeat_at, now)
@@ -129,4 +140,4 @@ def launch(database_url: str, org: str, scenario_id: int) -> None:
     ).start()
 
 
-__all__ = ["STEPS", "RunState", "launch", "state"]
+__all__ = ["STEPS", "RunState", "error_text", "launch", "state"]

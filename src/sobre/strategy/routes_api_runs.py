@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from sobre.web.context import Ctx
+from sobre.web.context import Ctx, negotiate_language
 from sobre.web.jobs_api import background_job
 from sobre.web.registry import CapabilityRegistry
 
@@ -15,7 +15,10 @@ from sobre.web.registry import CapabilityRegistry
 class RunStateOut(BaseModel):
     status: str = Field(description="running, failed or idle (none under way)")
     step: str | None = Field(description="baseline, compute or store, while running")
-    error: dict[str, Any] | None = Field(description="a message key and its values, or the error's text")
+    error: dict[str, Any] | None = Field(
+        description="the failure: ``message``, worded in the caller's language (as the API's refusals), "
+        "with its message ``key`` and ``values`` when it has one, else its ``text``"
+    )
     started_at: str | None
 
 
@@ -47,4 +50,9 @@ def _state(ctx: Ctx, scenario_id: int) -> dict[str, Any]:
 
     assert ctx.org is not None
     with ctx.session() as s:
-        return background.state(s, ctx.org.name, scenario_id).to_dict()
+        state = background.state(s, ctx.org.name, scenario_id).to_dict()
+    if state["error"] is not None:
+        # Worded like the API's refusals: in the language the caller asked for, else English.
+        lang = negotiate_language(ctx.request, fallback="en")
+        state["error"] = {**state["error"], "message": background.error_text(state["error"], lang)}
+    return state

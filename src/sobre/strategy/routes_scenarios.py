@@ -10,7 +10,6 @@ from fastapi import Form as F
 from fastapi import Request
 from fastapi.responses import Response
 
-from sobre.core import i18n
 from sobre.core.errors import InputError
 from sobre.strategy.routes_common import posted, render
 from sobre.web.context import Ctx, RequestContext
@@ -20,11 +19,9 @@ from sobre.web.registry import CapabilityRegistry
 
 def _run_error(ctx: RequestContext, error: dict[str, Any] | None) -> str | None:
     """A background computation's failure in the page's language."""
-    if error is None:
-        return None
-    if "key" in error and i18n.has(error["key"]):
-        return ctx.t(error["key"], **error.get("values", {}))
-    return str(error.get("text") or error)
+    from sobre.strategy import background
+
+    return background.error_text(error, ctx.lang)
 
 
 def register(registry: CapabilityRegistry) -> None:
