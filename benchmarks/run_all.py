@@ -32,6 +32,9 @@ BENCHMARKS: list[tuple[str, str, list[str]]] = [
     ("end-to-end postgresql", "footprint_end_to_end.py", ["--postgres"]),
     ("report", "report_100k.py", []),
     ("scenario", "scenario_three_changes.py", []),
+    ("supervision hosts", "supervision_hosts.py", []),
+    ("supervision rules", "supervision_rules.py", []),
+    ("supervision ingest", "supervision_ingest.py", []),
 ]
 
 
