@@ -136,10 +136,11 @@ print(json.dumps({{**summary.to_dict(), **stages}}))
 print(elapsed)
 """
 #: The floors of any SQLite write of the same rows (``--floors``): the raw 13 text columns, parsed by Polars
-#: (timed too: the parse's own floor, as text, without any check), (1) bound by ``sqlite3.executemany`` into an unindexed table, (2) ingested by ADBC from Arrow into an
-#: unindexed table, (3) copied by one ``INSERT … SELECT`` from an in-memory table into Sobre's ``equipment``
-#: table with its indexes (what the import's last step costs, whatever binds the values), (4) the same
-#: without the table's secondary indexes, then each of them built once (what a large first import does).
+#: (timed too: the parse's own floor, as text, without any check), (1) bound by ``sqlite3.executemany``
+#: into an unindexed table, (2) ingested by ADBC from Arrow into an unindexed table, (3) copied by one
+#: ``INSERT … SELECT`` from an in-memory table into Sobre's ``equipment`` table with its indexes (what the
+#: import's last step costs, whatever binds the values), (4) the same without the table's secondary
+#: indexes, then each of them built once (what a large first import does).
 FLOORS = """
 import sqlite3, tempfile, time
 from pathlib import Path
