@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import polars as pl
@@ -53,6 +54,24 @@ def test_fast_reader_across_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     fast, slow = _both(path)
     assert fast.height == 59 and fast["__row"].to_list() == list(range(2, 61))
     assert_frame_equal(fast, slow)
+
+
+def test_fast_reader_on_random_quote_free_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Random files of blank, whitespace, ragged and non-ASCII lines (LF or CRLF, with or without a BOM or a
+    final newline), cut into small blocks: the fast reader's line numbers and fields are the general one's."""
+    monkeypatch.setattr(chunks, "_BLOCK", 48)
+    rnd = random.Random(14)
+    pieces = ["pc", "é", " ", "\t", ";", ";", "", "1", "\x1c", "\u00a0"]
+    for n in range(60):
+        lines = ["name;model;quantity"] + [
+            "".join(rnd.choice(pieces) for _ in range(rnd.randrange(8))) for _ in range(rnd.randrange(1, 30))
+        ]
+        text = rnd.choice(["\n", "\r\n"]).join(lines) + rnd.choice(["", "\n", "\n\n"])
+        path = tmp_path / f"random-{n}.csv"
+        path.write_bytes((rnd.choice(["", "\ufeff"]) + text).encode("utf-8"))
+        assert chunks.scan(path, open_source(path)).simple
+        fast, slow = _both(path)
+        assert_frame_equal(fast, slow)
 
 
 @pytest.mark.parametrize(

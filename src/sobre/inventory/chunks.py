@@ -104,16 +104,12 @@ def simple_chunks(source: Source, wanted: list[int]) -> Iterator[pl.DataFrame]:
             if cut == 0:
                 carry = data
                 continue
-            text, carry = data[:cut].decode("utf-8"), data[cut:]
+            whole, carry = data[:cut], data[cut:]
             if first:
-                text, first = text.removeprefix("\ufeff"), False
-            count = text.count("\n") + (0 if text.endswith("\n") else 1)
+                whole, first = whole.removeprefix(b"\xef\xbb\xbf"), False
+            count = whole.count(b"\n") + (0 if whole.endswith(b"\n") else 1)
             lines = (
-                pl.Series("l", [text])
-                .str.split("\n")
-                .explode()
-                .head(count)
-                .to_frame()
+                _lines(whole, count)
                 .with_row_index(ROW, offset=before + 1)
                 .with_columns(pl.col("l").str.strip_suffix("\r"))
                 .filter(~pl.col("l").str.contains(blank))
@@ -124,6 +120,29 @@ def simple_chunks(source: Source, wanted: list[int]) -> Iterator[pl.DataFrame]:
             if lines.is_empty():
                 continue
             yield _split(lines, sep, width, wanted)
+
+
+def _lines(data: bytes, count: int) -> pl.DataFrame:
+    """The ``count`` lines of ``data`` (UTF-8 without NUL, as :func:`scan` checked) as one text column ``l``.
+
+    Polars' CSV reader with NUL as its separator splits them in Rust over both cores, without decoding the
+    block into one Python string first (about a third of the simple reader's time at 1,000,000 rows); an
+    empty line comes back as a null, which the blank-line filter drops like an empty string.  Should it
+    ever give another number of lines, the lines are split as a string instead, so the line numbers stay
+    right."""
+    if not data:  # a file holding only its byte-order mark: the reader wants at least one byte
+        return pl.DataFrame({"l": [""]})
+    lines = pl.read_csv(
+        data,
+        separator="\x00",
+        quote_char=None,
+        has_header=False,
+        infer_schema=False,
+        new_columns=["l"],
+    )
+    if lines.height == count:
+        return lines
+    return pl.Series("l", [data.decode("utf-8")]).str.split("\n").explode().head(count).to_frame()
 
 
 def _split(lines: pl.DataFrame, sep: str, width: int, wanted: list[int]) -> pl.DataFrame:

@@ -1,6 +1,6 @@
 """A table's secondary indexes set aside while a large insert runs, and built again after it.
 
-Each row inserted into ``equipment`` updates its eleven secondary indexes one B-tree insert at a time;
+Each row inserted into ``equipment`` updates its ten secondary indexes one B-tree insert at a time;
 building an index once over the finished table sorts its keys instead, which costs less when the insert
 brings most of the table's rows (a first import of a large estate: figures in docs/performance.md, Import).
 The indexes are dropped and re-created inside the import's transaction (SQLite's and PostgreSQL's DDL are

@@ -67,7 +67,8 @@ class Equipment(Base):
     name: Mapped[str] = mapped_column(_NAME)
     #: The source's own identity of the item, e.g. ``glpi:Computer:42``: the first natural key.
     external_key: Mapped[str | None] = mapped_column(sa.String(120))
-    category: Mapped[str] = mapped_column(sa.String(24), index=True)  # taxonomy.Category
+    #: Not indexed alone: ix_equipment_list_category (org_id, category, id) serves its queries.
+    category: Mapped[str] = mapped_column(sa.String(24))  # taxonomy.Category
     type_label: Mapped[str | None] = mapped_column(_NAME)  # the type as written in the source
     manufacturer: Mapped[str | None] = mapped_column(_NAME)  # normalised (Dell, HP, Lenovo…)
     manufacturer_raw: Mapped[str | None] = mapped_column(_NAME)  # as written in the source (Dell Inc.)
