@@ -158,6 +158,20 @@ def test_pdf_pages_and_text(data, tmp_path: Path) -> None:
     assert text.count("Tinyville <b>&</b>") >= pages
 
 
+def test_pdf_leaves_the_garbage_collector_as_it_found_it(data, tmp_path: Path) -> None:
+    import gc
+
+    assert gc.isenabled()
+    render.write_pdf(data, "en", tmp_path / "on.pdf")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        render.write_pdf(data, "en", tmp_path / "off.pdf")
+        assert not gc.isenabled()  # a caller's own choice holds
+    finally:
+        gc.enable()
+
+
 def _pdf_language(pdf: Path) -> str | None:
     """The catalogue's /Lang, looked for in the file and in its compressed object streams."""
     import zlib
