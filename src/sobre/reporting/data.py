@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 
+from sobre.footprint.engine.frames import with_item_columns
 from sobre.footprint.schema import STAGES, FactorSet, Inventory, Result
 from sobre.reporting import facts
 from sobre.reporting.model import (
@@ -98,8 +99,7 @@ def total_rows() -> pl.Expr:
 def _impacts_with_items(result: Result) -> pl.DataFrame:
     # Only the item columns the breakdowns group or filter by: every column joined is copied to each of
     # the millions of impact rows (names and statuses are read from ``result.items`` where shown).
-    items = result.items.select("item_kind", "item_id", "category", "site_id", "host_id")
-    return result.impacts.join(items, on=["item_kind", "item_id"], how="left")
+    return with_item_columns(result.impacts, result.items, ["category", "site_id", "host_id"])
 
 
 def _aggregate(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
