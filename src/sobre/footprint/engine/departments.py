@@ -96,7 +96,7 @@ def _is_child() -> pl.Expr:
 def _remainders(attached: pl.DataFrame, is_host: pl.Expr) -> pl.DataFrame:
     """Per host carrying VMs or volumes: host impact − Σ its allocation rows (what no row took).
     ``attached``: the impacts with their item's ``host_id``; ``is_host``: true on such a host."""
-    host_imp = attached.filter((pl.col("item_kind") == "equipment") & is_host).drop("host_id", "_scoped")
+    host_imp = attached.filter((pl.col("item_kind") == "equipment") & is_host).drop("host_id")
     children = (
         attached.filter(pl.col("item_kind").is_in(["vm", "storage", "idle"]))
         .filter(pl.col("host_id").is_not_null())
@@ -245,29 +245,37 @@ def allocate_departments(result: Result, inventory: Inventory | None = None) -> 
     weights.append(conform(rem_w, _W))
     w = pl.concat(weights)
 
-    # Every impact row with its item's host and whether the item is a child or in the total (a repeat of
-    # the items' columns, not a join: see with_item_columns); rows of no item are dropped.
+    # Every impact row with its item's host, whether the item is a child or in the total, and its weight
+    # when it has one of its own key (all but the items split among applications): repeated onto the
+    # impacts with the items' columns, not joined (see with_item_columns).  Only the split items' rows
+    # are joined with their weights.  Each group keeps its rows in the impacts' order, as one join of
+    # every row with the weights gave them, so the sums are the same to the last bit.
+    split = w.filter(pl.col("key") == "application_users")
+    single = w.filter(pl.col("key") != "application_users")
+    if single.select("item_kind", "item_id").is_duplicated().any():
+        single, split = single.clear(), w
     scoped = items.select(
-        "item_kind",
-        "item_id",
-        "host_id",
-        (_is_total() | _is_child()).alias("_scoped"),
+        "item_kind", "item_id", "host_id", (_is_total() | _is_child()).alias("_scoped")
+    ).join(single, on=["item_kind", "item_id"], how="left", maintain_order="left")
+    attached = with_item_columns(
+        result.impacts, scoped, ["host_id", "_scoped", "department_id", "weight", "key"], how="inner"
     )
-    attached = with_item_columns(result.impacts, scoped, ["host_id", "_scoped"], how="inner")
+    columns = result.impacts.columns
     is_host = pl.col("item_id").is_in(hosts["host_id"].implode())
-    impacts = pl.concat(
+    # A host's own row is replaced by its children and remainder.
+    rows = attached.filter(pl.col("_scoped") & ~((pl.col("item_kind") == "equipment") & is_host))
+    weighted = [*columns, "department_id", "weight", "key"]
+    remainders = _remainders(attached.select(*columns, "host_id"), is_host).join(
+        rem_w.drop("item_kind"), on="item_id", how="inner", maintain_order="left"
+    )
+    parts = pl.concat(
         [
-            attached.filter(
-                # A host's own row is replaced by its children and remainder.
-                pl.col("_scoped") & ~((pl.col("item_kind") == "equipment") & is_host)
-            ).drop("host_id", "_scoped"),
-            _remainders(attached, is_host),
+            rows.filter(pl.col("key").is_not_null()).select(weighted),
+            remainders.select(weighted),
+            _join_weights(rows.filter(pl.col("key").is_null()).select(columns), split).select(weighted),
         ],
         how="vertical_relaxed",
-    )
-    parts = _join_weights(impacts, w).with_columns(
-        *[(pl.col(c) * pl.col("weight")).alias(c) for c in ("value", "low", "high")]
-    )
+    ).with_columns(*[(pl.col(c) * pl.col("weight")).alias(c) for c in ("value", "low", "high")])
     return (
         parts.group_by("department_id", "key", "criterion", "stage")
         .agg(
