@@ -95,8 +95,8 @@ def _is_child() -> pl.Expr:
 
 def _remainders(attached: pl.DataFrame, is_host: pl.Expr) -> pl.DataFrame:
     """Per host carrying VMs or volumes: host impact − Σ its allocation rows (what no row took).
-    ``attached``: the impacts with their item's ``host_id``; ``is_host``: true on such a host."""
-    host_imp = attached.filter((pl.col("item_kind") == "equipment") & is_host).drop("host_id")
+    ``attached``: the impacts with their item's ``host_id``; ``is_host``: true on such a host's rows."""
+    host_imp = attached.filter(is_host).drop("host_id", "_host")
     children = (
         attached.filter(pl.col("item_kind").is_in(["vm", "storage", "idle"]))
         .filter(pl.col("host_id").is_not_null())
@@ -254,18 +254,22 @@ def allocate_departments(result: Result, inventory: Inventory | None = None) -> 
     single = w.filter(pl.col("key") != "application_users")
     if single.select("item_kind", "item_id").is_duplicated().any():
         single, split = single.clear(), w
+    is_host = (pl.col("item_kind") == "equipment") & pl.col("item_id").is_in(hosts["host_id"].implode())
     scoped = items.select(
-        "item_kind", "item_id", "host_id", (_is_total() | _is_child()).alias("_scoped")
+        "item_kind",
+        "item_id",
+        "host_id",
+        is_host.alias("_host"),
+        # A host's own row is replaced by its children and remainder.
+        ((_is_total() | _is_child()) & ~is_host).alias("_keep"),
     ).join(single, on=["item_kind", "item_id"], how="left", maintain_order="left")
     attached = with_item_columns(
-        result.impacts, scoped, ["host_id", "_scoped", "department_id", "weight", "key"], how="inner"
+        result.impacts, scoped, ["host_id", "_host", "_keep", "department_id", "weight", "key"], how="inner"
     )
     columns = result.impacts.columns
-    is_host = pl.col("item_id").is_in(hosts["host_id"].implode())
-    # A host's own row is replaced by its children and remainder.
-    rows = attached.filter(pl.col("_scoped") & ~((pl.col("item_kind") == "equipment") & is_host))
+    rows = attached.filter(pl.col("_keep"))
     weighted = [*columns, "department_id", "weight", "key"]
-    remainders = _remainders(attached.select(*columns, "host_id"), is_host).join(
+    remainders = _remainders(attached.select(*columns, "host_id", "_host"), pl.col("_host")).join(
         rem_w.drop("item_kind"), on="item_id", how="inner", maintain_order="left"
     )
     parts = pl.concat(
