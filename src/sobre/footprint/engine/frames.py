@@ -169,7 +169,11 @@ def with_item_columns(
     size = items.height
     if size and impacts.height and impacts.height % size == 0:
         blocks = impacts.height // size
-        repeated = pl.concat([items.select(*keys, *extra)] * blocks, rechunk=True)
-        if impacts.select(keys).equals(repeated.select(keys)):
-            return impacts.hstack(repeated.select(extra).get_columns())
+        kinds, ids = items.get_column("item_kind"), items.get_column("item_id")
+        if all(
+            block.get_column("item_id").equals(ids) and block.get_column("item_kind").equals(kinds)
+            for block in (impacts.slice(b * size, size) for b in range(blocks))
+        ):
+            repeated = pl.concat([items.select(extra)] * blocks, rechunk=True)
+            return impacts.hstack(repeated.get_columns())
     return impacts.join(items.select(*keys, *extra), on=keys, how=how)
