@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from sobre.footprint.engine.frames import conform, null_aware_sum, with_item_columns
+from sobre.footprint.engine.frames import ENGINE, conform, null_aware_sum, with_item_columns
 from sobre.footprint.schema import APP_LINKS, APPLICATIONS, STORAGE, Inventory, Result
 from sobre.inventory.taxonomy import END_USER_CATEGORIES
 
@@ -267,19 +267,21 @@ def allocate_departments(result: Result, inventory: Inventory | None = None) -> 
         result.impacts, scoped, ["host_id", "_host", "_keep", "department_id", "weight", "key"], how="inner"
     )
     columns = result.impacts.columns
-    rows = attached.filter(pl.col("_keep"))
     weighted = [*columns, "department_id", "weight", "key"]
     remainders = _remainders(attached.select(*columns, "host_id", "_host"), pl.col("_host")).join(
         rem_w.drop("item_kind"), on="item_id", how="inner", maintain_order="left"
     )
+    # Lazy: each filter gathers only the columns selected after it.
+    kept = attached.lazy().filter(pl.col("_keep"))
+    own = kept.filter(pl.col("key").is_not_null()).select(weighted).collect(engine=ENGINE)
+    shared = kept.filter(pl.col("key").is_null()).select(columns).collect(engine=ENGINE)
+    del attached  # the largest frame here: not held beside the parts
     parts = pl.concat(
-        [
-            rows.filter(pl.col("key").is_not_null()).select(weighted),
-            remainders.select(weighted),
-            _join_weights(rows.filter(pl.col("key").is_null()).select(columns), split).select(weighted),
-        ],
+        [own, remainders.select(weighted), _join_weights(shared, split).select(weighted)],
         how="vertical_relaxed",
-    ).with_columns(*[(pl.col(c) * pl.col("weight")).alias(c) for c in ("value", "low", "high")])
+    )
+    del own
+    parts = parts.with_columns(*[(pl.col(c) * pl.col("weight")).alias(c) for c in ("value", "low", "high")])
     return (
         parts.group_by("department_id", "key", "criterion", "stage")
         .agg(
