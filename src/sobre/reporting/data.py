@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 
+from sobre.footprint.engine.frames import with_item_columns
 from sobre.footprint.schema import STAGES, FactorSet, Inventory, Result
 from sobre.reporting import facts
 from sobre.reporting.model import (
@@ -98,8 +99,7 @@ def total_rows() -> pl.Expr:
 def _impacts_with_items(result: Result) -> pl.DataFrame:
     # Only the item columns the breakdowns group or filter by: every column joined is copied to each of
     # the millions of impact rows (names and statuses are read from ``result.items`` where shown).
-    items = result.items.select("item_kind", "item_id", "category", "site_id", "host_id")
-    return result.impacts.join(items, on=["item_kind", "item_id"], how="left")
+    return with_item_columns(result.impacts, result.items, ["category", "site_id", "host_id"])
 
 
 def _aggregate(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
@@ -282,9 +282,12 @@ def _build(
         rows_from(_aggregate(apps, ["item_id"]), "item_id", lambda k: names.applications.get(k) or str(k)),
     )
 
-    hotspots = _hotspots(result, joined, primary, units.get(primary, ""), names, share)
-    idle = _idle(result, joined, primary, units.get(primary, ""), names, share)
-    quality = _quality(result, counted, primary, codes, inputs.imports, share)
+    # The primary criterion's sums per item of the total: the hotspots, the hosts of the idle capacity and
+    # the data quality read them (summed once: the same rows in the same order as apart).
+    item_sums = _item_sums(counted, primary)
+    hotspots = _hotspots(result, item_sums, primary, units.get(primary, ""), names, share)
+    idle = _idle(result, joined, item_sums, primary, units.get(primary, ""), names, share)
+    quality = _quality(result, counted, item_sums, primary, codes, inputs.imports, share)
     quality.notes = list(inputs.notes)
     sources, assumptions, defaults = _sources_and_assumptions(inputs)
     primary_total = next((t for t in totals if t.criterion == primary), None)
@@ -380,14 +383,14 @@ def _item_sums(joined: pl.DataFrame, primary: str) -> pl.DataFrame:
 
 def _hotspots(
     result: Result,
-    joined: pl.DataFrame,
+    item_sums: pl.DataFrame,
     primary: str,
     unit: str,
     names: Names,
     share: Callable[[float | None, str], float | None],
 ) -> list[Hotspot]:
     """Largest items of the total, each named once; a host's idle share is shown on its own row."""
-    sums = _item_sums(joined.filter(total_rows()), primary).filter(pl.col("value").is_not_null())
+    sums = item_sums.filter(pl.col("value").is_not_null())
     top = sums.sort(["value", "item_kind", "item_id"], descending=[True, False, False]).head(TOP_HOTSPOTS)
     info = result.items.join(top.select("item_kind", "item_id"), on=["item_kind", "item_id"], how="inner")
     by_key = {(r["item_kind"], r["item_id"]): r for r in info.to_dicts()}
@@ -422,6 +425,7 @@ def _host_names(items: pl.DataFrame) -> dict[int, str]:
 def _idle(
     result: Result,
     joined: pl.DataFrame,
+    item_sums: pl.DataFrame,
     primary: str,
     unit: str,
     names: Names,
@@ -434,7 +438,7 @@ def _idle(
     # The hosts' own rows only (a few hundred items, not the whole estate).
     host_ids = idle_items.select(pl.coalesce("host_id", "item_id")).to_series().implode()
     is_host = (pl.col("item_kind") == "equipment") & pl.col("item_id").is_in(host_ids)
-    host_sums = _item_sums(joined.filter(is_host), primary)
+    host_sums = item_sums.filter(is_host)  # hosts are equipment: items of the total
     host_by_id = {r["item_id"]: r for r in host_sums.to_dicts()}
     sums_by_id = {r["item_id"]: r for r in idle_sums.to_dicts()}
     host_names = _host_names(result.items.filter(is_host))
@@ -473,17 +477,14 @@ def _idle(
 def _quality(
     result: Result,
     counted: pl.DataFrame,
+    item_sums: pl.DataFrame,
     primary: str,
     codes: list[str],
     imports: list[ImportStat],
     share: Callable[[float | None, str], float | None],
 ) -> DataQuality:
     items = result.items.filter(total_rows())
-    prim = (
-        counted.filter(pl.col("criterion") == primary)
-        .group_by("item_kind", "item_id")
-        .agg(pl.col("value").sum().alias("v"), pl.col("value").is_not_null().sum().alias("k"))
-    )
+    prim = item_sums.select("item_kind", "item_id", pl.col("value").alias("v"), pl.col("known").alias("k"))
     items = items.join(prim, on=["item_kind", "item_id"], how="left").with_columns(
         pl.when(pl.col("k") > 0).then(pl.col("v")).otherwise(None).alias("v")
     )

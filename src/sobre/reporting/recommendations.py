@@ -145,7 +145,7 @@ class _Context:
                 if all(_same_factors(made[0][1], f) for _, f in made[1:]):
                     parts = [list(range(len(made)))]
                 for part in parts:
-                    computed = batch.equipment_impacts(
+                    computed = batch.equipment_impacts_by_part(
                         [made[k][0] for k in part],
                         made[part[0]][1],
                         profile=self.inputs.run.profile,
@@ -153,8 +153,10 @@ class _Context:
                         org_country=self.inputs.country,
                         compute=self.compute,
                     )
-                    for k, frame in zip(part, computed, strict=True):
-                        out[chunk[k]] = _totals(frame, None, criteria)
+                    # Summed per scenario in one pass (rather than split, then summed frame by frame).
+                    sums = _totals_by_part(computed, criteria)
+                    for k in range(len(part)):
+                        out[chunk[k]] = sums.get(k) or _totals(computed.clear(), None, criteria)
                     del computed
                 del made
         return [f for f in out if f is not None]
@@ -442,7 +444,25 @@ def _totals(imp: pl.DataFrame, ids: frozenset[int] | None, criteria: list[str]) 
         pl.col("value").is_not_null().sum().alias("known"),
         pl.col("item_id").filter(pl.col("value").is_null()).n_unique().alias("unknown"),
     )
-    rows = {r["criterion"]: r for r in agg.to_dicts()}
+    return _per_criterion({r["criterion"]: r for r in agg.to_dicts()}, criteria)
+
+
+def _totals_by_part(imp: pl.DataFrame, criteria: list[str]) -> dict[int, dict[str, tuple]]:
+    """:func:`_totals` of each ``part`` of ``imp`` (the same sums: each group's rows in the same order)."""
+    agg = imp.group_by("part", "criterion").agg(
+        pl.col("value").sum(),
+        pl.col("low").sum(),
+        pl.col("high").sum(),
+        pl.col("value").is_not_null().sum().alias("known"),
+        pl.col("item_id").filter(pl.col("value").is_null()).n_unique().alias("unknown"),
+    )
+    by_part: dict[int, dict[str, dict]] = {}
+    for r in agg.to_dicts():
+        by_part.setdefault(int(r["part"]), {})[r["criterion"]] = r
+    return {part: _per_criterion(rows, criteria) for part, rows in by_part.items()}
+
+
+def _per_criterion(rows: dict[str, dict], criteria: list[str]) -> dict[str, tuple]:
     out = {}
     for code in criteria:
         r = rows.get(code)

@@ -48,6 +48,30 @@ def equipment_impacts(
     """Per inventory, the equipment impact rows (:data:`COLUMNS`) that ``compute`` gives for it alone."""
     if not inventories:
         return []
+    together = equipment_impacts_by_part(
+        inventories,
+        factors,
+        profile=profile,
+        reference_date=reference_date,
+        org_country=org_country,
+        compute=compute,
+    )
+    return [together.filter(pl.col("part") == i).drop("part") for i in range(len(inventories))]
+
+
+def equipment_impacts_by_part(
+    inventories: Sequence[Inventory],
+    factors: FactorSet,
+    *,
+    profile: str = "sobre",
+    reference_date: date,
+    org_country: str | None = None,
+    compute: Compute = engine_compute,
+) -> pl.DataFrame:
+    """The rows of :func:`equipment_impacts` in one frame, with ``part``: the position of their inventory
+    (a caller that sums them per inventory groups once instead of splitting the frame)."""
+    if not inventories:
+        return pl.DataFrame(schema={"item_id": pl.Int64, "part": pl.Int64})
     first = _shared(inventories)
     frames = [conform(inv.equipment, EQUIPMENT) for inv in inventories]
     if any(f.height and int(f["id"].min()) < 0 for f in frames):  # type: ignore[arg-type]
@@ -57,19 +81,15 @@ def equipment_impacts(
     moved = [f.with_columns(pl.col("id") + i * stride) for i, f in enumerate(frames)]
     both = Inventory(sites=first.sites, departments=first.departments, equipment=pl.concat(moved))
     result = compute(both, factors, profile=profile, reference_date=reference_date, org_country=org_country)
-    equipment = (
+    part = pl.col("item_id") // stride
+    return (
         result.impacts.lazy()
         .filter(pl.col("item_kind") == "equipment")
-        .select(*COLUMNS)
-        .with_columns((pl.col("item_id") // stride).alias("_part"))
+        .select(
+            pl.col("item_id") - part * stride, *(c for c in COLUMNS if c != "item_id"), part.alias("part")
+        )
         .collect()
     )
-    return [
-        equipment.filter(pl.col("_part") == i).select(
-            pl.col("item_id") - i * stride, *(c for c in COLUMNS if c != "item_id")
-        )
-        for i in range(len(inventories))
-    ]
 
 
-__all__ = ["COLUMNS", "equipment_impacts"]
+__all__ = ["COLUMNS", "equipment_impacts", "equipment_impacts_by_part"]

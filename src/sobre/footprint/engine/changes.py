@@ -164,12 +164,11 @@ def apply_changes(
     shares: dict[int, float] | None = None  # VM id → its share of its (current) host row
     touched: set[int] = set()
     # Rows split off an item (its refurbished share) are still that item for the changes that follow.
-    derived: dict[int, set[int]] = {}
+    derived: dict[int, tuple[int, ...]] = {}
     next_id = int(eq["id"].max() or 0) + 1 if eq.height else 1  # type: ignore[arg-type]
     for change in changes:
         ids = set(change.ids)
-        for i in derived.keys() & ids:  # derived is small; change.ids may hold every item
-            ids |= derived[i]
+        ids.update([new for old in derived.keys() & ids for new in derived[old]])
         touched |= ids
         on = _on(ids)
         if isinstance(change, ExtendLifetime):
@@ -195,9 +194,15 @@ def apply_changes(
                 (pl.int_range(0, pl.len(), dtype=pl.Int64) + next_id).alias("id"),
             )
             next_id += added.height
-            touched |= set(added["id"].to_list())
-            for old, new in zip(chosen["id"].to_list(), added["id"].to_list(), strict=True):
-                derived.setdefault(int(old), set()).add(int(new))
+            old_ids, new_ids = chosen["id"].to_list(), added["id"].to_list()
+            touched.update(new_ids)
+            # One comprehension of tuples: a set per row, added row by row, took a third of a second on
+            # the 56,000 rows of a 100,000-item estate's refurbished purchases.
+            if derived.keys().isdisjoint(old_ids):
+                derived.update({old: (new,) for old, new in zip(old_ids, new_ids, strict=True)})
+            else:
+                for old, new in zip(old_ids, new_ids, strict=True):
+                    derived[old] = (*derived.get(old, ()), new)
             eq = pl.concat(
                 [
                     eq.with_columns(
@@ -283,7 +288,7 @@ def _move(
     shares: dict[int, float],
     change: MoveToSite,
     whole_ids: set[int],
-    derived: dict[int, set[int]],
+    derived: dict[int, tuple[int, ...]],
     next_id: int,
 ) -> tuple[pl.DataFrame, pl.DataFrame, set[int], int]:
     """Apply one move (see :class:`MoveToSite`): the new frames, the equipment ids touched and the number
@@ -303,7 +308,7 @@ def _move(
         s = sum(shares.get(v, 0.0) for v in ids if v in moving)
         if all(v in moving for v in ids) or s >= 1.0 - 1e-9:
             whole.add(host)
-            whole |= derived.get(host, set())
+            whole.update(derived.get(host, ()))
         elif s > 0:
             splits[host] = s
     new_ids = {h: next_id + k for k, h in enumerate(sorted(splits))}
@@ -338,7 +343,7 @@ def _move(
         ]
     )
     for host, new in new_ids.items():
-        derived.setdefault(host, set()).add(new)
+        derived[host] = (*derived.get(host, ()), new)
     if keys:
         vms = vms.with_columns(
             pl.col("id")
@@ -352,7 +357,7 @@ def _move(
 
 
 def _delete(
-    eq: pl.DataFrame, storage: pl.DataFrame, change: DeleteStoredData, derived: dict[int, set[int]]
+    eq: pl.DataFrame, storage: pl.DataFrame, change: DeleteStoredData, derived: dict[int, tuple[int, ...]]
 ) -> tuple[pl.DataFrame, pl.DataFrame, set[int]]:
     """Apply one deletion (see :class:`DeleteStoredData`): the volumes shrink, their hosts in proportion."""
     gb = pl.coalesce("capacity_gb", "used_gb") * pl.col("replicas").fill_null(1.0)
@@ -368,7 +373,7 @@ def _delete(
     factors: dict[int, float] = {}
     for host, g in freed.items():
         # Rows split off the host (a refurbished share) are part of its capacity and shrink with it.
-        parts = {host, *derived.get(host, set())}
+        parts = {host, *derived.get(host, ())}
         total = max(held_gb.get(host, 0.0), sum(capacity.get(i, 0.0) for i in parts))
         if total > 0:
             factors.update(dict.fromkeys(parts, max(0.0, 1.0 - g / total)))

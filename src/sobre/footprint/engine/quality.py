@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from sobre.footprint.engine.frames import with_item_columns
 from sobre.footprint.schema import EMBODIED_STAGES, STAGES, Result
 
 #: parameter → (trace column, stages it feeds, methods that are defaults).
@@ -38,12 +39,14 @@ class ParameterShare:
     items: int  # items of the total
 
 
-def _total_rows(result: Result) -> pl.DataFrame:
-    items = result.items
-    keep = pl.col("item_kind").is_in(["equipment", "cloud"]) | (
+def _in_total() -> pl.Expr:
+    return pl.col("item_kind").is_in(["equipment", "cloud"]) | (
         (pl.col("item_kind") == "storage") & pl.col("host_id").is_null()
     )
-    return items.filter(keep)
+
+
+def _total_rows(result: Result) -> pl.DataFrame:
+    return result.items.filter(_in_total())
 
 
 def default_shares(result: Result) -> list[ParameterShare]:
@@ -54,9 +57,12 @@ def default_shares(result: Result) -> list[ParameterShare]:
         for name, (column, _stages, methods) in PARAMETERS.items()
     ]
     items = items.select("item_kind", "item_id", *flags)
-    joined = result.impacts.join(items, on=["item_kind", "item_id"], how="inner").filter(
-        pl.col("value").is_not_null()
-    )
+    # The flags are attached to every item's impacts (a repeat, not a join: see with_item_columns) and the
+    # total's rows kept, rather than joined onto the total's items alone.
+    everything = result.items.select("item_kind", "item_id", *flags, _in_total().alias("_total"))
+    joined = with_item_columns(
+        result.impacts, everything, [f"d_{name}" for name in PARAMETERS] + ["_total"], how="inner"
+    ).filter(pl.col("_total") & pl.col("value").is_not_null())
     per_stage = {
         name: pl.col(f"d_{name}") & pl.col("stage").is_in(list(stages))
         for name, (_c, stages, _m) in PARAMETERS.items()
