@@ -24,6 +24,10 @@ settings.load_profile("sobre")
 # navigation is committed, before its body is parsed); a loaded CI machine needs more than the 5 s default.
 expect.set_options(timeout=20_000)
 
+# A cheap argon2id for the suite's hundreds of password hashes and sign-ins, in this process and in the
+# servers it starts (they inherit the environment); tests/web/test_security.py checks the production profile.
+os.environ.setdefault("SOBRE_PASSWORD_HASH_COST", "test")
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 G4IT = SHARED / "data" / "g4it"
@@ -171,6 +175,29 @@ def demo_town_copy(demo_town: Any, tmp_path: Path) -> Any:
     return dataclasses.replace(
         demo_town, home=home, out=tmp_path / "out", database_url=f"sqlite:///{home / DEMO_DB}"
     )
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One headless Chromium per test process: starting it cost each browser module a second or more.
+
+    Playwright's sync API allows one ``sync_playwright()`` per thread, so every browser test, and
+    ``sobre.ecodesign.measure.Browser`` in tests, drives this one.
+    """
+    from tests.web.live import launch_chromium
+
+    with launch_chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def browser(chromium: Any) -> Iterator[Any]:
+    """The process's Chromium; the contexts a test opens are closed after it, so each test starts fresh."""
+    before = set(chromium.contexts)
+    yield chromium
+    for context in chromium.contexts:
+        if context not in before:
+            context.close()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -30,7 +30,7 @@ from tests.lifecycle.conftest import ORG, pdf_bytes, write_glpi
 from tests.lifecycle.test_pages import BATCH, MALFORMED
 from tests.lifecycle.test_pages_routes import QUERIES, seed_rows
 from tests.web.harness import PASSWORD, concrete_path, make_user
-from tests.web.live import assert_budgets, launch_chromium, live_server, measure
+from tests.web.live import assert_budgets, live_server, measure
 
 pytestmark = pytest.mark.browser
 
@@ -80,12 +80,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     org = int(str(samples.pop("org")))
     with live_server(home) as base:
         yield Site(base, org, url, load_settings(home).home, folder, samples)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launch_chromium() as b:
-        yield b
 
 
 def signed_in(browser: Any, base: str, email: str, *, javascript: bool = True, lang: str = "fr") -> Any:

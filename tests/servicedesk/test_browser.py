@@ -17,7 +17,7 @@ from sobre.core.settings import load_settings
 from sobre.orgs import service as orgs
 from sobre.servicedesk import desk, kb, service
 from tests.web.harness import make_user
-from tests.web.live import assert_budgets, launch_chromium, live_server, measure
+from tests.web.live import assert_budgets, live_server, measure
 from tests.web.test_browser import signed_in_state
 
 pytestmark = pytest.mark.browser
@@ -61,12 +61,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     make_user(url, TECH, roles={org: "technician"})
     with live_server(home) as base:
         yield Site(base, org, url, user_id)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launch_chromium() as b:
-        yield b
 
 
 def test_a_request_from_the_portal_solved_with_an_article(browser: Any, site: Site) -> None:

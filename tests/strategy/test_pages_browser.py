@@ -16,7 +16,7 @@ from sobre.core.settings import load_settings
 from sobre.strategy import service, steering
 from tests.strategy.world import ORG, populate
 from tests.web.harness import PASSWORD, make_user
-from tests.web.live import assert_budgets, launch_chromium, live_server, measure
+from tests.web.live import assert_budgets, live_server, measure
 
 pytestmark = pytest.mark.browser
 
@@ -37,12 +37,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int, s
     make_user(url, MANAGER, roles={org_id: "manager"})
     with live_server(home) as base:
         yield base, org_id, url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launch_chromium() as b:
-        yield b
 
 
 def test_scenario_to_action_to_measurement_without_javascript(

@@ -23,7 +23,7 @@ from sobre.orgs import service as orgs
 from sobre.supervision import alerting, demo, service
 from sobre.web.app import build_registry
 from tests.web.harness import PASSWORD, concrete_path, make_user
-from tests.web.live import assert_budgets, launch_chromium, live_server, measure
+from tests.web.live import assert_budgets, live_server, measure
 
 pytestmark = pytest.mark.browser
 
@@ -61,12 +61,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     }
     with live_server(home) as base:
         yield Site(base, org, url, samples)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launch_chromium() as b:
-        yield b
 
 
 def signed_in(browser: Any, site: Site, email: str, *, javascript: bool = True) -> Any:

@@ -27,18 +27,12 @@ import httpx
 import pytest
 
 from sobre.ecodesign import ecoindex
+from sobre.ecodesign import measure as measure_module
 
-CHROMIUM = Path("/usr/bin/chromium")
-#: Flags for Chromium here: no sandbox as root, and no background connections (the network is closed).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM = Path(measure_module.CHROMIUM)
+#: The product's flags (no sandbox as root, no background connections: the network is closed), so that the
+#: one browser the tests share measures as ``sobre ecoindex`` does.
+CHROMIUM_ARGS = list(measure_module.CHROMIUM_ARGS)
 MAX_KB = 150
 MAX_REQUESTS = 10
 MIN_ECOINDEX = 75

@@ -21,7 +21,7 @@ from sobre.orgs import service as orgs
 from sobre.web import service
 from sobre.web.app import build_registry
 from tests.web.harness import PASSWORD, concrete_path, make_user
-from tests.web.live import assert_budgets, launch_chromium, live_server, measure
+from tests.web.live import assert_budgets, live_server, measure
 
 pytestmark = pytest.mark.browser
 
@@ -52,12 +52,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         service.create_token(s, user, a, "viewer", "nightly sync", allowed_roles=["viewer"])
     with live_server(home) as base:
         yield Site(base, a, b, admin_id)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launch_chromium() as b:
-        yield b
 
 
 def signed_in_state(browser: Any, base: str, email: str, *, javascript: bool = True) -> Any:
