@@ -29,7 +29,8 @@ expect.set_options(timeout=20_000)
 os.environ.setdefault("SOBRE_PASSWORD_HASH_COST", "test")
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+# The shared data folder beside the checkout; SOBRE_TEST_SHARED names it for a checkout elsewhere.
+SHARED = Path(os.environ.get("SOBRE_TEST_SHARED") or ROOT.parent / "shared")
 G4IT = SHARED / "data" / "g4it"
 
 _counter = itertools.count()

@@ -2,7 +2,8 @@
 
 Reusable by every capability's page tests:
 
-- :func:`live_server` starts ``sobre serve`` (a real uvicorn process) over a home folder and/or a database;
+- :func:`live_server` serves Sobre over a home folder and/or a database (uvicorn in a thread; a real
+  ``sobre serve`` process for several workers);
 - :func:`launch_chromium` drives Debian's Chromium headless through Playwright (nothing is downloaded);
 - :func:`measure` loads one page in a fresh browser context (a first visit, empty cache) and returns its
   requests, transferred bytes, DOM node count, EcoIndex, external resources and axe-core violations;
@@ -46,7 +47,61 @@ def free_port() -> int:
 
 @contextmanager
 def live_server(home: Path, database_url: str | None = None, workers: int = 1) -> Iterator[str]:
-    """Run ``sobre serve`` until the block ends; yields its base URL once ``/healthz`` answers."""
+    """Serve Sobre over ``home`` until the block ends; yields its base URL once ``/healthz`` answers.
+
+    One worker: the application ``sobre serve`` builds, on uvicorn with ``sobre serve``'s options, in a
+    thread of the test process (a ``sobre serve`` process re-imported everything: ~4 s of CPU for each of
+    a dozen modules). More workers: a real ``sobre serve`` process, which the PostgreSQL test needs.
+    """
+    if workers == 1:
+        with _thread_server(home, database_url) as base:
+            yield base
+        return
+    with _serve_process(home, database_url, workers) as base:
+        yield base
+
+
+@contextmanager
+def _thread_server(home: Path, database_url: str | None) -> Iterator[str]:
+    import threading
+
+    import uvicorn
+
+    from sobre.core.settings import load_settings
+    from sobre.web.app import create_app
+
+    # As ``sobre serve`` without SOBRE_DATABASE_URL: the home's own SQLite database unless one is given.
+    settings = load_settings(home, database_url or f"sqlite:///{Path(home).resolve() / 'sobre.db'}")
+    config = uvicorn.Config(
+        create_app(settings),
+        host="127.0.0.1",
+        port=free_port(),
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+        server_header=False,
+        log_level="warning",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name=f"sobre-serve-{config.port}", daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{config.port}"
+    try:
+        deadline = time.monotonic() + 240
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError(f"the server on {base} stopped before it started")
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server did not start within 240 s")
+            time.sleep(0.01)
+        assert httpx.get(f"{base}/healthz", timeout=30).status_code == 200
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+@contextmanager
+def _serve_process(home: Path, database_url: str | None, workers: int) -> Iterator[str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("SOBRE_HOME", "SOBRE_DATABASE_URL")}
     if database_url:
