@@ -26,8 +26,7 @@ from sobre.inventory.models import Equipment
 from sobre.orgs import service as orgs
 from tests.datasobriety.test_pages import listing_bytes
 from tests.web.harness import make_user
-from tests.web.live import assert_budgets, live_server, measure
-from tests.web.test_browser import signed_in_state
+from tests.web.live import assert_budgets, live_server, measure, signed_in_state
 
 pytestmark = pytest.mark.browser
 

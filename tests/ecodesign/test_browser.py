@@ -23,8 +23,7 @@ from sobre.orgs import service as orgs
 from tests.ecodesign.site import HOME_DOM, Site, serve
 from tests.ecodesign.test_ecoindex import reference
 from tests.web.harness import make_user
-from tests.web.live import assert_budgets, live_server, measure
-from tests.web.test_browser import signed_in_state
+from tests.web.live import assert_budgets, live_server, measure, signed_in_state
 
 pytestmark = pytest.mark.browser
 

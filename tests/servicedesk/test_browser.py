@@ -17,8 +17,7 @@ from sobre.core.settings import load_settings
 from sobre.orgs import service as orgs
 from sobre.servicedesk import desk, kb, service
 from tests.web.harness import make_user
-from tests.web.live import assert_budgets, live_server, measure
-from tests.web.test_browser import signed_in_state
+from tests.web.live import assert_budgets, live_server, measure, signed_in_state
 
 pytestmark = pytest.mark.browser
 

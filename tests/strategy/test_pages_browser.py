@@ -16,7 +16,7 @@ from sobre.core.settings import load_settings
 from sobre.strategy import service, steering
 from tests.strategy.world import ORG, populate
 from tests.web.harness import PASSWORD, make_user
-from tests.web.live import assert_budgets, live_server, measure
+from tests.web.live import assert_budgets, live_server, measure, signed_in_state
 
 pytestmark = pytest.mark.browser
 
@@ -108,13 +108,4 @@ def test_scenario_to_action_to_measurement_without_javascript(
 
 
 def _signed_in(browser: Any, base: str) -> Any:
-    context = browser.new_context(locale="fr-FR")
-    page = context.new_page()
-    page.goto(f"{base}/sign-in")
-    page.get_by_label("Adresse électronique").fill(MANAGER)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_load_state()
-    state = context.storage_state()
-    context.close()
-    return state
+    return signed_in_state(browser, base, MANAGER)

@@ -13,6 +13,7 @@ Reusable by every capability's page tests:
 
 from __future__ import annotations
 
+import copy
 import os
 import socket
 import subprocess
@@ -53,12 +54,44 @@ def live_server(home: Path, database_url: str | None = None, workers: int = 1) -
     thread of the test process (a ``sobre serve`` process re-imported everything: ~4 s of CPU for each of
     a dozen modules). More workers: a real ``sobre serve`` process, which the PostgreSQL test needs.
     """
-    if workers == 1:
-        with _thread_server(home, database_url) as base:
+    server = (
+        _thread_server(home, database_url) if workers == 1 else _serve_process(home, database_url, workers)
+    )
+    with server as base:
+        try:
             yield base
-        return
-    with _serve_process(home, database_url, workers) as base:
-        yield base
+        finally:
+            # A later server may get the same port: its users' sessions are not these.
+            for key in [k for k in _STATES if k[0] == base]:
+                del _STATES[key]
+
+
+#: Signed-in storage states by (server, e-mail, JavaScript): each user signs in through the form once per
+#: server, and the tests that need them share the session (the sign-in form has tests of its own).
+_STATES: dict[tuple[str, str, bool], Any] = {}
+
+
+def signed_in_state(browser: Any, base: str, email: str, *, javascript: bool = True) -> Any:
+    """The storage state of ``email`` signed in through the French sign-in form of the server at ``base``."""
+    key = (base, email, javascript)
+    if key not in _STATES:
+        _STATES[key] = _sign_in_through_the_form(browser, base, email, javascript=javascript)
+    return copy.deepcopy(_STATES[key])
+
+
+def _sign_in_through_the_form(browser: Any, base: str, email: str, *, javascript: bool) -> Any:
+    from tests.web.harness import PASSWORD
+
+    context = browser.new_context(java_script_enabled=javascript, locale="fr-FR")
+    page = context.new_page()
+    page.goto(f"{base}/sign-in")
+    page.get_by_label("Adresse électronique").fill(email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_load_state()
+    state = context.storage_state()
+    context.close()
+    return state
 
 
 @contextmanager

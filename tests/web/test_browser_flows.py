@@ -29,8 +29,7 @@ from sobre.orgs import service as orgs
 from tests.footprint.test_pages import INVENTORY
 from tests.inventory.test_pages import GLPI
 from tests.web.harness import PASSWORD, make_user
-from tests.web.live import assert_budgets, live_server, measure
-from tests.web.test_browser import signed_in_state
+from tests.web.live import assert_budgets, live_server, measure, signed_in_state
 
 pytestmark = pytest.mark.browser
 
