@@ -39,11 +39,24 @@ _counter = itertools.count()
 _LONG = ("browser", "spark", "integration")
 
 
+def _rank(item: pytest.Item) -> int:
+    if item.get_closest_marker("long"):  # the minute-long ones, before the other long ones
+        return 0
+    return 1 if any(item.get_closest_marker(m) for m in _LONG) else 2
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Long tests first: with ``--dist worksteal`` the workers then end on short tests together, instead
-    of one worker running a minutes-long browser test alone at the end."""
-    items.sort(key=lambda item: not any(item.get_closest_marker(m) for m in _LONG))
+    of one worker running a minutes-long browser test alone at the end.
+
+    A module moves whole, at its longest test's rank: split, it would build its module fixtures (a seeded
+    server) twice."""
+    ranks: dict[str, int] = {}
+    for item in items:
+        module = item.nodeid.split("::", 1)[0]
+        ranks[module] = min(ranks.get(module, 2), _rank(item))
+    items.sort(key=lambda item: ranks[item.nodeid.split("::", 1)[0]])
 
 
 @pytest.fixture(scope="session")

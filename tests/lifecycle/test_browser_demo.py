@@ -26,6 +26,7 @@ pytestmark = pytest.mark.browser
 READER = "elu@sobreville.example"
 
 
+@pytest.mark.long
 def test_the_demo_town_in_the_browser(demo_town_copy: Any, browser: Any) -> None:
     demo = demo_town_copy  # a copy of the process's demo town: this test adds a user and serves it
     with session_scope(demo.database_url) as s:

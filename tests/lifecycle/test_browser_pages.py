@@ -121,6 +121,7 @@ def lifecycle_pages(site: Site, cookies: dict[str, str]) -> list[str]:
     return paths
 
 
+@pytest.mark.long
 def test_every_lifecycle_page_meets_the_budgets_in_french_and_english(browser: Any, site: Site) -> None:
     context = signed_in(browser, site.base, MANAGER)
     state = context.storage_state()

@@ -101,6 +101,7 @@ def test_a_request_from_the_portal_solved_with_an_article(browser: Any, site: Si
     agent.close()
 
 
+@pytest.mark.long
 def test_portal_kb_and_desk_pages_meet_the_budgets_and_axe(browser: Any, site: Site) -> None:
     with session_scope(site.url) as s:
         article = kb.get(s, site.org, "bourrage", "fr").id

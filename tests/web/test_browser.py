@@ -114,6 +114,7 @@ def _html_pages(site: Site, cookies: dict[str, str]) -> list[str]:
     return paths
 
 
+@pytest.mark.long
 def test_every_page_meets_the_budgets_and_has_no_serious_accessibility_violation(
     browser: Any, site: Site
 ) -> None:
