@@ -24,8 +24,13 @@ settings.load_profile("sobre")
 # navigation is committed, before its body is parsed); a loaded CI machine needs more than the 5 s default.
 expect.set_options(timeout=20_000)
 
+# A cheap argon2id for the suite's hundreds of password hashes and sign-ins, in this process and in the
+# servers it starts (they inherit the environment); tests/web/test_security.py checks the production profile.
+os.environ.setdefault("SOBRE_PASSWORD_HASH_COST", "test")
+
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+# The shared data folder beside the checkout; SOBRE_TEST_SHARED names it for a checkout elsewhere.
+SHARED = Path(os.environ.get("SOBRE_TEST_SHARED") or ROOT.parent / "shared")
 G4IT = SHARED / "data" / "g4it"
 
 _counter = itertools.count()
@@ -34,11 +39,24 @@ _counter = itertools.count()
 _LONG = ("browser", "spark", "integration")
 
 
+def _rank(item: pytest.Item) -> int:
+    if item.get_closest_marker("long"):  # the minute-long ones, before the other long ones
+        return 0
+    return 1 if any(item.get_closest_marker(m) for m in _LONG) else 2
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Long tests first: with ``--dist worksteal`` the workers then end on short tests together, instead
-    of one worker running a minutes-long browser test alone at the end."""
-    items.sort(key=lambda item: not any(item.get_closest_marker(m) for m in _LONG))
+    of one worker running a minutes-long browser test alone at the end.
+
+    A module moves whole, at its longest test's rank: split, it would build its module fixtures (a seeded
+    server) twice."""
+    ranks: dict[str, int] = {}
+    for item in items:
+        module = item.nodeid.split("::", 1)[0]
+        ranks[module] = min(ranks.get(module, 2), _rank(item))
+    items.sort(key=lambda item: ranks[item.nodeid.split("::", 1)[0]])
 
 
 @pytest.fixture(scope="session")
@@ -128,14 +146,20 @@ def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'sobre.db'}"
+def sqlite_url(tmp_path: Path, _sqlite_template: Path) -> str:
+    """A fresh SQLite database (every migration applied, copied from the template: see ``db_url``)."""
+    path = tmp_path / "sobre.db"
+    shutil.copyfile(_sqlite_template, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh SOBRE_HOME for CLI tests."""
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _sqlite_template: Path) -> Path:
+    """A fresh SOBRE_HOME for CLI tests; its database is there, as the first command leaves it (copied
+    from the template: migrating it in each of a hundred CLI tests cost half a second of CPU each)."""
     path = tmp_path / "home"
+    path.mkdir()
+    shutil.copyfile(_sqlite_template, path / "sobre.db")
     monkeypatch.setenv("SOBRE_HOME", str(path))
     monkeypatch.delenv("SOBRE_DATABASE_URL", raising=False)
     return path
@@ -171,6 +195,29 @@ def demo_town_copy(demo_town: Any, tmp_path: Path) -> Any:
     return dataclasses.replace(
         demo_town, home=home, out=tmp_path / "out", database_url=f"sqlite:///{home / DEMO_DB}"
     )
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One headless Chromium per test process: starting it cost each browser module a second or more.
+
+    Playwright's sync API allows one ``sync_playwright()`` per thread, so every browser test, and
+    ``sobre.ecodesign.measure.Browser`` in tests, drives this one.
+    """
+    from tests.web.live import launch_chromium
+
+    with launch_chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def browser(chromium: Any) -> Iterator[Any]:
+    """The process's Chromium; the contexts a test opens are closed after it, so each test starts fresh."""
+    before = set(chromium.contexts)
+    yield chromium
+    for context in chromium.contexts:
+        if context not in before:
+            context.close()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -22,7 +22,7 @@ from sobre.core.db import session_scope
 from sobre.core.settings import load_settings
 from tests.assessment.site import ORG, PEOPLE, SERVICE, Town, build_town
 from tests.web.harness import PASSWORD
-from tests.web.live import assert_budgets, launch_chromium, live_server, measure
+from tests.web.live import assert_budgets, live_server, measure
 
 pytestmark = pytest.mark.browser
 
@@ -46,12 +46,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     town = build_town(load_settings(home).database_url, SHARED / "data")
     with live_server(home) as base:
         yield Live(base, town)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launch_chromium() as b:
-        yield b
 
 
 def sign_in(browser: Any, base: str, who: str, *, javascript: bool = True, lang: str = "fr-FR") -> Any:

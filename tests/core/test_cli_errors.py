@@ -84,7 +84,7 @@ def test_home_that_is_a_file_or_empty(tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 def test_corrupt_and_read_only_databases(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    home.mkdir(parents=True)
+    home.mkdir(parents=True, exist_ok=True)  # the fixture made it, with a database
     (home / "sobre.db").write_bytes(b"this is not a database at all" * 100)
     _clean(runner.invoke(app, ["org", "list"]), 1, "not a Sobre database or is corrupt")
     (home / "sobre.db").unlink()

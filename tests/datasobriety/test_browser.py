@@ -26,8 +26,7 @@ from sobre.inventory.models import Equipment
 from sobre.orgs import service as orgs
 from tests.datasobriety.test_pages import listing_bytes
 from tests.web.harness import make_user
-from tests.web.live import assert_budgets, launch_chromium, live_server, measure
-from tests.web.test_browser import signed_in_state
+from tests.web.live import assert_budgets, live_server, measure, signed_in_state
 
 pytestmark = pytest.mark.browser
 
@@ -66,12 +65,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     listing.write_bytes(listing_bytes())
     with live_server(home) as base:
         yield Site(base, org_id, listing, done.scan_id)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launch_chromium() as b:
-        yield b
 
 
 def signed_in(browser: Any, base: str, email: str, *, javascript: bool = True) -> Any:

@@ -23,8 +23,7 @@ from sobre.orgs import service as orgs
 from tests.ecodesign.site import HOME_DOM, Site, serve
 from tests.ecodesign.test_ecoindex import reference
 from tests.web.harness import make_user
-from tests.web.live import assert_budgets, launch_chromium, live_server, measure
-from tests.web.test_browser import signed_in_state
+from tests.web.live import assert_budgets, live_server, measure, signed_in_state
 
 pytestmark = pytest.mark.browser
 
@@ -93,12 +92,6 @@ def _seed(url: str, site_url: str, base: str) -> tuple[int, int, int, list[int]]
         first = service.opportunity_review(s, ORG, "Rendez-vous en ligne", expectation, reviewer="DSI").id
         second = service.periodic_review(s, ORG, "Site de la mairie").id
     return mairie, sobre, planned, [first, second]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launch_chromium() as b:
-        yield b
 
 
 def signed_in(browser: Any, base: str, *, javascript: bool = True) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,13 +19,9 @@ FAST = Options(wait_before_scroll=0.3, wait_after_scroll=0.5)
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(FAST.chromium).exists():
-        pytest.skip(
-            "Debian's Chromium (/usr/bin/chromium) is not installed; scripts/setup.sh --dev installs it"
-        )
-    pytest.importorskip("playwright.sync_api")
-    with Browser(FAST) as b:
+def browser(chromium: Any) -> Iterator[Browser]:
+    """The measuring class over the test process's Chromium (see ``chromium`` in tests/conftest.py)."""
+    with Browser(FAST, browser=chromium) as b:
         yield b
 
 

@@ -19,14 +19,15 @@ from sobre.demo.town import ORG_NAME
 from sobre.lifecycle import service
 from tests.lifecycle.test_browser_pages import signed_in
 from tests.web.harness import make_user
-from tests.web.live import assert_budgets, launch_chromium, live_server, measure
+from tests.web.live import assert_budgets, live_server, measure
 
 pytestmark = pytest.mark.browser
 
 READER = "elu@sobreville.example"
 
 
-def test_the_demo_town_in_the_browser(demo_town_copy: Any) -> None:
+@pytest.mark.long
+def test_the_demo_town_in_the_browser(demo_town_copy: Any, browser: Any) -> None:
     demo = demo_town_copy  # a copy of the process's demo town: this test adds a user and serves it
     with session_scope(demo.database_url) as s:
         org = s.execute(sa.text("select id from organisation where name = :n"), {"n": ORG_NAME}).scalar_one()
@@ -37,7 +38,7 @@ def test_the_demo_town_in_the_browser(demo_town_copy: Any) -> None:
         demo.database_url, demo.home, ORG_NAME, recycled[0].item
     ).path.read_bytes()
     o = f"/o/{org}"
-    with live_server(demo.home) as base, launch_chromium() as browser:
+    with live_server(demo.home) as base:
         checks: list[Any] = []
         for lang, texts in {
             # Which required blocks remain to write depends on the strategy capability's seed.

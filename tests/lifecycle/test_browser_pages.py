@@ -30,7 +30,7 @@ from tests.lifecycle.conftest import ORG, pdf_bytes, write_glpi
 from tests.lifecycle.test_pages import BATCH, MALFORMED
 from tests.lifecycle.test_pages_routes import QUERIES, seed_rows
 from tests.web.harness import PASSWORD, concrete_path, make_user
-from tests.web.live import assert_budgets, launch_chromium, live_server, measure
+from tests.web.live import assert_budgets, live_server, measure
 
 pytestmark = pytest.mark.browser
 
@@ -82,12 +82,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         yield Site(base, org, url, load_settings(home).home, folder, samples)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launch_chromium() as b:
-        yield b
-
-
 def signed_in(browser: Any, base: str, email: str, *, javascript: bool = True, lang: str = "fr") -> Any:
     context = browser.new_context(java_script_enabled=javascript, locale=lang, accept_downloads=True)
     page = context.new_page()
@@ -127,6 +121,7 @@ def lifecycle_pages(site: Site, cookies: dict[str, str]) -> list[str]:
     return paths
 
 
+@pytest.mark.long
 def test_every_lifecycle_page_meets_the_budgets_in_french_and_english(browser: Any, site: Site) -> None:
     context = signed_in(browser, site.base, MANAGER)
     state = context.storage_state()

@@ -2,42 +2,25 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from sobre.reporting import render
 from sobre.reporting.data import build_report_data
 from tests.reporting.tiny import tiny_inputs
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory: pytest.TempPathFactory):
-    if not CHROMIUM.exists():
-        pytest.skip(
-            "Debian's Chromium (/usr/bin/chromium) is not installed; scripts/setup.sh --dev installs it"
-        )
-    sync_api = pytest.importorskip("playwright.sync_api")
+def page(chromium, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The report open in one page of the test process's Chromium, for this module's read-only checks."""
     path = tmp_path_factory.mktemp("browser") / "report.html"
     render.write_html(build_report_data(tiny_inputs()), "fr", path)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        pg = browser.new_page()
-        pg.goto(path.as_uri())
-        yield pg
-        browser.close()
+    context = chromium.new_context()
+    pg = context.new_page()
+    pg.goto(path.as_uri())
+    yield pg
+    context.close()
 
 
 def test_language_and_heading_order(page) -> None:

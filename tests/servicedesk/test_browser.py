@@ -17,8 +17,7 @@ from sobre.core.settings import load_settings
 from sobre.orgs import service as orgs
 from sobre.servicedesk import desk, kb, service
 from tests.web.harness import make_user
-from tests.web.live import assert_budgets, launch_chromium, live_server, measure
-from tests.web.test_browser import signed_in_state
+from tests.web.live import assert_budgets, live_server, measure, signed_in_state
 
 pytestmark = pytest.mark.browser
 
@@ -63,12 +62,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         yield Site(base, org, url, user_id)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launch_chromium() as b:
-        yield b
-
-
 def test_a_request_from_the_portal_solved_with_an_article(browser: Any, site: Site) -> None:
     user = browser.new_context(storage_state=signed_in_state(browser, site.base, USER), locale="fr-FR")
     page = user.new_page()
@@ -108,6 +101,7 @@ def test_a_request_from_the_portal_solved_with_an_article(browser: Any, site: Si
     agent.close()
 
 
+@pytest.mark.long
 def test_portal_kb_and_desk_pages_meet_the_budgets_and_axe(browser: Any, site: Site) -> None:
     with session_scope(site.url) as s:
         article = kb.get(s, site.org, "bourrage", "fr").id

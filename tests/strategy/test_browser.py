@@ -17,7 +17,7 @@ from sobre.core.settings import load_settings
 from sobre.strategy import service, steering
 from tests.strategy.world import ORG, populate
 from tests.web.harness import PASSWORD, make_user
-from tests.web.live import assert_budgets, launch_chromium, live_server, measure
+from tests.web.live import assert_budgets, live_server, measure
 
 pytestmark = pytest.mark.browser
 
@@ -68,12 +68,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     make_user(url, MANAGER, roles={org_id: "manager"})
     with live_server(home) as base:
         yield Site(base, org_id)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launch_chromium() as b:
-        yield b
 
 
 def _state(browser: Any, base: str, *, javascript: bool = True) -> Any:

@@ -16,7 +16,7 @@ from sobre.core.settings import load_settings
 from sobre.strategy import service, steering
 from tests.strategy.world import ORG, populate
 from tests.web.harness import PASSWORD, make_user
-from tests.web.live import assert_budgets, launch_chromium, live_server, measure
+from tests.web.live import assert_budgets, live_server, measure, signed_in_state
 
 pytestmark = pytest.mark.browser
 
@@ -37,12 +37,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int, s
     make_user(url, MANAGER, roles={org_id: "manager"})
     with live_server(home) as base:
         yield base, org_id, url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launch_chromium() as b:
-        yield b
 
 
 def test_scenario_to_action_to_measurement_without_javascript(
@@ -114,13 +108,4 @@ def test_scenario_to_action_to_measurement_without_javascript(
 
 
 def _signed_in(browser: Any, base: str) -> Any:
-    context = browser.new_context(locale="fr-FR")
-    page = context.new_page()
-    page.goto(f"{base}/sign-in")
-    page.get_by_label("Adresse électronique").fill(MANAGER)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_load_state()
-    state = context.storage_state()
-    context.close()
-    return state
+    return signed_in_state(browser, base, MANAGER)

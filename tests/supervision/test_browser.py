@@ -22,8 +22,8 @@ from sobre.core.settings import load_settings
 from sobre.orgs import service as orgs
 from sobre.supervision import alerting, demo, service
 from sobre.web.app import build_registry
-from tests.web.harness import PASSWORD, concrete_path, make_user
-from tests.web.live import assert_budgets, launch_chromium, live_server, measure
+from tests.web.harness import concrete_path, make_user
+from tests.web.live import assert_budgets, live_server, measure, signed_in_state
 
 pytestmark = pytest.mark.browser
 
@@ -63,23 +63,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         yield Site(base, org, url, samples)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launch_chromium() as b:
-        yield b
-
-
 def signed_in(browser: Any, site: Site, email: str, *, javascript: bool = True) -> Any:
-    context = browser.new_context(java_script_enabled=javascript, locale="fr-FR")
-    page = context.new_page()
-    page.goto(f"{site.base}/sign-in")
-    page.get_by_label("Adresse électronique").fill(email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_load_state()
-    state = context.storage_state()
-    context.close()
-    return state
+    return signed_in_state(browser, site.base, email, javascript=javascript)
 
 
 def _supervision_pages(site: Site, cookies: dict[str, str]) -> list[str]:

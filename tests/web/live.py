@@ -2,7 +2,8 @@
 
 Reusable by every capability's page tests:
 
-- :func:`live_server` starts ``sobre serve`` (a real uvicorn process) over a home folder and/or a database;
+- :func:`live_server` serves Sobre over a home folder and/or a database (uvicorn in a thread; a real
+  ``sobre serve`` process for several workers);
 - :func:`launch_chromium` drives Debian's Chromium headless through Playwright (nothing is downloaded);
 - :func:`measure` loads one page in a fresh browser context (a first visit, empty cache) and returns its
   requests, transferred bytes, DOM node count, EcoIndex, external resources and axe-core violations;
@@ -12,6 +13,7 @@ Reusable by every capability's page tests:
 
 from __future__ import annotations
 
+import copy
 import os
 import socket
 import subprocess
@@ -27,18 +29,12 @@ import httpx
 import pytest
 
 from sobre.ecodesign import ecoindex
+from sobre.ecodesign import measure as measure_module
 
-CHROMIUM = Path("/usr/bin/chromium")
-#: Flags for Chromium here: no sandbox as root, and no background connections (the network is closed).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM = Path(measure_module.CHROMIUM)
+#: The product's flags (no sandbox as root, no background connections: the network is closed), so that the
+#: one browser the tests share measures as ``sobre ecoindex`` does.
+CHROMIUM_ARGS = list(measure_module.CHROMIUM_ARGS)
 MAX_KB = 150
 MAX_REQUESTS = 10
 MIN_ECOINDEX = 75
@@ -52,7 +48,93 @@ def free_port() -> int:
 
 @contextmanager
 def live_server(home: Path, database_url: str | None = None, workers: int = 1) -> Iterator[str]:
-    """Run ``sobre serve`` until the block ends; yields its base URL once ``/healthz`` answers."""
+    """Serve Sobre over ``home`` until the block ends; yields its base URL once ``/healthz`` answers.
+
+    One worker: the application ``sobre serve`` builds, on uvicorn with ``sobre serve``'s options, in a
+    thread of the test process (a ``sobre serve`` process re-imported everything: ~4 s of CPU for each of
+    a dozen modules). More workers: a real ``sobre serve`` process, which the PostgreSQL test needs.
+    """
+    server = (
+        _thread_server(home, database_url) if workers == 1 else _serve_process(home, database_url, workers)
+    )
+    with server as base:
+        try:
+            yield base
+        finally:
+            # A later server may get the same port: its users' sessions are not these.
+            for key in [k for k in _STATES if k[0] == base]:
+                del _STATES[key]
+
+
+#: Signed-in storage states by (server, e-mail, JavaScript): each user signs in through the form once per
+#: server, and the tests that need them share the session (the sign-in form has tests of its own).
+_STATES: dict[tuple[str, str, bool], Any] = {}
+
+
+def signed_in_state(browser: Any, base: str, email: str, *, javascript: bool = True) -> Any:
+    """The storage state of ``email`` signed in through the French sign-in form of the server at ``base``."""
+    key = (base, email, javascript)
+    if key not in _STATES:
+        _STATES[key] = _sign_in_through_the_form(browser, base, email, javascript=javascript)
+    return copy.deepcopy(_STATES[key])
+
+
+def _sign_in_through_the_form(browser: Any, base: str, email: str, *, javascript: bool) -> Any:
+    from tests.web.harness import PASSWORD
+
+    context = browser.new_context(java_script_enabled=javascript, locale="fr-FR")
+    page = context.new_page()
+    page.goto(f"{base}/sign-in")
+    page.get_by_label("Adresse électronique").fill(email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_load_state()
+    state = context.storage_state()
+    context.close()
+    return state
+
+
+@contextmanager
+def _thread_server(home: Path, database_url: str | None) -> Iterator[str]:
+    import threading
+
+    import uvicorn
+
+    from sobre.core.settings import load_settings
+    from sobre.web.app import create_app
+
+    # As ``sobre serve`` without SOBRE_DATABASE_URL: the home's own SQLite database unless one is given.
+    settings = load_settings(home, database_url or f"sqlite:///{Path(home).resolve() / 'sobre.db'}")
+    config = uvicorn.Config(
+        create_app(settings),
+        host="127.0.0.1",
+        port=free_port(),
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+        server_header=False,
+        log_level="warning",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name=f"sobre-serve-{config.port}", daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{config.port}"
+    try:
+        deadline = time.monotonic() + 240
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError(f"the server on {base} stopped before it started")
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server did not start within 240 s")
+            time.sleep(0.01)
+        assert httpx.get(f"{base}/healthz", timeout=30).status_code == 200
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+@contextmanager
+def _serve_process(home: Path, database_url: str | None, workers: int) -> Iterator[str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("SOBRE_HOME", "SOBRE_DATABASE_URL")}
     if database_url:

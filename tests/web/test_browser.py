@@ -21,7 +21,7 @@ from sobre.orgs import service as orgs
 from sobre.web import service
 from sobre.web.app import build_registry
 from tests.web.harness import PASSWORD, concrete_path, make_user
-from tests.web.live import assert_budgets, launch_chromium, live_server, measure
+from tests.web.live import assert_budgets, live_server, measure, signed_in_state
 
 pytestmark = pytest.mark.browser
 
@@ -52,25 +52,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         service.create_token(s, user, a, "viewer", "nightly sync", allowed_roles=["viewer"])
     with live_server(home) as base:
         yield Site(base, a, b, admin_id)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launch_chromium() as b:
-        yield b
-
-
-def signed_in_state(browser: Any, base: str, email: str, *, javascript: bool = True) -> Any:
-    context = browser.new_context(java_script_enabled=javascript, locale="fr-FR")
-    page = context.new_page()
-    page.goto(f"{base}/sign-in")
-    page.get_by_label("Adresse électronique").fill(email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_load_state()
-    state = context.storage_state()
-    context.close()
-    return state
 
 
 def test_sign_in_switch_organisation_and_language_then_sign_out(browser: Any, site: Site) -> None:
@@ -133,6 +114,7 @@ def _html_pages(site: Site, cookies: dict[str, str]) -> list[str]:
     return paths
 
 
+@pytest.mark.long
 def test_every_page_meets_the_budgets_and_has_no_serious_accessibility_violation(
     browser: Any, site: Site
 ) -> None:

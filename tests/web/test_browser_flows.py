@@ -29,8 +29,7 @@ from sobre.orgs import service as orgs
 from tests.footprint.test_pages import INVENTORY
 from tests.inventory.test_pages import GLPI
 from tests.web.harness import PASSWORD, make_user
-from tests.web.live import assert_budgets, launch_chromium, live_server, measure
-from tests.web.test_browser import signed_in_state
+from tests.web.live import assert_budgets, live_server, measure, signed_in_state
 
 pytestmark = pytest.mark.browser
 
@@ -69,12 +68,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     glpi.write_bytes(GLPI)
     with live_server(home) as base:
         yield Site(base, org_id, glpi, first, int(item or 0), f"{builtin['id']}/{builtin['version']}")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launch_chromium() as b:
-        yield b
 
 
 def test_the_journeys_of_a_green_it_manager(browser: Any, site: Site) -> None:

@@ -43,6 +43,7 @@ def fuzz_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         yield base, token
 
 
+@pytest.mark.long
 def test_openapi_schema_fuzzed_without_a_server_error(fuzz_target: tuple[str, str]) -> None:
     import schemathesis
     from schemathesis.checks import not_a_server_error

@@ -71,6 +71,7 @@ def test_the_table_holds_every_capability_route(routed: World) -> None:
             assert spec.permission in routed.app.state.sobre.permissions, spec.name
 
 
+@pytest.mark.long
 def test_every_route_for_every_role_and_organisation(routed: World) -> None:
     """For each route: anonymous, each role of A, a member of B only, an installation administrator."""
     table = routed.app.state.sobre.permissions

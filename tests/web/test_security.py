@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from sobre.core.db import session_scope
-from sobre.core.errors import InputError
+from sobre.core.errors import InputError, SobreError
 from sobre.web import security, service
 from sobre.web.context import SECURE_SESSION_COOKIE, SESSION_COOKIE
 from sobre.web.models import ApiToken, User, WebSession
@@ -35,6 +35,30 @@ def test_passwords_are_argon2id_with_a_minimum_length() -> None:
     with pytest.raises(InputError, match="e-mail"):
         security.check_password_rules("ana@example.org", "ana@example.org")
     security.check_password_rules("é" * 12)  # any character counts, no composition rule
+
+
+def test_production_hashing_is_rfc_9106_low_memory_argon2id(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suite hashes with a cheap test profile (tests/conftest.py); an installation never does."""
+    test_hash = security.hash_password("a long enough passphrase")
+    assert test_hash.startswith("$argon2id$v=19$m=1024,t=1,p=1$")
+    monkeypatch.delenv(security.HASH_COST_VARIABLE)
+    security._hasher.cache_clear()
+    try:
+        stored = security.hash_password("a long enough passphrase")
+        assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+        assert security.verify_password(stored, "a long enough passphrase")
+        assert not security.verify_password(stored, "a long enough passphrasE")
+        assert not security.needs_rehash(stored)
+        # A test-profile hash is rehashed at the next sign-in of a production process.
+        assert security.verify_password(test_hash, "a long enough passphrase")
+        assert security.needs_rehash(test_hash)
+        monkeypatch.setenv(security.HASH_COST_VARIABLE, "cheap")
+        security._hasher.cache_clear()
+        with pytest.raises(SobreError, match="SOBRE_PASSWORD_HASH_COST"):
+            security.hash_password("a long enough passphrase")
+    finally:
+        monkeypatch.undo()
+        security._hasher.cache_clear()
 
 
 def test_throttle_counts_failures_in_the_window() -> None:

@@ -236,10 +236,20 @@ def _finish(m: PageMeasure, page: Any, network: _Network) -> PageMeasure:
 
 
 class Browser:
-    """One headless Chromium for a batch of measurements (start it once, measure many pages)."""
+    """One headless Chromium for a batch of measurements (start it once, measure many pages).
 
-    def __init__(self, options: Options | None = None) -> None:
+    ``browser`` is a Playwright browser already running (the caller launched it and closes it): Playwright's
+    sync API allows one ``sync_playwright()`` per thread, so a caller that drives its own cannot start ours.
+    Without it, one is launched here and closed with this object (the CLI's case).
+    """
+
+    def __init__(self, options: Options | None = None, browser: Any = None) -> None:
         self.options = options or Options()
+        self._pw: Any = None
+        if browser is not None:
+            self._browser = browser
+            self.version = str(browser.version)
+            return
         if not Path(self.options.chromium).exists():
             raise SobreError(
                 f"Chromium not found at {self.options.chromium} (Debian: apt-get install chromium)"
@@ -255,8 +265,11 @@ class Browser:
         self.version = str(self._browser.version)
 
     def close(self) -> None:
+        if self._pw is None:  # the caller's browser: the caller closes it
+            return
         self._browser.close()
         self._pw.stop()
+        self._pw = None
 
     def __enter__(self) -> Browser:
         return self

@@ -18,18 +18,31 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sobre.core.errors import InputError
+from sobre.core.errors import InputError, SobreError
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024
 TOKEN_PREFIX = "sobre"
 
 
+#: ``SOBRE_PASSWORD_HASH_COST=test`` selects a cheap argon2id for test suites, which hash and check passwords
+#: hundreds of times (each costs 64 MiB and ~0.1 s of CPU otherwise). Never for an installation: such
+#: hashes are weak, and a production process rehashes them at the next sign-in (``needs_rehash``).
+HASH_COST_VARIABLE = "SOBRE_PASSWORD_HASH_COST"
+
+
 @cache
 def _hasher():  # type: ignore[no-untyped-def]
+    import os
+
     from argon2 import PasswordHasher
 
-    return PasswordHasher()  # argon2id, RFC 9106 low-memory profile
+    cost = os.environ.get(HASH_COST_VARIABLE, "").strip().lower()
+    if cost in ("", "production"):
+        return PasswordHasher()  # argon2id, RFC 9106 low-memory profile
+    if cost == "test":
+        return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    raise SobreError(f"{HASH_COST_VARIABLE} must be 'production' or 'test', not {cost!r}")
 
 
 def check_password_rules(password: str, email: str | None = None) -> None:
