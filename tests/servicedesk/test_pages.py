@@ -81,6 +81,9 @@ def test_a_request_opened_on_the_portal_is_solved_with_an_article(world: World) 
 
     agent = world.client("technician")
     queue = agent.get(world.a_url("/desk"))
+    # An unknown status in the API's filter is refused at its field, not answered with a server error.
+    bad_filter = world.api("technician").get(f"/api/v1/orgs/{world.a}/tickets", params={"status": "i"})
+    assert bad_filter.status_code in (400, 422) and "status" in bad_filter.text
     assert queue.status_code == 200 and "L'imprimante a un bourrage" in html.unescape(queue.text)
     page = agent.get(world.a_url("/desk/tickets/1"))
     assert page.status_code == 200 and "Débloquer un bourrage" in html.unescape(page.text)

@@ -109,6 +109,8 @@ def test_reopening_and_refused_moves(estate: tuple[str, int]) -> None:
         assert t.status == "assigned" and t.solved_at is None and t.first_contact is False
         with pytest.raises(InputError, match="status"):
             service.set_status(s, oid, t.number, "archived", actor="x")
+        with pytest.raises(InputError, match="unknown status.*open, all"):
+            views.queue(s, oid, status="i")
         with pytest.raises(InputError, match="urgency"):
             service.open_ticket(s, oid, title="x", requester="y", urgency=9)
         with pytest.raises(NotFound, match="no ticket #99"):

@@ -231,12 +231,7 @@ def set_status(
 ) -> Ticket:
     """Move a ticket to ``status`` (planned, pending, assigned…); solving goes through :func:`solve`."""
     at = _when(now)
-    try:
-        target = sla.Status(status)
-    except ValueError:
-        raise InputError(
-            "unknown status", column="status", value=status, expected=", ".join(s.value for s in sla.Status)
-        ) from None
+    target = sla.status_named(status)
     t = get(session, org_id, number)
     if target == sla.Status.SOLVED:
         raise SobreError("give the solution: 'sobre ticket solve'")

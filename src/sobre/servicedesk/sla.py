@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from sobre.core.errors import InputError
 from sobre.servicedesk.businesstime import Calendar, Pause, add_business, business_seconds
 
 
@@ -33,6 +34,16 @@ class Status(StrEnum):
     PENDING = "pending"
     SOLVED = "solved"
     CLOSED = "closed"
+
+
+def status_named(name: str, *, extra: Sequence[str] = ()) -> Status:
+    """The status called ``name``, or a refusal at the ``status`` field listing the statuses (and any
+    ``extra`` words the caller also accepts, such as a list's ``open`` and ``all``)."""
+    try:
+        return Status(name)
+    except ValueError:
+        expected = ", ".join([*(s.value for s in Status), *extra])
+        raise InputError("unknown status", column="status", value=name, expected=expected) from None
 
 
 GLPI_STATUS = {

@@ -183,7 +183,8 @@ def queue(
     if status == "open":
         q = q.where(Ticket.status.in_([s.value for s in sla.OPEN]))
     elif status and status != "all":
-        q = q.where(Ticket.status == sla.Status(status).value)
+        # A list's filter comes from a query string: an unknown word is the caller's error, not a crash.
+        q = q.where(Ticket.status == sla.status_named(status, extra=("open", "all")).value)
     if group:
         g = group_by_name(session, org_id, group)
         q = q.where(Ticket.group_id == (g.id if g else None))
