@@ -16,8 +16,8 @@ from sobre.core.db import session_scope
 from sobre.core.settings import load_settings
 from sobre.strategy import service, steering
 from tests.strategy.world import ORG, populate
-from tests.web.harness import PASSWORD, make_user
-from tests.web.live import assert_budgets, live_server, measure
+from tests.web.harness import make_user
+from tests.web.live import assert_budgets, live_server, measure, signed_in_state
 
 pytestmark = pytest.mark.browser
 
@@ -70,21 +70,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         yield Site(base, org_id)
 
 
-def _state(browser: Any, base: str, *, javascript: bool = True) -> Any:
-    context = browser.new_context(java_script_enabled=javascript, locale="fr-FR")
-    page = context.new_page()
-    page.goto(f"{base}/sign-in")
-    page.get_by_label("Adresse électronique").fill(MANAGER)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_load_state()
-    state = context.storage_state()
-    context.close()
-    return state
-
-
 def test_dashboard_has_trend_charts_meets_budgets_and_is_axe_clean(browser: Any, site: Site) -> None:
-    state = _state(browser, site.base)
+    state = signed_in_state(browser, site.base, MANAGER)
     for lang in ("fr", "en"):
         for path in (f"/o/{site.org_id}/strategy", f"/o/{site.org_id}/strategy/document"):
             m = measure(browser, site.base, path, state, lang=lang)
@@ -111,7 +98,7 @@ def test_dashboard_has_trend_charts_meets_budgets_and_is_axe_clean(browser: Any,
 def test_one_click_action_from_a_scenario_without_javascript(
     browser: Any, site: Site, tmp_path: Path
 ) -> None:
-    state = _state(browser, site.base, javascript=False)
+    state = signed_in_state(browser, site.base, MANAGER, javascript=False)
     context = browser.new_context(java_script_enabled=False, storage_state=state, locale="fr-FR")
     page = context.new_page()
     page.goto(f"{site.base}/o/{site.org_id}/strategy")
