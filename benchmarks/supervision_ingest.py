@@ -228,7 +228,8 @@ def main() -> None:
             harness.Figure(
                 f"supervision ingest, burst of {agents} posts",
                 burst_dur[0],
-                target=f"≤ {INTERVAL:.0f} s",
+                # Headroom only, no target: the requirement is the paced rounds above; the burst's client
+                # (one Python process sending 1,000 posts at once) shares the two cores with the server.
                 notes={"failed": burst_fail, "stored_all": stored == sent},
             ),
         )
