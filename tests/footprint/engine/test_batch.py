@@ -37,7 +37,8 @@ def test_batched_equals_one_call_each() -> None:
         {"id": 901, "category": "unknown_thing", "quantity": 1.0, "site_id": 1},
     ]
     inventories = [_inventory(laptops), _inventory(servers), _inventory(laptops[:3] + servers)]
-    batched = batch.equipment_impacts(inventories, factors, reference_date=REF, org_country="FR")
+    together = batch.equipment_impacts_by_part(inventories, factors, reference_date=REF, org_country="FR")
+    batched = [together.filter(pl.col("part") == i).drop("part") for i in range(len(inventories))]
     for inv, got in zip(inventories, batched, strict=True):
         alone = (
             compute(inv, factors, reference_date=REF, org_country="FR")
@@ -54,5 +55,5 @@ def test_only_equipment_inventories() -> None:
     linked = _inventory([{"id": 1, "category": "rack_server", "quantity": 1.0, "site_id": 1}])
     linked.vms = pl.DataFrame([{"id": 1, "host_id": 1}], schema=VMS)
     with pytest.raises(ValueError, match="equipment-only"):
-        batch.equipment_impacts([linked], factor_set(), reference_date=REF)
-    assert batch.equipment_impacts([], factor_set(), reference_date=REF) == []
+        batch.equipment_impacts_by_part([linked], factor_set(), reference_date=REF)
+    assert batch.equipment_impacts_by_part([], factor_set(), reference_date=REF).height == 0

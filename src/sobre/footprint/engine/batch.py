@@ -36,29 +36,6 @@ def _shared(inventories: Sequence[Inventory]) -> Inventory:
     return first
 
 
-def equipment_impacts(
-    inventories: Sequence[Inventory],
-    factors: FactorSet,
-    *,
-    profile: str = "sobre",
-    reference_date: date,
-    org_country: str | None = None,
-    compute: Compute = engine_compute,
-) -> list[pl.DataFrame]:
-    """Per inventory, the equipment impact rows (:data:`COLUMNS`) that ``compute`` gives for it alone."""
-    if not inventories:
-        return []
-    together = equipment_impacts_by_part(
-        inventories,
-        factors,
-        profile=profile,
-        reference_date=reference_date,
-        org_country=org_country,
-        compute=compute,
-    )
-    return [together.filter(pl.col("part") == i).drop("part") for i in range(len(inventories))]
-
-
 def equipment_impacts_by_part(
     inventories: Sequence[Inventory],
     factors: FactorSet,
@@ -68,8 +45,9 @@ def equipment_impacts_by_part(
     org_country: str | None = None,
     compute: Compute = engine_compute,
 ) -> pl.DataFrame:
-    """The rows of :func:`equipment_impacts` in one frame, with ``part``: the position of their inventory
-    (a caller that sums them per inventory groups once instead of splitting the frame)."""
+    """The equipment impact rows (:data:`COLUMNS`) that ``compute`` gives for each inventory alone, in one
+    frame, with ``part``: the position of their inventory (a caller sums them per part with one group-by).
+    """
     if not inventories:
         return pl.DataFrame(schema={"item_id": pl.Int64, "part": pl.Int64})
     first = _shared(inventories)
@@ -92,4 +70,4 @@ def equipment_impacts_by_part(
     )
 
 
-__all__ = ["COLUMNS", "equipment_impacts", "equipment_impacts_by_part"]
+__all__ = ["COLUMNS", "equipment_impacts_by_part"]
