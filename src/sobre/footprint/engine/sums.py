@@ -99,12 +99,17 @@ def _add(arrays: list[tuple[np.ndarray, ...]]) -> Columns:
     return value, low, high, known, known < len(arrays)
 
 
-def _stage_arrays(frame: pl.DataFrame, at: np.ndarray) -> tuple[np.ndarray, ...]:
-    cols = [frame.get_column(c) for c in ("value", "low", "high")]
-    return (
-        *(c.fill_null(0.0).cast(pl.Float64).to_numpy()[at] for c in cols),
-        cols[0].is_not_null().to_numpy()[at],
-    )
+def _stage_arrays(frame: pl.DataFrame, at: np.ndarray | None) -> tuple[np.ndarray, ...]:
+    """One stage's value, low and high (unknowns as 0) and whether the value is known, at rows ``at``
+    (every row when None: a column without nulls is then read without a copy)."""
+    out = []
+    for name in ("value", "low", "high"):
+        col = frame.get_column(name)
+        col = col if col.dtype == pl.Float64 else col.cast(pl.Float64)
+        values = (col.fill_null(0.0) if col.null_count() else col).to_numpy()
+        out.append(values if at is None else values[at])
+    known = frame.get_column("value").is_not_null().to_numpy()
+    return (*out, known if at is None else known[at])
 
 
 def item_sums(result: Result) -> ItemSums:
@@ -117,11 +122,15 @@ def item_sums(result: Result) -> ItemSums:
     ids = result.items.get_column("item_id").to_numpy()[at]
     order = np.argsort(ids, kind="stable")
     at, ids = at[order], ids[order]
+    # Every row, in order (a batched run's): the blocks' columns are read without a copy.
+    every = at.size == result.items.height and bool(np.all(at == np.arange(at.size)))
     by_criterion: dict[str, list[tuple[tuple[int, str], pl.DataFrame]]] = {}
     for c, s, block in blocks:
         by_criterion.setdefault(c, []).append((_stage_rank(s), block))
     columns = {
-        c: _add([_stage_arrays(block, at) for _, block in sorted(parts, key=lambda p: p[0])])
+        c: _add(
+            [_stage_arrays(block, None if every else at) for _, block in sorted(parts, key=lambda p: p[0])]
+        )
         for c, parts in by_criterion.items()
     }
     return ItemSums(ids.astype(np.int64), columns)
@@ -142,7 +151,7 @@ def _sorted_sums(impacts: pl.DataFrame) -> ItemSums:
         for (s,) in sorted(by_stage, key=lambda k: _stage_rank(str(k[0]))):
             stage = by_stage[(s,)]
             at = np.searchsorted(ids, stage.get_column("item_id").to_numpy())
-            v, lo, hi, k = _stage_arrays(stage, np.arange(stage.height))
+            v, lo, hi, k = _stage_arrays(stage, None)
             # In row order, one row after the other (``add.at``), as the blocks are added.
             for dest, src in ((value, v), (low, lo), (high, hi), (known, k.astype(np.int64))):
                 np.add.at(dest, at, src)
