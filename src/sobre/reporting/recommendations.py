@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from dataclasses import replace as dc_replace
 
+import numpy as np
 import polars as pl
 
 from sobre.footprint.engine import batch
@@ -34,6 +35,7 @@ from sobre.footprint.engine.changes import (
     subset,
 )
 from sobre.footprint.engine.frames import conform
+from sobre.footprint.engine.sums import Totals, item_sums
 from sobre.footprint.schema import EQUIPMENT, FactorSet, Inventory, Result
 from sobre.inventory.taxonomy import (
     ACTIVE_STATUSES,
@@ -127,8 +129,8 @@ class _Context:
         )
         return inv, factors
 
-    def run(self, scenarios: list[tuple[frozenset[int], list[Change]]], criteria: list[str]) -> list[dict]:
-        """The sums per criterion (:func:`_totals`) of the engine's equipment impacts of each scenario
+    def run(self, scenarios: list[tuple[frozenset[int], list[Change]]], criteria: list[str]) -> list[Totals]:
+        """The sums per criterion (:class:`ItemSums`) of the engine's equipment impacts of each scenario
         (the rows ``ids`` with ``changes`` applied).  Scenarios whose changes leave the same factors are
         computed together, in calls of at most :data:`BATCH_ROWS` rows, each call's inputs made just
         before it and only the sums kept (seven scenarios' inputs and impact rows held together took
@@ -136,7 +138,7 @@ class _Context:
         groups: dict[tuple, list[int]] = {}
         for i, (_, changes) in enumerate(scenarios):
             groups.setdefault(_factor_key(changes), []).append(i)
-        out: list[dict | None] = [None] * len(scenarios)
+        out: list[Totals | None] = [None] * len(scenarios)
         for members in groups.values():
             for chunk in _packed(members, [len(scenarios[i][0]) for i in members]):
                 made = [self.changed(*scenarios[i]) for i in chunk]
@@ -145,7 +147,7 @@ class _Context:
                 if all(_same_factors(made[0][1], f) for _, f in made[1:]):
                     parts = [list(range(len(made)))]
                 for part in parts:
-                    computed = batch.equipment_impacts_by_part(
+                    result, stride = batch.compute_together(
                         [made[k][0] for k in part],
                         made[part[0]][1],
                         profile=self.inputs.run.profile,
@@ -153,11 +155,12 @@ class _Context:
                         org_country=self.inputs.country,
                         compute=self.compute,
                     )
-                    # Summed per scenario in one pass (rather than split, then summed frame by frame).
-                    sums = _totals_by_part(computed, criteria)
+                    # Each item's sums once, then each scenario's: its id range (see ``batch``).
+                    sums = item_sums(result)
+                    del result
                     for k in range(len(part)):
-                        out[chunk[k]] = sums.get(k) or _totals(computed.clear(), None, criteria)
-                    del computed
+                        out[chunk[k]] = sums.totals(sums.rows_between(k * stride, (k + 1) * stride), criteria)
+                    del sums
                 del made
         return [f for f in out if f is not None]
 
@@ -423,56 +426,6 @@ def purchasing(ctx: _Context) -> Plan | None:
 PLANS = (fewer_devices, lifetime, refurbished, purchasing, printing, servers, switch_off, reuse)
 
 
-def _equipment(result: Result) -> pl.DataFrame:
-    """The equipment rows of the impacts, with only the columns :func:`_totals` reads."""
-    return (
-        result.impacts.lazy()
-        .filter(pl.col("item_kind") == "equipment")
-        .select("item_id", "criterion", "value", "low", "high")
-        .collect()
-    )
-
-
-def _totals(imp: pl.DataFrame, ids: frozenset[int] | None, criteria: list[str]) -> dict[str, tuple]:
-    """Sums per criterion of equipment impacts ``imp`` (of the items ``ids`` if given)."""
-    if ids is not None:
-        imp = imp.filter(pl.col("item_id").is_in(pl.Series(list(ids), dtype=pl.Int64).implode()))
-    agg = imp.group_by("criterion").agg(
-        pl.col("value").sum(),
-        pl.col("low").sum(),
-        pl.col("high").sum(),
-        pl.col("value").is_not_null().sum().alias("known"),
-        pl.col("item_id").filter(pl.col("value").is_null()).n_unique().alias("unknown"),
-    )
-    return _per_criterion({r["criterion"]: r for r in agg.to_dicts()}, criteria)
-
-
-def _totals_by_part(imp: pl.DataFrame, criteria: list[str]) -> dict[int, dict[str, tuple]]:
-    """:func:`_totals` of each ``part`` of ``imp`` (the same sums: each group's rows in the same order)."""
-    agg = imp.group_by("part", "criterion").agg(
-        pl.col("value").sum(),
-        pl.col("low").sum(),
-        pl.col("high").sum(),
-        pl.col("value").is_not_null().sum().alias("known"),
-        pl.col("item_id").filter(pl.col("value").is_null()).n_unique().alias("unknown"),
-    )
-    by_part: dict[int, dict[str, dict]] = {}
-    for r in agg.to_dicts():
-        by_part.setdefault(int(r["part"]), {})[r["criterion"]] = r
-    return {part: _per_criterion(rows, criteria) for part, rows in by_part.items()}
-
-
-def _per_criterion(rows: dict[str, dict], criteria: list[str]) -> dict[str, tuple]:
-    out = {}
-    for code in criteria:
-        r = rows.get(code)
-        if r is None or not r["known"]:
-            out[code] = (None, None, None, int(r["unknown"]) if r else 0)
-        else:
-            out[code] = (r["value"], r["low"], r["high"], int(r["unknown"]))
-    return out
-
-
 def _avoided(before: dict, after: dict, data: ReportData) -> dict[str, Figure]:
     """Before − after per criterion; the range is the difference of the bounds, widened to hold the value.
     An effect that is 0 only because the stages it acts on are unknown is unknown."""
@@ -502,8 +455,8 @@ class Measured:
     """The engine's figures for each plan and for all of them combined, before any presentation."""
 
     #: (plan, before, after): sums per criterion of the run's rows the plan changes, and of the changed rows.
-    plans: list[tuple[Plan, dict[str, tuple], dict[str, tuple]]]
-    combined: tuple[dict[str, tuple], dict[str, tuple]] | None
+    plans: list[tuple[Plan, Totals, Totals]]
+    combined: tuple[Totals, Totals] | None
 
 
 def measure(inputs: ReportInputs, criteria: list[str], compute: Compute | None = None) -> Measured:
@@ -513,7 +466,7 @@ def measure(inputs: ReportInputs, criteria: list[str], compute: Compute | None =
         return Measured([], None)
     ctx = _Context(inputs, compute or _engine_compute())
     plans = [p for p in (make(ctx) for make in PLANS) if p is not None]
-    run_equipment = _equipment(inputs.result)  # the "before" of every plan: filtered once
+    run_sums = item_sums(inputs.result)  # the "before" of every plan: each item's sums made once
     # Every plan's rows, then (last) all of them with every change in sequence: computed together.
     id_sets = [frozenset().union(*(c.ids for c in plan.changes)) for plan in plans]
     scenarios = [(ids, plan.changes) for ids, plan in zip(id_sets, plans, strict=True)]
@@ -522,10 +475,11 @@ def measure(inputs: ReportInputs, criteria: list[str], compute: Compute | None =
         id_sets.append(frozenset().union(*(c.ids for c in all_changes)))
         scenarios.append((id_sets[-1], all_changes))
     afters = ctx.run(scenarios, criteria)
-    befores: dict[frozenset[int], dict[str, tuple]] = {}  # levers on the same rows share their "before"
+    befores: dict[frozenset[int], Totals] = {}  # levers on the same rows share their "before"
     for ids in id_sets:
         if ids not in befores:
-            befores[ids] = _totals(run_equipment, ids, criteria)
+            chosen = np.fromiter(ids, dtype=np.int64, count=len(ids))
+            befores[ids] = run_sums.totals(run_sums.rows_of(chosen), criteria)
     measured = [(plan, befores[ids], after) for plan, ids, after in zip(plans, id_sets, afters, strict=False)]
     combined = None
     if plans:

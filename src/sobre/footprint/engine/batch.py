@@ -36,6 +36,29 @@ def _shared(inventories: Sequence[Inventory]) -> Inventory:
     return first
 
 
+def compute_together(
+    inventories: Sequence[Inventory],
+    factors: FactorSet,
+    *,
+    profile: str = "sobre",
+    reference_date: date,
+    org_country: str | None = None,
+    compute: Compute = engine_compute,
+) -> tuple[Result, int]:
+    """One engine call over every inventory's equipment, and the stride of their id ranges: the rows of
+    inventory ``k`` have ids ``id + k × stride`` in the result (``item_id // stride`` is the inventory)."""
+    first = _shared(inventories)
+    frames = [conform(inv.equipment, EQUIPMENT) for inv in inventories]
+    if any(f.height and int(f["id"].min()) < 0 for f in frames):  # type: ignore[arg-type]
+        raise ValueError("batched runs take equipment ids ≥ 0 (each inventory gets a range of its own)")
+    top = max((int(f["id"].max() or 0) for f in frames if f.height), default=0)  # type: ignore[arg-type]
+    stride = top + 1
+    moved = [f.with_columns(pl.col("id") + i * stride) for i, f in enumerate(frames)]
+    both = Inventory(sites=first.sites, departments=first.departments, equipment=pl.concat(moved))
+    result = compute(both, factors, profile=profile, reference_date=reference_date, org_country=org_country)
+    return result, stride
+
+
 def equipment_impacts_by_part(
     inventories: Sequence[Inventory],
     factors: FactorSet,
@@ -50,15 +73,14 @@ def equipment_impacts_by_part(
     """
     if not inventories:
         return pl.DataFrame(schema={"item_id": pl.Int64, "part": pl.Int64})
-    first = _shared(inventories)
-    frames = [conform(inv.equipment, EQUIPMENT) for inv in inventories]
-    if any(f.height and int(f["id"].min()) < 0 for f in frames):  # type: ignore[arg-type]
-        raise ValueError("batched runs take equipment ids ≥ 0 (each inventory gets a range of its own)")
-    top = max((int(f["id"].max() or 0) for f in frames if f.height), default=0)  # type: ignore[arg-type]
-    stride = top + 1
-    moved = [f.with_columns(pl.col("id") + i * stride) for i, f in enumerate(frames)]
-    both = Inventory(sites=first.sites, departments=first.departments, equipment=pl.concat(moved))
-    result = compute(both, factors, profile=profile, reference_date=reference_date, org_country=org_country)
+    result, stride = compute_together(
+        inventories,
+        factors,
+        profile=profile,
+        reference_date=reference_date,
+        org_country=org_country,
+        compute=compute,
+    )
     part = pl.col("item_id") // stride
     return (
         result.impacts.lazy()
@@ -70,4 +92,4 @@ def equipment_impacts_by_part(
     )
 
 
-__all__ = ["COLUMNS", "equipment_impacts_by_part"]
+__all__ = ["COLUMNS", "compute_together", "equipment_impacts_by_part"]

@@ -140,11 +140,17 @@ def _trace(result: Result | None) -> pl.DataFrame:
     schema = {"id": pl.Int64, "_life": pl.Float64, "_kwh": pl.Float64, "_ref": pl.Utf8}
     if result is None:
         return pl.DataFrame(schema=schema)
-    return result.items.filter(pl.col("item_kind") == "equipment").select(
-        pl.col("item_id").alias("id"),
-        pl.col("lifetime_years").alias("_life"),
-        pl.col("annual_kwh").alias("_kwh"),
-        pl.col("factor_ref").alias("_ref"),
+    # Lazily: the four columns are filtered, not every trace column of the items.
+    return (
+        result.items.lazy()
+        .filter(pl.col("item_kind") == "equipment")
+        .select(
+            pl.col("item_id").alias("id"),
+            pl.col("lifetime_years").alias("_life"),
+            pl.col("annual_kwh").alias("_kwh"),
+            pl.col("factor_ref").alias("_ref"),
+        )
+        .collect()
     )
 
 

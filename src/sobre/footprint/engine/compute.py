@@ -35,6 +35,8 @@ from sobre.footprint.schema import (
 
 #: Item kinds whose impacts add up to the organisation's total (the others are allocations of these).
 TOTAL_KINDS = ("equipment", "cloud", "storage")
+#: Inventory frames whose rows are computed from (or allocated to) other rows, or are assets of their own.
+_LINKED = ("vms", "cloud", "storage", "applications", "app_links")
 
 
 def methodology(profile: str) -> str:
@@ -61,9 +63,14 @@ def compute(
     impact_cols = impact_columns(criteria)
 
     equipment, excluded = counted_equipment(inventory, profile, reference_date)
+    # Equipment alone (a what-if scenario's rows): no cloud or storage assets, nothing allocated to a
+    # host or linked to an application, so those steps are not run; they would only give empty frames.
+    alone = not any(getattr(inventory, name).height for name in _LINKED)
     # Empty parts are left out and the rest made one chunk here, on the assets' few columns: a frame in
     # several chunks is copied whole by later eager steps, by then with every impact column.
-    parts = [equipment, cloud_assets(inventory, factors), storage_assets(inventory, factors)]
+    parts = [equipment]
+    if not alone:
+        parts += [cloud_assets(inventory, factors), storage_assets(inventory, factors)]
     assets = pl.concat([p for p in parts if p.height] or parts[:1], how="vertical", rechunk=True)
     columns = compute_assets(
         assets,
@@ -79,33 +86,18 @@ def compute(
     assets = pl.DataFrame([columns.pop().rechunk() for _ in range(len(columns))][::-1])
     del columns
     hosts = _equipment_rows(assets, equipment.height)
-    allocated, idle = allocate(hosts, excluded["id"], inventory, profile, impact_cols)
-    target_cols = ["item_kind", "item_id", "status", "data_quality", *impact_cols]
-    links = link_targets(inventory)  # once: the targets and the applications both need them
-    linked = linked_targets(inventory, links)
-    # Columns first, then rows: a semi-join is a filter, and filtering the whole wide frame copied every
-    # trace column of the linked rows only for the select to drop them.
-    targets = pl.concat(
-        [
-            _linked_rows(assets.select(target_cols), linked),
-            _linked_rows(allocated.select(target_cols), linked),
-        ],
-        how="vertical_relaxed",
-    )
-    apps = applications(inventory, targets, impact_cols, links)
-
-    frames = [
-        assets.with_columns(pl.lit(None, dtype=pl.Int64).alias("host_id")),
-        allocated.with_columns(pl.lit(None, dtype=pl.Utf8).alias("category")),
-        idle.with_columns(pl.col("host_category").alias("category")),
-        apps,
-    ]
+    # A declared hypervisor has idle capacity even with no VM on it: allocation still runs for it.
+    if alone and not hosts.get_column("hypervisor").fill_null(False).any():
+        frames = [assets.with_columns(pl.lit(None, dtype=pl.Int64).alias("host_id"))]
+    else:
+        frames = _allocated(assets, hosts, excluded, inventory, profile, impact_cols)
+    del hosts  # a slice of the assets: it would hold their columns until the end
     # Columns in chunks of the same lengths (``rechunk`` copies only the columns a step left in several).
     wide = pl.concat(
         [conform(f, {**RESULT_ITEMS, **dict.fromkeys(impact_cols, pl.Float64)}).rechunk() for f in frames],
         how="vertical",
     )
-    del frames, assets, hosts, allocated, idle, apps, targets
+    del frames, assets
     unknown = pl.any_horizontal([pl.col(col_v(c, s)).is_null() for c in criteria for s in STAGES])
     if criteria:
         wide = wide.with_columns(
@@ -121,6 +113,38 @@ def compute(
         criteria=factors.criteria,
         warnings=_summary(items, excluded, criteria),
     )
+
+
+def _allocated(
+    assets: pl.DataFrame,
+    hosts: pl.DataFrame,
+    excluded: pl.DataFrame,
+    inventory: Inventory,
+    profile: str,
+    impact_cols: list[str],
+) -> list[pl.DataFrame]:
+    """The assets' rows, then the VM and volume rows allocated from their hosts, the idle rows and the
+    applications' rows (each with its wide impacts)."""
+    allocated, idle = allocate(hosts, excluded["id"], inventory, profile, impact_cols)
+    target_cols = ["item_kind", "item_id", "status", "data_quality", *impact_cols]
+    links = link_targets(inventory)  # once: the targets and the applications both need them
+    linked = linked_targets(inventory, links)
+    # Columns first, then rows: a semi-join is a filter, and filtering the whole wide frame copied every
+    # trace column of the linked rows only for the select to drop them.
+    targets = pl.concat(
+        [
+            _linked_rows(assets.select(target_cols), linked),
+            _linked_rows(allocated.select(target_cols), linked),
+        ],
+        how="vertical_relaxed",
+    )
+    apps = applications(inventory, targets, impact_cols, links)
+    return [
+        assets.with_columns(pl.lit(None, dtype=pl.Int64).alias("host_id")),
+        allocated.with_columns(pl.lit(None, dtype=pl.Utf8).alias("category")),
+        idle.with_columns(pl.col("host_category").alias("category")),
+        apps,
+    ]
 
 
 def _linked_rows(frame: pl.DataFrame, linked: pl.DataFrame) -> pl.DataFrame:
