@@ -26,7 +26,8 @@ from sobre.footprint import schema
 from sobre.footprint.runs import aggregates, dataset, store
 from sobre.footprint.runs.dataset import Layout
 from sobre.footprint.runs.models import FootprintRun
-from sobre.footprint.runs.service import RunMeta, _meta, find_item, read_items, resolve_run, run_folder
+from sobre.footprint.runs.reads import find_item, read_items, resolve_run, run_folder
+from sobre.footprint.runs.records import RunMeta, meta_of
 from sobre.footprint.schema import STAGES
 from sobre.inventory.models import Application, Department, Site
 from sobre.orgs import service as orgs
@@ -367,7 +368,7 @@ def item_figures(database_url: str, org: str, item: str, run_id: int | None = No
         run = resolve_run(session, organisation, run_id)
         kind, item_id = find_item(session, run.id, item)
         items, impacts, _ = read_items(session, run, {(kind, item_id)})
-        meta = _meta(run, organisation.name)
+        meta = meta_of(run, organisation.name)
     return {
         "run": {k: v for k, v in meta.to_dict().items() if k not in ("totals", "criteria")},
         "item": items.to_dicts()[0],
@@ -429,7 +430,7 @@ def scan_run(database_url: str, org: str, run_id: int | None = None) -> tuple[Ru
         organisation = orgs.get(session, org)
         run = resolve_run(session, organisation, run_id)
         folder = run_folder(session, run)
-        meta = _meta(run, organisation.name)
+        meta = meta_of(run, organisation.name)
     return meta, dataset.scan(folder), dataset.layout_of(folder)
 
 
@@ -449,7 +450,7 @@ def latest_item_figures(database_url: str, org_id: int, kind: str, item_id: int)
         if run is None:
             return None
         name = session.scalar(sa.select(Organisation.name).where(Organisation.id == org_id)) or ""
-        meta = _meta(run, name)
+        meta = meta_of(run, name)
         folder = run_folder(session, run)
     wide, layout = item_index.read_item(folder, kind, item_id)
     if wide.is_empty():
