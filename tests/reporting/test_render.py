@@ -262,8 +262,35 @@ def test_print_keeps_the_first_rows_and_says_where_the_rest_are(data, monkeypatc
     assert "more rows of this table are in the HTML version of this report" in page
     printed = render.without_screen_only(page)
     assert 'class="screen-only"' not in printed
-    assert printed.count("<tr") == page.count("<tr") - page.count('<tr class="screen-only">')
-    assert "<caption>" in printed and printed.count("<table") == page.count("<table")
+    omitted = re.findall(r'<div class="screen-only" data-print-omit>.*?<!-- end print-omit -->', page, re.S)
+    assert printed.count("<tr") == sum(
+        part.count("<tr") - part.count('<tr class="screen-only">')
+        for part in re.split(
+            r'<div class="screen-only" data-print-omit>.*?<!-- end print-omit -->', page, flags=re.S
+        )
+    )
+    assert "<caption>" in printed
+    assert printed.count("<table") == page.count("<table") - sum(o.count("<table") for o in omitted)
+
+
+def test_print_leaves_the_tables_of_every_criterion_to_the_html_and_the_exports(data) -> None:
+    page = render.render_html(data, "en")
+    annex = page[page.index('<section id="annex-indicators"') : page.index('<section id="methodology"')]
+    omitted = re.findall(r'<div class="screen-only" data-print-omit>.*?<!-- end print-omit -->', annex, re.S)
+    assert omitted and all("<table" in o for o in omitted)  # the HTML keeps them, print CSS hides them
+    printed = render.without_screen_only(page)
+    printed_annex = printed[printed.index('<section id="annex-indicators"') :]
+    printed_annex = printed_annex[: printed_annex.index('<section id="methodology"')]
+    assert "<table" not in printed_annex
+    # One sentence per table, naming it, says where it is; the body's tables are all printed.
+    sentence = (
+        "every criterion: this table is in the HTML version of this report and in the CSV, XLSX and JSON"
+    )
+    assert printed_annex.count(sentence) == len(omitted)
+    assert f"{t('section.by_site', 'en')}, {sentence}" in printed_annex
+    body = page[: page.index('<section id="annexes"')]
+    assert "data-print-omit" not in body
+    assert render.without_screen_only(body).count("<table") == body.count("<table")
 
 
 _PDF_IN_A_FRESH_PROCESS = """

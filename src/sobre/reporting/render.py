@@ -236,12 +236,14 @@ def _collector_paused() -> Iterator[None]:
 _INLINE_SVG = re.compile(r"<svg\b.*?</svg>", re.S)
 #: Table rows and list items the print CSS hides (``sections.print_cap``); neither nests in the report.
 _SCREEN_ONLY = re.compile(r'<(tr|li) class="screen-only">.*?</\1>', re.S)
+#: Whole tables left out of print (``sections.print_elsewhere``), up to their wrapper's marked end.
+_PRINT_OMIT = re.compile(r'<div class="screen-only" data-print-omit>.*?</div><!-- end print-omit -->', re.S)
 
 
 def without_screen_only(html: str) -> str:
-    """``html`` without the rows and items that print hides: WeasyPrint would still match every CSS rule
-    against them (the cascade runs on the whole tree, laid out or not)."""
-    return _SCREEN_ONLY.sub("", html)
+    """``html`` without the tables, rows and items that print hides: WeasyPrint would still match every
+    CSS rule against them (the cascade runs on the whole tree, laid out or not)."""
+    return _SCREEN_ONLY.sub("", _PRINT_OMIT.sub("", html))
 
 
 _SVG_TITLE = re.compile(r'<title id="[^"]*">(.*?)</title>', re.S)
