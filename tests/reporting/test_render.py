@@ -262,5 +262,85 @@ def test_print_keeps_the_first_rows_and_says_where_the_rest_are(data, monkeypatc
     assert "more rows of this table are in the HTML version of this report" in page
     printed = render.without_screen_only(page)
     assert 'class="screen-only"' not in printed
-    assert printed.count("<tr") == page.count("<tr") - page.count('<tr class="screen-only">')
-    assert "<caption>" in printed and printed.count("<table") == page.count("<table")
+    omitted = re.findall(r'<div class="screen-only" data-print-omit>.*?<!-- end print-omit -->', page, re.S)
+    assert printed.count("<tr") == sum(
+        part.count("<tr") - part.count('<tr class="screen-only">')
+        for part in re.split(
+            r'<div class="screen-only" data-print-omit>.*?<!-- end print-omit -->', page, flags=re.S
+        )
+    )
+    assert "<caption>" in printed
+    assert printed.count("<table") == page.count("<table") - sum(o.count("<table") for o in omitted)
+
+
+def test_print_leaves_the_tables_of_every_criterion_to_the_html_and_the_exports(data) -> None:
+    page = render.render_html(data, "en")
+    annex = page[page.index('<section id="annex-indicators"') : page.index('<section id="methodology"')]
+    omitted = re.findall(r'<div class="screen-only" data-print-omit>.*?<!-- end print-omit -->', annex, re.S)
+    assert omitted and all("<table" in o for o in omitted)  # the HTML keeps them, print CSS hides them
+    printed = render.without_screen_only(page)
+    printed_annex = printed[printed.index('<section id="annex-indicators"') :]
+    printed_annex = printed_annex[: printed_annex.index('<section id="methodology"')]
+    assert "<table" not in printed_annex
+    # One sentence per table, naming it, says where it is; the body's tables are all printed.
+    sentence = (
+        "every criterion: this table is in the HTML version of this report and in the CSV, XLSX and JSON"
+    )
+    assert printed_annex.count(sentence) == len(omitted)
+    assert f"{t('section.by_site', 'en')}, {sentence}" in printed_annex
+    body = page[: page.index('<section id="annexes"')]
+    assert "data-print-omit" not in body
+    assert render.without_screen_only(body).count("<table") == body.count("<table")
+
+
+_PDF_IN_A_FRESH_PROCESS = """
+import sys
+from pathlib import Path
+from sobre.reporting import render
+from sobre.reporting.data import build_report_data
+from tests.reporting.tiny import tiny_inputs
+
+mode, out = sys.argv[1], Path(sys.argv[2])
+if mode != "cold":
+    thread = render.warm_pdf()
+    assert thread.daemon and render.warm_pdf() is thread  # once per process
+data = build_report_data(tiny_inputs())
+if mode == "warm":
+    thread.join()
+# "during": the PDF is asked for while the warm-up may still be running; it waits for it.
+render.write_pdf(data, "fr", out)
+"""
+
+
+def test_pdf_made_after_warming_is_the_same(tmp_path: Path) -> None:
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    pdfs = {}
+    for mode in ("cold", "warm", "during"):
+        pdfs[mode] = tmp_path / f"{mode}.pdf"
+        subprocess.run(
+            [sys.executable, "-c", _PDF_IN_A_FRESH_PROCESS, mode, str(pdfs[mode])],
+            cwd=root,
+            check=True,
+            timeout=300,
+        )
+    cold = pdfs["cold"].read_bytes()
+    assert cold.startswith(b"%PDF")
+    # WeasyPrint writes no date here and derives the file's /ID from its content: the same bytes.
+    assert pdfs["warm"].read_bytes() == cold
+    assert pdfs["during"].read_bytes() == cold
+
+
+def test_the_stylesheet_is_parsed_apart_only_when_nothing_depends_on_the_page() -> None:
+    page = "<html><head><style>p { color: red }</style></head><body><p>x</p></body></html>"
+    printed, sheets = render._lift_style(page)
+    assert "<style>" not in printed and sheets is not None and len(sheets) == 1
+    assert render._lift_style(page)[1][0] is sheets[0]  # parsed once per process
+    for other in (
+        page.replace("red }", "red !important }"),
+        page.replace("</head>", '<link rel="stylesheet" href="a.css"></head>'),
+        page.replace("</head>", "<style>p { color: blue }</style></head>"),
+        page.replace("p { color: red }", "@font-face { font-family: x; src: url(x.woff) }"),
+    ):
+        assert render._lift_style(other) == (other, None)

@@ -89,17 +89,9 @@ def render_html(doc: Document) -> str:
 
 
 def write_pdf(doc: Document, path: Path, html: str | None = None) -> Path:
-    import logging
+    from sobre.reporting.render import html_to_pdf
 
-    import weasyprint
-
-    from sobre.reporting.render import svg_as_images
-
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
-    html = html or render_html(doc)
-    weasyprint.HTML(string=svg_as_images(html), base_url=str(path.parent)).write_pdf(str(path))
-    return path
+    return html_to_pdf(html or render_html(doc), path, base_url=str(path.parent))
 
 
 def _sheet_name(text: str, used: set[str]) -> str:

@@ -18,6 +18,7 @@ from sobre.reporting.sections import (
     partial_note,
     print_cap,
     print_cap_bullets,
+    print_elsewhere,
 )
 
 #: Rows per table in the annexes (the exports hold every row).
@@ -66,8 +67,9 @@ def indicators(data: ReportData, lang: str) -> Section:
             for k in order[:ANNEX_ROWS]
         ]
         note = t("more_rows", lang, n=len(order) - ANNEX_ROWS) if len(order) > ANNEX_ROWS else ""
-        caption = t("annex.indicators_caption", lang, title=t(f"section.by_{by}", lang))
-        section.extra.append(print_cap(Table(caption, head, rows, note), lang))
+        title = t(f"section.by_{by}", lang)
+        caption = t("annex.indicators_caption", lang, title=title)
+        section.extra.append(print_elsewhere(Table(caption, head, rows, note), title, lang))
     return section
 
 

@@ -5,17 +5,21 @@ from __future__ import annotations
 import base64
 import functools
 import gc
+import logging
 import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import jinja2
+import markupsafe
 
 from sobre import __version__
-from sobre.core.i18n import check_language, t
+from sobre.core.i18n import LANGUAGES, check_language, t
 from sobre.reporting import annex, body  # noqa: F401  (register the report's sections)
 from sobre.reporting.model import ReportData
 from sobre.reporting.sections import build_sections
@@ -45,10 +49,16 @@ def _period(data: ReportData, lang: str) -> str:
     return t("cover.period_value", lang, start=start.isoformat(), end=end.isoformat())
 
 
+def _style(lang: str) -> str:
+    """The report's stylesheet in ``lang`` (the page footer's word), as the page's ``<style>`` holds it."""
+    css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
+    page = markupsafe.escape(t("report.page", lang))
+    return f'{css}\n@page {{ @bottom-right {{ content: "{page} " counter(page) " / " counter(pages); }} }}'
+
+
 def render_html(data: ReportData, lang: str) -> str:
     """The report as one self-contained HTML page (CSS inlined, SVG charts inline, no JavaScript)."""
     check_language(lang)
-    css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     body_sections, annex_sections = build_sections(data, lang)
     org = data.organisation
     cover = {
@@ -68,7 +78,7 @@ def render_html(data: ReportData, lang: str) -> str:
         "lang": lang,
         "t": lambda key, **kw: t(key, lang, **kw),
         "data": data,
-        "css": css,
+        "style": _style(lang),
         "cover": cover,
         "body": body_sections,
         "annex": annex_sections,
@@ -86,21 +96,111 @@ def write_html(data: ReportData, lang: str, path: Path) -> Path:
 
 def write_pdf(data: ReportData, lang: str, path: Path, *, html: str | None = None) -> Path:
     """The PDF made by WeasyPrint from the same HTML (its print CSS gives A4 pages and page numbers)."""
-    import logging
+    html = html if html is not None else render_html(data, lang)
+    # PDF/UA-1: a tagged PDF (structure tree, reading order, alternative texts) whose language is the
+    # document's <html lang>.
+    return html_to_pdf(without_screen_only(html), path, base_url=str(path.parent), pdf_variant="pdf/ua-1")
 
+
+def html_to_pdf(html: str, path: Path, *, base_url: str, pdf_variant: str | None = None) -> Path:
+    """``html`` printed to ``path`` by WeasyPrint, inline SVG charts as images (:func:`svg_as_images`).
+
+    The one way Sobre's documents become PDF (diagnosis report, strategy, lifecycle plans): WeasyPrint
+    imported once and warmed (:func:`warm_pdf`), the page's stylesheet parsed once per process, the
+    collector paused while it runs (:func:`_collector_paused`).
+    """
+    weasyprint = _weasyprint()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    printed, stylesheets = _lift_style(svg_as_images(html))
+    with _collector_paused():
+        document = weasyprint.HTML(string=printed, base_url=base_url)
+        document.write_pdf(str(path), stylesheets=stylesheets, pdf_variant=pdf_variant)
+    return path
+
+
+def warm_pdf() -> threading.Thread:
+    """Import and warm WeasyPrint in a daemon thread, and return that thread (already started).
+
+    Call it when a report (or any PDF) is asked for, before reading its data: the import (about 0.4 s:
+    WeasyPrint's user-agent stylesheets, the fonts' C bindings) and the set-up of the fonts (fontconfig,
+    Pango) then happen while the data is read, not before the PDF.  Once per process: later calls return
+    the same thread.  A PDF made after warming is the same as one made without; :func:`html_to_pdf`
+    waits for the thread if it is still running, and a failure while warming is left for the PDF itself
+    to report.
+    """
+    global _warm_thread
+    with _warm_lock:
+        if _warm_thread is None:
+            _warm_thread = threading.Thread(target=_warm, name="sobre-pdf-warm", daemon=True)
+            _warm_thread.start()
+        return _warm_thread
+
+
+_warm_lock = threading.Lock()
+_warm_thread: threading.Thread | None = None
+#: A page that sets up what every PDF needs (fonts in regular and bold, a table, the tagged PDF's
+#: structure) without depending on any document.
+_WARM_PAGE = (
+    '<!DOCTYPE html><html lang="fr"><head><title>-</title></head><body><h1>Sobre</h1>'
+    '<table><caption>-</caption><thead><tr><th scope="col">a</th></tr></thead>'
+    "<tbody><tr><td>1</td></tr></tbody></table></body></html>"
+)
+
+
+def _warm() -> None:
+    try:
+        weasyprint = _weasyprint()
+        for lang in LANGUAGES:
+            _stylesheet(_style(lang).strip())
+        weasyprint.HTML(string=_WARM_PAGE).write_pdf(pdf_variant="pdf/ua-1")
+    except Exception:  # noqa: BLE001  (an optimisation only: the PDF asked for reports its own errors)
+        logging.getLogger(__name__).debug("warming WeasyPrint failed", exc_info=True)
+
+
+def _weasyprint() -> ModuleType:
+    """WeasyPrint, imported on first use (not with the reporting package: the web app and the CLI's
+    other commands do not need it)."""
+    thread = _warm_thread
+    if thread is not None and thread is not threading.current_thread():
+        # Pango's font set-up is not to be shared half-done between two threads; the warm-up is short.
+        thread.join()
     import weasyprint
 
     # WeasyPrint logs every CSS property it ignores (e.g. screen-only rules) at WARNING; that is noise here.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    html = html if html is not None else render_html(data, lang)
-    # PDF/UA-1: a tagged PDF (structure tree, reading order, alternative texts) whose language is the
-    # document's <html lang>.
-    with _collector_paused():
-        document = weasyprint.HTML(string=svg_as_images(without_screen_only(html)), base_url=str(path.parent))
-        document.write_pdf(str(path), pdf_variant="pdf/ua-1")
-    return path
+    return weasyprint
+
+
+#: The document's only stylesheet, when it is one plain ``<style>`` element (Sobre's documents inline
+#: theirs) and nothing else links one.
+_STYLE = re.compile(r"<style>(.*?)</style>", re.S)
+#: What a stylesheet parsed apart from its document would read differently: relative URLs and imports
+#: (no base URL), web fonts (registered with the document's fonts), layers and counter styles (shared
+#: with the document's sheets), and ``!important`` (its origin changes, see :func:`_lift_style`).
+_NOT_SELF_CONTAINED = ("!important", "url(", "@import", "@font-face", "@layer", "@counter-style")
+
+
+def _lift_style(html: str) -> tuple[str, list[Any] | None]:
+    """``html`` without its ``<style>`` element, and that stylesheet parsed (once per process per text).
+
+    Equivalent for the cascade: the lifted sheet is then the only one above WeasyPrint's own (as a "user"
+    sheet instead of an "author" one, which matters only against another author sheet or ``!important``,
+    both ruled out here).  Anything else is left in the page, parsed with it as before.
+    """
+    styles = _STYLE.findall(html)
+    if (
+        len(styles) != 1
+        or any(word in styles[0] for word in _NOT_SELF_CONTAINED)
+        or re.search(r"<link\b[^>]*stylesheet", html)
+    ):
+        return html, None
+    return _STYLE.sub("", html, count=1), [_stylesheet(styles[0].strip())]
+
+
+@functools.lru_cache(maxsize=16)
+def _stylesheet(text: str) -> Any:
+    return _weasyprint().CSS(string=text)
 
 
 _pauses = 0
@@ -136,12 +236,14 @@ def _collector_paused() -> Iterator[None]:
 _INLINE_SVG = re.compile(r"<svg\b.*?</svg>", re.S)
 #: Table rows and list items the print CSS hides (``sections.print_cap``); neither nests in the report.
 _SCREEN_ONLY = re.compile(r'<(tr|li) class="screen-only">.*?</\1>', re.S)
+#: Whole tables left out of print (``sections.print_elsewhere``), up to their wrapper's marked end.
+_PRINT_OMIT = re.compile(r'<div class="screen-only" data-print-omit>.*?</div><!-- end print-omit -->', re.S)
 
 
 def without_screen_only(html: str) -> str:
-    """``html`` without the rows and items that print hides: WeasyPrint would still match every CSS rule
-    against them (the cascade runs on the whole tree, laid out or not)."""
-    return _SCREEN_ONLY.sub("", html)
+    """``html`` without the tables, rows and items that print hides: WeasyPrint would still match every
+    CSS rule against them (the cascade runs on the whole tree, laid out or not)."""
+    return _SCREEN_ONLY.sub("", _PRINT_OMIT.sub("", html))
 
 
 _SVG_TITLE = re.compile(r'<title id="[^"]*">(.*?)</title>', re.S)

@@ -42,6 +42,8 @@ class Table:
     #: Rows shown in print (None: all); :func:`print_cap` sets it with the note that says where the rest are.
     print_rows: int | None = None
     print_note: str = ""
+    #: Left out of print altogether (:func:`print_elsewhere`): ``print_note`` names it and says where it is.
+    print_omit: bool = False
 
 
 @dataclass
@@ -79,6 +81,17 @@ def print_cap(table: Table, lang: str, rows: int | None = None) -> Table:
     if len(table.rows) > rows:
         table.print_rows = rows
         table.print_note = t("print.more_rows", lang, n=fmt.count(len(table.rows) - rows, lang))
+    return table
+
+
+def print_elsewhere(table: Table, name: str, lang: str) -> Table:
+    """``table`` left to the HTML version and the exports in print, the PDF saying so in one sentence
+    naming it (``name``).  For the annexes' tables of every criterion: what they add to the body is the
+    other criteria, which the CSV, XLSX and JSON exports hold in full, and they made about a seventh of
+    the PDF's work (WeasyPrint's function calls) for a tenth of its pages."""
+    if table.rows:
+        table.print_omit = True
+        table.print_note = t("print.table_elsewhere", lang, name=name)
     return table
 
 

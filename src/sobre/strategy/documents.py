@@ -116,15 +116,6 @@ def export(
     if fmt == "html":
         path.write_text(html, encoding="utf-8")
         return path
-    import logging
+    from sobre.reporting.render import html_to_pdf
 
-    import weasyprint
-
-    from sobre.reporting.render import svg_as_images
-
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
-    weasyprint.HTML(string=svg_as_images(html), base_url=str(out)).write_pdf(
-        str(path), pdf_variant="pdf/ua-1"
-    )
-    return path
+    return html_to_pdf(html, path, base_url=str(out), pdf_variant="pdf/ua-1")
