@@ -92,6 +92,7 @@ def run_demo(
     from sobre.reporting.service import report_inputs, with_capability_sections
 
     checked_language(lang)
+    render.warm_pdf()  # WeasyPrint's import and fonts while the demo imports and computes
     say = step or (lambda _text: None)
     home = prepare_home(home)
     out = out.expanduser().resolve()

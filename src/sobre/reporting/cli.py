@@ -67,6 +67,10 @@ def diagnosis(
         target.mkdir(parents=True, exist_ok=True)
         target = target / f"diagnostic-{slug(org)}-{lang}.{fmt}"
     writable_file(target, "report")
+    if fmt == "pdf":
+        from sobre.reporting import render
+
+        render.warm_pdf()  # WeasyPrint's import and fonts while the data is read
     with console.status("Building the report…"):
         data = build_report_data(cfg.database_url, org, run, author=author)
         written = write_report(data, fmt, lang, target)

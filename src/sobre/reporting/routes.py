@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from sobre.core.errors import InputError, NotFound
 from sobre.core.i18n import LANGUAGES
-from sobre.reporting import exports, service
+from sobre.reporting import exports, render, service
 from sobre.web.context import Ctx, RequestContext
 from sobre.web.forms import Form
 from sobre.web.params import Id
@@ -68,6 +68,7 @@ def generate(ctx: RequestContext, run_id: int | None, lang: str) -> int:
     """Write the report (HTML and PDF in ``lang``) and the three exports of a run; returns the run's id."""
     assert ctx.org is not None
     service.checked_language(lang)
+    render.warm_pdf()  # the first PDF of the process: WeasyPrint's import and fonts while the data is read
     data = service.build_report_data(ctx.database_url, ctx.org.name, run_id, compute_if_missing=False)
     if data.run.run_id is None:
         raise NotFound("the organisation has no stored footprint run; launch one first")
