@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -13,14 +14,18 @@ from sqlalchemy.orm import Session
 from sobre.core.db import session_scope
 from sobre.core.errors import InputError
 from sobre.core.i18n import LANGUAGES
+from sobre.footprint.runs import store
 from sobre.inventory.models import Application, Department, Equipment, ImportBatch, Site
 from sobre.inventory.taxonomy import ACTIVE_STATUSES
 from sobre.orgs import service as orgs
 from sobre.reporting.data import Names, ReportInputs
 from sobre.reporting.data import build_report_data as build_from_inputs
 from sobre.reporting.model import ImportStat, ReportData, RunInfo
+from sobre.reporting.prepared import prepare
 
 FORMATS = ("html", "pdf")
+#: The stored aggregates the report reads (departments are allocated, not the items' own column).
+REPORTED_DIMENSIONS = ("total", "category", "site", "application")
 
 
 #: Categories of the devices a person needs one of (computers) or two of (monitors).
@@ -65,9 +70,13 @@ def report_inputs(
     compute_if_missing: bool = True,
     progress: Callable[[str], None] | None = None,
     author: str | None = None,
+    ahead: bool = True,
 ) -> ReportInputs:
     """Everything a report needs for one run (default: the organisation's latest successful run; when there
-    is none and ``compute_if_missing``, one is computed now with the default factor set)."""
+    is none and ``compute_if_missing``, one is computed now with the default factor set).
+
+    ``ahead``: start computing the run's figures (:mod:`sobre.reporting.prepared`) while the rest is read,
+    for a report built from these inputs next (exports of the items need none of them)."""
     from sobre.footprint.factors.store import load_factor_set
     from sobre.footprint.loader import inputs_hash, load_inventory
     from sobre.footprint.runs import service as runs
@@ -93,17 +102,20 @@ def report_inputs(
                 value=run_id,
             )
         oid = organisation.id
+        stored = store.read_run_aggregates(session.connection(), meta.id, REPORTED_DIMENSIONS)
+        site_rows = session.execute(sa.select(Site.id, Site.name, Site.kind).where(Site.org_id == oid)).all()
+        names = Names(sites={r[0]: r[1] for r in site_rows}, site_kinds={r[0]: r[2] for r in site_rows})
+        prepared = None
+        if ahead:
+            # The run's figures need neither the inventory nor names but the sites' kinds: computed
+            # meanwhile in a thread (Polars releases the interpreter lock; reading rows does not).
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sobre-report-figures")
+            prepared = pool.submit(prepare, result, stored, dict(names.site_kinds))
+            pool.shutdown(wait=False)
         factors = load_factor_set(session, meta.factor_set_id, meta.factor_set_version, org_id=oid)
         inventory = load_inventory(session, oid)
-        site_rows = session.execute(sa.select(Site.id, Site.name, Site.kind).where(Site.org_id == oid)).all()
-        names = Names(
-            sites={r[0]: r[1] for r in site_rows},
-            site_kinds={r[0]: r[2] for r in site_rows},
-            departments=dict(
-                session.execute(
-                    sa.select(Department.id, Department.name).where(Department.org_id == oid)
-                ).all()
-            ),
+        names.departments = dict(
+            session.execute(sa.select(Department.id, Department.name).where(Department.org_id == oid)).all()
         )
         for app_id, name, env, users in session.execute(
             sa.select(Application.id, Application.name, Application.environment, Application.users).where(
@@ -163,6 +175,8 @@ def report_inputs(
             author=author or "",
             issued=date.today().isoformat(),
             notes=notes,
+            aggregates=stored,
+            prepared=prepared,
         )
 
 
