@@ -29,7 +29,7 @@ from sobre.reporting.model import (
     Organisation,
     ReportData,
 )
-from sobre.reporting.prepared import PRIMARY_CRITERION, Prepared, prepare
+from sobre.reporting.prepared import PRIMARY_CRITERION, Prepared, allocate, prepare
 from sobre.reporting.quality import LEVEL_ORDER, STATUS_ORDER, data_quality
 from sobre.reporting.sources import sources_and_assumptions
 
@@ -41,6 +41,7 @@ __all__ = [
     "TOP_IDLE_HOSTS",
     "TOTAL_KINDS",
     "Names",
+    "allocated_for",
     "ReportInputs",
     "build_report_data",
     "prepared_for",
@@ -57,6 +58,15 @@ def prepared_for(inputs: ReportInputs) -> Prepared:
         if ready.made_from(inputs.result, inputs.aggregates, inputs.names.site_kinds):
             return ready
     return prepare(inputs.result, inputs.aggregates, inputs.names.site_kinds)
+
+
+def allocated_for(inputs: ReportInputs) -> pl.DataFrame:
+    """The departmental allocation computed ahead for these inputs when made from them, else now."""
+    if inputs.allocated is not None:
+        ready = inputs.allocated.result()
+        if ready.made_from(inputs.result, inputs.inventory):
+            return ready.frame
+    return allocate(inputs.result, inputs.inventory).frame
 
 
 def build_report_data(
@@ -156,11 +166,9 @@ def _build(inputs: ReportInputs, ready: Prepared) -> ReportData:
     breakdowns["site"] = Breakdown(
         "site", rows_from(found["site"], lambda k: names.sites.get(k, "") if k else "")
     )
-    from sobre.footprint.engine.departments import allocate_departments
-
     # The allocation of the total to departments (by VMs, volumes, applications' users) is not the
-    # stored department dimension (the items' own department column): it is computed here.
-    allocation = allocate_departments(result, inputs.inventory)
+    # stored department dimension (the items' own department column): it is computed, not read.
+    allocation = allocated_for(inputs)
     breakdowns["department"] = Breakdown(
         "department",
         rows_from(

@@ -12,7 +12,7 @@ from sobre.footprint.schema import FactorSet, Inventory, Result
 from sobre.reporting.model import ImportStat, RunInfo
 
 if TYPE_CHECKING:
-    from sobre.reporting.prepared import Prepared
+    from sobre.reporting.prepared import Allocated, Prepared
 
 
 @dataclass
@@ -62,3 +62,5 @@ class ReportInputs:
     #: The run's figures computed ahead (the service starts them while it reads the inventory); used only
     #: when made from this very ``result`` and ``aggregates``.
     prepared: Future[Prepared] | None = field(default=None, repr=False, compare=False)
+    #: The departmental allocation computed ahead (likewise, when made from this result and inventory).
+    allocated: Future[Allocated] | None = field(default=None, repr=False, compare=False)

@@ -1,6 +1,8 @@
 """The run's figures that need neither the inventory nor the names of sites or applications: the totals,
-breakdowns, per-item sums and quality counts the report reads.  Pure; the service computes them in a
-thread while it reads the inventory (Polars releases the interpreter lock, the inventory's rows do not).
+breakdowns, per-item sums and quality counts the report reads; and the departmental allocation, which needs
+the inventory's applications and links.  Pure; the service computes the first in a thread while it reads
+the inventory (Polars releases the interpreter lock, the inventory's rows do not), the allocation as soon
+as the inventory is read, while it reads the rest.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 import polars as pl
 
 from sobre.footprint.engine.quality import ParameterShare, default_shares, method_counts
-from sobre.footprint.schema import Result
+from sobre.footprint.schema import Inventory, Result
 from sobre.reporting import facts
 from sobre.reporting.breakdowns import RunRows, Sums, aggregate, run_sums
 from sobre.reporting.model import Criterion
@@ -85,3 +87,21 @@ def prepare(result: Result, aggregates: pl.DataFrame | None, site_kinds: dict[in
         methods=method_counts(result),
         scope=scope,
     )
+
+
+@dataclass
+class Allocated:
+    """``footprint.engine.departments.allocate_departments`` of one result and inventory."""
+
+    result: Result
+    inventory: Inventory | None
+    frame: pl.DataFrame
+
+    def made_from(self, result: Result, inventory: Inventory | None) -> bool:
+        return self.result is result and self.inventory is inventory
+
+
+def allocate(result: Result, inventory: Inventory | None) -> Allocated:
+    from sobre.footprint.engine.departments import allocate_departments
+
+    return Allocated(result, inventory, allocate_departments(result, inventory))

@@ -21,7 +21,7 @@ from sobre.orgs import service as orgs
 from sobre.reporting.data import Names, ReportInputs
 from sobre.reporting.data import build_report_data as build_from_inputs
 from sobre.reporting.model import ImportStat, ReportData, RunInfo
-from sobre.reporting.prepared import prepare
+from sobre.reporting.prepared import allocate, prepare
 
 FORMATS = ("html", "pdf")
 #: The stored aggregates the report reads (departments are allocated, not the items' own column).
@@ -105,15 +105,17 @@ def report_inputs(
         stored = store.read_run_aggregates(session.connection(), meta.id, REPORTED_DIMENSIONS)
         site_rows = session.execute(sa.select(Site.id, Site.name, Site.kind).where(Site.org_id == oid)).all()
         names = Names(sites={r[0]: r[1] for r in site_rows}, site_kinds={r[0]: r[2] for r in site_rows})
-        prepared = None
-        if ahead:
-            # The run's figures need neither the inventory nor names but the sites' kinds: computed
-            # meanwhile in a thread (Polars releases the interpreter lock; reading rows does not).
-            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sobre-report-figures")
-            prepared = pool.submit(prepare, result, stored, dict(names.site_kinds))
+        # The run's figures need neither the inventory nor names but the sites' kinds: computed meanwhile
+        # in a thread (Polars releases the interpreter lock; reading rows does not), then the allocation
+        # to departments as soon as the inventory is read.
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sobre-report-figures")
+        prepared = pool.submit(prepare, result, stored, dict(names.site_kinds)) if ahead else None
+        try:
+            factors = load_factor_set(session, meta.factor_set_id, meta.factor_set_version, org_id=oid)
+            inventory = load_inventory(session, oid)
+            allocated = pool.submit(allocate, result, inventory) if ahead else None
+        finally:
             pool.shutdown(wait=False)
-        factors = load_factor_set(session, meta.factor_set_id, meta.factor_set_version, org_id=oid)
-        inventory = load_inventory(session, oid)
         names.departments = dict(
             session.execute(sa.select(Department.id, Department.name).where(Department.org_id == oid)).all()
         )
@@ -177,6 +179,7 @@ def report_inputs(
             notes=notes,
             aggregates=stored,
             prepared=prepared,
+            allocated=allocated,
         )
 
 
