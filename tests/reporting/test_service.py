@@ -193,3 +193,18 @@ def test_cli_diagnosis_and_export(home: Path, tmp_path: Path) -> None:
     assert res.exit_code == 2 and "unknown report format" in res.output
     res = runner.invoke(app, ["report", "diagnosis", "--org", "Nowhere"])
     assert res.exit_code == 1 and "no organisation named" in res.output
+
+
+def test_report_inputs_errors(sqlite_url: str, tmp_path: Path) -> None:
+    """The run is read beside the inventory: its errors are still the ones reported, in the same order."""
+    from sobre.core.errors import InputError, NotFound
+
+    run_id = _populate(sqlite_url, tmp_path)
+    with session_scope(sqlite_url) as session:
+        orgs.create(session, "Autreville")
+    with pytest.raises(NotFound, match="no footprint run 999"):
+        report_inputs(sqlite_url, "Nowhere", 999)  # the unknown run first, as before
+    with pytest.raises(NotFound, match="no organisation named 'Nowhere'"):
+        report_inputs(sqlite_url, "Nowhere", run_id)
+    with pytest.raises(InputError, match="belongs to another organisation"):
+        report_inputs(sqlite_url, "Autreville", run_id)

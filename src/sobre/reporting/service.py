@@ -92,30 +92,37 @@ def report_inputs(
             run_id = runs.run_footprint(database_url, org, progress=progress).id
         else:
             run_id = latest.id
-    meta, result = runs.load_run(database_url, run_id)
     with session_scope(database_url) as session:
-        organisation = orgs.get(session, org)
-        if meta.org_id != organisation.id:
-            raise InputError(
-                f"footprint run {run_id} belongs to another organisation ({meta.org_name!r})",
-                column="--run",
-                value=run_id,
-            )
-        oid = organisation.id
-        stored = store.read_run_aggregates(session.connection(), meta.id, REPORTED_DIMENSIONS)
-        site_rows = session.execute(sa.select(Site.id, Site.name, Site.kind).where(Site.org_id == oid)).all()
-        names = Names(sites={r[0]: r[1] for r in site_rows}, site_kinds={r[0]: r[2] for r in site_rows})
-        # The run's figures need neither the inventory nor names but the sites' kinds: computed meanwhile
-        # in a thread (Polars releases the interpreter lock; reading rows does not), then the allocation
-        # to departments as soon as the inventory is read.
+        # The run's rows are read, then its figures computed (they need neither the inventory nor names
+        # but the sites' kinds), in a thread while the inventory is read here: Polars releases the
+        # interpreter lock, reading rows does not.  The allocation to departments follows as soon as
+        # the inventory is read.  (The session above made the engine: the thread's sessions reuse it.)
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sobre-report-figures")
-        prepared = pool.submit(prepare, result, stored, dict(names.site_kinds)) if ahead else None
         try:
-            factors = load_factor_set(session, meta.factor_set_id, meta.factor_set_version, org_id=oid)
+            loading = pool.submit(runs.load_run, database_url, run_id)
+            try:
+                organisation = orgs.get(session, org)
+            except Exception:
+                loading.result()  # an unknown run is reported first, as before
+                raise
+            oid = organisation.id
+            stored = store.read_run_aggregates(session.connection(), run_id, REPORTED_DIMENSIONS)
+            sites = session.execute(sa.select(Site.id, Site.name, Site.kind).where(Site.org_id == oid)).all()
+            names = Names(sites={r[0]: r[1] for r in sites}, site_kinds={r[0]: r[2] for r in sites})
+            kinds = dict(names.site_kinds)
+            prepared = pool.submit(lambda: prepare(loading.result()[1], stored, kinds)) if ahead else None
             inventory = load_inventory(session, oid)
+            meta, result = loading.result()
+            if meta.org_id != organisation.id:
+                raise InputError(
+                    f"footprint run {run_id} belongs to another organisation ({meta.org_name!r})",
+                    column="--run",
+                    value=run_id,
+                )
             allocated = pool.submit(allocate, result, inventory) if ahead else None
         finally:
             pool.shutdown(wait=False)
+        factors = load_factor_set(session, meta.factor_set_id, meta.factor_set_version, org_id=oid)
         names.departments = dict(
             session.execute(sa.select(Department.id, Department.name).where(Department.org_id == oid)).all()
         )
