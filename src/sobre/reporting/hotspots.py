@@ -71,7 +71,9 @@ def idle(
     share: Callable[[float | None, str], float | None],
 ) -> IdleCapacity:
     """The hosts' idle capacity (``idle_sums``: the idle rows' sums per item, ``item_sums``: the total's)."""
-    idle_items = result.items.filter(pl.col("item_kind") == "idle")
+    idle_items = result.items.filter(pl.col("item_kind") == "idle").select(
+        "item_id", "host_id", "name", "site_id", "share"
+    )
     if idle_items.height == 0:
         return IdleCapacity(0, 0, Figure(None, None, None, unit, 0), None, [])
     # The hosts' own rows only (a few hundred items, not the whole estate).

@@ -71,7 +71,9 @@ def prepare(result: Result, aggregates: pl.DataFrame | None, site_kinds: dict[in
     scope = None
     if primary in codes:
         unit = next(c.unit for c in criteria if c.code == primary)
-        scope = facts.scope_split(result, primary, unit, site_kinds, facts.in_scope_keys(result))
+        scope = facts.scope_split(
+            result, primary, unit, site_kinds, facts.in_scope_keys(result), counted=rows.counted
+        )
     # Idle rows carry no item column the sums need: read from the impacts, not the joined rows.
     idle = result.impacts.filter(pl.col("item_kind") == "idle")
     return Prepared(
