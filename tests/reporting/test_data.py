@@ -139,3 +139,69 @@ def test_json_ready(data) -> None:
     payload = json.loads(json.dumps(data.to_dict()))
     assert payload["run"]["reference_date"] == "2026-06-30"
     assert payload["totals"][0]["total"]["value"] == pytest.approx(819.0)
+
+
+def _rows(data) -> dict:
+    return {
+        by: [(r.key, r.criterion, r.value, r.low, r.high, r.unknown) for r in b.rows]
+        for by, b in data.breakdowns.items()
+    }
+
+
+def test_stored_aggregates_give_the_computed_breakdowns() -> None:
+    """The run's stored aggregates (as a stored run holds them) and the computation from its rows give the
+    same totals and breakdowns, a missing category named "other" either way."""
+    from concurrent.futures import Future
+
+    from sobre.footprint.runs import aggregates, dataset
+    from sobre.reporting.prepared import prepare
+
+    inputs = tiny_inputs()
+    computed = build_report_data(inputs)
+    inputs.aggregates = aggregates.aggregate(*dataset.widen(inputs.result.items, inputs.result.impacts))
+    ready = prepare(inputs.result, inputs.aggregates, inputs.names.site_kinds)
+    assert ready.sums.computed == []  # every breakdown read from the stored rows
+    stored = build_report_data(inputs)
+    for by, rows in _rows(computed).items():
+        got = _rows(stored)[by]
+        assert [r[:2] + r[5:] for r in got] == [r[:2] + r[5:] for r in rows], by
+        assert [r[2:5] for r in got] == [pytest.approx(r[2:5]) for r in rows], by
+    for new, old in zip(stored.totals, computed.totals, strict=True):
+        assert (new.total.value, new.total.low, new.total.high) == pytest.approx(
+            (old.total.value, old.total.low, old.total.high)
+        )
+        assert new.total.unknown == old.total.unknown
+    assert [t.unknown_by_stage for t in stored.totals] == [t.unknown_by_stage for t in computed.totals]
+
+    # Figures computed ahead from another result are not used: these inputs' own are computed.
+    other = tiny_inputs()
+    stale: Future = Future()
+    stale.set_result(prepare(other.result, None, {}))
+    inputs.prepared = stale
+    assert _rows(build_report_data(inputs)) == _rows(stored)
+
+
+def test_stored_rows_never_merged() -> None:
+    """Items without a category and items of category "other" are one group of the report: the stored
+    rows keep them apart, so that breakdown is computed from the rows."""
+    from sobre.reporting.breakdowns import RunRows, run_sums
+
+    result = tiny_inputs().result
+    stored = pl.DataFrame(
+        {
+            "dimension": ["category", "category"],
+            "key": [None, "other"],
+            "criterion": ["climate_change"] * 2,
+            "stage": [None, None],
+            "value": [1.0, 2.0],
+            "low": [1.0, 2.0],
+            "high": [1.0, 2.0],
+            "unknown": [0, 0],
+            "known": [1, 1],
+            "quantity": [1.0, 1.0],
+            "items": [1, 1],
+        }
+    )
+    sums = run_sums(RunRows(result), stored)
+    assert "category" in sums.computed and "site" in sums.computed
+    assert sums.breakdowns["category"]["value"].to_list() != [1.0, 2.0]

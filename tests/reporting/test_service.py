@@ -8,15 +8,19 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from sobre.cli import app
 from sobre.core.db import session_scope
+from sobre.footprint.runs.models import FootprintAggregate
 from sobre.footprint.runs.queries import breakdown
 from sobre.footprint.runs.service import run_footprint
 from sobre.inventory.importer import import_file
 from sobre.orgs import service as orgs
-from sobre.reporting.service import build_report_data
+from sobre.reporting.data import build_report_data as build_from_inputs
+from sobre.reporting.model import ReportData
+from sobre.reporting.service import build_report_data, report_inputs
 
 ORG = "Petiteville"
 FILES = {
@@ -90,6 +94,70 @@ def test_report_equals_stored_run(db_url: str, tmp_path: Path) -> None:
     assert any(s.kind == "impacts" and s.licence for s in data.sources)
 
 
+def _pages(url: str, data: ReportData) -> dict[str, dict[str, tuple]]:
+    """The web pages' breakdowns (``queries.breakdown``) as the report keys them: key → figures."""
+    out = {}
+    for by in ("stage", "category", "site", "application"):
+        rows = breakdown(url, ORG, by, criterion=data.primary)
+        missing = "other" if by == "category" else ""
+        out[by] = {
+            missing if r["key"] is None else str(r["key"]): (r["value"], r["low"], r["high"], r["unknown"])
+            for r in rows
+        }
+    return out
+
+
+def _report(data: ReportData) -> dict[str, dict[str, tuple]]:
+    return {
+        by: {
+            r.key: (r.value, r.low, r.high, r.unknown)
+            for r in data.breakdowns[by].for_criterion(data.primary)
+        }
+        for by in ("stage", "category", "site", "application")
+    }
+
+
+def test_report_shows_what_the_pages_show(db_url: str, tmp_path: Path) -> None:
+    """The totals and breakdowns are the run's stored aggregates: the same figures as the web pages to the
+    last digit (not merely close: both read the same rows)."""
+    _populate(db_url, tmp_path)
+    data = build_report_data(db_url, ORG)
+    assert _report(data) == _pages(db_url, data)
+    totals = {r["key"]: r for r in breakdown(db_url, ORG, "criterion")}
+    for tot in data.totals:
+        ref = totals[tot.criterion]
+        assert (tot.total.value, tot.total.low, tot.total.high) == (ref["value"], ref["low"], ref["high"])
+        assert tot.total.unknown == ref["unknown"]
+
+
+def test_run_without_stored_aggregates_is_reported_alike(db_url: str, tmp_path: Path) -> None:
+    """A run stored without some aggregates (older runs): those figures are computed from its rows, equal
+    to the stored ones but for the last digits (another summation order)."""
+    run_id = _populate(db_url, tmp_path)
+    stored = build_report_data(db_url, ORG)
+    for dimensions in (("application", "site"), ("total", "category")):
+        with session_scope(db_url) as session:
+            session.execute(
+                sa.delete(FootprintAggregate).where(
+                    FootprintAggregate.run_id == run_id, FootprintAggregate.dimension.in_(dimensions)
+                )
+            )
+        inputs = report_inputs(db_url, ORG, run_id)
+        assert set(inputs.aggregates["dimension"].unique()).isdisjoint(dimensions)
+        data = build_from_inputs(inputs)
+        got, expected = _report(data), _report(stored)
+        assert got.keys() == expected.keys()
+        for by, rows in expected.items():
+            assert got[by].keys() == rows.keys(), by
+            for key, figures in rows.items():
+                assert got[by][key][3] == figures[3], (by, key)
+                assert got[by][key][:3] == pytest.approx(figures[:3], rel=1e-12), (by, key)
+        for new, old in zip(data.totals, stored.totals, strict=True):
+            assert new.total.value == pytest.approx(old.total.value, rel=1e-12)
+            assert (new.total.unknown, new.unknown_by_stage) == (old.total.unknown, old.unknown_by_stage)
+        assert [d.figure for d in data.departments] == [d.figure for d in stored.departments]
+
+
 def test_changed_inventory_leaves_recommendations_out(sqlite_url: str, tmp_path: Path) -> None:
     _populate(sqlite_url, tmp_path)
     assert build_report_data(sqlite_url, ORG).recommendations  # the laptops can live longer
@@ -125,3 +193,18 @@ def test_cli_diagnosis_and_export(home: Path, tmp_path: Path) -> None:
     assert res.exit_code == 2 and "unknown report format" in res.output
     res = runner.invoke(app, ["report", "diagnosis", "--org", "Nowhere"])
     assert res.exit_code == 1 and "no organisation named" in res.output
+
+
+def test_report_inputs_errors(sqlite_url: str, tmp_path: Path) -> None:
+    """The run is read beside the inventory: its errors are still the ones reported, in the same order."""
+    from sobre.core.errors import InputError, NotFound
+
+    run_id = _populate(sqlite_url, tmp_path)
+    with session_scope(sqlite_url) as session:
+        orgs.create(session, "Autreville")
+    with pytest.raises(NotFound, match="no footprint run 999"):
+        report_inputs(sqlite_url, "Nowhere", 999)  # the unknown run first, as before
+    with pytest.raises(NotFound, match="no organisation named 'Nowhere'"):
+        report_inputs(sqlite_url, "Nowhere", run_id)
+    with pytest.raises(InputError, match="belongs to another organisation"):
+        report_inputs(sqlite_url, "Autreville", run_id)

@@ -102,7 +102,7 @@ def export(
             raise InputError("the item-level export is CSV", column="--format", value=fmt, expected="csv")
         target = out / f"diagnostic-elements-{slug(org)}.csv" if out.is_dir() else out
         writable_file(target, "export")
-        path = exports.write_items(report_inputs(cfg.database_url, org, run), target)
+        path = exports.write_items(report_inputs(cfg.database_url, org, run, ahead=False), target)
         console.print(f"Exported: {path}", highlight=False, soft_wrap=True)
         return
     if out.is_dir():

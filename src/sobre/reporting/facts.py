@@ -75,13 +75,27 @@ def _sum(frame: pl.DataFrame, unit: str) -> Figure:
 
 
 def scope_split(
-    result: Result, primary: str, unit: str, site_kinds: dict[int, str], in_scope: list[str]
+    result: Result,
+    primary: str,
+    unit: str,
+    site_kinds: dict[int, str],
+    in_scope: list[str],
+    *,
+    counted: pl.DataFrame | None = None,
 ) -> ScopeSplit:
-    items = total_rows(result).select("item_kind", "item_id", "category", "site_id")
-    items = items.with_columns(domain_expr(site_kinds).alias("domain"))
-    imp = result.impacts.filter(pl.col("criterion") == primary).join(
-        items.select("item_kind", "item_id", "domain"), on=["item_kind", "item_id"], how="inner"
-    )
+    """The total split into end-user, network and data-centre domains.  ``counted``: the total's impact
+    rows with their items' category and site (``breakdowns.RunRows.counted``), when already joined: the
+    same rows in the same order as the join here gives them, so the same sums."""
+    if counted is not None:
+        imp = counted.filter(pl.col("criterion") == primary).with_columns(
+            domain_expr(site_kinds).alias("domain")
+        )
+    else:
+        items = total_rows(result).select("item_kind", "item_id", "category", "site_id")
+        items = items.with_columns(domain_expr(site_kinds).alias("domain"))
+        imp = result.impacts.filter(pl.col("criterion") == primary).join(
+            items.select("item_kind", "item_id", "domain"), on=["item_kind", "item_id"], how="inner"
+        )
     part = {d: _sum(imp.filter(pl.col("domain") == d), unit) for d in ("end_user", "network", "data_centre")}
     out = [
         "scope.out.telecom_networks",
@@ -145,8 +159,9 @@ def _band(age: pl.Expr) -> pl.Expr:
 
 def fleet_facts(result: Result, factors: FactorSet | None, people: int | None) -> FleetFacts:
     """Facts of the counted equipment (units, i.e. quantities), from the run's own trace."""
-    eq = result.items.filter(pl.col("item_kind") == "equipment").with_columns(
-        pl.col("quantity").fill_null(1.0).alias("q")
+    # Only the columns read: the items carry some thirty, copied by every filter below otherwise.
+    eq = result.items.filter(pl.col("item_kind") == "equipment").select(
+        "item_id", "category", "age_years", "kwh_method", pl.col("quantity").fill_null(1.0).alias("q")
     )
     units = {
         r["category"] or "other": float(r["q"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -13,14 +14,18 @@ from sqlalchemy.orm import Session
 from sobre.core.db import session_scope
 from sobre.core.errors import InputError
 from sobre.core.i18n import LANGUAGES
+from sobre.footprint.runs import store
 from sobre.inventory.models import Application, Department, Equipment, ImportBatch, Site
 from sobre.inventory.taxonomy import ACTIVE_STATUSES
 from sobre.orgs import service as orgs
 from sobre.reporting.data import Names, ReportInputs
 from sobre.reporting.data import build_report_data as build_from_inputs
 from sobre.reporting.model import ImportStat, ReportData, RunInfo
+from sobre.reporting.prepared import allocate, prepare
 
 FORMATS = ("html", "pdf")
+#: The stored aggregates the report reads (departments are allocated, not the items' own column).
+REPORTED_DIMENSIONS = ("total", "category", "site", "application")
 
 
 #: Categories of the devices a person needs one of (computers) or two of (monitors).
@@ -65,9 +70,13 @@ def report_inputs(
     compute_if_missing: bool = True,
     progress: Callable[[str], None] | None = None,
     author: str | None = None,
+    ahead: bool = True,
 ) -> ReportInputs:
     """Everything a report needs for one run (default: the organisation's latest successful run; when there
-    is none and ``compute_if_missing``, one is computed now with the default factor set)."""
+    is none and ``compute_if_missing``, one is computed now with the default factor set).
+
+    ``ahead``: start computing the run's figures (:mod:`sobre.reporting.prepared`) while the rest is read,
+    for a report built from these inputs next (exports of the items need none of them)."""
     from sobre.footprint.factors.store import load_factor_set
     from sobre.footprint.loader import inputs_hash, load_inventory
     from sobre.footprint.runs import service as runs
@@ -83,27 +92,39 @@ def report_inputs(
             run_id = runs.run_footprint(database_url, org, progress=progress).id
         else:
             run_id = latest.id
-    meta, result = runs.load_run(database_url, run_id)
     with session_scope(database_url) as session:
-        organisation = orgs.get(session, org)
-        if meta.org_id != organisation.id:
-            raise InputError(
-                f"footprint run {run_id} belongs to another organisation ({meta.org_name!r})",
-                column="--run",
-                value=run_id,
-            )
-        oid = organisation.id
+        # The run's rows are read, then its figures computed (they need neither the inventory nor names
+        # but the sites' kinds), in a thread while the inventory is read here: Polars releases the
+        # interpreter lock, reading rows does not.  The allocation to departments follows as soon as
+        # the inventory is read.  (The session above made the engine: the thread's sessions reuse it.)
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sobre-report-figures")
+        try:
+            loading = pool.submit(runs.load_run, database_url, run_id)
+            try:
+                organisation = orgs.get(session, org)
+            except Exception:
+                loading.result()  # an unknown run is reported first, as before
+                raise
+            oid = organisation.id
+            stored = store.read_run_aggregates(session.connection(), run_id, REPORTED_DIMENSIONS)
+            sites = session.execute(sa.select(Site.id, Site.name, Site.kind).where(Site.org_id == oid)).all()
+            names = Names(sites={r[0]: r[1] for r in sites}, site_kinds={r[0]: r[2] for r in sites})
+            kinds = dict(names.site_kinds)
+            prepared = pool.submit(lambda: prepare(loading.result()[1], stored, kinds)) if ahead else None
+            inventory = load_inventory(session, oid)
+            meta, result = loading.result()
+            if meta.org_id != organisation.id:
+                raise InputError(
+                    f"footprint run {run_id} belongs to another organisation ({meta.org_name!r})",
+                    column="--run",
+                    value=run_id,
+                )
+            allocated = pool.submit(allocate, result, inventory) if ahead else None
+        finally:
+            pool.shutdown(wait=False)
         factors = load_factor_set(session, meta.factor_set_id, meta.factor_set_version, org_id=oid)
-        inventory = load_inventory(session, oid)
-        site_rows = session.execute(sa.select(Site.id, Site.name, Site.kind).where(Site.org_id == oid)).all()
-        names = Names(
-            sites={r[0]: r[1] for r in site_rows},
-            site_kinds={r[0]: r[2] for r in site_rows},
-            departments=dict(
-                session.execute(
-                    sa.select(Department.id, Department.name).where(Department.org_id == oid)
-                ).all()
-            ),
+        names.departments = dict(
+            session.execute(sa.select(Department.id, Department.name).where(Department.org_id == oid)).all()
         )
         for app_id, name, env, users in session.execute(
             sa.select(Application.id, Application.name, Application.environment, Application.users).where(
@@ -163,6 +184,9 @@ def report_inputs(
             author=author or "",
             issued=date.today().isoformat(),
             notes=notes,
+            aggregates=stored,
+            prepared=prepared,
+            allocated=allocated,
         )
 
 
