@@ -158,6 +158,29 @@ def test_run_without_stored_aggregates_is_reported_alike(db_url: str, tmp_path: 
         assert [d.figure for d in data.departments] == [d.figure for d in stored.departments]
 
 
+def test_recommendations_started_ahead_are_those_made_after(sqlite_url: str, tmp_path: Path) -> None:
+    """The recommendations started while the inputs are read are the ones the report would compute from
+    the finished inputs; inputs changed before the report are measured again, not taken from ahead."""
+    run_id = _populate(sqlite_url, tmp_path)
+    ahead = report_inputs(sqlite_url, ORG, run_id)
+    assert ahead.measuring is not None
+    after = report_inputs(sqlite_url, ORG, run_id, ahead=False)
+    assert after.measuring is None
+    made = build_from_inputs(ahead)
+    assert made.recommendations and made.combined is not None
+    again = build_from_inputs(after)
+    assert (made.recommendations, made.combined) == (again.recommendations, again.combined)
+    ahead = report_inputs(sqlite_url, ORG, run_id)
+    assert ahead.measuring is not None and not ahead.surplus_devices
+    # A caller's change after the read: one laptop is now a device beyond the allowance.
+    equipment = ahead.inventory.equipment if ahead.inventory is not None else None
+    assert equipment is not None
+    ahead.surplus_devices = equipment.filter(pl.col("name") == "pc-2")["id"].to_list()
+    assert not ahead.measuring.made_from(ahead, [c.code for c in made.criteria])
+    assert "fewer_devices" in {r.key for r in build_from_inputs(ahead).recommendations}
+    assert "fewer_devices" not in {r.key for r in made.recommendations}
+
+
 def test_changed_inventory_leaves_recommendations_out(sqlite_url: str, tmp_path: Path) -> None:
     _populate(sqlite_url, tmp_path)
     assert build_report_data(sqlite_url, ORG).recommendations  # the laptops can live longer

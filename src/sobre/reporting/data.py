@@ -90,7 +90,11 @@ def build_report_data(
             from sobre.reporting.prepared import criteria_of
 
             codes = [c.code for c in criteria_of(inputs.result)]
-            measuring = pool.submit(recommendations.measure, inputs, codes)
+            ahead = inputs.measuring
+            if ahead is not None and ahead.made_from(inputs, codes):
+                measuring = ahead.future
+            else:
+                measuring = pool.submit(recommendations.measure, inputs, codes)
         data = _build(inputs, prepared_for(inputs))
         if measuring is not None:
             data.recommendations, data.combined = recommendations.present(measuring.result(), data)

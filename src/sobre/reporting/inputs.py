@@ -12,7 +12,7 @@ from sobre.footprint.schema import FactorSet, Inventory, Result
 from sobre.reporting.model import ImportStat, RunInfo
 
 if TYPE_CHECKING:
-    from sobre.reporting.prepared import Allocated, Prepared
+    from sobre.reporting.prepared import Allocated, Measuring, Prepared
 
 
 @dataclass
@@ -64,3 +64,5 @@ class ReportInputs:
     prepared: Future[Prepared] | None = field(default=None, repr=False, compare=False)
     #: The departmental allocation computed ahead (likewise, when made from this result and inventory).
     allocated: Future[Allocated] | None = field(default=None, repr=False, compare=False)
+    #: The recommendations' engine runs started ahead (used only when made from these very inputs).
+    measuring: Measuring | None = field(default=None, repr=False, compare=False)

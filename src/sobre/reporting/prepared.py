@@ -2,13 +2,15 @@
 breakdowns, per-item sums and quality counts the report reads; and the departmental allocation, which needs
 the inventory's applications and links.  Pure; the service computes the first in a thread while it reads
 the inventory (Polars releases the interpreter lock, the inventory's rows do not), the allocation as soon
-as the inventory is read, while it reads the rest.
+as the inventory is read, while it reads the rest.  The recommendations' engine runs are started here too,
+as soon as the inventory and factors are read.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -17,6 +19,10 @@ from sobre.footprint.schema import Inventory, Result
 from sobre.reporting import facts
 from sobre.reporting.breakdowns import RunRows, Sums, aggregate, run_sums
 from sobre.reporting.model import Criterion
+
+if TYPE_CHECKING:
+    from sobre.reporting.inputs import ReportInputs
+    from sobre.reporting.recommendations import Measured
 
 PRIMARY_CRITERION = "climate_change"
 
@@ -107,3 +113,43 @@ def allocate(result: Result, inventory: Inventory | None) -> Allocated:
     from sobre.footprint.engine.departments import allocate_departments
 
     return Allocated(result, inventory, allocate_departments(result, inventory))
+
+
+@dataclass
+class Measuring:
+    """The recommendations' engine runs (``recommendations.measure``) started ahead for some inputs."""
+
+    key: tuple
+    future: Future[Measured]
+
+    def made_from(self, inputs: ReportInputs, codes: list[str]) -> bool:
+        return self.key == _measure_key(inputs, codes)
+
+
+def _measure_key(inputs: ReportInputs, codes: list[str]) -> tuple:
+    """What ``measure`` reads of the inputs: the same objects (and values) give the same figures."""
+    run = inputs.run
+    return (
+        id(inputs.inventory),
+        id(inputs.factors),
+        id(inputs.result),
+        tuple(inputs.surplus_devices),
+        run.profile,
+        run.reference_date,
+        inputs.country,
+        tuple(codes),
+    )
+
+
+def start_measuring(inputs: ReportInputs) -> Measuring:
+    """Start the recommendations' engine runs for ``inputs`` in a thread of their own (the longest part of
+    a report: started as soon as the inventory and factors are read, they run while the rest is read and
+    the breakdowns are built)."""
+    from sobre.reporting import recommendations
+
+    codes = [c.code for c in criteria_of(inputs.result)]
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sobre-recommendations")
+    try:
+        return Measuring(_measure_key(inputs, codes), pool.submit(recommendations.measure, inputs, codes))
+    finally:
+        pool.shutdown(wait=False)
