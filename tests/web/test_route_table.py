@@ -84,13 +84,18 @@ class _Refusals:
 
     def __init__(self, url: str) -> None:
         self.every = url.startswith("sqlite")
-        self._turn = 0
+        self._turns: dict[tuple[str, ...], int] = {}  # a turn per list of callers, so each comes round
+        self.offered: set[str] = set()
+        self.checked: set[str] = set()
 
     def __call__(self, callers: list[str]) -> list[str]:
-        if self.every or len(callers) <= 1:
-            return callers
-        self._turn += 1
-        return [callers[self._turn % len(callers)]]
+        self.offered.update(callers)
+        if not self.every and len(callers) > 1:
+            turn = self._turns.get(tuple(callers), 0)
+            self._turns[tuple(callers)] = turn + 1
+            callers = [callers[turn % len(callers)]]
+        self.checked.update(callers)
+        return callers
 
 
 @pytest.mark.long
@@ -187,6 +192,7 @@ def test_every_route_for_every_role_and_organisation(routed: World) -> None:
                         if allowed or role in refused:
                             checked += 1
     org_routes = [s for s in route_table(routed.app) if s.org_scoped]
+    assert refusals.checked == refusals.offered  # every caller refused somewhere, on either backend
     if refusals.every:
         assert checked == sum(len(s.methods) for s in org_routes) * len(ROLES)
     else:  # every role allowed to use a route, and one refused role where some are
