@@ -49,10 +49,22 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 [ -x .venv/bin/python ] || "$python" -m venv .venv
+# A virtual environment already set up from this very pyproject.toml and script is left as it is: pip took
+# 10-20 s to find that nothing needed installing. A change to either installs again (as does
+# removing .venv/.sobre-setup). A --dev install also holds the runtime.
+stamp=.venv/.sobre-setup
+hash=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -d' ' -f1)
+installed=$(cat "$stamp" 2>/dev/null || true)
+if [ "$installed" = "$dev $hash" ] || [ "$installed" = "1 $hash" ]; then
+  echo "Sobre is already installed: .venv/bin/sobre"
+  exit 0
+fi
+rm -f "$stamp"
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
 if [ "$dev" = 1 ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
 else
   .venv/bin/python -m pip install -q --disable-pip-version-check -e .
 fi
+echo "$dev $hash" >"$stamp"
 echo "Sobre is installed: .venv/bin/sobre"

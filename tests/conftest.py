@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import itertools
 import os
 import shutil
@@ -57,6 +58,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         module = item.nodeid.split("::", 1)[0]
         ranks[module] = min(ranks.get(module, 2), _rank(item))
     items.sort(key=lambda item: ranks[item.nodeid.split("::", 1)[0]])
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Collect the run's garbage before an xdist worker reports that it has finished.
+
+    pytest collects it at unconfigure, after the worker's report; the controller then stops the worker,
+    and execnet interrupts (SIGINT) a worker still busy 5 s later. On a loaded machine that collection
+    (hundreds of thousands of objects: the applications of every page test) took longer, and the
+    interrupt landed in Hypothesis's garbage-collector callback ("Exception ignored … KeyboardInterrupt").
+    Frozen after it, what is left is not walked again by that last collection (0.4 s of CPU even with
+    nothing to free)."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture(scope="session")
@@ -165,20 +180,85 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _sqlite_template: Path
     return path
 
 
-@pytest.fixture(scope="session")
-def demo_town(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """The demo town as ``run_demo(home, out, "fr", pdf=False)`` leaves it, built once per test process:
-    for tests that only read it (each build imports, computes and seeds the whole town)."""
-    from sobre.core.db import close_engine
-    from sobre.demo.run import DEMO_DB, run_demo
+def _run_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of this test run that every xdist worker sees (the controller's base temporary folder).
 
-    root = tmp_path_factory.mktemp("demo-town")
-    demo = run_demo(root / "home", root / "out", "fr", pdf=False)
+    Without xdist, the process's own base folder: its parent is shared with other runs on the machine."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def _build_demo_town(root: Path) -> Any:
+    """``sobre demo --lang fr`` into ``root``, keeping what ``run_demo`` returned and what the CLI printed."""
+    import contextvars
+
+    from typer.testing import CliRunner
+
+    import sobre.demo.run
+    from sobre.cli import app
+    from sobre.core.db import close_engine
+    from sobre.demo.run import DEMO_DB
+
+    returned: list[Any] = []
+    real = sobre.demo.run.run_demo
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        returned.append(real(*args, **kwargs))
+        return returned[-1]
+
+    command = ["demo", "--home", str(root / "home"), "--out", str(root / "out"), "--lang", "fr"]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sobre.demo.run, "run_demo", recording)
+        # The CLI binds its own actor for the rest of its context: keep that out of the requesting test's.
+        res = contextvars.copy_context().run(CliRunner().invoke, app, command)
+    assert res.exit_code == 0, res.output
+    (demo,) = returned
     close_engine(demo.database_url)
     # Everything into the main file, so that copying the home folder copies the database.
     with sqlite3.connect(demo.home / DEMO_DB) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return demo
+    return DemoTown(demo, res.output)
+
+
+@dataclasses.dataclass
+class DemoTown:
+    result: Any  # sobre.demo.run.DemoResult
+    output: str  # what ``sobre demo`` printed
+
+
+@pytest.fixture(scope="session")
+def _demo_town_build(tmp_path_factory: pytest.TempPathFactory) -> DemoTown:
+    """The demo town, built once per test run: the first worker to need it builds it under a file lock,
+    the others wait for it and read what it left (each build imports, computes, seeds and renders the
+    whole town: over a minute of CPU, which every worker used to spend)."""
+    import fcntl
+    import pickle
+
+    root = _run_root(tmp_path_factory) / "demo-town"
+    root.mkdir(exist_ok=True)
+    done = root / "built.pickle"
+    with (root / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, even if the build fails
+        if not done.exists():
+            town = _build_demo_town(root)
+            partial = done.with_suffix(".partial")
+            partial.write_bytes(pickle.dumps((town.result, town.output)))
+            partial.rename(done)
+        result, output = pickle.loads(done.read_bytes())
+    return DemoTown(result, output)
+
+
+@pytest.fixture(scope="session")
+def demo_town(_demo_town_build: DemoTown) -> Any:
+    """The demo town as ``sobre demo --lang fr`` leaves it (``run_demo``'s result), shared by the whole
+    test run: for tests that only read it. A test that writes takes :func:`demo_town_copy`."""
+    return _demo_town_build.result
+
+
+@pytest.fixture(scope="session")
+def demo_town_output(_demo_town_build: DemoTown) -> str:
+    """What ``sobre demo`` printed while building :func:`demo_town`."""
+    return _demo_town_build.output
 
 
 @pytest.fixture
@@ -189,7 +269,8 @@ def demo_town_copy(demo_town: Any, tmp_path: Path) -> Any:
     """
     from sobre.demo.run import DEMO_DB
 
-    shutil.copytree(demo_town.home, tmp_path / "home")
+    # Not the shared memory index of a reader's open connection: SQLite rebuilds it on the first open.
+    shutil.copytree(demo_town.home, tmp_path / "home", ignore=shutil.ignore_patterns("*-shm"))
     shutil.copytree(demo_town.out, tmp_path / "out")
     home = tmp_path / "home"
     return dataclasses.replace(

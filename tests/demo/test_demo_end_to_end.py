@@ -18,13 +18,9 @@ from sobre.footprint.runs.queries import breakdown
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("demo")
-    res = CliRunner().invoke(
-        app, ["demo", "--home", str(root / "home"), "--out", str(root / "out"), "--lang", "fr"]
-    )
-    assert res.exit_code == 0, res.output
-    return {"root": root, "home": root / "home", "out": root / "out", "output": res.output}  # type: ignore[dict-item]
+def demo(demo_town, demo_town_output: str) -> dict[str, Path]:  # type: ignore[no-untyped-def]
+    """``sobre demo --lang fr``, run once for the whole test run (``demo_town``): these tests only read it."""
+    return {"home": demo_town.home, "out": demo_town.out, "output": demo_town_output}  # type: ignore[dict-item]
 
 
 def test_prints_where_the_report_is(demo) -> None:

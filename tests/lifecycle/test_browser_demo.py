@@ -28,7 +28,7 @@ READER = "elu@sobreville.example"
 
 @pytest.mark.long
 def test_the_demo_town_in_the_browser(demo_town_copy: Any, browser: Any) -> None:
-    demo = demo_town_copy  # a copy of the process's demo town: this test adds a user and serves it
+    demo = demo_town_copy  # a copy of the run's demo town: this test adds a user and serves it
     with session_scope(demo.database_url) as s:
         org = s.execute(sa.text("select id from organisation where name = :n"), {"n": ORG_NAME}).scalar_one()
     make_user(demo.database_url, READER, roles={org: "viewer"})

@@ -14,7 +14,7 @@ from sobre.demo.town import ORG_NAME
 
 @pytest.fixture
 def demo(demo_town):  # type: ignore[no-untyped-def]
-    return demo_town  # built once per test process: these tests only read it
+    return demo_town  # built once per test run: these tests only read it
 
 
 def test_documents_in_both_languages(demo) -> None:  # type: ignore[no-untyped-def]

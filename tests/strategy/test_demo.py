@@ -15,7 +15,7 @@ from sobre.strategy import people, service, steering
 
 @pytest.fixture
 def demo(demo_town):  # type: ignore[no-untyped-def]
-    return demo_town  # built once per test process: these tests only read it
+    return demo_town  # built once per test run: these tests only read it
 
 
 def test_strategy_of_the_demo_town(demo) -> None:  # type: ignore[no-untyped-def]

@@ -71,6 +71,33 @@ def test_the_table_holds_every_capability_route(routed: World) -> None:
             assert spec.permission in routed.app.state.sobre.permissions, spec.name
 
 
+class _Refusals:
+    """Who is checked for a refusal (an outsider's 404, a role's 403) of each route.
+
+    On SQLite, every caller. On PostgreSQL, one per route, in turn, so that every caller is still checked
+    on many routes: a refusal comes from the guard, before the route's handler, and the guard runs the same
+    queries whatever the route and the caller (the session, then the membership of that user in that
+    organisation); only which answer it gives depends on the role, and that is decided in Python from the
+    permission table, which SQLite's run checks for every pair. Every request that reaches a handler (a
+    role allowed to GET the route) still runs on both backends. See docs/testing.md.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.every = url.startswith("sqlite")
+        self._turns: dict[tuple[str, ...], int] = {}  # a turn per list of callers, so each comes round
+        self.offered: set[str] = set()
+        self.checked: set[str] = set()
+
+    def __call__(self, callers: list[str]) -> list[str]:
+        self.offered.update(callers)
+        if not self.every and len(callers) > 1:
+            turn = self._turns.get(tuple(callers), 0)
+            self._turns[tuple(callers)] = turn + 1
+            callers = [callers[turn % len(callers)]]
+        self.checked.update(callers)
+        return callers
+
+
 @pytest.mark.long
 def test_every_route_for_every_role_and_organisation(routed: World) -> None:
     """For each route: anonymous, each role of A, a member of B only, an installation administrator."""
@@ -80,6 +107,7 @@ def test_every_route_for_every_role_and_organisation(routed: World) -> None:
     b_token = routed.api("b-admin", "admin", org=routed.b)
     anonymous = routed.anonymous()
     tokens_of = {who: csrf_from(client.get("/account").text) for who, client in pages.items()}
+    refusals = _Refusals(routed.url)
     checked = 0
     for spec in route_table(routed.app):
         for method in spec.methods:
@@ -95,27 +123,33 @@ def test_every_route_for_every_role_and_organisation(routed: World) -> None:
                         assert r.headers["location"].startswith("/sign-in?next="), spec.name
                 if spec.org_scoped:
                     # A member of B only, and the installation administrator without a role in A: 404.
-                    for outsider in ("b-admin", "installation-admin"):
+                    for outsider in refusals(["b-admin", "installation-admin"]):
                         client = pages[outsider]
                         r = _call(client, method, path_a, {"csrf_token": tokens_of[outsider]})
                         assert r.status_code == 404, (spec.name, method, outsider, r.status_code)
+                    refused = refusals([role for role in ROLES if not table.allows(role, spec.permission)])
                     for role in ROLES:
                         client = pages[role]
                         allowed = table.allows(role, spec.permission)
-                        if method == "GET":
-                            r = client.get(path_a)
-                            assert (r.status_code == 403) == (not allowed), (spec.name, role, r.status_code)
-                            assert r.status_code < 500, (spec.name, role, r.status_code, r.text[:300])
-                        elif not allowed:
-                            before = audit_count(routed.url)
-                            r = _call(client, method, path_a, {"csrf_token": tokens_of[role]})
-                            assert r.status_code == 403, (spec.name, method, role, r.status_code)
-                            assert audit_count(routed.url) == before, (
-                                f"{role} changed something through {spec.name}"
-                            )
-                        checked += 1
+                        if allowed or role in refused:
+                            if method == "GET":
+                                r = client.get(path_a)
+                                assert (r.status_code == 403) == (not allowed), (
+                                    spec.name,
+                                    role,
+                                    r.status_code,
+                                )
+                                assert r.status_code < 500, (spec.name, role, r.status_code, r.text[:300])
+                            elif not allowed:
+                                before = audit_count(routed.url)
+                                r = _call(client, method, path_a, {"csrf_token": tokens_of[role]})
+                                assert r.status_code == 403, (spec.name, method, role, r.status_code)
+                                assert audit_count(routed.url) == before, (
+                                    f"{role} changed something through {spec.name}"
+                                )
+                            checked += 1
                 elif spec.permission == INSTALLATION_ADMIN:
-                    for role in ROLES:
+                    for role in refusals(list(ROLES)):
                         client = pages[role]
                         data = (
                             {"csrf_token": csrf_from(client.get("/account").text)} if spec.changes else None
@@ -133,30 +167,41 @@ def test_every_route_for_every_role_and_organisation(routed: World) -> None:
                     assert r.headers["content-type"].startswith("application/problem+json")
                 if spec.org_scoped:
                     # A's tokens never reach B, whatever their role, and B's token never reaches A.
-                    for role, client in tokens.items():
-                        assert _call(client, method, path_b, None).status_code == 404, (
+                    for role in refusals(list(ROLES)):
+                        assert _call(tokens[role], method, path_b, None).status_code == 404, (
                             spec.name,
                             method,
                             role,
                         )
                     assert _call(b_token, method, path_a, None).status_code == 404, (spec.name, method)
+                    refused = refusals([role for role in ROLES if not table.allows(role, spec.permission)])
                     for role, client in tokens.items():
                         allowed = table.allows(role, spec.permission)
-                        if not allowed:
+                        if not allowed and role in refused:
                             before = audit_count(routed.url)
                             r = _call(client, method, path_a, None)
                             assert r.status_code == 403, (spec.name, method, role, r.status_code)
                             assert audit_count(routed.url) == before
-                        elif method == "GET":
+                        elif allowed and method == "GET":
                             r = client.get(path_a)
                             assert r.status_code < 500 and r.status_code != 403, (
                                 spec.name,
                                 role,
                                 r.status_code,
                             )
-                        checked += 1
+                        if allowed or role in refused:
+                            checked += 1
     org_routes = [s for s in route_table(routed.app) if s.org_scoped]
-    assert checked == sum(len(s.methods) for s in org_routes) * len(ROLES)
+    assert refusals.checked == refusals.offered  # every caller refused somewhere, on either backend
+    if refusals.every:
+        assert checked == sum(len(s.methods) for s in org_routes) * len(ROLES)
+    else:  # every role allowed to use a route, and one refused role where some are
+        assert checked == sum(
+            sum(table.allows(role, s.permission) for role in ROLES)
+            + (not all(table.allows(role, s.permission) for role in ROLES))
+            for s in org_routes
+            for _ in s.methods
+        )
     assert len(org_routes) >= 10
 
 
