@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from sobre import __version__
 from sobre.assessment import service as svc
 from sobre.assessment.referentials import Package, text
+from sobre.core.documents import environment
 from sobre.core.errors import InputError
 from sobre.core.estimate import Estimate
 from sobre.core.i18n import format_number, t
@@ -159,13 +160,7 @@ def build(session: Session, org: str, assessment_id: int, lang: str) -> Document
 
 
 def _env() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
+    return environment(TEMPLATES)
 
 
 def render_blocks(blocks: list[Block], lang: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 import jinja2
 
 from sobre import __version__
+from sobre.core.documents import environment
 from sobre.core.errors import InputError
 from sobre.core.i18n import check_language, t
 
@@ -69,13 +70,7 @@ class Document:
 
 
 def _env() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
+    return environment(TEMPLATES)
 
 
 def render_html(doc: Document) -> str:

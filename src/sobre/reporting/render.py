@@ -19,6 +19,7 @@ import jinja2
 import markupsafe
 
 from sobre import __version__
+from sobre.core.documents import environment
 from sobre.core.i18n import LANGUAGES, check_language, t
 from sobre.reporting import annex, body  # noqa: F401  (register the report's sections)
 from sobre.reporting.model import ReportData
@@ -27,18 +28,9 @@ from sobre.reporting.sections import build_sections
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-@functools.cache
 def _env() -> jinja2.Environment:
-    # Autoescape everything: inventory names are user data and may hold markup.  One environment per
-    # process: it keeps the compiled template (a fifth of a report's HTML time), and reloads it if the file
-    # changes.
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
+    # One environment per process keeps the compiled template (a fifth of a report's HTML time).
+    return environment(TEMPLATES)
 
 
 def _period(data: ReportData, lang: str) -> str:

@@ -10,19 +10,12 @@ TEMPLATES = Path(__file__).parent / "templates" / "documents"
 
 
 def render(name: str, *, lang: str, **values: Any) -> str:
-    import jinja2
-
     from sobre import __version__
+    from sobre.core.documents import environment
     from sobre.core.i18n import check_language, t
 
     check_language(lang)
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
+    env = environment(TEMPLATES)
     css = (TEMPLATES / "document.css").read_text(encoding="utf-8")
     return env.get_template(name).render(
         css=css, lang=lang, version=__version__, t=lambda key, **kw: t(key, lang, **kw), **values

@@ -3,6 +3,7 @@ scenarios, reviews) and the responsible-digital charter, in HTML and PDF, French
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import jinja2
 
 from sobre.core.db import session_scope
+from sobre.core.documents import environment
 from sobre.core.errors import InputError
 from sobre.core.i18n import format_number, t
 from sobre.strategy import charts, people, service, steering
@@ -76,14 +78,9 @@ def gather(
     }
 
 
+@functools.cache
 def _env() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PrefixLoader({"strategy": jinja2.FileSystemLoader(TEMPLATES)}),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
+    env = environment(TEMPLATES, "strategy")
     env.globals["t"] = t
     env.globals["num"] = lambda v, lang, digits=1: "—" if v is None else format_number(v, lang, digits)
     return env
