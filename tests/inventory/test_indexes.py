@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from sobre.core.db import get_engine, session_scope
+from sobre.core.db import close_engine, get_engine, session_scope
 from sobre.inventory import importer, indexes, store
 from sobre.inventory.importer import import_file
 from sobre.orgs import service
@@ -115,7 +115,7 @@ def test_a_table_in_use_keeps_its_indexes_on_postgresql(db_url: str) -> None:
 
 
 def _schema(url: str) -> list[tuple[Any, ...]]:
-    """Every table, index and trigger as the database defines it."""
+    """SQLite: every table, index and trigger as the database defines it; PostgreSQL: every index."""
     with get_engine(url).connect() as conn:
         if conn.dialect.name == "sqlite":
             rows = conn.exec_driver_sql("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name")
@@ -142,7 +142,7 @@ def test_the_index_set_after_an_import_is_the_migrations(
     sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The indexes re-created from their stored definitions are the ones a freshly migrated database has,
-    every table and index of ``sqlite_master`` compared."""
+    every index of ``sqlite_master`` compared (name, table, SQL)."""
     fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
     get_engine(fresh)  # opening a new database runs every migration
     with session_scope(sqlite_url) as s:
@@ -156,6 +156,7 @@ def test_the_index_set_after_an_import_is_the_migrations(
     imported = [r for r in _schema(sqlite_url) if r[0] == "index"]
     assert len(imported) >= 20
     assert imported == [r for r in _schema(fresh) if r[0] == "index"]
+    close_engine(fresh)
 
 
 def test_a_reader_during_a_large_import_sees_the_committed_table_with_its_indexes(
