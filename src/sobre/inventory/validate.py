@@ -137,7 +137,10 @@ def _distinct(raw: pl.DataFrame, col: str, expr: pl.Expr | None = None) -> pl.Se
     distinct = series.drop_nulls().unique()
     if distinct.len() * 4 > series.len():
         return apply(series)
-    return series.replace_strict(distinct, apply(distinct), default=None)
+    done = apply(distinct)
+    if expr is None and done.equals(distinct):  # nothing to clean (the usual case): no second hashing
+        return series
+    return series.replace_strict(distinct, done, default=None)
 
 
 def _map_values(
