@@ -73,7 +73,9 @@ def scan(path: Path, source: Source) -> Scan:
 
 def _plain(data: bytes) -> bool:
     """No quote, NUL or lone CR, valid UTF-8, and no line long enough to hold an over-long field."""
-    if b'"' in data or b"\x00" in data or data.count(b"\r") != data.count(b"\r\n"):
+    if b'"' in data or b"\x00" in data:
+        return False
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):  # two counts only when there is a CR
         return False
     try:
         data.decode("utf-8")

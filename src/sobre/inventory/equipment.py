@@ -220,8 +220,10 @@ def _categories(frame: pl.DataFrame, item_type: str | None, out: Prepared) -> pl
             "__cat": pl.Utf8,
         },
     )
-    frame = frame.join(table, on=["__itemtype", "__label", "__base", "__mcat"], how="left", nulls_equal=True)
-    return frame.with_columns(pl.col("__cat").fill_null("other").alias("category")).drop("__label", "__base")
+    # Joined on the key columns only, then added as a column (as in _matches: no copy of every column).
+    on = ["__itemtype", "__label", "__base", "__mcat"]
+    cat = frame.select(on).join(table, on=on, how="left", nulls_equal=True, maintain_order="left")["__cat"]
+    return frame.with_columns(cat, cat.fill_null("other").alias("category")).drop("__label", "__base")
 
 
 def _quality(frame: pl.DataFrame) -> pl.Expr:
