@@ -12,6 +12,7 @@ from sobre.footprint.schema import EQUIPMENT, SITES, VMS, Inventory
 from tests.footprint.engine.builders import factor_set
 
 REF = date(2024, 12, 31)
+COLUMNS = ("item_id", "criterion", "stage", "value", "low", "high")
 SITES_ = pl.DataFrame(
     [
         {"id": 1, "name": "DC", "kind": "data_centre", "country": "FR", "pue": 1.8},
@@ -37,13 +38,19 @@ def test_batched_equals_one_call_each() -> None:
         {"id": 901, "category": "unknown_thing", "quantity": 1.0, "site_id": 1},
     ]
     inventories = [_inventory(laptops), _inventory(servers), _inventory(laptops[:3] + servers)]
-    together = batch.equipment_impacts_by_part(inventories, factors, reference_date=REF, org_country="FR")
-    batched = [together.filter(pl.col("part") == i).drop("part") for i in range(len(inventories))]
+    result, stride = batch.compute_together(inventories, factors, reference_date=REF, org_country="FR")
+    rows = result.impacts.filter(pl.col("item_kind") == "equipment")
+    batched = [
+        rows.filter(pl.col("item_id") // stride == i)
+        .with_columns(pl.col("item_id") - i * stride)
+        .select(*COLUMNS)
+        for i in range(len(inventories))
+    ]
     for inv, got in zip(inventories, batched, strict=True):
         alone = (
             compute(inv, factors, reference_date=REF, org_country="FR")
             .impacts.filter(pl.col("item_kind") == "equipment")
-            .select(*batch.COLUMNS)
+            .select(*COLUMNS)
         )
         # Same rows in the same order, to the last bit (sums over them are then the same too).
         assert got.equals(alone, null_equal=True)
@@ -55,5 +62,4 @@ def test_only_equipment_inventories() -> None:
     linked = _inventory([{"id": 1, "category": "rack_server", "quantity": 1.0, "site_id": 1}])
     linked.vms = pl.DataFrame([{"id": 1, "host_id": 1}], schema=VMS)
     with pytest.raises(ValueError, match="equipment-only"):
-        batch.equipment_impacts_by_part([linked], factor_set(), reference_date=REF)
-    assert batch.equipment_impacts_by_part([], factor_set(), reference_date=REF).height == 0
+        batch.compute_together([linked], factor_set(), reference_date=REF)

@@ -3,9 +3,8 @@
 The engine computes equipment rows independently of each other, but each call pays a fixed cost
 (conforming and planning its frames, the factor tables, the allocation steps with nothing to allocate):
 about 0.1 s of CPU, which the report's recommendations paid once per lever.  Here each inventory's ids are
-moved to a range of their own, the rows are computed together, and each inventory gets back its equipment
-impacts with its own ids, in the order a call of its own gives them (so sums over them are the same to
-the last bit).
+moved to a range of their own and the rows are computed together: the rows of each inventory are those
+a call of its own gives, in the same order (so sums over them are the same to the last bit).
 """
 
 from __future__ import annotations
@@ -20,8 +19,6 @@ from sobre.footprint.engine.frames import conform
 from sobre.footprint.schema import EQUIPMENT, FactorSet, Inventory, Result
 
 Compute = Callable[..., Result]
-#: The columns of the impacts given back.
-COLUMNS = ("item_id", "criterion", "stage", "value", "low", "high")
 #: Frames an inventory may not hold here: their rows are computed from (or allocated to) several items.
 _LINKED = ("vms", "cloud", "applications", "app_links", "storage")
 
@@ -59,37 +56,4 @@ def compute_together(
     return result, stride
 
 
-def equipment_impacts_by_part(
-    inventories: Sequence[Inventory],
-    factors: FactorSet,
-    *,
-    profile: str = "sobre",
-    reference_date: date,
-    org_country: str | None = None,
-    compute: Compute = engine_compute,
-) -> pl.DataFrame:
-    """The equipment impact rows (:data:`COLUMNS`) that ``compute`` gives for each inventory alone, in one
-    frame, with ``part``: the position of their inventory (a caller sums them per part with one group-by).
-    """
-    if not inventories:
-        return pl.DataFrame(schema={"item_id": pl.Int64, "part": pl.Int64})
-    result, stride = compute_together(
-        inventories,
-        factors,
-        profile=profile,
-        reference_date=reference_date,
-        org_country=org_country,
-        compute=compute,
-    )
-    part = pl.col("item_id") // stride
-    return (
-        result.impacts.lazy()
-        .filter(pl.col("item_kind") == "equipment")
-        .select(
-            pl.col("item_id") - part * stride, *(c for c in COLUMNS if c != "item_id"), part.alias("part")
-        )
-        .collect()
-    )
-
-
-__all__ = ["COLUMNS", "compute_together", "equipment_impacts_by_part"]
+__all__ = ["compute_together"]
