@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from sobre.core import pdf
 from sobre.core.i18n import t
 from sobre.reporting import exports, render
 from sobre.reporting.data import build_report_data
@@ -334,13 +335,13 @@ def test_pdf_made_after_warming_is_the_same(tmp_path: Path) -> None:
 
 def test_the_stylesheet_is_parsed_apart_only_when_nothing_depends_on_the_page() -> None:
     page = "<html><head><style>p { color: red }</style></head><body><p>x</p></body></html>"
-    printed, sheets = render._lift_style(page)
+    printed, sheets = pdf.lift_style(page)
     assert "<style>" not in printed and sheets is not None and len(sheets) == 1
-    assert render._lift_style(page)[1][0] is sheets[0]  # parsed once per process
+    assert pdf.lift_style(page)[1][0] is sheets[0]  # parsed once per process
     for other in (
         page.replace("red }", "red !important }"),
         page.replace("</head>", '<link rel="stylesheet" href="a.css"></head>'),
         page.replace("</head>", "<style>p { color: blue }</style></head>"),
         page.replace("p { color: red }", "@font-face { font-family: x; src: url(x.woff) }"),
     ):
-        assert render._lift_style(other) == (other, None)
+        assert pdf.lift_style(other) == (other, None)

@@ -191,15 +191,9 @@ def render_html(doc: Document, *, for_pdf: bool = False) -> str:
 
 
 def write_pdf(doc: Document, path: Path, html: str | None = None) -> Path:
-    import logging
+    from sobre.core.pdf import html_to_pdf
 
-    import weasyprint
-
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
-    html = html or render_html(doc, for_pdf=True)
-    weasyprint.HTML(string=html, base_url=str(path.parent)).write_pdf(str(path))
-    return path
+    return html_to_pdf(html or render_html(doc, for_pdf=True), path, base_url=str(path.parent))
 
 
 def write_docx(doc: Document, path: Path) -> Path:

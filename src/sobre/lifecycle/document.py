@@ -84,7 +84,7 @@ def render_html(doc: Document) -> str:
 
 
 def write_pdf(doc: Document, path: Path, html: str | None = None) -> Path:
-    from sobre.reporting.render import html_to_pdf
+    from sobre.core.pdf import html_to_pdf
 
     return html_to_pdf(html or render_html(doc), path, base_url=str(path.parent))
 

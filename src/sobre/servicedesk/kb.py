@@ -416,11 +416,9 @@ def export_html(a: Article) -> str:
 
 def export_pdf(a: Article, path: Path) -> Path:
     """The article as a tagged PDF (PDF/UA-style structure from the same HTML)."""
-    from weasyprint import HTML
+    from sobre.core.pdf import html_to_pdf
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    HTML(string=export_html(a), base_url=str(path.parent)).write_pdf(path, pdf_variant="pdf/ua-1")
-    return path
+    return html_to_pdf(export_html(a), path, base_url=str(path.parent), pdf_variant="pdf/ua-1")
 
 
 # ---------------------------------------------------------------- starter set

@@ -113,6 +113,6 @@ def export(
     if fmt == "html":
         path.write_text(html, encoding="utf-8")
         return path
-    from sobre.reporting.render import html_to_pdf
+    from sobre.core.pdf import html_to_pdf
 
     return html_to_pdf(html, path, base_url=str(out), pdf_variant="pdf/ua-1")
