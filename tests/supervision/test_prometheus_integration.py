@@ -74,7 +74,9 @@ def start(processes: list[subprocess.Popen], args: list[str], log: Path) -> None
 
 
 def busy_loops(n: int) -> list[subprocess.Popen]:
-    code = "import os, time\nos.nice(19)\nend = time.time() + 60\nwhile time.time() < end: pass\n"
+    # Longer than every wait below (the test stops them): on a loaded machine, loops that ended on their own
+    # after 60 s could stop before the rule had fired.
+    code = "import os, time\nos.nice(19)\nend = time.time() + 300\nwhile time.time() < end: pass\n"
     return [subprocess.Popen([sys.executable, "-c", code]) for _ in range(n)]
 
 
@@ -207,11 +209,17 @@ def test_prometheus_node_exporter_alertmanager_and_sobre(
 
     load = busy_loops(loops)
     try:
+        seen: dict[str, object] = {}
 
         def sobre_fired() -> bool:
-            return evaluator.evaluate(source=source).firing.get("major", 0) == 1  # minor × critical asset
+            firing = evaluator.evaluate(source=source).firing
+            seen.update(firing=firing, running=running())
+            return firing.get("major", 0) == 1  # minor × critical asset
 
-        wait_for(sobre_fired, 90, f"Sobre's rule to fire (threshold {threshold}, now {running()})")
+        try:
+            wait_for(sobre_fired, 90, "Sobre's rule to fire")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc} (threshold {threshold}, last seen {seen})") from None
         received = wait_for(
             lambda: [a for a in alerting.list_alerts(url, ORG) if a["source"] == "alertmanager"],
             40,
