@@ -150,6 +150,20 @@ def to_long(wide: pl.DataFrame, criteria: list[str]) -> pl.DataFrame:
     return pl.concat(parts, rechunk=False)
 
 
+def item_blocks(impacts: pl.DataFrame, items: pl.DataFrame) -> list[pl.DataFrame] | None:
+    """``impacts`` cut into its blocks when it lists the items block by block, each block in the items
+    frame's order (as the engine and a stored run give them, one block per criterion and stage); else None."""
+    size = items.height
+    if not size or not impacts.height or impacts.height % size:
+        return None
+    kinds, ids = items.get_column("item_kind"), items.get_column("item_id")
+    blocks = [impacts.slice(b * size, size) for b in range(impacts.height // size)]
+    for block in blocks:
+        if not (block.get_column("item_id").equals(ids) and block.get_column("item_kind").equals(kinds)):
+            return None
+    return blocks
+
+
 def with_item_columns(
     impacts: pl.DataFrame,
     items: pl.DataFrame,
@@ -166,14 +180,8 @@ def with_item_columns(
     100,000-item estate, the repeat and its check a few tens of ms).  Same rows, in the same order."""
     keys = ["item_kind", "item_id"]
     extra = [c for c in columns if c not in keys]
-    size = items.height
-    if size and impacts.height and impacts.height % size == 0:
-        blocks = impacts.height // size
-        kinds, ids = items.get_column("item_kind"), items.get_column("item_id")
-        if all(
-            block.get_column("item_id").equals(ids) and block.get_column("item_kind").equals(kinds)
-            for block in (impacts.slice(b * size, size) for b in range(blocks))
-        ):
-            repeated = pl.concat([items.select(extra)] * blocks, rechunk=True)
-            return impacts.hstack(repeated.get_columns())
+    blocks = item_blocks(impacts, items)
+    if blocks is not None:
+        repeated = pl.concat([items.select(extra)] * len(blocks), rechunk=True)
+        return impacts.hstack(repeated.get_columns())
     return impacts.join(items.select(*keys, *extra), on=keys, how=how)

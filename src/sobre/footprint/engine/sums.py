@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from sobre.footprint.engine.frames import item_blocks
 from sobre.footprint.schema import STAGES, Result
 
 #: Per criterion: each item's value, low and high summed over stages (an unknown stage adds nothing), its
@@ -67,19 +68,14 @@ def _stage_rank(stage: str) -> tuple[int, str]:
 
 def _blocks(result: Result) -> list[tuple[str, str, pl.DataFrame]] | None:
     """The impacts as (criterion, stage, rows) blocks in the items' order, or None for another layout."""
-    items, impacts = result.items, result.impacts
-    n = items.height
-    if n == 0 or impacts.height == 0 or impacts.height % n:
+    blocks = item_blocks(result.impacts, result.items)
+    if blocks is None:
         return None
-    kinds, ids = items.get_column("item_kind"), items.get_column("item_id")
     out = []
-    for b in range(impacts.height // n):
-        block = impacts.slice(b * n, n)
+    for block in blocks:
         crit, stage = block.get_column("criterion"), block.get_column("stage")
         c, s = crit[0], stage[0]
         if c is None or s is None or not (crit.eq_missing(c).all() and stage.eq_missing(s).all()):
-            return None
-        if not (block.get_column("item_id").equals(ids) and block.get_column("item_kind").equals(kinds)):
             return None
         out.append((c, s, block))
     if len({(c, s) for c, s, _ in out}) != len(out):
