@@ -182,7 +182,8 @@ def allocate(
         .select("host_id")
         .join(host_cols.select("host_id"), on="host_id", how="semi")
     )
-    virtual_hosts = pl.concat([declared, with_vms]).unique()
+    # Sorted: the idle rows come in host order, the same from one run to the next.
+    virtual_hosts = pl.concat([declared, with_vms]).unique().sort("host_id")
     allocated = (
         rows.filter(pl.col("host_id").is_not_null())
         .group_by("host_id")
@@ -272,7 +273,7 @@ def link_targets(inventory: Inventory) -> pl.DataFrame:
         .then(pl.lit("equipment"))
         .alias("target_kind"),
         pl.coalesce("vm_id", "cloud_instance_id", "equipment_id").alias("target_id"),
-    ).unique()
+    ).unique(maintain_order=True)
 
 
 def linked_targets(inventory: Inventory, links: pl.DataFrame | None = None) -> pl.DataFrame:
@@ -299,7 +300,7 @@ def applications(
         pl.len().over("target_kind", "target_id").alias("n_apps")
     )
     tg = targets.rename({"item_kind": "target_kind", "item_id": "target_id"})
-    joined = links.join(tg, on=["target_kind", "target_id"], how="left")
+    joined = links.join(tg, on=["target_kind", "target_id"], how="left", maintain_order="left")
     joined = joined.with_columns(
         *[(pl.col(c) / pl.col("n_apps")).alias(c) for c in impact_cols],
         pl.when(pl.col("status").is_null())

@@ -126,7 +126,8 @@ def aggregate(wide: pl.DataFrame, layout: Layout) -> pl.DataFrame:
             # Applications can be tens of thousands: their stage-by-stage rows are left to a scan.
             exprs = group_exprs(layout, criterion, layout.stages_of(criterion) if key == "item_id" else None)
             named = [e.alias(n) for n, e in exprs.items()]
-            plan = scoped.group_by(key).agg(named) if key else scoped.select(named)
+            # Sorted by key: a run's rows are stored in the same order each time (a group-by's is not).
+            plan = scoped.group_by(key).agg(named).sort(key, nulls_last=True) if key else scoped.select(named)
             plans.append((dimension, key, criterion, plan))
     frames = pl.collect_all([p for *_, p in plans])
     for (dimension, key, criterion, _), grouped in zip(plans, frames, strict=True):
