@@ -68,7 +68,7 @@ def main() -> None:
             timings[name], cpu[name] = now - mark, now_cpu - mark_cpu
             mark, mark_cpu = now, now_cpu
 
-        render.warm_pdf()  # as 'sobre report diagnosis --format pdf' does before reading
+        render.warm_pdf(["fr"])  # as 'sobre report diagnosis --format pdf' does before reading
         inputs = report_inputs(url, ORG, run.id)
         step("read run + names + inventory")
         data = build_report_data(inputs)

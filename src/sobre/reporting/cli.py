@@ -70,7 +70,7 @@ def diagnosis(
     if fmt == "pdf":
         from sobre.reporting import render
 
-        render.warm_pdf()  # WeasyPrint's import and fonts while the data is read
+        render.warm_pdf([lang])  # WeasyPrint's import and fonts while the data is read
     with console.status("Building the report…"):
         data = build_report_data(cfg.database_url, org, run, author=author)
         written = write_report(data, fmt, lang, target)

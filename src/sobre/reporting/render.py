@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -87,10 +88,11 @@ def write_pdf(data: ReportData, lang: str, path: Path, *, html: str | None = Non
     return pdf.html_to_pdf(without_screen_only(html), path, base_url=str(path.parent), pdf_variant="pdf/ua-1")
 
 
-def warm_pdf() -> threading.Thread:
-    """Import and warm WeasyPrint in the background, the report's stylesheets (both languages) parsed
-    (:func:`sobre.core.pdf.warm`): call it when a report's PDF is asked for, before reading its data."""
-    return pdf.warm(lambda: [_style(lang).strip() for lang in LANGUAGES])
+def warm_pdf(languages: Sequence[str] = LANGUAGES) -> threading.Thread:
+    """Import and warm WeasyPrint in the background, the report's stylesheet in each of ``languages``
+    parsed (:func:`sobre.core.pdf.warm`): call it when a report's PDF is asked for, before reading its
+    data, with the language it will be in (parsing one it will not be in costs as much as the one it is)."""
+    return pdf.warm(lambda: [_style(lang).strip() for lang in languages])
 
 
 #: Table rows and list items the print CSS hides (``sections.print_cap``); neither nests in the report.

@@ -68,7 +68,7 @@ def generate(ctx: RequestContext, run_id: int | None, lang: str) -> int:
     """Write the report (HTML and PDF in ``lang``) and the three exports of a run; returns the run's id."""
     assert ctx.org is not None
     service.checked_language(lang)
-    render.warm_pdf()  # the first PDF of the process: WeasyPrint's import and fonts while the data is read
+    render.warm_pdf([lang])  # the first PDF of the process: WeasyPrint and fonts while the data is read
     data = service.build_report_data(ctx.database_url, ctx.org.name, run_id, compute_if_missing=False)
     if data.run.run_id is None:
         raise NotFound("the organisation has no stored footprint run; launch one first")
