@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +43,10 @@ _BATCH = 200_000
 COPY_ON_POSTGRESQL = True
 
 
-def _select(table: str, types: dict[str, Any], native: bool = False) -> str:
+def _select(table: str, types: dict[str, Any], native: bool = False, scan: bool = False) -> str:
     """The SELECT for one table.  ``native`` (connectorx): held columns as they are, typed by the reader
-    from the declared column types, and the organisation inlined (an int) since it takes no parameters."""
+    from the declared column types, and the organisation inlined (an int) since it takes no parameters.
+    ``scan`` (SQLite, an organisation holding most of the table): see :func:`_scanned`."""
     held = set(Base.metadata.tables[table].columns.keys())
     prefix = "l." if table == "application_link" else ""
     parts = []
@@ -65,7 +67,7 @@ def _select(table: str, types: dict[str, Any], native: bool = False) -> str:
         # Links carry no organisation of their own: they belong to the application's.
         source = "application_link l JOIN application a ON a.id = l.application_id WHERE a.org_id = :org"
     else:
-        source = f"{table} WHERE org_id = :org"
+        source = f"{table} WHERE {'+' if scan else ''}org_id = :org"
     return f"SELECT {', '.join(parts)} FROM {source}"
 
 
@@ -127,6 +129,21 @@ def _read_copy(conn: sa.Connection, sql: str, raw_types: dict[str, Any]) -> pl.D
     return pl.read_csv(b"".join(blocks), has_header=False, schema=raw_types)
 
 
+def _scanned(execute: Callable[[str, dict[str, int]], Any], org_id: int) -> set[str]:
+    """The SQLite tables (of those with an ``org_id``) where the organisation holds at least half the
+    rows: read with ``+org_id`` in the WHERE clause, which keeps SQLite's planner off the indexes on
+    ``org_id`` (it takes one even when every row matches, then fetches each row by its id).  A scan reads
+    the same rows, in the order of their ids rather than of the index, in less than half the time of the
+    index's walk (0.34 against 0.79 s for 1,000,000 equipment rows, 2.2 against 3.6 s through the native
+    reader)."""
+    tables = [t for t, _ in _SOURCES.values() if "org_id" in Base.metadata.tables[t].columns]
+    counts = " UNION ALL ".join(
+        f"SELECT '{t}', (SELECT COUNT(*) FROM {t} WHERE org_id = :org), (SELECT COUNT(*) FROM {t})"
+        for t in tables
+    )
+    return {t for t, mine, every in execute(counts, {"org": org_id}) if mine and 2 * mine >= every}
+
+
 def load_inventory(session_or_conn: Session | sa.Connection, org_id: int) -> Inventory:
     """The organisation's inventory as the engine's frames, typed exactly as ``footprint.schema`` says.
 
@@ -134,8 +151,12 @@ def load_inventory(session_or_conn: Session | sa.Connection, org_id: int) -> Inv
     so an inventory never sees another organisation's links.
     """
     conn = _connection(session_or_conn)
+    scanned = set()
+    if conn.dialect.name == "sqlite":
+        scanned = _scanned(lambda sql, params: conn.execute(sa.text(sql), params).all(), org_id)
     frames = {
-        name: _read(conn, _select(table, types), types, org_id) for name, (table, types) in _SOURCES.items()
+        name: _read(conn, _select(table, types, scan=table in scanned), types, org_id)
+        for name, (table, types) in _SOURCES.items()
     }
     return Inventory(**frames)
 
@@ -167,7 +188,9 @@ import connectorx as cx
 spec = json.loads(sys.argv[1])
 for name, sql, partitioned in spec["tables"]:
     options = {"partition_on": "id", "partition_num": 2} if partitioned else {}
-    cx.read_sql(spec["uri"], sql, return_type="polars", **options).write_ipc(spec["out"] + "/" + name)
+    frame = cx.read_sql(spec["uri"], sql, return_type="polars", **options)
+    # The two ranges' batches arrive interleaved, in an order that changes from one read to the next.
+    (frame.sort("id") if partitioned else frame).write_ipc(spec["out"] + "/" + name)
 """
 #: Tables large enough for connectorx to read in two parallel ranges of ids.
 _PARTITIONED = ("equipment", "virtual_machine")
@@ -191,8 +214,14 @@ def _read_sqlite_natively(path: Path, org_id: int) -> Inventory:
     import urllib.parse
 
     uri = "sqlite://" + urllib.parse.quote(str(path.resolve()))
+    with contextlib.closing(sqlite3.connect(path, timeout=30)) as conn:
+        scanned = _scanned(lambda sql, params: conn.execute(sql, params).fetchall(), org_id)
     tables = [
-        [name, _select(table, types, native=True).replace(":org", str(int(org_id))), table in _PARTITIONED]
+        [
+            name,
+            _select(table, types, native=True, scan=table in scanned).replace(":org", str(int(org_id))),
+            table in _PARTITIONED,
+        ]
         for name, (table, types) in _SOURCES.items()
     ]
     # Holding the write lock while the child reads keeps any import from committing between two tables,

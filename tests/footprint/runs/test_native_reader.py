@@ -48,6 +48,11 @@ def test_native_and_dbapi_readers_give_the_same_frames(
         a, b = getattr(fast, name), getattr(slow, name)
         assert a.schema == b.schema, name
         assert_frame_equal(a.sort(a.columns), b.sort(b.columns), check_exact=True)
+    # The organisation holds every row: both read the large tables whole, in the order of their ids (the
+    # native reader's two ranges come interleaved, in an order of their own each time, and are sorted).
+    for name in ("equipment", "vms"):
+        assert_frame_equal(getattr(fast, name), getattr(slow, name), check_exact=True)
+        assert getattr(fast, name).get_column("id").is_sorted()
     assert fast.equipment.height == 3_000
     assert loader.inputs_hash(fast) == loader.inputs_hash(slow)
 
@@ -111,3 +116,32 @@ def test_postgresql_copy_gives_the_cursors_frames(pg_server: Any, monkeypatch: p
     assert str(got["purchase_date"]) == "2019-02-28" and got["refurbished"] is True
     assert copied.equipment.filter(pl.col("name") == "\r\n").row(0, named=True)["quantity"] == 5e-324
     assert loader.inputs_hash(copied) == loader.inputs_hash(fetched)
+
+
+def test_tables_are_scanned_only_where_the_organisation_holds_most_rows(sqlite_url: str) -> None:
+    with session_scope(sqlite_url) as s:
+        big, small = orgs.create(s, "Big").id, orgs.create(s, "Small").id
+    insert_inventory(sqlite_url, big, generate_inventory(900, 100, 10, seed=5))
+    small_estate = generate_inventory(100, 10, 2, seed=6)
+    # Ids of their own: the benchmark's estates number their rows from 1.
+    moved = {
+        "sites": small_estate.sites.with_columns(pl.col("id") + 1_000),
+        "equipment": small_estate.equipment.with_columns(pl.col("id") + 10_000, pl.col("site_id") + 1_000),
+        "vms": small_estate.vms.with_columns(pl.col("id") + 10_000, pl.col("host_id") + 10_000),
+        "applications": small_estate.applications.with_columns(pl.col("id") + 1_000),
+        "app_links": small_estate.app_links.with_columns(
+            pl.col("application_id") + 1_000, pl.col("vm_id") + 10_000
+        ),
+    }
+    insert_inventory(sqlite_url, small, loader.Inventory(**moved))
+    with session_scope(sqlite_url) as s:
+        run = lambda sql, params: s.connection().execute(sa.text(sql), params).all()  # noqa: E731
+        assert {"equipment", "virtual_machine", "site", "application"} <= loader._scanned(run, big)
+        # (Each estate has 200 sites: the small one holds half of them.)
+        assert loader._scanned(run, small) & {"equipment", "virtual_machine", "application"} == set()
+        for org, rows in ((big, 900), (small, 100)):
+            inventory = loader.load_inventory(s, org)
+            assert inventory.equipment.height == rows
+            assert inventory.vms.height == (100 if org == big else 10)
+    assert "+org_id" in loader._select("equipment", loader.schema.EQUIPMENT, scan=True)
+    assert "+org_id" not in loader._select("equipment", loader.schema.EQUIPMENT)
