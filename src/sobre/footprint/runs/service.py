@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import date
 from typing import Any
@@ -114,9 +115,17 @@ def _new_run(database_url: str, **fields: Any) -> tuple[int, str]:
         return run.id, run.dataset
 
 
-def _store(database_url: str, org_id: int, run_id: int, name: str, result: Result, started: float) -> None:
-    """Write the dataset apart (fsynced), then publish it with the aggregates and the ``done`` status in
-    one transaction."""
+def _store(
+    database_url: str,
+    org_id: int,
+    run_id: int,
+    name: str,
+    result: Result,
+    started: float,
+    inputs_hash: str | None = None,
+) -> None:
+    """Write the dataset apart (fsynced), then publish it with the aggregates and the ``done`` status (and
+    the ``inputs_hash``, when it is given only now) in one transaction."""
     loc = locations.location(database_url)
     folder = locations.temporary(loc, name)
     prepared = store.prepare(result, lambda wide, layout: dataset.write(folder, result, wide, layout))
@@ -143,6 +152,7 @@ def _store(database_url: str, org_id: int, run_id: int, name: str, result: Resul
                 warnings=list(result.warnings),
                 criteria=result.criteria.to_dicts(),
                 dataset_files=files,
+                **({} if inputs_hash is None else {"inputs_hash": inputs_hash}),
             )
         )
     locations.after_commit(loc, name)
@@ -241,7 +251,12 @@ def run_footprint(
     inventory = read_inventory(database_url, org_id)
     if measured_energy:
         inventory = with_measured_energy(database_url, org_name, inventory, reference_date)
-    digest = inputs_hash(inventory)
+    # The inputs' hash (each frame as CSV through SHA-256: about 1 s for a million items) is made while the
+    # engine computes, Polars' CSV writer and hashlib leaving the interpreter lock; it is stored with the
+    # results (a run that fails keeps none).
+    hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sobre-inputs-hash")
+    digest = hashing.submit(inputs_hash, inventory)
+    hashing.shutdown(wait=False)
     methodology = str(engine.PROFILES[profile])
     if boavizta is not None:
         from sobre.footprint.factors.store import save_derived
@@ -269,7 +284,7 @@ def run_footprint(
         methodology_version=methodology,
         factor_set_id=factors.id,
         factor_set_version=factors.version,
-        inputs_hash=digest,
+        inputs_hash="",
     )
     if on_started is not None:
         on_started(run_id)
@@ -288,7 +303,7 @@ def run_footprint(
             timings["compute"] = time.perf_counter() - mark
             step("store")
             mark = time.perf_counter()
-            _store(database_url, org_id, run_id, name, result, started)
+            _store(database_url, org_id, run_id, name, result, started, digest.result())
             timings["store"] = time.perf_counter() - mark
     except BaseException as exc:
         _failed(database_url, run_id, name, exc, started)
