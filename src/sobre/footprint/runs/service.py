@@ -98,11 +98,13 @@ def _beat(database_url: str, run_id: int) -> Callable[[], None]:
 
 
 def _new_run(database_url: str, **fields: Any) -> tuple[int, str]:
-    """Record a ``running`` run owned by this process; returns its id and dataset folder name."""
+    """Record a ``running`` run owned by this process; returns its id and dataset folder name.  Its inputs'
+    hash comes with its results (:func:`_store`)."""
     owner = liveness.me()
     with session_scope(database_url) as session:
         run = FootprintRun(
             **fields,
+            inputs_hash="",
             status="running",
             owner_host=owner.host,
             owner_pid=owner.pid,
@@ -122,10 +124,10 @@ def _store(
     name: str,
     result: Result,
     started: float,
-    inputs_hash: str | None = None,
+    inputs_hash: str,
 ) -> None:
-    """Write the dataset apart (fsynced), then publish it with the aggregates and the ``done`` status (and
-    the ``inputs_hash``, when it is given only now) in one transaction."""
+    """Write the dataset apart (fsynced), then publish it with the aggregates, the ``inputs_hash`` and the
+    ``done`` status in one transaction."""
     loc = locations.location(database_url)
     folder = locations.temporary(loc, name)
     prepared = store.prepare(result, lambda wide, layout: dataset.write(folder, result, wide, layout))
@@ -152,7 +154,7 @@ def _store(
                 warnings=list(result.warnings),
                 criteria=result.criteria.to_dicts(),
                 dataset_files=files,
-                **({} if inputs_hash is None else {"inputs_hash": inputs_hash}),
+                inputs_hash=inputs_hash,
             )
         )
     locations.after_commit(loc, name)
@@ -187,10 +189,9 @@ def store_result(
         methodology_version=result.methodology,
         factor_set_id=factor_set_id,
         factor_set_version=factor_set_version,
-        inputs_hash=inputs_hash,
     )
     try:
-        _store(database_url, org_id, run_id, name, result, started)
+        _store(database_url, org_id, run_id, name, result, started, inputs_hash)
     except BaseException as exc:
         _failed(database_url, run_id, name, exc, started)
         if not isinstance(exc, Exception):
@@ -284,7 +285,6 @@ def run_footprint(
         methodology_version=methodology,
         factor_set_id=factors.id,
         factor_set_version=factors.version,
-        inputs_hash="",
     )
     if on_started is not None:
         on_started(run_id)
