@@ -141,3 +141,11 @@ class BoaviztaServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+if __name__ == "__main__":
+    # scripts/test.sh installs the venv ahead, beside the type check; a failure is the tests' to report.
+    try:
+        ensure_venv()
+    except BoaviztaUnavailable as exc:
+        sys.exit(str(exc))
