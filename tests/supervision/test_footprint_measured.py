@@ -30,16 +30,23 @@ def _use(result: Any, name: str) -> float:
     return float(use["value"].sum())
 
 
+def _ingest(
+    url: str, org_id: int, host: str, metric: str, labels: dict[str, str], value: float, day: int = 6
+) -> None:
+    """Two whole days from December ``day`` (by default the two before DAY) of ``metric`` at ``value``, every
+    5 minutes."""
+    start = datetime(2026, 12, day, tzinfo=UTC).timestamp()
+    points = [[metric, labels, start + 300 * i, value] for i in range(2 * 288 + 1)]
+    service.ingest(url, org_id, {"host": host, "interval": 300, "points": points})
+
+
 def test_measured_hosts_feed_the_use_stage(estate: tuple[str, dict[str, int]]) -> None:
     url, ids = estate
     service.add_host(url, ORG, "srv-web")
     service.add_host(url, ORG, "srv-db")
-    start = datetime(2026, 12, 6, tzinfo=UTC).timestamp()
     # srv-web: a PDU outlet at 200 W for two whole days, every 5 minutes; srv-db: CPU only (modelled).
-    pdu = [["power_watts", {"method": "pdu"}, start + 300 * i, 200.0] for i in range(2 * 288 + 1)]
-    cpu = [["cpu_utilisation", {}, start + 300 * i, 0.3] for i in range(2 * 288 + 1)]
-    service.ingest(url, ids["org"], {"host": "srv-web", "interval": 300, "points": pdu})
-    service.ingest(url, ids["org"], {"host": "srv-db", "interval": 300, "points": cpu})
+    _ingest(url, ids["org"], "srv-web", "power_watts", {"method": "pdu"}, 200.0)
+    _ingest(url, ids["org"], "srv-db", "cpu_utilisation", {}, 0.3)
     assert service.measured_energy(url, ORG, DAY) == {ids["srv-web"]: pytest.approx(4.8 * 365)}
 
     with_measured = runs.run_footprint(url, ORG, reference_date=DAY)
@@ -93,3 +100,92 @@ def test_measured_hosts_feed_the_use_stage(estate: tuple[str, dict[str, int]]) -
     assert plain_data.quality.kwh_measured == 0 and "Supervision measured" not in render.render_html(
         plain_data, "en"
     )
+
+
+def test_a_measured_run_is_read_back_as_its_inputs(
+    estate: tuple[str, dict[str, int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report, ``explain`` and a scenario's baseline rebuild the run's inventory from the kWh it stored
+    (not from a new measurement): they find it unchanged, and a scenario acts on the measured figures."""
+    from sobre.core.db import session_scope
+    from sobre.footprint import engine
+    from sobre.footprint.loader import inputs_hash, read_inventory
+    from sobre.inventory.models import Equipment
+    from sobre.reporting import service as reporting
+    from sobre.strategy import service as strategy
+
+    url, ids = estate
+    with session_scope(url) as s:
+        web = s.get(Equipment, ids["srv-web"])
+        assert web is not None
+        spare = Equipment(
+            org_id=ids["org"],
+            name="srv-spare",
+            category="rack_server",
+            status="in_stock",
+            site_id=web.site_id,
+        )
+        s.add(spare)
+        s.flush()
+        ids["srv-spare"] = spare.id
+    for host in ("srv-web", "srv-spare"):
+        service.add_host(url, ORG, host)
+        _ingest(url, ids["org"], host, "power_watts", {"method": "pdu"}, 200.0)
+    assert set(service.measured_energy(url, ORG, DAY)) == {ids["srv-web"], ids["srv-spare"]}
+
+    run = runs.run_footprint(url, ORG, reference_date=DAY)
+    _, result = runs.load_run(url, run.id)
+    methods = dict(
+        result.items.filter(pl.col("item_kind") == "equipment").select("name", "kwh_method").rows()
+    )
+    # In stock: no energy whatever is measured, and the measurement is not part of the run's inputs.
+    assert (methods["srv-web"], methods["srv-spare"]) == ("measured", "not_powered")
+
+    # Supervision goes on measuring (two more days at 400 W): the readers still take the run's own kWh.
+    _ingest(url, ids["org"], "srv-web", "power_watts", {"method": "pdu"}, 400.0, day=8)
+    assert service.measured_energy(url, ORG, date(2026, 12, 10))[ids["srv-web"]] > 1752.0 * 1.1
+    inputs = reporting.report_inputs(url, ORG, run.id)
+    assert inputs.inventory_matches_run and inputs.notes == []
+    assert inputs.inventory is not None
+    measured = dict(inputs.inventory.equipment.select("name", "measured_kwh").rows())
+    assert measured["srv-web"] == pytest.approx(1752.0) and measured["srv-spare"] is None
+    explained = runs.explain_item(url, ORG, "srv-web", run.id)
+    assert explained["warnings"] == []
+    assert explained["explanation"]["inputs"]["annual_kwh"]["method"] == "measured"
+
+    # The scenario's baseline is the stored run, not a computation without the measurements.
+    def no_compute(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the baseline was computed again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(engine, "compute", no_compute)
+        base = strategy.baseline(url, ORG)
+    assert base.run_id == run.id
+    assert base.result.items.equals(result.items) and base.result.impacts.equals(result.impacts)
+    # Switching the servers off half the time halves their use stage, the measured one's included.
+    with session_scope(url) as s:
+        strategy.create_scenario(s, ORG, "nuit")
+        strategy.add_change(
+            s,
+            ORG,
+            "nuit",
+            "switch_off",
+            {"category": "rack_server", "hours_per_day": 12, "days_per_year": 365},
+        )
+    effect = strategy.run_scenario(url, ORG, "nuit", base).effect
+    assert effect is not None
+    halved = (_use(result, "srv-web") + _use(result, "srv-db")) / 2
+    assert effect.delta("climate_change", "use") == pytest.approx(-halved, rel=1e-9)
+
+    # Once the inventory changes, the run no longer matches it.
+    with session_scope(url) as s:
+        pc = s.get(Equipment, ids["pc"])
+        assert pc is not None
+        pc.quantity = 3
+    assert runs.explain_item(url, ORG, "srv-web", run.id)["warnings"]
+    assert not reporting.report_inputs(url, ORG, run.id).inventory_matches_run
+
+    # The G4IT profile reads no measured energy: its run's inputs are the inventory as stored.
+    g4it = runs.run_footprint(url, ORG, reference_date=DAY, profile="g4it")
+    assert g4it.inputs_hash == inputs_hash(read_inventory(url, ids["org"]))
+    assert runs.explain_item(url, ORG, "srv-web", g4it.id)["warnings"] == []

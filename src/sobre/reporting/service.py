@@ -80,6 +80,8 @@ def report_inputs(
     from sobre.footprint.factors.store import load_factor_set
     from sobre.footprint.loader import inputs_hash, load_inventory
     from sobre.footprint.runs import service as runs
+    from sobre.footprint.runs.inputs import with_run_energy
+    from sobre.footprint.runs.records import get_run
 
     if run_id is None:
         latest = runs.latest_run(database_url, org)
@@ -119,6 +121,8 @@ def report_inputs(
                     column="--run",
                     value=run_id,
                 )
+            # The inventory as the run computed it (with the energy it measured), before anything reads it.
+            inventory = with_run_energy(inventory, runs.run_folder(session, get_run(session, run_id)[0]))
             allocated = pool.submit(allocate, result, inventory) if ahead else None
         finally:
             pool.shutdown(wait=False)

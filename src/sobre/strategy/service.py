@@ -202,8 +202,9 @@ def baseline(database_url: str, org: str) -> Baseline:
     never mixes two inventories."""
     from sobre.footprint.engine import compute
     from sobre.footprint.factors.store import load_factor_set
-    from sobre.footprint.loader import inputs_hash, load_inventory
+    from sobre.footprint.loader import load_inventory
     from sobre.footprint.runs import service as runs
+    from sobre.footprint.runs.records import get_run
 
     latest = runs.latest_run(database_url, org)
     if latest is None:
@@ -215,14 +216,17 @@ def baseline(database_url: str, org: str) -> Baseline:
         factors = load_factor_set(
             session, latest.factor_set_id, latest.factor_set_version, org_id=organisation.id
         )
-        inventory = load_inventory(session, organisation.id)
+        # With the energy the run measured: a scenario then starts from the run's own figures.
+        inventory, unchanged = runs.run_inputs(
+            session, get_run(session, latest.id)[0], load_inventory(session, organisation.id)
+        )
         country = organisation.country
     options: dict[str, Any] = {
         "profile": latest.profile,
         "reference_date": latest.reference_date,
         "org_country": country,
     }
-    if inputs_hash(inventory) == latest.inputs_hash:
+    if unchanged:
         _, result = runs.load_run(database_url, latest.id)
     else:
         result = compute(inventory, factors, **options)

@@ -11,6 +11,7 @@ import pytest
 from sobre.footprint.engine import compute
 from sobre.footprint.engine.changes import (
     BuyRefurbished,
+    EfficientModels,
     ExtendLifetime,
     Reschedule,
     ReuseAtEndOfLife,
@@ -395,6 +396,39 @@ def test_changes_compound_on_one_copy() -> None:
     assert value(after, "equipment", 1, "end_of_life") == 0.0
     assert value(after, "equipment", 2, "manufacturing") == 0.0  # removed
     assert inv.equipment.height == 2  # the inputs are not modified
+
+
+def test_changes_act_on_measured_energy() -> None:
+    """The engine ranks a measured kWh first: rescheduling scales it, an efficient model takes it × the
+    model's energy factor (the declared 20 kWh of row 1 is not what it used)."""
+    inv = Inventory(
+        equipment=eq(
+            [
+                {"id": i, "category": "laptop", "country": "FR", "measured_kwh": 30.0, "annual_kwh": kwh}
+                for i, kwh in ((1, 20.0), (2, None), (3, None))
+            ]
+        )
+    )
+    fs = factor_set()
+    base = compute(inv, fs, reference_date=REF)
+    assert value(base, "equipment", 1, "use") == pytest.approx(30.0 * FR, rel=1e-12)
+    changes = [
+        Reschedule(frozenset({1}), 12.0, 365.0),
+        EfficientModels(frozenset({2}), {"laptop": 0.8}, {"laptop": 0.5}),
+    ]
+    new_inv, new_fs, touched = apply_changes(inv, fs, changes, base)
+    after = compute(subset(new_inv, touched), new_fs, reference_date=REF)
+    assert touched == {1, 2}
+    assert value(after, "equipment", 1, "use") == pytest.approx(15.0 * FR, rel=1e-12)
+    assert value(after, "equipment", 2, "use") == pytest.approx(15.0 * FR, rel=1e-12)
+    assert value(after, "equipment", 2, "manufacturing") == pytest.approx(
+        0.8 * value(base, "equipment", 2, "manufacturing"), rel=1e-12
+    )
+    # Without the run's trace, the inventory's measured kWh is the one scaled.
+    new_inv, new_fs, touched = apply_changes(inv, fs, changes[:1])
+    after = compute(subset(new_inv, touched), new_fs, reference_date=REF)
+    assert value(after, "equipment", 1, "use") == pytest.approx(15.0 * FR, rel=1e-12)
+    assert inv.equipment["measured_kwh"].to_list() == [30.0] * 3  # the inputs are not modified
 
 
 def test_consistency_check_names_sources_that_disagree() -> None:

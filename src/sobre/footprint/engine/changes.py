@@ -228,13 +228,14 @@ def apply_changes(
             eq = eq.with_columns((pl.col("quantity").fill_null(1.0) * factor).alias("quantity"))
         elif isinstance(change, Reschedule):
             ratio = (change.hours_per_day * change.days_per_year) / (change.from_hours * change.from_days)
-            kwh = pl.coalesce("_kwh", "annual_kwh")
+            # The run's kWh, else the inventory's in the engine's order (measured before declared).  The
+            # measured value is cleared where the scaled one is written: the engine would rank it first.
+            kwh = pl.coalesce("_kwh", "measured_kwh", "annual_kwh")
+            scaled = on & kwh.is_not_null()
             eq = eq.with_columns(
-                pl.when(on & kwh.is_not_null())
-                .then(kwh * ratio)
-                .otherwise(pl.col("annual_kwh"))
-                .alias("annual_kwh"),
-                pl.when(on & kwh.is_not_null()).then(kwh * ratio).otherwise(pl.col("_kwh")).alias("_kwh"),
+                pl.when(scaled).then(kwh * ratio).otherwise(pl.col("annual_kwh")).alias("annual_kwh"),
+                pl.when(scaled).then(kwh * ratio).otherwise(pl.col("_kwh")).alias("_kwh"),
+                pl.when(scaled).then(None).otherwise(pl.col("measured_kwh")).alias("measured_kwh"),
             )
         elif isinstance(change, ReuseAtEndOfLife):
             eq = eq.with_columns(
@@ -246,11 +247,19 @@ def apply_changes(
             targets = set(change.manufacturing) | set(change.energy)
             # New models only: a refurbished share stays the model it is.
             new = on & ~pl.col("refurbished").fill_null(False)
+            # A measured unit's energy is the old model's: the new one takes it × the energy factor.
+            energy = ref.replace_strict(change.energy, default=None, return_dtype=pl.Float64)
+            remeasured = new & energy.is_not_null() & pl.col("measured_kwh").is_not_null()
             eq = eq.with_columns(
                 pl.when(new & ref.is_in(list(targets)))
                 .then(ref + "+efficient")
                 .otherwise(pl.col("model_ref"))
-                .alias("model_ref")
+                .alias("model_ref"),
+                pl.when(remeasured)
+                .then(pl.col("measured_kwh") * energy)
+                .otherwise(pl.col("annual_kwh"))
+                .alias("annual_kwh"),
+                pl.when(remeasured).then(None).otherwise(pl.col("measured_kwh")).alias("measured_kwh"),
             )
         elif isinstance(change, MoveToSite):
             if shares is None:

@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 
 from sobre.core.db import session_scope
 from sobre.core.errors import InputError, NotFound, SobreError
-from sobre.footprint.loader import inputs_hash, load_inventory
+from sobre.footprint.loader import load_inventory
 from sobre.footprint.runs import dataset, locations
+from sobre.footprint.runs.inputs import run_inventory
 from sobre.footprint.runs.models import FootprintRun
 from sobre.footprint.runs.records import RunMeta, database_url_of, get_run, meta_of, reap
-from sobre.footprint.schema import FACTOR_CRITERIA, Result
+from sobre.footprint.schema import FACTOR_CRITERIA, Inventory, Result
 from sobre.orgs import service as orgs
 from sobre.orgs.models import Organisation
 
@@ -49,6 +50,12 @@ def run_folder(session: Session, run: FootprintRun) -> Path:
     _require_done(run)
     loc = locations.location(database_url_of(session))
     return locations.local_folder(loc, session.connection(), run.id, run.dataset, run.dataset_files)
+
+
+def run_inputs(session: Session, run: FootprintRun, inventory: Inventory) -> tuple[Inventory, bool]:
+    """Today's ``inventory`` with the energy the run measured, and whether that is the run's inputs
+    (:func:`sobre.footprint.runs.inputs.run_inventory`)."""
+    return run_inventory(inventory, run_folder(session, run), run.inputs_hash)
 
 
 def load_run(database_url: str, run_id: int) -> tuple[RunMeta, Result]:
@@ -189,7 +196,7 @@ def explain_item(database_url: str, org: str, item: str, run_id: int | None = No
         organisation = orgs.get(session, org)
         run = resolve_run(session, organisation, run_id)
         kind, item_id = find_item(session, run.id, item)
-        inventory = load_inventory(session, organisation.id)
+        inventory, unchanged = run_inputs(session, run, load_inventory(session, organisation.id))
         factors = load_factor_set(session, run.factor_set_id, run.factor_set_version, org_id=organisation.id)
         meta = meta_of(run, organisation.name)
         # Only the rows the explanation reads: the item, its host, an application's targets.
@@ -217,7 +224,7 @@ def explain_item(database_url: str, org: str, item: str, run_id: int | None = No
     )
     key = (pl.col("item_kind") == kind) & (pl.col("item_id") == item_id)
     warnings: list[str] = []
-    if inputs_hash(inventory) != meta.inputs_hash:
+    if not unchanged:
         warnings.append(
             f"the inventory has changed since run {meta.id}: the explanation below reads today's "
             f"inventory, the stored figures are the run's; run 'sobre footprint run' to refresh"

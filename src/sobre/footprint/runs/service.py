@@ -19,7 +19,6 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-import polars as pl
 import sqlalchemy as sa
 
 from sobre.core import audit, liveness
@@ -30,6 +29,7 @@ from sobre.footprint.boavizta_rows import apply_boavizta
 from sobre.footprint.loader import inputs_hash, read_inventory
 from sobre.footprint.runs import dataset, locations, store
 from sobre.footprint.runs.compare import compare_runs
+from sobre.footprint.runs.inputs import MEASURED_ENERGY, with_measured_energy
 from sobre.footprint.runs.models import FootprintRun
 from sobre.footprint.runs.reads import (
     ITEM_KINDS,
@@ -42,6 +42,7 @@ from sobre.footprint.runs.reads import (
     read_items,
     resolve_run,
     run_folder,
+    run_inputs,
 )
 from sobre.footprint.runs.records import RunMeta, RunSummary, get_run, meta_of, reap, sweep
 from sobre.footprint.schema import Result
@@ -50,6 +51,7 @@ from sobre.orgs.models import utcnow
 
 __all__ = [
     "ITEM_KINDS",
+    "MEASURED_ENERGY",
     "RunFailed",
     "RunMeta",
     "RunSummary",
@@ -64,7 +66,9 @@ __all__ = [
     "resolve_run",
     "run_folder",
     "run_footprint",
+    "run_inputs",
     "store_result",
+    "with_measured_energy",
 ]
 
 Progress = Callable[[str], None]
@@ -251,7 +255,7 @@ def run_footprint(
     sweep(database_url)
     inventory = read_inventory(database_url, org_id)
     if measured_energy:
-        inventory = with_measured_energy(database_url, org_name, inventory, reference_date)
+        inventory = with_measured_energy(database_url, org_name, inventory, reference_date, profile)
     # The inputs' hash (each frame as CSV through SHA-256: about 1 s for a million items) is made while the
     # engine computes, Polars' CSV writer and hashlib leaving the interpreter lock; it is stored with the
     # results (a run that fails keeps none).
@@ -315,38 +319,6 @@ def run_footprint(
         stored, _ = get_run(session, run_id)
         meta = meta_of(stored, org_name)
     return RunSummary(**asdict(meta), timings=timings)
-
-
-#: What a capability ``provides`` under this name: ``f(database_url, org, reference_date)`` returning
-#: ``{equipment_id: kWh}``, the measured yearly electricity of one unit of the equipment (supervision).
-MEASURED_ENERGY = "footprint.measured_energy"
-
-
-def with_measured_energy(database_url: str, org: str, inventory: Any, reference_date: date) -> Any:
-    """The inventory with ``measured_kwh`` filled from the capability that measures energy, if any.
-
-    The engine ranks it first (measured > declared > modelled) and applies the site's PUE to it.
-    """
-    from dataclasses import replace
-
-    from sobre.core.capabilities import provider
-
-    measure = provider(MEASURED_ENERGY)
-    if measure is None:
-        return inventory
-    measured = measure(database_url, org, reference_date)
-    if not measured:
-        return inventory
-    values = pl.DataFrame(
-        {"id": list(measured), "_measured": [float(v) for v in measured.values()]},
-        schema={"id": pl.Int64, "_measured": pl.Float64},
-    )
-    equipment = (
-        inventory.equipment.join(values, on="id", how="left")
-        .with_columns(pl.coalesce("_measured", "measured_kwh").alias("measured_kwh"))
-        .drop("_measured")
-    )
-    return replace(inventory, equipment=equipment)
 
 
 # ---------------------------------------------------------------- reading runs
