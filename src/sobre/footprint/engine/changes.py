@@ -247,19 +247,19 @@ def apply_changes(
             targets = set(change.manufacturing) | set(change.energy)
             # New models only: a refurbished share stays the model it is.
             new = on & ~pl.col("refurbished").fill_null(False)
-            # A measured unit's energy is the old model's: the new one takes it × the energy factor.
+            # A measured or declared kWh is the old model's, and the engine ranks it before the model's
+            # default: the new model takes it × the energy factor (the measured value is cleared, the new
+            # one being no measurement).  Only a modelled kWh comes from the ``+efficient`` copy.
             energy = ref.replace_strict(change.energy, default=None, return_dtype=pl.Float64)
-            remeasured = new & energy.is_not_null() & pl.col("measured_kwh").is_not_null()
+            own = pl.coalesce("measured_kwh", "annual_kwh")
+            rescaled = new & energy.is_not_null() & own.is_not_null()
             eq = eq.with_columns(
                 pl.when(new & ref.is_in(list(targets)))
                 .then(ref + "+efficient")
                 .otherwise(pl.col("model_ref"))
                 .alias("model_ref"),
-                pl.when(remeasured)
-                .then(pl.col("measured_kwh") * energy)
-                .otherwise(pl.col("annual_kwh"))
-                .alias("annual_kwh"),
-                pl.when(remeasured).then(None).otherwise(pl.col("measured_kwh")).alias("measured_kwh"),
+                pl.when(rescaled).then(own * energy).otherwise(pl.col("annual_kwh")).alias("annual_kwh"),
+                pl.when(rescaled).then(None).otherwise(pl.col("measured_kwh")).alias("measured_kwh"),
             )
         elif isinstance(change, MoveToSite):
             if shares is None:
