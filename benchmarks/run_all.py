@@ -1,11 +1,14 @@
 """Run every benchmark, each in its own process, and print one table of figures, anchors, ratios and targets.
 
-    bash benchmarks/run_all.sh [--quick] [--only NAME …]
+    bash benchmarks/run_all.sh [--quick] [--only NAME …] [--repeat N]
 
 ``--quick`` runs small sizes (a development loop, under a minute once BoaviztAPI's virtual environment
 exists); targets are checked only at full size.  Each benchmark's peak memory is its own process's
-(``os.wait4``).  Exit status 1 when a benchmark fails; missed targets are reported, not failures (the lead
-measures final figures on a quiet machine).
+(``os.wait4``).  ``--repeat N`` runs the whole list N times, in rounds (every benchmark once, then again), so
+that a noisy minute of a shared machine spoils one sample of each figure rather than every sample of one;
+the table then gives each figure's median, its range and the verdict on the median.  Exit status 1 when a
+benchmark fails; missed targets are reported, not failures (the lead measures final figures on a quiet
+machine).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import argparse
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -81,32 +85,61 @@ def _ratio(fig: dict) -> float | None:
     return a / s if fig.get("speedup") else s / a
 
 
+def combined(samples: list[dict]) -> dict:
+    """One figure from its samples (one per round): the median of each time, CPU time, anchor and ratio, the
+    range of the times, the largest memory.  The verdict is then taken on the median."""
+    fig = dict(samples[-1])
+
+    def median(key: str) -> float | None:
+        values = [s[key] for s in samples if s.get(key) is not None]
+        return statistics.median(values) if values else None
+
+    for key in ("seconds", "cpu_seconds", "anchor_seconds", "ratio"):
+        fig[key] = median(key)
+    for key in ("peak_mb", "added_mb", "process_peak_mb"):
+        values = [s[key] for s in samples if s.get(key) is not None]
+        fig[key] = max(values) if values else None
+    times = [s["seconds"] for s in samples]
+    fig["range"] = (min(times), max(times))
+    fig["samples"] = len(samples)
+    return fig
+
+
 def main() -> int:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--quick", action="store_true", help="small sizes (development loop)")
     options.add_argument("--only", nargs="*", help="benchmark names to run (default: all)")
-    args = options.parse_args()
-    failed = []
-    table: list[dict] = []
-    for name, script, extra in BENCHMARKS:
-        if args.only and not any(o in name for o in args.only):
-            continue
-        print(f"== {name}", flush=True)
-        code, figures, wall, peak = _run(script, [*extra, *(["--quick"] if args.quick else [])])
-        if code:
-            failed.append(name)
-            print(f"   {name} failed (exit {code})")
-        for fig in figures:
-            fig["ratio"] = _ratio(fig)
-            fig["process_peak_mb"] = peak
-            fig["verdict"] = "n/a (quick sizes)" if args.quick else _verdict(fig)
-            table.append(fig)
-        print(f"   ({wall:.1f} s in all, peak RSS {peak:,.0f} MB)", flush=True)
-    print()
-    head = (
-        f"{'figure':<42} {'time':>8} {'cpu':>8} {'peak MB':>8} {'anchor':<28} {'ratio':>8}  {'target':<15} "
+    options.add_argument(
+        "--repeat", type=int, default=1, metavar="N", help="run the list N times; the table gives medians"
     )
-    head += "result"
+    args = options.parse_args()
+    if args.repeat < 1:
+        options.error(f"--repeat must be at least 1, not {args.repeat}")
+    failed = []
+    samples: dict[str, list[dict]] = {}
+    for round_ in range(1, args.repeat + 1):
+        for name, script, extra in BENCHMARKS:
+            if args.only and not any(o in name for o in args.only):
+                continue
+            print(
+                f"== {name}" + (f" (round {round_} of {args.repeat})" if args.repeat > 1 else ""), flush=True
+            )
+            code, figures, wall, peak = _run(script, [*extra, *(["--quick"] if args.quick else [])])
+            if code:
+                failed.append(name)
+                print(f"   {name} failed (exit {code})")
+            for fig in figures:
+                fig["ratio"] = _ratio(fig)
+                fig["process_peak_mb"] = peak
+                samples.setdefault(fig["name"], []).append(fig)
+            print(f"   ({wall:.1f} s in all, peak RSS {peak:,.0f} MB)", flush=True)
+    table = [combined(figs) for figs in samples.values()]
+    for fig in table:
+        fig["verdict"] = "n/a (quick sizes)" if args.quick else _verdict(fig)
+    print()
+    spread = args.repeat > 1
+    head = f"{'figure':<42} {'time':>8} " + (f"{'range':>13} " if spread else "")
+    head += f"{'cpu':>8} {'peak MB':>8} {'anchor':<28} {'ratio':>8}  {'target':<15} result"
     print(head)
     print("-" * len(head))
     for fig in table:
@@ -114,10 +147,16 @@ def main() -> int:
         ratio = "" if fig["ratio"] is None else f"{fig['ratio']:,.1f}×"
         peak = fig.get("peak_mb") or fig["process_peak_mb"]
         cpu = "" if fig.get("cpu_seconds") is None else f"{fig['cpu_seconds']:.1f}s"
+        low, high = fig["range"]
+        between = f"{low:.2f}–{high:.2f}s" if spread else ""
         print(
-            f"{fig['name'][:42]:<42} {fig['seconds']:>7.2f}s {cpu:>8} {peak:>8,.0f} {anchor[:28]:<28} "
-            f"{ratio:>8}  {fig.get('target') or '':<15} {fig['verdict']}"
+            f"{fig['name'][:42]:<42} {fig['seconds']:>7.2f}s "
+            + (f"{between:>13} " if spread else "")
+            + f"{cpu:>8} {peak:>8,.0f} {anchor[:28]:<28} {ratio:>8}  {fig.get('target') or '':<15} "
+            f"{fig['verdict']}"
         )
+    if spread:
+        print(f"\n(medians of {args.repeat} rounds; memory: the largest of the rounds)")
     if failed:
         print(f"\nfailed: {', '.join(failed)}")
     return 1 if failed else 0
