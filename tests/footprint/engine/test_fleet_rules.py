@@ -400,13 +400,21 @@ def test_changes_compound_on_one_copy() -> None:
 
 def test_changes_act_on_measured_energy() -> None:
     """The engine ranks a measured kWh first: rescheduling scales it, an efficient model takes it × the
-    model's energy factor (the declared 20 kWh of row 1 is not what it used), and so does a declared kWh
-    (row 4)."""
+    model's energy factor (the declared 20 kWh of row 1 is not what it used), and so do a declared kWh
+    (row 4) and a declared power (row 5)."""
+    rows = ((1, 30.0, 20.0, None), (2, 30.0, None, None), (3, 30.0, None, None), (4, None, 40.0, None))
     inv = Inventory(
         equipment=eq(
             [
-                {"id": i, "category": "laptop", "country": "FR", "measured_kwh": m, "annual_kwh": kwh}
-                for i, m, kwh in ((1, 30.0, 20.0), (2, 30.0, None), (3, 30.0, None), (4, None, 40.0))
+                {
+                    "id": i,
+                    "category": "laptop",
+                    "country": "FR",
+                    "measured_kwh": m,
+                    "annual_kwh": kwh,
+                    "power_w": w,
+                }
+                for i, m, kwh, w in (*rows, (5, None, None, 20.0))
             ]
         )
     )
@@ -415,14 +423,17 @@ def test_changes_act_on_measured_energy() -> None:
     assert value(base, "equipment", 1, "use") == pytest.approx(30.0 * FR, rel=1e-12)
     changes = [
         Reschedule(frozenset({1}), 12.0, 365.0),
-        EfficientModels(frozenset({2, 4}), {"laptop": 0.8}, {"laptop": 0.5}),
+        EfficientModels(frozenset({2, 4, 5}), {"laptop": 0.8}, {"laptop": 0.5}),
     ]
     new_inv, new_fs, touched = apply_changes(inv, fs, changes, base)
     after = compute(subset(new_inv, touched), new_fs, reference_date=REF)
-    assert touched == {1, 2, 4}
+    assert touched == {1, 2, 4, 5}
     assert value(after, "equipment", 1, "use") == pytest.approx(15.0 * FR, rel=1e-12)
     assert value(after, "equipment", 2, "use") == pytest.approx(15.0 * FR, rel=1e-12)
     assert value(after, "equipment", 4, "use") == pytest.approx(20.0 * FR, rel=1e-12)
+    assert value(after, "equipment", 5, "use") == pytest.approx(
+        0.5 * value(base, "equipment", 5, "use"), rel=1e-12
+    )
     assert value(after, "equipment", 2, "manufacturing") == pytest.approx(
         0.8 * value(base, "equipment", 2, "manufacturing"), rel=1e-12
     )
@@ -430,7 +441,7 @@ def test_changes_act_on_measured_energy() -> None:
     new_inv, new_fs, touched = apply_changes(inv, fs, changes[:1])
     after = compute(subset(new_inv, touched), new_fs, reference_date=REF)
     assert value(after, "equipment", 1, "use") == pytest.approx(15.0 * FR, rel=1e-12)
-    assert inv.equipment["measured_kwh"].to_list() == [30.0] * 3 + [None]  # the inputs are not modified
+    assert inv.equipment["measured_kwh"].to_list() == [30.0] * 3 + [None] * 2  # the inputs are not modified
 
 
 def test_consistency_check_names_sources_that_disagree() -> None:

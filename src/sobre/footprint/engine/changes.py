@@ -247,12 +247,14 @@ def apply_changes(
             targets = set(change.manufacturing) | set(change.energy)
             # New models only: a refurbished share stays the model it is.
             new = on & ~pl.col("refurbished").fill_null(False)
-            # A measured or declared kWh is the old model's, and the engine ranks it before the model's
-            # default: the new model takes it × the energy factor (the measured value is cleared, the new
-            # one being no measurement).  Only a modelled kWh comes from the ``+efficient`` copy.
+            # A measured or declared kWh, or a declared power, is the old model's, and the engine ranks it
+            # before the model's default: the new model takes it × the energy factor (the measured value
+            # is cleared, the new one being no measurement).  Only the defaults come from the efficient
+            # copy of the reference item.
             energy = ref.replace_strict(change.energy, default=None, return_dtype=pl.Float64)
             own = pl.coalesce("measured_kwh", "annual_kwh")
             rescaled = new & energy.is_not_null() & own.is_not_null()
+            powered = new & energy.is_not_null() & pl.col("power_w").is_not_null()
             eq = eq.with_columns(
                 pl.when(new & ref.is_in(list(targets)))
                 .then(ref + "+efficient")
@@ -260,6 +262,10 @@ def apply_changes(
                 .alias("model_ref"),
                 pl.when(rescaled).then(own * energy).otherwise(pl.col("annual_kwh")).alias("annual_kwh"),
                 pl.when(rescaled).then(None).otherwise(pl.col("measured_kwh")).alias("measured_kwh"),
+                pl.when(powered)
+                .then(pl.col("power_w") * energy)
+                .otherwise(pl.col("power_w"))
+                .alias("power_w"),
             )
         elif isinstance(change, MoveToSite):
             if shares is None:
