@@ -89,16 +89,13 @@ def combined(samples: list[dict]) -> dict:
     """One figure from its samples (one per round): the median of each time, CPU time, anchor and ratio, the
     range of the times, the largest memory.  The verdict is then taken on the median."""
     fig = dict(samples[-1])
-
-    def median(key: str) -> float | None:
-        values = [s[key] for s in samples if s.get(key) is not None]
-        return statistics.median(values) if values else None
-
-    for key in ("seconds", "cpu_seconds", "anchor_seconds", "ratio"):
-        fig[key] = median(key)
-    for key in ("peak_mb", "added_mb", "process_peak_mb"):
-        values = [s[key] for s in samples if s.get(key) is not None]
-        fig[key] = max(values) if values else None
+    for keys, pick in (
+        (("seconds", "cpu_seconds", "anchor_seconds", "ratio"), statistics.median),
+        (("peak_mb", "added_mb", "process_peak_mb"), max),
+    ):
+        for key in keys:
+            values = [s[key] for s in samples if s.get(key) is not None]
+            fig[key] = pick(values) if values else None
     times = [s["seconds"] for s in samples]
     fig["range"] = (min(times), max(times))
     fig["samples"] = len(samples)
@@ -121,9 +118,8 @@ def main() -> int:
         for name, script, extra in BENCHMARKS:
             if args.only and not any(o in name for o in args.only):
                 continue
-            print(
-                f"== {name}" + (f" (round {round_} of {args.repeat})" if args.repeat > 1 else ""), flush=True
-            )
+            of = f" (round {round_} of {args.repeat})" if args.repeat > 1 else ""
+            print(f"== {name}{of}", flush=True)
             code, figures, wall, peak = _run(script, [*extra, *(["--quick"] if args.quick else [])])
             if code:
                 failed.append(name)

@@ -431,6 +431,7 @@ def test_changes_act_on_measured_energy() -> None:
     assert value(after, "equipment", 1, "use") == pytest.approx(15.0 * FR, rel=1e-12)
     assert value(after, "equipment", 2, "use") == pytest.approx(15.0 * FR, rel=1e-12)
     assert value(after, "equipment", 4, "use") == pytest.approx(20.0 * FR, rel=1e-12)
+    assert value(base, "equipment", 5, "use") > 0  # so that the halving below cannot hold by zero
     assert value(after, "equipment", 5, "use") == pytest.approx(
         0.5 * value(base, "equipment", 5, "use"), rel=1e-12
     )

@@ -253,8 +253,9 @@ def apply_changes(
             # copy of the reference item.
             energy = ref.replace_strict(change.energy, default=None, return_dtype=pl.Float64)
             own = pl.coalesce("measured_kwh", "annual_kwh")
-            rescaled = new & energy.is_not_null() & own.is_not_null()
-            powered = new & energy.is_not_null() & pl.col("power_w").is_not_null()
+            scaled = new & energy.is_not_null()
+            rescaled = scaled & own.is_not_null()
+            powered = scaled & pl.col("power_w").is_not_null()
             eq = eq.with_columns(
                 pl.when(new & ref.is_in(list(targets)))
                 .then(ref + "+efficient")
