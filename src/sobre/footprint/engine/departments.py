@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from sobre.footprint.engine.department_sums import sum_blocks
 from sobre.footprint.engine.frames import ENGINE, conform, null_aware_sum, with_item_columns
+from sobre.footprint.engine.sums import criterion_blocks
 from sobre.footprint.schema import APP_LINKS, APPLICATIONS, STORAGE, Inventory, Result
 from sobre.inventory.taxonomy import END_USER_CATEGORIES
 
@@ -147,9 +149,21 @@ def _join_weights(impacts: pl.DataFrame, w: pl.DataFrame) -> pl.DataFrame:
 
 def allocate_departments(result: Result, inventory: Inventory | None = None) -> pl.DataFrame:
     """The total's impacts by department: department_id (null = shared / unallocated), key, criterion,
-    stage, value, low, high, items (rows with a part), unknown (of them, with an unknown value)."""
+    stage, value, low, high, items (rows with a part), unknown (of them, with an unknown value).
+
+    Impacts in the engine's layout (one block per criterion and stage, each in the items' order) are summed
+    block by block over the items (:mod:`footprint.engine.department_sums`); others row by row."""
     inventory = inventory if inventory is not None else Inventory()
-    items = result.items
+    w, hosts = _weight_rows(result.items, inventory)
+    blocks = criterion_blocks(result)
+    if blocks is not None:
+        return sum_blocks(result.items, blocks, w, hosts.get_column("host_id"))
+    return _sum_rows(result, w, hosts)
+
+
+def _weight_rows(items: pl.DataFrame, inventory: Inventory) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every item's weights (``_W``: item_kind, item_id, department_id, weight, key; a host's remainder as
+    kind ``remainder``), and the hosts (``host_id``: the equipment carrying VMs, volumes or idle rows)."""
     total_kinds = items.filter(_is_total())
     children = items.filter(_is_child())
     hosts = children.select("host_id").drop_nulls().unique()
@@ -243,8 +257,13 @@ def allocate_departments(result: Result, inventory: Inventory | None = None) -> 
         pl.lit("unallocated").alias("key"),
     )
     weights.append(conform(rem_w, _W))
-    w = pl.concat(weights)
+    return pl.concat(weights), hosts
 
+
+def _sum_rows(result: Result, w: pl.DataFrame, hosts: pl.DataFrame) -> pl.DataFrame:
+    """:func:`allocate_departments`' sums over the impact rows, for impacts in any layout."""
+    items = result.items
+    rem_w = w.filter(pl.col("item_kind") == "remainder")
     # Every impact row with its item's host, whether the item is a child or in the total, and its weight
     # when it has one of its own key (all but the items split among applications): repeated onto the
     # impacts with the items' columns, not joined (see with_item_columns).  Only the split items' rows

@@ -66,7 +66,7 @@ def _stage_rank(stage: str) -> tuple[int, str]:
     return (STAGES.index(stage), "") if stage in STAGES else (len(STAGES), stage)
 
 
-def _blocks(result: Result) -> list[tuple[str, str, pl.DataFrame]] | None:
+def criterion_blocks(result: Result) -> list[tuple[str, str, pl.DataFrame]] | None:
     """The impacts as (criterion, stage, rows) blocks in the items' order, or None for another layout."""
     blocks = item_blocks(result.impacts, result.items)
     if blocks is None:
@@ -110,7 +110,7 @@ def _stage_arrays(frame: pl.DataFrame, at: np.ndarray | None) -> tuple[np.ndarra
 
 def item_sums(result: Result) -> ItemSums:
     """The sums over stages of each equipment item of ``result`` (see the module's docstring)."""
-    blocks = _blocks(result)
+    blocks = criterion_blocks(result)
     if blocks is None:
         return _sorted_sums(result.impacts)
     kinds = result.items.get_column("item_kind")
