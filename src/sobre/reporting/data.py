@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from sobre.core import collector
 from sobre.footprint.schema import STAGES
 from sobre.reporting import facts
 from sobre.reporting.breakdowns import TOTAL_KINDS, total_rows
@@ -69,6 +70,7 @@ def allocated_for(inputs: ReportInputs) -> pl.DataFrame:
     return allocate(inputs.result, inputs.inventory).frame
 
 
+@collector.paused()  # see reporting.service.report_inputs
 def build_report_data(
     inputs: ReportInputs,
     *,
