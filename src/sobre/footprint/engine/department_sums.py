@@ -19,6 +19,18 @@ import polars as pl
 SUMS = ("value", "low", "high")
 #: Children whose host's own rows they replace (with the host's remainder).
 CHILD_KINDS = ("vm", "storage", "idle")
+#: The allocation's columns (``allocate_departments``' output).
+SCHEMA = {
+    "department_id": pl.Int64,
+    "key": pl.Utf8,
+    "criterion": pl.Utf8,
+    "stage": pl.Utf8,
+    "value": pl.Float64,
+    "low": pl.Float64,
+    "high": pl.Float64,
+    "items": pl.UInt32,
+    "unknown": pl.UInt32,
+}
 #: A remainder this small beside the host's children is rounding noise, not capacity left unallocated.
 NOISE = 1e-9
 
@@ -96,7 +108,7 @@ def sum_blocks(
         labels = pl.concat([labels, labels.clear(1).with_columns(pl.lit("unallocated").alias("key"))])
     groups = labels.unique(maintain_order=True).with_row_index("_group")
     if groups.is_empty():
-        return _empty()
+        return pl.DataFrame(schema=SCHEMA)
     codes = (
         labels.join(groups, on=["department_id", "key"], how="left", nulls_equal=True, maintain_order="left")
         .get_column("_group")
@@ -142,26 +154,10 @@ def sum_blocks(
             )
         )
     if not frames:
-        return _empty()
+        return pl.DataFrame(schema=SCHEMA)
     return (
         pl.concat(frames)
         .with_columns(*(pl.when(pl.col("_known") > 0).then(pl.col(c)).alias(c) for c in SUMS))
         .drop("_known")
         .sort("criterion", "stage", "key", "department_id", nulls_last=True)
-    )
-
-
-def _empty() -> pl.DataFrame:
-    return pl.DataFrame(
-        schema={
-            "department_id": pl.Int64,
-            "key": pl.Utf8,
-            "criterion": pl.Utf8,
-            "stage": pl.Utf8,
-            "value": pl.Float64,
-            "low": pl.Float64,
-            "high": pl.Float64,
-            "items": pl.UInt32,
-            "unknown": pl.UInt32,
-        }
     )
