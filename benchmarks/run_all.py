@@ -6,7 +6,10 @@
 exists); targets are checked only at full size.  Each benchmark's peak memory is its own process's
 (``os.wait4``).  ``--repeat N`` runs the whole list N times, in rounds (every benchmark once, then again), so
 that a noisy minute of a shared machine spoils one sample of each figure rather than every sample of one;
-the table then gives each figure's median, its range and the verdict on the median.  Exit status 1 when a
+the table then gives each figure's median, its range and the verdict on the median.  Before each benchmark a
+fixed pure-Python loop is timed (:func:`probe`): the table's ``probe`` column gives its median over the
+figure's rounds, so a figure measured in a slow minute shows it (this machine's speed varies by up to twice
+within an hour).  Exit status 1 when a
 benchmark fails; missed targets are reported, not failures (the lead measures final figures on a quiet
 machine).
 """
@@ -40,6 +43,20 @@ BENCHMARKS: list[tuple[str, str, list[str]]] = [
     ("supervision rules", "supervision_rules.py", []),
     ("supervision ingest", "supervision_ingest.py", []),
 ]
+
+
+#: Additions of the speed probe: 0.12–0.25 s of one core on the 2-core development machine.
+PROBE_ADDITIONS = 5_000_000
+
+
+def probe() -> float:
+    """Seconds one core takes for :data:`PROBE_ADDITIONS` additions in plain Python: the machine's speed at
+    that minute (a shared virtual machine's varies with its neighbours)."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(PROBE_ADDITIONS):
+        total += i
+    return time.perf_counter() - start
 
 
 def _run(script: str, args: list[str]) -> tuple[int, list[dict], float, float]:
@@ -90,7 +107,7 @@ def combined(samples: list[dict]) -> dict:
     range of the times, the largest memory.  The verdict is then taken on the median."""
     fig = dict(samples[-1])
     for keys, pick in (
-        (("seconds", "cpu_seconds", "anchor_seconds", "ratio"), statistics.median),
+        (("seconds", "cpu_seconds", "anchor_seconds", "ratio", "probe_s"), statistics.median),
         (("peak_mb", "added_mb", "process_peak_mb"), max),
     ):
         for key in keys:
@@ -119,7 +136,8 @@ def main() -> int:
             if args.only and not any(o in name for o in args.only):
                 continue
             of = f" (round {round_} of {args.repeat})" if args.repeat > 1 else ""
-            print(f"== {name}{of}", flush=True)
+            speed = probe()
+            print(f"== {name}{of}  (probe {speed:.2f} s)", flush=True)
             code, figures, wall, peak = _run(script, [*extra, *(["--quick"] if args.quick else [])])
             if code:
                 failed.append(name)
@@ -127,6 +145,7 @@ def main() -> int:
             for fig in figures:
                 fig["ratio"] = _ratio(fig)
                 fig["process_peak_mb"] = peak
+                fig["probe_s"] = speed
                 samples.setdefault(fig["name"], []).append(fig)
             print(f"   ({wall:.1f} s in all, peak RSS {peak:,.0f} MB)", flush=True)
     table = [combined(figs) for figs in samples.values()]
@@ -135,7 +154,7 @@ def main() -> int:
     print()
     spread = args.repeat > 1
     head = f"{'figure':<42} {'time':>8} " + (f"{'range':>13} " if spread else "")
-    head += f"{'cpu':>8} {'peak MB':>8} {'anchor':<28} {'ratio':>8}  {'target':<15} result"
+    head += f"{'cpu':>8} {'peak MB':>8} {'probe':>6} {'anchor':<28} {'ratio':>8}  {'target':<15} result"
     print(head)
     print("-" * len(head))
     for fig in table:
@@ -148,11 +167,18 @@ def main() -> int:
         print(
             f"{fig['name'][:42]:<42} {fig['seconds']:>7.2f}s "
             + (f"{between:>13} " if spread else "")
-            + f"{cpu:>8} {peak:>8,.0f} {anchor[:28]:<28} {ratio:>8}  {fig.get('target') or '':<15} "
+            + f"{cpu:>8} {peak:>8,.0f} {fig['probe_s']:>5.2f}s {anchor[:28]:<28} {ratio:>8}  "
+            f"{fig.get('target') or '':<15} "
             f"{fig['verdict']}"
         )
     if spread:
         print(f"\n(medians of {args.repeat} rounds; memory: the largest of the rounds)")
+    speeds = [sample["probe_s"] for figs in samples.values() for sample in figs]
+    if speeds:
+        print(
+            f"probe: {PROBE_ADDITIONS:,} additions in {statistics.median(speeds):.2f} s "
+            f"({min(speeds):.2f}–{max(speeds):.2f} s): lower is a faster machine"
+        )
     if failed:
         print(f"\nfailed: {', '.join(failed)}")
     return 1 if failed else 0

@@ -65,3 +65,9 @@ def test_one_round_is_the_figure_itself() -> None:
     fig = combined([only])
     assert {k: fig[k] for k in only} == only
     assert fig["range"] == (1.9, 1.9)
+
+
+def test_each_figure_keeps_the_machine_speed_of_its_rounds() -> None:
+    # The probe before each round (0.3 s fast, 0.6 s in a slow minute): the figure shows the median.
+    samples = [_sample(t, 1_400.0, probe_s=p) for t, p in ((1.7, 0.30), (2.4, 0.60), (1.8, 0.32))]
+    assert combined(samples)["probe_s"] == pytest.approx(0.32)
