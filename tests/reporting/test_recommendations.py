@@ -223,13 +223,16 @@ def inventory() -> Inventory:
     )
 
 
-@pytest.fixture(scope="module")
-def data():
+def _inputs() -> ReportInputs:
     inv, fs = inventory(), factors()
     result = compute(inv, fs, profile="sobre", reference_date=REF_DATE, org_country="FR")
     run = RunInfo(None, None, REF_DATE, "sobre", "x", "sobre-x", "t", "1")
-    inputs = ReportInputs("Org", run, result, factors=fs, inventory=inv, country="FR", surplus_devices=[7])
-    return build_report_data(inputs)
+    return ReportInputs("Org", run, result, factors=fs, inventory=inv, country="FR", surplus_devices=[7])
+
+
+@pytest.fixture(scope="module")
+def data():
+    return build_report_data(_inputs())
 
 
 def _avoided(data, key: str) -> float:
@@ -286,6 +289,18 @@ def test_combined_counts_overlaps_once(data) -> None:
     assert combined == pytest.approx(before - after)
     assert combined < sum(r.avoided["climate_change"].value for r in data.recommendations)
     assert data.combined.share == pytest.approx(combined / data.total("climate_change").total.value)
+
+
+def test_levers_computed_apart_keep_their_own_figures(data, monkeypatch) -> None:
+    """Levers batched together whose factor sets turn out to differ are computed one call each: every
+    lever's figures stay its own (the batched path's, lever for lever)."""
+    from sobre.reporting import recommendations
+
+    monkeypatch.setattr(recommendations, "_same_factors", lambda a, b: a is b)
+    apart = build_report_data(_inputs())
+    by_lever = {r.key: r.avoided for r in data.recommendations}
+    assert {r.key: r.avoided for r in apart.recommendations} == by_lever
+    assert apart.combined == data.combined
 
 
 def test_no_recommendation_on_a_changed_inventory() -> None:

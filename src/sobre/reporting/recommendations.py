@@ -158,8 +158,9 @@ class _Context:
                     # Each item's sums once, then each scenario's: its id range (see ``batch``).
                     sums = item_sums(result)
                     del result
-                    for k in range(len(part)):
-                        out[chunk[k]] = sums.totals(sums.rows_between(k * stride, (k + 1) * stride), criteria)
+                    for k, scenario in enumerate(part):
+                        rows = sums.rows_between(k * stride, (k + 1) * stride)
+                        out[chunk[scenario]] = sums.totals(rows, criteria)
                     del sums
                 del made
         return [f for f in out if f is not None]
