@@ -112,7 +112,7 @@ def test_another_layout_takes_the_row_path(estate: tuple[Result, Inventory]) -> 
 
 def test_a_fully_allocated_host_leaves_no_remainder() -> None:
     """0.3 − (0.1 + 0.2) is rounding noise (−5.6e-17), not capacity left: the remainder is 0.  A host with an
-    unknown child keeps its whole figure as remainder, as the row path does."""
+    unknown child keeps what its known children do not take."""
     from sobre.footprint.engine.department_sums import _remainders
 
     values = np.array([0.3, 0.1, 0.2, 5.0, 1.0, 0.0])
@@ -121,4 +121,26 @@ def test_a_fully_allocated_host_leaves_no_remainder() -> None:
     hosts, children, parent = np.array([0, 3]), np.array([1, 2, 4, 5]), np.array([0, 0, 1, 1])
     out = _remainders(arrays, hosts, children, parent)
     value, value_known = out["value"]
-    assert value.tolist() == [0.0, 5.0] and value_known.tolist() == [True, True]
+    assert value.tolist() == [0.0, 4.0] and value_known.tolist() == [True, True]
+
+
+def test_the_parts_add_up_to_the_total_when_a_child_is_unknown(estate: tuple[Result, Inventory]) -> None:
+    """A VM whose figure is unknown leaves its host's known figure whole: the host's remainder is the host
+    minus its known children, so the departments and the shared row still add up to the total (the VM
+    counts as unknown in its department), on both paths."""
+    result, inventory = estate
+    vms = result.items.filter(pl.col("item_kind") == "vm").get_column("item_id").head(200)
+    unknown = (pl.col("item_kind") == "vm") & pl.col("item_id").is_in(vms.implode())
+    impacts = result.impacts.with_columns(
+        pl.when(unknown).then(None).otherwise(pl.col(c)).alias(c) for c in ("value", "low", "high")
+    )
+    changed = replace(result, impacts=impacts)
+    rows, by_blocks = _both(changed, inventory)
+    total = impacts.join(
+        result.items.filter(allocation._is_total()).select("item_kind", "item_id"),
+        on=["item_kind", "item_id"],
+    )
+    for (criterion, stage), group in by_blocks.group_by("criterion", "stage"):
+        expected = total.filter((pl.col("criterion") == criterion) & (pl.col("stage") == stage))
+        assert group.get_column("value").sum() == pytest.approx(expected.get_column("value").sum(), rel=1e-9)
+        assert group.get_column("unknown").sum() >= 1

@@ -6,9 +6,9 @@ taken as arrays of the items and summed per (department, key) group with NumPy: 
 impact rows of a 100,000-item estate (twenty million at a million items) is built, joined or grouped.  The
 rules are :func:`footprint.engine.departments.allocate_departments`' row by row ones (its other path, for
 impacts in any layout): a host's own rows are replaced by its children's and by its remainder (the host
-minus the sum of its children, that sum taken as 0 when one child is unknown; rounding noise is no
-remainder), a part is the row times its weight, a group's figure is unknown when none of its values is
-known.  Each group's parts are added in the items' order, so the same inputs give the same bits.
+minus its known children, so an unknown child's part stays in it and the parts add up to the host; rounding
+noise is no remainder), a part is the row times its weight, a group's figure is unknown when none of its
+values is known.  Each group's parts are added in the items' order, so the same inputs give the same bits.
 """
 
 from __future__ import annotations
@@ -72,13 +72,11 @@ def _remainders(
     child_pos: np.ndarray,
     parent: np.ndarray,
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per host: its figure minus the sum of its children's (0 when one of them is unknown), and known."""
+    """Per host: its figure minus the sum of its known children's, and whether it is known."""
     hosts = host_pos.size
     out, children = {}, {}
     for name, (values, known) in arrays.items():
-        summed = np.bincount(parent, weights=values[child_pos], minlength=hosts)
-        unknown = np.bincount(parent, weights=~known[child_pos], minlength=hosts) > 0
-        summed[unknown] = 0.0
+        summed = np.bincount(parent, weights=values[child_pos], minlength=hosts)  # unknowns are 0 here
         out[name] = (values[host_pos] - summed, known[host_pos].copy())
         children[name] = summed
     value, known = out["value"]

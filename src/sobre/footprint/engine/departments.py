@@ -21,7 +21,7 @@ from __future__ import annotations
 import polars as pl
 
 from sobre.footprint.engine.department_sums import sum_blocks
-from sobre.footprint.engine.frames import ENGINE, conform, null_aware_sum, with_item_columns
+from sobre.footprint.engine.frames import ENGINE, conform, with_item_columns
 from sobre.footprint.engine.sums import criterion_blocks
 from sobre.footprint.schema import APP_LINKS, APPLICATIONS, STORAGE, Inventory, Result
 from sobre.inventory.taxonomy import END_USER_CATEGORIES
@@ -96,14 +96,16 @@ def _is_child() -> pl.Expr:
 
 
 def _remainders(attached: pl.DataFrame, is_host: pl.Expr) -> pl.DataFrame:
-    """Per host carrying VMs or volumes: host impact − Σ its allocation rows (what no row took).
+    """Per host carrying VMs or volumes: host impact − Σ its known allocation rows (what no row took).
     ``attached``: the impacts with their item's ``host_id``; ``is_host``: true on such a host's rows."""
     host_imp = attached.filter(is_host).drop("host_id", "_host")
     children = (
         attached.filter(pl.col("item_kind").is_in(["vm", "storage", "idle"]))
         .filter(pl.col("host_id").is_not_null())
         .group_by("host_id", "criterion", "stage")
-        .agg(*[null_aware_sum(c) for c in ("value", "low", "high")])
+        # The known children: an unknown one leaves its part in the remainder, so the parts still add up
+        # to the host (the child counts as unknown in its department).
+        .agg(*[pl.col(c).sum() for c in ("value", "low", "high")])
     )
     out = host_imp.join(
         children.rename({"host_id": "item_id", "value": "cv", "low": "cl", "high": "ch"}),

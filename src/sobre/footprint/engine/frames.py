@@ -1,4 +1,4 @@
-"""Frame helpers: conform inputs to the contract, name the wide impact columns, null-aware sums.
+"""Frame helpers: conform inputs to the contract, name the wide impact columns, cut impacts into blocks.
 
 The engine works on *wide* frames (one row per item, one column per criterion × stage for value, low and
 high) because column expressions over a million rows are fast; it turns them into the contract's long
@@ -53,11 +53,6 @@ def col_h(criterion: str, stage: str) -> str:
 def impact_columns(criteria: Iterable[str]) -> list[str]:
     """All wide impact column names for these criteria, value/low/high for every stage."""
     return [f(c, s) for c in criteria for s in STAGES for f in (col_v, col_l, col_h)]
-
-
-def null_aware_sum(name: str) -> pl.Expr:
-    """Sum that stays unknown (null) when any part is unknown: an unknown is never counted as zero."""
-    return pl.when(pl.col(name).null_count() > 0).then(None).otherwise(pl.col(name).sum()).alias(name)
 
 
 def rank_expr(expr: pl.Expr, order: tuple[str, ...]) -> pl.Expr:
