@@ -9,9 +9,8 @@ that a noisy minute of a shared machine spoils one sample of each figure rather 
 the table then gives each figure's median, its range and the verdict on the median.  Before each benchmark a
 fixed pure-Python loop is timed (:func:`probe`): the table's ``probe`` column gives its median over the
 figure's rounds, so a figure measured in a slow minute shows it (this machine's speed varies by up to twice
-within an hour).  Exit status 1 when a
-benchmark fails; missed targets are reported, not failures (the lead measures final figures on a quiet
-machine).
+within an hour).  Exit status 1 when a benchmark fails; missed targets are reported, not failures (the lead
+measures final figures on a quiet machine).
 """
 
 from __future__ import annotations

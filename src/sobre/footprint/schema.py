@@ -252,6 +252,19 @@ RESULT_IMPACTS = {
     "low": pl.Float64,
     "high": pl.Float64,
 }
+#: ``engine.departments.allocate_departments``: the total per department (null: shared / unallocated),
+#: allocation key, criterion and stage; ``items`` rows with a part, ``unknown`` those of unknown value.
+DEPARTMENT_ALLOCATION = {
+    "department_id": pl.Int64,
+    "key": pl.Utf8,
+    "criterion": pl.Utf8,
+    "stage": pl.Utf8,
+    "value": pl.Float64,
+    "low": pl.Float64,
+    "high": pl.Float64,
+    "items": pl.UInt32,
+    "unknown": pl.UInt32,
+}
 
 
 @dataclass

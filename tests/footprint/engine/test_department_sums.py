@@ -21,7 +21,7 @@ from sobre.footprint.engine import compute
 from sobre.footprint.engine import departments as allocation
 from sobre.footprint.engine.department_sums import sum_blocks
 from sobre.footprint.engine.sums import criterion_blocks
-from sobre.footprint.schema import Inventory, Result
+from sobre.footprint.schema import DEPARTMENT_ALLOCATION, Inventory, Result
 from tests.footprint.engine.test_reproducible import _estate
 
 
@@ -57,7 +57,7 @@ def _both(result: Result, inventory: Inventory) -> tuple[pl.DataFrame, pl.DataFr
     assert blocks is not None  # the engine's layout
     rows = allocation._sum_rows(result, weights, hosts)
     by_blocks = sum_blocks(result.items, blocks, weights, hosts.get_column("host_id"))
-    assert by_blocks.schema == rows.schema
+    assert by_blocks.schema == rows.schema == pl.Schema(DEPARTMENT_ALLOCATION)
     # Groups, their order and counts exactly; sums to rounding (the additions are made in another order).
     assert_frame_equal(by_blocks.select(pl.exclude(pl.Float64)), rows.select(pl.exclude(pl.Float64)))
     assert_frame_equal(by_blocks, rows, check_exact=False, rel_tol=1e-12, abs_tol=0.0)

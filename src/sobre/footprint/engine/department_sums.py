@@ -16,21 +16,12 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from sobre.footprint.engine.sums import figure_arrays
+from sobre.footprint.schema import DEPARTMENT_ALLOCATION
+
 SUMS = ("value", "low", "high")
 #: Children whose host's own rows they replace (with the host's remainder).
 CHILD_KINDS = ("vm", "storage", "idle")
-#: The allocation's columns (``allocate_departments``' output).
-SCHEMA = {
-    "department_id": pl.Int64,
-    "key": pl.Utf8,
-    "criterion": pl.Utf8,
-    "stage": pl.Utf8,
-    "value": pl.Float64,
-    "low": pl.Float64,
-    "high": pl.Float64,
-    "items": pl.UInt32,
-    "unknown": pl.UInt32,
-}
 #: A remainder this small beside the host's children is rounding noise, not capacity left unallocated.
 NOISE = 1e-9
 
@@ -53,17 +44,6 @@ def _host_positions(items: pl.DataFrame, host_ids: pl.Series) -> tuple[np.ndarra
     at = np.minimum(np.searchsorted(ranked, wanted), ranked.size - 1)
     found = ranked[at] == wanted
     return host_pos, child_pos[found], order[at[found]]
-
-
-def _arrays(block: pl.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Each figure of one block as (values with unknowns as 0, known)."""
-    out = {}
-    for name in SUMS:
-        col = block.get_column(name)
-        col = col if col.dtype == pl.Float64 else col.cast(pl.Float64)
-        known = col.is_not_null().to_numpy()
-        out[name] = ((col.fill_null(0.0) if col.null_count() else col).to_numpy(), known)
-    return out
 
 
 def _remainders(
@@ -106,7 +86,7 @@ def sum_blocks(
         labels = pl.concat([labels, labels.clear(1).with_columns(pl.lit("unallocated").alias("key"))])
     groups = labels.unique(maintain_order=True).with_row_index("_group")
     if groups.is_empty():
-        return pl.DataFrame(schema=SCHEMA)
+        return pl.DataFrame(schema=DEPARTMENT_ALLOCATION)
     codes = (
         labels.join(groups, on=["department_id", "key"], how="left", nulls_equal=True, maintain_order="left")
         .get_column("_group")
@@ -127,7 +107,7 @@ def sum_blocks(
 
     frames = []
     for criterion, stage, block in blocks:
-        arrays = _arrays(block)
+        arrays = figure_arrays(block)
         rests = _remainders(arrays, host_pos, child_pos, parent) if host_pos.size else {}
         columns: dict[str, np.ndarray] = {}
         for name, (values, known) in arrays.items():
@@ -152,7 +132,7 @@ def sum_blocks(
             )
         )
     if not frames:
-        return pl.DataFrame(schema=SCHEMA)
+        return pl.DataFrame(schema=DEPARTMENT_ALLOCATION)
     return (
         pl.concat(frames)
         .with_columns(*(pl.when(pl.col("_known") > 0).then(pl.col(c)).alias(c) for c in SUMS))

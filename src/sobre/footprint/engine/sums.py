@@ -95,17 +95,24 @@ def _add(arrays: list[tuple[np.ndarray, ...]]) -> Columns:
     return value, low, high, known, known < len(arrays)
 
 
-def _stage_arrays(frame: pl.DataFrame, at: np.ndarray | None) -> tuple[np.ndarray, ...]:
-    """One stage's value, low and high (unknowns as 0) and whether the value is known, at rows ``at``
-    (every row when None: a column without nulls is then read without a copy)."""
-    out = []
+def figure_arrays(frame: pl.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each figure (value, low, high) of ``frame`` as (values with unknowns as 0, known); a column without
+    nulls is read without a copy."""
+    out = {}
     for name in ("value", "low", "high"):
         col = frame.get_column(name)
         col = col if col.dtype == pl.Float64 else col.cast(pl.Float64)
         values = (col.fill_null(0.0) if col.null_count() else col).to_numpy()
-        out.append(values if at is None else values[at])
-    known = frame.get_column("value").is_not_null().to_numpy()
-    return (*out, known if at is None else known[at])
+        out[name] = (values, col.is_not_null().to_numpy())
+    return out
+
+
+def _stage_arrays(frame: pl.DataFrame, at: np.ndarray | None) -> tuple[np.ndarray, ...]:
+    """One stage's value, low and high (unknowns as 0) and whether the value is known, at rows ``at``
+    (every row when None)."""
+    figures = figure_arrays(frame)
+    out = [figures[name][0] for name in ("value", "low", "high")] + [figures["value"][1]]
+    return tuple(out if at is None else (a[at] for a in out))
 
 
 def item_sums(result: Result) -> ItemSums:
