@@ -63,7 +63,7 @@ def test_report_equals_stored_run(db_url: str, tmp_path: Path) -> None:
         assert tot.total.value == pytest.approx(ref["value"], rel=1e-9)
         assert (tot.total.low, tot.total.high) == pytest.approx((ref["low"], ref["high"]), rel=1e-9)
         assert tot.total.unknown == ref["unknown"]
-    for by in ("stage", "category", "site", "application"):
+    for by in ("stage", "category", "site", "application", "department"):
         expected = {
             str(r["key"]) if r["key"] is not None else "": r["value"]
             for r in breakdown(db_url, ORG, by, criterion=data.primary)
@@ -94,10 +94,14 @@ def test_report_equals_stored_run(db_url: str, tmp_path: Path) -> None:
     assert any(s.kind == "impacts" and s.licence for s in data.sources)
 
 
+#: The breakdowns both the report and the pages show (the departments: the allocation, stored with the run).
+BREAKDOWNS = ("stage", "category", "site", "application", "department")
+
+
 def _pages(url: str, data: ReportData) -> dict[str, dict[str, tuple]]:
     """The web pages' breakdowns (``queries.breakdown``) as the report keys them: key → figures."""
     out = {}
-    for by in ("stage", "category", "site", "application"):
+    for by in BREAKDOWNS:
         rows = breakdown(url, ORG, by, criterion=data.primary)
         missing = "other" if by == "category" else ""
         out[by] = {
@@ -113,7 +117,7 @@ def _report(data: ReportData) -> dict[str, dict[str, tuple]]:
             r.key: (r.value, r.low, r.high, r.unknown)
             for r in data.breakdowns[by].for_criterion(data.primary)
         }
-        for by in ("stage", "category", "site", "application")
+        for by in BREAKDOWNS
     }
 
 
@@ -135,7 +139,7 @@ def test_run_without_stored_aggregates_is_reported_alike(db_url: str, tmp_path: 
     to the stored ones but for the last digits (another summation order)."""
     run_id = _populate(db_url, tmp_path)
     stored = build_report_data(db_url, ORG)
-    for dimensions in (("application", "site"), ("total", "category")):
+    for dimensions in (("application", "site"), ("total", "category"), ("department", "department_part")):
         with session_scope(db_url) as session:
             session.execute(
                 sa.delete(FootprintAggregate).where(
@@ -155,7 +159,16 @@ def test_run_without_stored_aggregates_is_reported_alike(db_url: str, tmp_path: 
         for new, old in zip(data.totals, stored.totals, strict=True):
             assert new.total.value == pytest.approx(old.total.value, rel=1e-12)
             assert (new.total.unknown, new.unknown_by_stage) == (old.total.unknown, old.unknown_by_stage)
-        assert [d.figure for d in data.departments] == [d.figure for d in stored.departments]
+        for new_dept, old_dept in zip(data.departments, stored.departments, strict=True):
+            assert (new_dept.department_id, new_dept.figure.unknown) == (
+                old_dept.department_id,
+                old_dept.figure.unknown,
+            )
+            new_fig, old_fig = new_dept.figure, old_dept.figure
+            assert (new_fig.value, new_fig.low, new_fig.high) == pytest.approx(
+                (old_fig.value, old_fig.low, old_fig.high), rel=1e-12
+            )
+            assert new_dept.keys == pytest.approx(old_dept.keys, rel=1e-12)
 
 
 def test_recommendations_started_ahead_are_those_made_after(sqlite_url: str, tmp_path: Path) -> None:

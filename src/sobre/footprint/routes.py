@@ -38,6 +38,8 @@ def label(ctx: RequestContext, by: str, row: dict[str, Any]) -> str:
     key = f"{by}.{row['key']}"
     if by in ("stage", "category") and i18n.has(key):
         return ctx.t(key)
+    if by == "department" and row["key"] is None:
+        return ctx.t("footprint.chart.shared")
     return str(row["label"])
 
 

@@ -140,6 +140,8 @@ def register(registry: CapabilityRegistry) -> None:
         by: By = "stage",
         criterion: Annotated[str | None, Query(max_length=120)] = None,
     ) -> list[dict[str, Any]]:
+        """One breakdown of a run's footprint; ``department``: the total allocated to departments (key
+        null: shared / unallocated)."""
         assert ctx.org is not None
         one(ctx, run_id)
         return queries.breakdown(ctx.database_url, ctx.org.name, by, criterion=criterion, run_id=run_id)

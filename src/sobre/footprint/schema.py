@@ -263,6 +263,7 @@ DEPARTMENT_ALLOCATION = {
     "low": pl.Float64,
     "high": pl.Float64,
     "items": pl.UInt32,
+    "known": pl.UInt32,
     "unknown": pl.UInt32,
 }
 

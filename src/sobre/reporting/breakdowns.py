@@ -1,4 +1,4 @@
-"""The run's totals and its breakdowns by stage, category, site and application, for the report.
+"""The run's totals and breakdowns by stage, category, site, application and department, for the report.
 
 They are read from the aggregates stored with the run (``footprint.runs.aggregates``: the figures the web
 pages show, so report and pages agree to the last digit) and computed from the run's rows only where the
@@ -90,7 +90,8 @@ class Sums:
     totals: dict[str, dict[str, Any]]
     #: Criterion → stage → items whose figure for that stage is unknown (stages with some only).
     unknown_stages: dict[str, dict[str, int]]
-    #: stage, category, site, application → key, criterion, value, low, high, unknown.
+    #: stage, category, site, application (and department when stored) → key, criterion, value, low,
+    #: high, unknown.
     breakdowns: dict[str, pl.DataFrame]
     #: The breakdowns computed from the run's rows (none stored): for the tests and the curious.
     computed: list[str] = field(default_factory=list)
@@ -122,7 +123,8 @@ def run_sums(rows: RunRows, stored: pl.DataFrame | None) -> Sums:
         breakdowns["category"] = _figures(
             _all_stages(category).with_columns(pl.col("key").fill_null("other"))
         )
-    for name in ("site", "application"):
+    # The departments' allocation is stored by runs that made it (else the report allocates the run).
+    for name in ("site", "application", "department"):
         frame = dims.get(name)
         if frame is not None and frame.height:
             breakdowns[name] = _figures(_all_stages(frame).with_columns(pl.col("key").cast(pl.Int64)))

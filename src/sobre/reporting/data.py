@@ -17,7 +17,8 @@ from typing import Any
 import polars as pl
 
 from sobre.core import collector
-from sobre.footprint.schema import STAGES
+from sobre.footprint.runs.aggregates import part_key
+from sobre.footprint.schema import DEPARTMENT_ALLOCATION, STAGES
 from sobre.reporting import facts
 from sobre.reporting.breakdowns import TOTAL_KINDS, total_rows
 from sobre.reporting.departments import aggregate_parts, departments
@@ -62,12 +63,38 @@ def prepared_for(inputs: ReportInputs) -> Prepared:
 
 
 def allocated_for(inputs: ReportInputs) -> pl.DataFrame:
-    """The departmental allocation computed ahead for these inputs when made from them, else now."""
+    """The departmental allocation, all stages together: the run's stored one (``department_part``) when
+    it has it, else the one computed ahead for these inputs when made from them, else computed now."""
+    stored = stored_allocation(inputs.aggregates)
+    if stored is not None:
+        return stored
     if inputs.allocated is not None:
         ready = inputs.allocated.result()
         if ready.made_from(inputs.result, inputs.inventory):
             return ready.frame
     return allocate(inputs.result, inputs.inventory).frame
+
+
+def stored_allocation(aggregates: pl.DataFrame | None) -> pl.DataFrame | None:
+    """The stored ``department_part`` rows as the allocation's all-stages rows, or None without them."""
+    if aggregates is None:
+        return None
+    rows = aggregates.filter(pl.col("dimension") == "department_part")
+    if rows.is_empty():
+        return None
+    keys = [part_key(k) for k in rows.get_column("key")]
+    return rows.select(
+        pl.Series("department_id", [d for d, _ in keys], dtype=pl.Int64),
+        pl.Series("key", [k for _, k in keys], dtype=pl.Utf8),
+        "criterion",
+        "stage",
+        "value",
+        "low",
+        "high",
+        "items",
+        "known",
+        "unknown",
+    ).cast(pl.Schema(DEPARTMENT_ALLOCATION))
 
 
 @collector.paused()  # see reporting.service.report_inputs
@@ -172,15 +199,17 @@ def _build(inputs: ReportInputs, ready: Prepared) -> ReportData:
     breakdowns["site"] = Breakdown(
         "site", rows_from(found["site"], lambda k: names.sites.get(k, "") if k else "")
     )
-    # The allocation of the total to departments (by VMs, volumes, applications' users) is not the
-    # stored department dimension (the items' own department column): it is computed, not read.
+    # The allocation of the total to departments (by VMs, volumes, applications' users), as stored with
+    # the run (the pages' figures) or, for a run without it, computed.
     allocation = allocated_for(inputs)
+    stored = found.get("department")
+    by_department = (
+        stored
+        if stored is not None
+        else aggregate_parts(allocation, ["department_id"]).rename({"department_id": "key"})
+    )
     breakdowns["department"] = Breakdown(
-        "department",
-        rows_from(
-            aggregate_parts(allocation, ["department_id"]).rename({"department_id": "key"}),
-            lambda k: names.departments.get(k, "") if k else "",
-        ),
+        "department", rows_from(by_department, lambda k: names.departments.get(k, "") if k else "")
     )
     breakdowns["application"] = Breakdown(
         "application", rows_from(found["application"], lambda k: names.applications.get(k) or str(k))

@@ -99,7 +99,8 @@ def prepare(result: Result, aggregates: pl.DataFrame | None, site_kinds: dict[in
 
 @dataclass
 class Allocated:
-    """``footprint.engine.departments.allocate_departments`` of one result and inventory."""
+    """``footprint.engine.departments.allocate_departments`` of one result and inventory, all stages
+    together (stage null)."""
 
     result: Result
     inventory: Inventory | None
@@ -110,9 +111,11 @@ class Allocated:
 
 
 def allocate(result: Result, inventory: Inventory | None) -> Allocated:
+    """The allocation's all-stages rows (the report shows departments over all stages)."""
     from sobre.footprint.engine.departments import allocate_departments
 
-    return Allocated(result, inventory, allocate_departments(result, inventory))
+    frame = allocate_departments(result, inventory, all_stages=True).filter(pl.col("stage").is_null())
+    return Allocated(result, inventory, frame)
 
 
 @dataclass

@@ -26,7 +26,7 @@ from sobre.reporting.prepared import allocate, prepare, start_measuring
 
 FORMATS = ("html", "pdf")
 #: The stored aggregates the report reads (departments are allocated, not the items' own column).
-REPORTED_DIMENSIONS = ("total", "category", "site", "application")
+REPORTED_DIMENSIONS = ("total", "category", "site", "application", "department", "department_part")
 
 
 #: Categories of the devices a person needs one of (computers) or two of (monitors).
@@ -127,7 +127,9 @@ def report_inputs(
                 )
             # The inventory as the run computed it (with the energy it measured), before anything reads it.
             inventory = with_run_energy(inventory, runs.run_folder(session, get_run(session, run_id)[0]))
-            allocated = pool.submit(allocate, result, inventory) if ahead else None
+            # Runs store their allocation to departments; one stored without it is allocated here.
+            allocating = ahead and not (stored["dimension"] == "department_part").any()
+            allocated = pool.submit(allocate, result, inventory) if allocating else None
         finally:
             pool.shutdown(wait=False)
         factors = load_factor_set(session, meta.factor_set_id, meta.factor_set_version, org_id=oid)

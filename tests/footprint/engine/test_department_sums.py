@@ -51,12 +51,14 @@ def estate() -> tuple[Result, Inventory]:
     return result, inventory
 
 
-def _both(result: Result, inventory: Inventory) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _both(
+    result: Result, inventory: Inventory, *, all_stages: bool = False
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     weights, hosts = allocation._weight_rows(result.items, inventory)
     blocks = criterion_blocks(result)
     assert blocks is not None  # the engine's layout
-    rows = allocation._sum_rows(result, weights, hosts)
-    by_blocks = sum_blocks(result.items, blocks, weights, hosts.get_column("host_id"))
+    rows = allocation._sum_rows(result, weights, hosts, all_stages=all_stages)
+    by_blocks = sum_blocks(result.items, blocks, weights, hosts.get_column("host_id"), all_stages=all_stages)
     assert by_blocks.schema == rows.schema == pl.Schema(DEPARTMENT_ALLOCATION)
     # Groups, their order and counts exactly; sums to rounding (the additions are made in another order).
     assert_frame_equal(by_blocks.select(pl.exclude(pl.Float64)), rows.select(pl.exclude(pl.Float64)))
@@ -144,3 +146,39 @@ def test_the_parts_add_up_to_the_total_when_a_child_is_unknown(estate: tuple[Res
         expected = total.filter((pl.col("criterion") == criterion) & (pl.col("stage") == stage))
         assert group.get_column("value").sum() == pytest.approx(expected.get_column("value").sum(), rel=1e-9)
         assert group.get_column("unknown").sum() >= 1
+
+
+def test_all_stages_count_each_part_once(estate: tuple[Result, Inventory]) -> None:
+    """The all-stages rows (stage null) are the sums of the stage rows, and count a part once: as unknown
+    when any of its stages is (one row in twenty unknown here), on both paths alike."""
+    result, inventory = estate
+    rng = np.random.default_rng(7)
+    some = pl.Series(rng.random(result.impacts.height) < 0.05)
+    impacts = result.impacts.with_columns(
+        pl.when(pl.lit(some)).then(None).otherwise(pl.col(c)).alias(c) for c in ("value", "low", "high")
+    )
+    rows, by_blocks = _both(replace(result, impacts=impacts), inventory, all_stages=True)
+    group = ["department_id", "key", "criterion"]
+    together = by_blocks.filter(pl.col("stage").is_null()).sort(group, nulls_last=True)
+    stages = by_blocks.filter(pl.col("stage").is_not_null())
+    summed = (
+        stages.group_by(group)
+        .agg(
+            pl.col("value").sum(),
+            pl.col("items").max(),
+            pl.col("unknown").max(),
+            pl.col("unknown").sum().alias("u"),
+        )
+        .sort(group, nulls_last=True)
+    )
+    assert together.height == summed.height > 0
+    assert together.get_column("value").to_list() == pytest.approx(
+        summed.get_column("value").to_list(), rel=1e-12
+    )
+    assert together.get_column("items").to_list() == summed.get_column("items").to_list()
+    unknown = together.get_column("unknown").cast(pl.Int64)
+    # At least the worst stage's unknown parts, at most their sum, and some part unknown in two stages.
+    assert (unknown >= summed.get_column("unknown")).all() and (unknown <= summed.get_column("u")).all()
+    assert (unknown < summed.get_column("u")).any()
+    # Without the option, the same stage rows.
+    assert_frame_equal(stages, allocation.allocate_departments(replace(result, impacts=impacts), inventory))

@@ -81,11 +81,30 @@ def _snapshot(url: str, run_id: int) -> tuple[Result, list[dict], dict]:
     return result, by_site, service.explain_item(url, "Ville A", "srv-1", run_id)["impacts"]
 
 
+def _departments(url: str, run_id: int) -> dict[tuple[str | None, int | None], tuple]:
+    """(stage, department) → the department breakdown's figures, every stage and all together."""
+    out = {}
+    for stage in (None, *STAGES):
+        for r in queries.breakdown(url, "Ville A", "department", run_id=run_id, stage=stage):
+            out[stage, r["key"]] = (r["value"], r["low"], r["high"], r["unknown"], r["items"])
+    return out
+
+
+def _same_departments(got: dict, expected: dict) -> None:
+    assert got.keys() == expected.keys() and len(got) > 3
+    for key, figures in expected.items():
+        assert got[key][3:] == figures[3:], key
+        assert [v is None for v in got[key][:3]] == [v is None for v in figures[:3]], key
+        known = [(a, b) for a, b in zip(got[key][:3], figures[:3], strict=True) if b is not None]
+        assert [a for a, _ in known] == pytest.approx([b for _, b in known], rel=1e-12), key
+
+
 def test_runs_stored_in_the_old_tables_show_explain_and_compare_after_the_migration(db_url: str) -> None:
     seed_inventory(db_url)
     sobre = service.run_footprint(db_url, "Ville A", reference_date=date(2025, 6, 30))
     g4it = service.run_footprint(db_url, "Ville A", reference_date=date(2025, 6, 30), profile="g4it")
     before = {r: _snapshot(db_url, r) for r in (sobre.id, g4it.id)}
+    departments = {r: _departments(db_url, r) for r in (sobre.id, g4it.id)}
     compared = service.compare_runs(db_url, sobre.id, g4it.id)
 
     # Back to the previous schema: the downgrade puts the results into the old tables.
@@ -122,9 +141,31 @@ def test_runs_stored_in_the_old_tables_show_explain_and_compare_after_the_migrat
         assert added and all(after.items[c].null_count() == after.items.height for c in added)
         assert_frame_equal(after.impacts.sort(_ORDER), result.impacts.sort(_ORDER), check_exact=True)
         assert sites == by_site and trail == explained
+        # The departments' allocation is made again from the stored results and today's applications.
+        _same_departments(_departments(db_url, run_id), departments[run_id])
     assert_frame_equal(service.compare_runs(db_url, sobre.id, g4it.id), compared, check_exact=True)
     with session_scope(db_url) as s:
         left = s.scalars(sa.select(FootprintRun).where(FootprintRun.status == "failed")).all()
         assert [r.error for r in left] == ["interrupted before this version of Sobre was installed"]
     with pytest.raises(Exception, match="failed"):
         service.load_run(db_url, left[0].id)
+
+
+def test_departments_by_allocation_replace_the_own_department_sums(db_url: str) -> None:
+    """footprint_0004 replaces the department rows (the items' own department column) with the run's
+    allocation; its downgrade puts the own-department sums back."""
+    seed_inventory(db_url)
+    run = service.run_footprint(db_url, "Ville A", reference_date=date(2025, 6, 30))
+    allocated = _departments(db_url, run.id)
+    own = {r["key"]: r["value"] for r in queries.breakdown(db_url, "Ville A", "department_id", run_id=run.id)}
+    assert own != {key: figures[0] for (stage, key), figures in allocated.items() if stage is None}
+
+    _alembic(db_url, command.downgrade, "footprint_0003")
+    with get_engine(db_url).connect() as conn:
+        rows = store.read_aggregates(conn, run.id, "department", "climate_change", None)
+        parts = store.read_aggregates(conn, run.id, "department_part", None, None)
+    assert not parts
+    assert {None if r["key"] is None else int(r["key"]): r["value"] for r in rows} == pytest.approx(own)
+
+    _alembic(db_url, command.upgrade, "heads")
+    _same_departments(_departments(db_url, run.id), allocated)

@@ -72,8 +72,27 @@ def test_breakdown_labels_unknowns_and_stage_filter(sqlite_url: str) -> None:
     use = queries.breakdown(sqlite_url, "Ville A", "stage", stage="use")
     assert [r["key"] for r in use] == ["use"]
     assert use[0]["value"] == pytest.approx(1800 * 0.0813225 + 30)
+    # Departments by allocation: the VM's part of srv to its department (DSI), the idle capacity and the
+    # rest of srv shared with the item of no department (unknown), the laptops to RH; they add up to the
+    # total.  By the items' own department column (department_id), srv would all be the DSI's.
     by_dept = {r["label"]: r for r in queries.breakdown(sqlite_url, "Ville A", "department")}
-    assert by_dept["(none)"]["value"] is None
+    assert set(by_dept) == {"RH", "DSI", "shared / unallocated"}
+    srv = 400.0 + 10.0 + 1800 * 0.0813225 + 5.0
+    assert by_dept["DSI"]["value"] == pytest.approx(136.6)
+    assert by_dept["shared / unallocated"]["value"] == pytest.approx(srv - 136.6)
+    assert by_dept["shared / unallocated"]["unknown"] == 1 and by_dept["RH"]["unknown"] == 0
+    total = {r["key"]: r for r in queries.breakdown(sqlite_url, "Ville A", "criterion")}["climate_change"]
+    assert sum(r["value"] for r in by_dept.values()) == pytest.approx(total["value"])
+    own = {r["key"]: r for r in queries.breakdown(sqlite_url, "Ville A", "department_id")}
+    assert own[ids["it"]]["value"] == pytest.approx(srv) and own[None]["value"] is None
+    manufacturing = {
+        r["label"]: r for r in queries.breakdown(sqlite_url, "Ville A", "department", stage="manufacturing")
+    }
+    assert manufacturing["DSI"]["value"] == pytest.approx(100.0)
+    with pytest.raises(InputError, match="whole estate"):
+        queries.breakdown(sqlite_url, "Ville A", "department", where={"site_id": ids["dc"]})
+    with pytest.raises(InputError, match="quantity"):
+        queries.breakdown(sqlite_url, "Ville A", "department", per="unit")
 
 
 def test_per_user_per_employee_per_unit(sqlite_url: str) -> None:

@@ -67,14 +67,45 @@ def _remainders(
     return out
 
 
+def _accumulate(together: dict[str, dict[str, np.ndarray]], criterion: str, known: np.ndarray) -> None:
+    """Note, per part of ``criterion``, whether one more stage is known or unknown."""
+    acc = together.setdefault(criterion, {"any_known": np.zeros(known.size, bool)})
+    acc["any_known"] = acc["any_known"] | known
+    acc["any_unknown"] = acc.get("any_unknown", np.zeros(known.size, bool)) | ~known
+
+
+def _group_rows(
+    groups: pl.DataFrame,
+    criterion: str,
+    stage: str | None,
+    columns: dict[str, np.ndarray],
+    counts: np.ndarray,
+    unknown: np.ndarray,
+) -> pl.DataFrame:
+    """One row per (department, key) group of one criterion and stage (null: all stages)."""
+    return groups.select(
+        "department_id",
+        "key",
+        pl.lit(criterion, dtype=pl.Utf8).alias("criterion"),
+        pl.lit(stage, dtype=pl.Utf8).alias("stage"),
+        *(pl.Series(name, columns[name], dtype=pl.Float64) for name in SUMS),
+        pl.Series("items", counts, dtype=pl.UInt32),
+        pl.Series("unknown", unknown, dtype=pl.UInt32),
+        pl.Series("known", columns["_known"], dtype=pl.UInt32),
+    )
+
+
 def sum_blocks(
     items: pl.DataFrame,
     blocks: list[tuple[str, str, pl.DataFrame]],
     weights: pl.DataFrame,
     host_ids: pl.Series,
+    *,
+    all_stages: bool = False,
 ) -> pl.DataFrame:
     """``allocate_departments`` of impacts given as ``blocks`` ((criterion, stage, rows in the items'
-    order)), the items' ``weights`` (kind ``remainder``: a host's remainder) and the hosts' ids."""
+    order)), the items' ``weights`` (kind ``remainder``: a host's remainder) and the hosts' ids;
+    ``all_stages`` adds each criterion's all-stages rows (stage null)."""
     index = items.select("item_kind", "item_id").with_row_index("_pos")
     parts = weights.filter(pl.col("item_kind") != "remainder").join(
         index, on=["item_kind", "item_id"], how="inner", maintain_order="left"
@@ -106,6 +137,8 @@ def sum_blocks(
     counts = np.bincount(codes, minlength=groups.height)
 
     frames = []
+    # Per criterion over its stages: the group sums, and per part whether any stage is known / unknown.
+    together: dict[str, dict[str, np.ndarray]] = {}
     for criterion, stage, block in blocks:
         arrays = figure_arrays(block)
         rests = _remainders(arrays, host_pos, child_pos, parent) if host_pos.size else {}
@@ -118,24 +151,24 @@ def sum_blocks(
             part = np.where(part_known, part, 0.0)[order]
             columns[name] = np.add.reduceat(part, starts)
             if name == "value":
-                columns["_known"] = np.add.reduceat(part_known[order].astype(np.int64), starts)
-        frames.append(
-            groups.select(
-                "department_id",
-                "key",
-                pl.lit(criterion, dtype=pl.Utf8).alias("criterion"),
-                pl.lit(stage, dtype=pl.Utf8).alias("stage"),
-                *(pl.Series(name, columns[name], dtype=pl.Float64) for name in SUMS),
-                pl.Series("items", counts, dtype=pl.UInt32),
-                pl.Series("unknown", counts - columns["_known"], dtype=pl.UInt32),
-                pl.Series("_known", columns["_known"], dtype=pl.Int64),
-            )
-        )
+                ordered = part_known[order]
+                columns["_known"] = np.add.reduceat(ordered.astype(np.int64), starts)
+                if all_stages:
+                    _accumulate(together, criterion, ordered)
+        frames.append(_group_rows(groups, criterion, stage, columns, counts, counts - columns["_known"]))
+        if all_stages:
+            for name in SUMS:
+                sums = together[criterion]
+                sums[name] = sums[name] + columns[name] if name in sums else columns[name]
+    for criterion, acc in together.items():
+        acc["_known"] = np.add.reduceat(acc["any_known"].astype(np.int64), starts)
+        unknown = np.add.reduceat(acc["any_unknown"].astype(np.int64), starts)
+        frames.append(_group_rows(groups, criterion, None, acc, counts, unknown))
     if not frames:
         return pl.DataFrame(schema=DEPARTMENT_ALLOCATION)
     return (
         pl.concat(frames)
-        .with_columns(*(pl.when(pl.col("_known") > 0).then(pl.col(c)).alias(c) for c in SUMS))
-        .drop("_known")
+        .with_columns(*(pl.when(pl.col("known") > 0).then(pl.col(c)).alias(c) for c in SUMS))
+        .select(*DEPARTMENT_ALLOCATION)
         .sort("criterion", "stage", "key", "department_id", nulls_last=True)
     )

@@ -23,7 +23,7 @@ import polars as pl
 from sobre.footprint.engine.department_sums import sum_blocks
 from sobre.footprint.engine.frames import ENGINE, conform, with_item_columns
 from sobre.footprint.engine.sums import criterion_blocks
-from sobre.footprint.schema import APP_LINKS, APPLICATIONS, STORAGE, Inventory, Result
+from sobre.footprint.schema import APP_LINKS, APPLICATIONS, DEPARTMENT_ALLOCATION, STORAGE, Inventory, Result
 from sobre.inventory.taxonomy import END_USER_CATEGORIES
 
 KEYS = ("vm", "volume", "application_users", "own", "unallocated")
@@ -51,9 +51,9 @@ def _app_departments(inventory: Inventory, column: str) -> pl.DataFrame:
     all_users = (pl.col("users").is_not_null() & (pl.col("users") > 0)).all().over("target_id")
     weight = pl.when(all_users).then(pl.col("users")).otherwise(1.0)
     joined = joined.with_columns(weight.alias("_w"))
-    return joined.with_columns((pl.col("_w") / pl.col("_w").sum().over("target_id")).alias("weight")).select(
-        "target_id", "department_id", "weight"
-    )
+    shares = joined.with_columns((pl.col("_w") / pl.col("_w").sum().over("target_id")).alias("weight"))
+    # One part per department: two applications of one department on a target make one share of it.
+    return shares.group_by("target_id", "department_id", maintain_order=True).agg(pl.col("weight").sum())
 
 
 def _weights(kind: str, frame: pl.DataFrame, own_department: pl.Expr, by_apps: pl.DataFrame) -> pl.DataFrame:
@@ -149,9 +149,13 @@ def _join_weights(impacts: pl.DataFrame, w: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def allocate_departments(result: Result, inventory: Inventory | None = None) -> pl.DataFrame:
+def allocate_departments(
+    result: Result, inventory: Inventory | None = None, *, all_stages: bool = False
+) -> pl.DataFrame:
     """The total's impacts by department: department_id (null = shared / unallocated), key, criterion,
-    stage, value, low, high, items (rows with a part), unknown (of them, with an unknown value).
+    stage, value, low, high, items (parts: an item's share in one group), known and unknown (of them, with
+    a known / an unknown value).  ``all_stages`` adds each criterion's rows over all its stages (stage
+    null): the sums of the stage rows, a part counted once, as unknown when any of its stages is.
 
     Impacts in the engine's layout (one block per criterion and stage, each in the items' order) are summed
     block by block over the items (:mod:`footprint.engine.department_sums`); others row by row."""
@@ -159,8 +163,16 @@ def allocate_departments(result: Result, inventory: Inventory | None = None) -> 
     w, hosts = _weight_rows(result.items, inventory)
     blocks = criterion_blocks(result)
     if blocks is not None:
-        return sum_blocks(result.items, blocks, w, hosts.get_column("host_id"))
-    return _sum_rows(result, w, hosts)
+        return sum_blocks(result.items, blocks, w, hosts.get_column("host_id"), all_stages=all_stages)
+    return _sum_rows(result, w, hosts, all_stages=all_stages)
+
+
+def allocation_inputs(inventory: Inventory) -> Inventory:
+    """The part of an inventory the allocation reads beside a Result (applications, their links and
+    volumes): what a run keeps of its inputs to allocate its result once the engine is done."""
+    return Inventory(
+        applications=inventory.applications, app_links=inventory.app_links, storage=inventory.storage
+    )
 
 
 def _weight_rows(items: pl.DataFrame, inventory: Inventory) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -262,7 +274,9 @@ def _weight_rows(items: pl.DataFrame, inventory: Inventory) -> tuple[pl.DataFram
     return pl.concat(weights), hosts
 
 
-def _sum_rows(result: Result, w: pl.DataFrame, hosts: pl.DataFrame) -> pl.DataFrame:
+def _sum_rows(
+    result: Result, w: pl.DataFrame, hosts: pl.DataFrame, *, all_stages: bool = False
+) -> pl.DataFrame:
     """:func:`allocate_departments`' sums over the impact rows, for impacts in any layout."""
     items = result.items
     rem_w = w.filter(pl.col("item_kind") == "remainder")
@@ -303,22 +317,40 @@ def _sum_rows(result: Result, w: pl.DataFrame, hosts: pl.DataFrame) -> pl.DataFr
     )
     del own
     parts = parts.with_columns(*[(pl.col(c) * pl.col("weight")).alias(c) for c in ("value", "low", "high")])
+    group = ["department_id", "key", "criterion"]
+    frames = [_group_sums(parts, [*group, "stage"], pl.col("value").is_not_null(), pl.col("value").is_null())]
+    if all_stages:
+        # One part per item and group over the stages: known when any stage is, unknown when any is.
+        per_part = parts.group_by(*group, "item_kind", "item_id").agg(
+            *[pl.col(c).sum() for c in ("value", "low", "high")],
+            pl.col("value").is_not_null().any().alias("_k"),
+            pl.col("value").is_null().any().alias("_u"),
+        )
+        frames.append(
+            _group_sums(per_part, group, pl.col("_k"), pl.col("_u")).with_columns(
+                pl.lit(None, dtype=pl.Utf8).alias("stage")
+            )
+        )
+    return pl.concat(
+        [f.select(*DEPARTMENT_ALLOCATION).cast(pl.Schema(DEPARTMENT_ALLOCATION)) for f in frames]
+    ).sort("criterion", "stage", "key", "department_id", nulls_last=True)
+
+
+def _group_sums(frame: pl.DataFrame, by: list[str], known: pl.Expr, unknown: pl.Expr) -> pl.DataFrame:
+    """Per group: the sums of its known figures, its parts and those unknown; a group with no known part
+    has unknown figures (None, never 0)."""
     return (
-        parts.group_by("department_id", "key", "criterion", "stage")
+        frame.group_by(by)
         .agg(
-            pl.col("value").sum().alias("value"),
-            pl.col("low").sum().alias("low"),
-            pl.col("high").sum().alias("high"),
-            pl.col("value").is_not_null().sum().alias("known"),
+            *[pl.col(c).sum() for c in ("value", "low", "high")],
+            known.sum().alias("known"),
             pl.len().alias("items"),
-            pl.col("value").is_null().sum().alias("unknown"),
+            unknown.sum().alias("unknown"),
         )
         .with_columns(
             *[pl.when(pl.col("known") > 0).then(pl.col(c)).alias(c) for c in ("value", "low", "high")]
         )
-        .drop("known")
-        .sort("criterion", "stage", "key", "department_id", nulls_last=True)
     )
 
 
-__all__ = ["KEYS", "allocate_departments"]
+__all__ = ["KEYS", "allocate_departments", "allocation_inputs"]

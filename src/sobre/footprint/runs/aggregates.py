@@ -1,12 +1,19 @@
 """The figures pages and reports show most, computed once per run from its wide results (pure, no I/O).
 
-Per dimension (the organisation's total, category, site, department, application), key, criterion and
+Per dimension (the organisation's total, category, site, application), key, criterion and
 stage (and all stages together, ``stage`` None; applications: all stages only): value, low, high (sums of
 the known figures), ``unknown`` (items with an unknown figure), ``known`` (items with a known one),
 quantity and item count.  The rules are
 the breakdowns' own: an item counts for the stages the engine produced; a group whose every figure is
 unknown has value None, never 0; the total covers equipment, cloud instances and storage not carried by an
 equipment, the application rows are allocations of that total.
+
+The department dimension is the total's allocation to departments
+(``footprint.engine.departments``: VMs by vCPU share, volumes by capacity, shared items by their
+applications' users, end-user devices to their own department, the rest shared / unallocated, key None),
+not the department column of the items, which would give every server to the IT department that manages
+it; ``department_part`` keeps each department's part per allocation key, all stages together.  Their
+counts are parts (an item split among three departments counts in each), and no quantity is kept.
 """
 
 from __future__ import annotations
@@ -24,9 +31,10 @@ DIMENSIONS: dict[str, str | None] = {
     "total": None,
     "category": "category",
     "site": "site_id",
-    "department": "department_id",
     "application": "item_id",
 }
+#: The dimensions read from the departmental allocation (:func:`department_rows`).
+ALLOCATED = ("department", "department_part")
 COLUMNS = (
     "dimension",
     "key",
@@ -115,12 +123,15 @@ def rows_from(
     return out
 
 
-def aggregate(wide: pl.DataFrame, layout: Layout) -> pl.DataFrame:
-    """Every stored dimension's rows (``COLUMNS``) for one run."""
+def aggregate(
+    wide: pl.DataFrame, layout: Layout, dimensions: dict[str, str | None] | None = None
+) -> pl.DataFrame:
+    """The rows (``COLUMNS``) of the dimensions read from the items (default ``DIMENSIONS``; dimension →
+    the item column it groups by) for one run."""
     parts = []
     lazy = wide.lazy()
     plans = []
-    for dimension, key in DIMENSIONS.items():
+    for dimension, key in (dimensions or DIMENSIONS).items():
         scoped = lazy.filter(scope_of(dimension))
         for criterion in layout.criteria:
             # Applications can be tens of thousands: their stage-by-stage rows are left to a scan.
@@ -136,6 +147,42 @@ def aggregate(wide: pl.DataFrame, layout: Layout) -> pl.DataFrame:
     if not parts:
         return pl.DataFrame(schema=SCHEMA)
     return pl.concat(parts).select(list(COLUMNS))
+
+
+def department_rows(allocation: pl.DataFrame) -> pl.DataFrame:
+    """The ``department`` and ``department_part`` rows (``COLUMNS``) of an allocation made with its
+    all-stages rows (``allocate_departments(..., all_stages=True)``)."""
+    figures = [pl.col(c).sum() for c in (*_SUMS, "items", "known", "unknown")]
+    # A group whose every part is unknown stays unknown (None), as in the allocation itself.
+    unknown_stays = [pl.when(pl.col("known") > 0).then(pl.col(c)).alias(c) for c in _SUMS]
+    departments = (
+        allocation.group_by("department_id", "criterion", "stage")
+        .agg(*figures)
+        .with_columns(unknown_stays)
+        .sort("criterion", "stage", "department_id", nulls_last=True)
+        .select(
+            pl.lit("department").alias("dimension"),
+            pl.col("department_id").cast(pl.Utf8).alias("key"),
+            pl.exclude("department_id"),
+        )
+    )
+    parts = allocation.filter(pl.col("stage").is_null()).select(
+        pl.lit("department_part").alias("dimension"),
+        pl.format("{}|{}", pl.col("department_id").cast(pl.Utf8).fill_null(""), "key").alias("key"),
+        pl.exclude("department_id", "key"),
+    )
+    out = pl.concat([departments, parts], how="diagonal")
+    return (
+        out.with_columns(pl.lit(None, dtype=pl.Float64).alias("quantity"))
+        .select(list(COLUMNS))
+        .cast(pl.Schema(SCHEMA))
+    )
+
+
+def part_key(key: str) -> tuple[int | None, str]:
+    """A ``department_part`` key back as (department id or None, allocation key)."""
+    department, _, allocation_key = key.partition("|")
+    return (int(department) if department else None), allocation_key
 
 
 SCHEMA: dict[str, Any] = {

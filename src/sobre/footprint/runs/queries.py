@@ -1,7 +1,9 @@
 """Reading a stored run: breakdowns by any dimension, one item's figures, two runs compared.
 
 The breakdowns pages and reports show most (by stage, criterion, category, site, department, application)
-come from the aggregates stored with the run, without touching its dataset.  Any other dimension (any
+come from the aggregates stored with the run, without touching its dataset; the department breakdown is the
+total's allocation to departments stored with the run (``aggregates.department_rows``), the items' own
+department column is the ``department_id`` dimension.  Any other dimension (any
 column of the run's items: data quality, country, lifetime method…), a filter on item columns, or the
 per-item breakdown scans the run's Parquet dataset with the filters and column choices pushed down to the
 reader (Polars lazy scans; why Polars and not DuckDB: docs/decisions.md).
@@ -37,7 +39,8 @@ from sobre.orgs.models import Organisation
 BY = ("stage", "category", "site", "department", "application", "criterion", "item")
 PER = ("unit", "user", "employee")
 #: Breakdown → the item column it groups by.
-_COLUMN = {"category": "category", "site": "site_id", "department": "department_id", "application": "item_id"}
+#: Breakdown → the item column it groups by (the department breakdown is the stored allocation's).
+_COLUMN = {"category": "category", "site": "site_id", "application": "item_id"}
 _INT_KEYS = ("site", "department", "application")
 
 
@@ -52,7 +55,7 @@ def default_criterion(criteria: list[dict[str, Any]]) -> str:
     return codes[0]
 
 
-def _check(by: str, per: str | None, stage: str | None) -> None:
+def _check(by: str, per: str | None, stage: str | None, where: Mapping[str, Any] | None) -> None:
     if by not in BY and by not in schema.RESULT_ITEMS:
         raise InputError(
             "unknown breakdown",
@@ -64,6 +67,22 @@ def _check(by: str, per: str | None, stage: str | None) -> None:
         raise InputError("unknown divisor", column="--per", value=per, expected=", ".join(PER))
     if stage is not None and stage not in STAGES:
         raise InputError("unknown stage", column="--stage", value=stage, expected=", ".join(STAGES))
+    if where and by == "department":
+        # The allocation follows VMs to their hosts and applications to their users: it is of the whole
+        # estate, and is not made again for a subset of its items.
+        raise InputError(
+            "the departments' allocation covers the whole estate and cannot be filtered",
+            column="--where",
+            value=", ".join(where),
+            expected="no --where, or --by department_id (the items' own department)",
+        )
+    if per == "unit" and by == "department":
+        raise InputError(
+            "per-unit figures need a quantity of items: a department's figure is made of parts of items",
+            column="--per",
+            value=per,
+            expected="--per employee, or --by department_id (the items' own department)",
+        )
     if per == "user" and by != "application":
         raise InputError(
             "per-user figures are per application (users are counted per application)",
@@ -250,7 +269,7 @@ def breakdown(
     employees (else the sum of department headcounts).  An unknown divisor gives value None, never a guess.
     Shares are of the organisation's total (for the chosen stage).
     """
-    _check(by, per, stage)
+    _check(by, per, stage, where)
     with session_scope(database_url) as session:
         organisation = orgs.get(session, org)
         run = resolve_run(session, organisation, run_id)
@@ -309,6 +328,8 @@ def breakdown(
             label = rec["name"] or key
         elif by == "criterion":
             label = labels.get(key, key)
+        elif by == "department" and key is None:
+            label = "shared / unallocated"
         elif by in _INT_KEYS:
             label = names.get(key) or ("(none)" if key is None else str(key))
         else:

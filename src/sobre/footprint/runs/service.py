@@ -26,6 +26,7 @@ from sobre.core.db import get_engine, session_scope
 from sobre.core.errors import InputError, SobreError
 from sobre.footprint.boavizta import BoaviztClient
 from sobre.footprint.boavizta_rows import apply_boavizta
+from sobre.footprint.engine.departments import allocation_inputs
 from sobre.footprint.loader import inputs_hash, read_inventory
 from sobre.footprint.runs import dataset, locations, store
 from sobre.footprint.runs.compare import compare_runs
@@ -45,7 +46,7 @@ from sobre.footprint.runs.reads import (
     run_inputs,
 )
 from sobre.footprint.runs.records import RunMeta, RunSummary, get_run, meta_of, reap, sweep
-from sobre.footprint.schema import Result
+from sobre.footprint.schema import Inventory, Result
 from sobre.orgs import service as orgs
 from sobre.orgs.models import utcnow
 
@@ -129,12 +130,16 @@ def _store(
     result: Result,
     started: float,
     inputs_hash: str,
+    inventory: Inventory,
 ) -> None:
-    """Write the dataset apart (fsynced), then publish it with the aggregates, the ``inputs_hash`` and the
-    ``done`` status in one transaction."""
+    """Write the dataset apart (fsynced), then publish it with the aggregates (the departmental allocation's
+    from ``inventory``, what the result was computed from), the ``inputs_hash`` and the ``done`` status in
+    one transaction."""
     loc = locations.location(database_url)
     folder = locations.temporary(loc, name)
-    prepared = store.prepare(result, lambda wide, layout: dataset.write(folder, result, wide, layout))
+    prepared = store.prepare(
+        result, lambda wide, layout: dataset.write(folder, result, wide, layout), inventory
+    )
     files = prepared.files or {}
     with get_engine(database_url).begin() as conn:
         locations.publish(loc, conn, run_id, name, files)
@@ -180,10 +185,15 @@ def store_result(
     factor_set_id: str,
     factor_set_version: str,
     inputs_hash: str,
+    inventory: Inventory | None = None,
 ) -> int:
     """Store a Result computed elsewhere (a scenario, an import of another tool's figures) as a done run of
-    organisation ``org_id``; returns its id.  Raises :class:`RunFailed` after recording the failure."""
+    organisation ``org_id``; returns its id.  ``inventory``: what the result was computed from, for its
+    allocation to departments (default: the organisation's inventory now).  Raises :class:`RunFailed`
+    after recording the failure."""
     started = time.perf_counter()
+    if inventory is None:
+        inventory = read_inventory(database_url, org_id)
     run_id, name = _new_run(
         database_url,
         org_id=org_id,
@@ -195,7 +205,7 @@ def store_result(
         factor_set_version=factor_set_version,
     )
     try:
-        _store(database_url, org_id, run_id, name, result, started, inputs_hash)
+        _store(database_url, org_id, run_id, name, result, started, inputs_hash, inventory)
     except BaseException as exc:
         _failed(database_url, run_id, name, exc, started)
         if not isinstance(exc, Exception):
@@ -303,11 +313,13 @@ def run_footprint(
             )
             # The run's methodology says how servers were computed (``+boavizta``): the stored Result too.
             result = dataclasses.replace(result, methodology=methodology)
+            # Only what the allocation to departments reads is kept past the engine.
+            kept = allocation_inputs(inventory)
             del inventory
             timings["compute"] = time.perf_counter() - mark
             step("store")
             mark = time.perf_counter()
-            _store(database_url, org_id, run_id, name, result, started, digest.result())
+            _store(database_url, org_id, run_id, name, result, started, digest.result(), kept)
             timings["store"] = time.perf_counter() - mark
     except BaseException as exc:
         _failed(database_url, run_id, name, exc, started)

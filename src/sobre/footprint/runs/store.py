@@ -17,10 +17,11 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
+from sobre.footprint.engine.departments import allocate_departments
 from sobre.footprint.runs import aggregates, dataset
 from sobre.footprint.runs.aggregates import TOTAL_KINDS, in_total
 from sobre.footprint.runs.dataset import Layout
-from sobre.footprint.schema import Result
+from sobre.footprint.schema import Inventory, Result
 
 __all__ = [
     "TOTAL_KINDS",
@@ -80,15 +81,21 @@ class Prepared:
 
 
 def prepare(
-    result: Result, write: Callable[[pl.DataFrame, Layout], dict[str, int]] | None = None
+    result: Result,
+    write: Callable[[pl.DataFrame, Layout], dict[str, int]] | None = None,
+    inventory: Inventory | None = None,
 ) -> Prepared:
-    """Widen the Result (one row per item) and compute its aggregates and totals.  ``write`` (writing the
-    dataset; its file sizes land in ``files``) runs meanwhile in a thread: Polars releases the GIL, so the
-    two share the cores instead of waiting for each other."""
+    """Widen the Result (one row per item) and compute its aggregates and totals; with the ``inventory``
+    it was computed from, the departmental allocation's too (``aggregates.department_rows``).  ``write``
+    (writing the dataset; its file sizes land in ``files``) runs meanwhile in a thread: Polars releases the
+    GIL, so the two share the cores instead of waiting for each other."""
     wide, layout = dataset.widen(result.items, result.impacts)
     with ThreadPoolExecutor(1) as pool:
         written = pool.submit(write, wide, layout) if write is not None else None
         table = aggregates.aggregate(wide, layout)
+        if inventory is not None:
+            allocation = allocate_departments(result, inventory, all_stages=True)
+            table = pl.concat([table, aggregates.department_rows(allocation)])
         files = written.result() if written is not None else None
     return Prepared(result, wide, layout, table, aggregates.totals(table, result.criteria), files)
 
