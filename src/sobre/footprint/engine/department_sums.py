@@ -135,6 +135,10 @@ def sum_blocks(
     )
     starts = np.searchsorted(codes[order], np.arange(groups.height))
     counts = np.bincount(codes, minlength=groups.height)
+    # Each part in that order: its row among a block's items followed by the hosts' remainders, and its
+    # weight (1 for a remainder); a block's figures are then gathered once per figure.
+    source = np.concatenate([pos, items.height + np.arange(host_pos.size)])[order]
+    weight = np.concatenate([weight, np.ones(host_pos.size)])[order]
 
     frames = []
     # Per criterion over its stages: the group sums, and per part whether any stage is known / unknown.
@@ -144,14 +148,14 @@ def sum_blocks(
         rests = _remainders(arrays, host_pos, child_pos, parent) if host_pos.size else {}
         columns: dict[str, np.ndarray] = {}
         for name, (values, known) in arrays.items():
-            part, part_known = values[pos] * weight, known[pos]
             if name in rests:
-                part = np.concatenate([part, rests[name][0]])
-                part_known = np.concatenate([part_known, rests[name][1]])
-            part = np.where(part_known, part, 0.0)[order]
-            columns[name] = np.add.reduceat(part, starts)
+                rest, rest_known = rests[name]
+                # Unknown figures are 0 in the arrays, an unknown host's remainder too.
+                values = np.concatenate([values, np.where(rest_known, rest, 0.0)])
+                known = np.concatenate([known, rest_known])
+            columns[name] = np.add.reduceat(values[source] * weight, starts)
             if name == "value":
-                ordered = part_known[order]
+                ordered = known[source]
                 columns["_known"] = np.add.reduceat(ordered.astype(np.int64), starts)
                 if all_stages:
                     _accumulate(together, criterion, ordered)
