@@ -33,8 +33,6 @@ DIMENSIONS: dict[str, str | None] = {
     "site": "site_id",
     "application": "item_id",
 }
-#: The dimensions read from the departmental allocation (:func:`department_rows`).
-ALLOCATED = ("department", "department_part")
 COLUMNS = (
     "dimension",
     "key",
