@@ -17,11 +17,11 @@ from typing import Any
 import polars as pl
 
 from sobre.core import collector
-from sobre.footprint.runs.aggregates import part_key
+from sobre.footprint.runs.aggregates import department_rows, part_key
 from sobre.footprint.schema import DEPARTMENT_ALLOCATION, STAGES
 from sobre.reporting import facts
 from sobre.reporting.breakdowns import TOTAL_KINDS, total_rows
-from sobre.reporting.departments import aggregate_parts, departments
+from sobre.reporting.departments import departments
 from sobre.reporting.hotspots import TOP_HOTSPOTS, TOP_IDLE_HOSTS, figure, hotspots, idle
 from sobre.reporting.inputs import Names, ReportInputs
 from sobre.reporting.model import (
@@ -202,12 +202,10 @@ def _build(inputs: ReportInputs, ready: Prepared) -> ReportData:
     # The allocation of the total to departments (by VMs, volumes, applications' users), as stored with
     # the run (the pages' figures) or, for a run without it, computed.
     allocation = allocated_for(inputs)
-    stored = found.get("department")
-    by_department = (
-        stored
-        if stored is not None
-        else aggregate_parts(allocation, ["department_id"]).rename({"department_id": "key"})
-    )
+    by_department = found.get("department")
+    if by_department is None:  # the rows a run stores, made from the allocation computed here
+        made = department_rows(allocation).filter(pl.col("dimension") == "department")
+        by_department = made.with_columns(pl.col("key").cast(pl.Int64))
     breakdowns["department"] = Breakdown(
         "department", rows_from(by_department, lambda k: names.departments.get(k, "") if k else "")
     )

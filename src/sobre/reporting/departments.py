@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import polars as pl
 
 from sobre.reporting.inputs import Names
 from sobre.reporting.model import DepartmentRow, Figure
-
-
-def aggregate_parts(allocation: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
-    """Sum the departmental allocation's parts per keys and criterion (value/low/high, unknown counts)."""
-    agg = allocation.group_by([*keys, "criterion"]).agg(
-        pl.col("value").sum(),
-        pl.col("low").sum(),
-        pl.col("high").sum(),
-        pl.col("value").is_not_null().sum().alias("known"),
-        pl.col("unknown").sum(),
-    )
-    return agg.with_columns(
-        *(pl.when(pl.col("known") > 0).then(pl.col(c)).alias(c) for c in ("value", "low", "high"))
-    )
 
 
 def departments(
