@@ -93,7 +93,7 @@ def pg_server() -> Iterator[PgServer]:
     try:
         yield server
     finally:
-        server.stop()
+        server.stop(wait=False)
 
 
 def _migrated(url: str) -> str:

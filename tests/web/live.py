@@ -114,6 +114,9 @@ def _thread_server(home: Path, database_url: str | None) -> Iterator[str]:
         forwarded_allow_ips="127.0.0.1",
         server_header=False,
         log_level="warning",
+        # Once, at the end of a module, a connection still open kept the server waiting (the cause not found)
+        # and the test 30 s on the join below: 5 s, then the server cancels what is left.
+        timeout_graceful_shutdown=5,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"sobre-serve-{config.port}", daemon=True)
