@@ -239,8 +239,6 @@ def _visitor(browser: Any, storage_state: Any, lang: str) -> Any:
     """The page to measure from, as a first visit by the holder of ``storage_state`` would see it."""
     from axe_playwright_python.sync_playwright import Axe
 
-    if isinstance(storage_state, (str, Path)):
-        storage_state = json.loads(Path(storage_state).read_text(encoding="utf-8"))
     key = (id(browser), json.dumps(storage_state, sort_keys=True), lang)
     found = _visitors.get(key)
     if found is None or found[0] not in browser.contexts or found[1].is_closed():
