@@ -69,9 +69,11 @@ def _remainders(
 
 def _accumulate(together: dict[str, dict[str, np.ndarray]], criterion: str, known: np.ndarray) -> None:
     """Note, per part of ``criterion``, whether one more stage is known or unknown."""
-    acc = together.setdefault(criterion, {"any_known": np.zeros(known.size, bool)})
-    acc["any_known"] = acc["any_known"] | known
-    acc["any_unknown"] = acc.get("any_unknown", np.zeros(known.size, bool)) | ~known
+    acc = together.setdefault(
+        criterion, {"any_known": np.zeros(known.size, bool), "any_unknown": np.zeros(known.size, bool)}
+    )
+    acc["any_known"] |= known
+    acc["any_unknown"] |= ~known
 
 
 def _group_rows(
@@ -161,8 +163,8 @@ def sum_blocks(
                     _accumulate(together, criterion, ordered)
         frames.append(_group_rows(groups, criterion, stage, columns, counts, counts - columns["_known"]))
         if all_stages:
+            sums = together[criterion]
             for name in SUMS:
-                sums = together[criterion]
                 sums[name] = sums[name] + columns[name] if name in sums else columns[name]
     for criterion, acc in together.items():
         acc["_known"] = np.add.reduceat(acc["any_known"].astype(np.int64), starts)

@@ -38,7 +38,6 @@ from sobre.orgs.models import Organisation
 #: Breakdowns with stored aggregates (and ``item``); any column of the run's items is accepted too.
 BY = ("stage", "category", "site", "department", "application", "criterion", "item")
 PER = ("unit", "user", "employee")
-#: Breakdown → the item column it groups by.
 #: Breakdown → the item column it groups by (the department breakdown is the stored allocation's).
 _COLUMN = {"category": "category", "site": "site_id", "application": "item_id"}
 _INT_KEYS = ("site", "department", "application")
